@@ -1,0 +1,15 @@
+//! The Labrelay lab agent: claims CDRouter jobs from a Labrelay server and runs them with
+//! cdrouter-cli on this machine, streaming logs and progress back.
+//!
+//! Layers, each a file: [`client`] (HTTP + retryable-or-not), [`retry`] (backoff), [`worker`]
+//! (claim loop, shutdown), [`job`] (one job), [`process`] (process groups), [`outbox`] (disk
+//! buffer + replay), [`progress`] (PASS/FAIL parsing), [`config`] (flags, env, file).
+
+pub mod client;
+pub mod config;
+pub mod job;
+pub mod outbox;
+pub mod process;
+pub mod progress;
+pub mod retry;
+pub mod worker;

@@ -1,0 +1,578 @@
+//! A job's disk buffer: what the server has not acknowledged yet survives outages and agent
+//! restarts, and is replayed in order (start, log, finish) when the server is back.
+//!
+//! `<work-dir>/job-<id>/outbox/` holds:
+//! - `log`: the job's whole log as the agent saw it (UTF-8): the buffer itself;
+//! - `acked`: the byte offset up to which the server has acknowledged `log`;
+//! - `start.json`: a start the server has not acknowledged yet;
+//! - `finish.json`: the finish, written once the run is over (the log is then complete);
+//! - `closed`: everything is delivered, or the server refused the job; why, in one line.
+//!
+//! Appends go from `acked` to the end of `log`, so a resend after a lost answer overlaps what
+//! the server has (it keeps only the new tail) and a 409 gap answer moves `acked` back to
+//! where the server's log ends: nothing is lost and nothing is doubled.
+
+use crate::client::{ClientError, LogOutcome, Uplink};
+use crate::retry::Backoff;
+use labrelay_api::agents::{Finish, LogAppend, StartRequest};
+use labrelay_api::Id;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use tokio::sync::Notify;
+
+/// Largest log append: the server takes 1 MiB bodies and JSON escaping can grow control
+/// characters sixfold (`\u0000`), so 128 KiB always fits.
+pub const CHUNK_BYTES: usize = 128 << 10;
+/// After new log text, wait this long so one append carries many lines.
+pub const BATCH: Duration = Duration::from_millis(250);
+
+#[derive(Debug, thiserror::Error)]
+pub enum OutboxError {
+    #[error("outbox {path}: {source}")]
+    Io { path: PathBuf, source: io::Error },
+    #[error("outbox {path}: {message}")]
+    Corrupt { path: PathBuf, message: String },
+}
+
+/// How a delivery ended.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Delivery {
+    /// Start, whole log and finish acknowledged.
+    Delivered,
+    /// The server refused the job (404/409/400...): nothing more will be sent.
+    Refused(String),
+    /// The server refused the token: kept on disk for the next agent start.
+    Deferred(String),
+    /// Closed from the agent's side (lease lost): nothing more will be sent.
+    Abandoned,
+}
+
+#[derive(Clone, Debug)]
+pub struct Outbox {
+    job: Id,
+    dir: PathBuf,
+}
+
+impl Outbox {
+    /// Creates (or reopens) the outbox of a job directory.
+    pub fn create(job_dir: &Path, job: Id) -> Result<Outbox, OutboxError> {
+        let ob = Outbox {
+            job,
+            dir: job_dir.join("outbox"),
+        };
+        fs::create_dir_all(&ob.dir).map_err(|e| ob.io(&ob.dir, e))?;
+        let log = ob.path("log");
+        OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .map_err(|e| ob.io(&log, e))?;
+        Ok(ob)
+    }
+
+    /// The outbox of an existing `job-<id>` directory, when it has one.
+    pub fn open(job_dir: &Path) -> Option<Outbox> {
+        let name = job_dir.file_name()?.to_str()?;
+        let id: u64 = name.strip_prefix("job-")?.parse().ok()?;
+        let dir = job_dir.join("outbox");
+        dir.join("log").is_file().then_some(Outbox { job: Id(id), dir })
+    }
+
+    pub fn job(&self) -> Id {
+        self.job
+    }
+
+    pub fn log_path(&self) -> PathBuf {
+        self.path("log")
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
+    fn io(&self, path: &Path, source: io::Error) -> OutboxError {
+        OutboxError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+
+    /// A handle that appends to the log.
+    pub fn writer(&self) -> Result<LogWriter, OutboxError> {
+        let path = self.log_path();
+        let file = OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .map_err(|e| self.io(&path, e))?;
+        Ok(LogWriter { file, path })
+    }
+
+    pub fn log_len(&self) -> Result<u64, OutboxError> {
+        let path = self.log_path();
+        fs::metadata(&path)
+            .map(|m| m.len())
+            .map_err(|e| self.io(&path, e))
+    }
+
+    pub fn acked(&self) -> Result<u64, OutboxError> {
+        let path = self.path("acked");
+        match fs::read_to_string(&path) {
+            Ok(text) => text.trim().parse().map_err(|_| OutboxError::Corrupt {
+                path,
+                message: format!("not an offset: {text:?}"),
+            }),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(0),
+            Err(e) => Err(self.io(&path, e)),
+        }
+    }
+
+    fn set_acked(&self, offset: u64) -> Result<(), OutboxError> {
+        self.write_atomic("acked", offset.to_string().as_bytes())
+    }
+
+    /// Up to `max` bytes of log text from `offset`, cut at a character boundary; empty at the end.
+    pub fn read_log(&self, offset: u64, max: usize) -> Result<String, OutboxError> {
+        let path = self.log_path();
+        let mut file = File::open(&path).map_err(|e| self.io(&path, e))?;
+        file.seek(SeekFrom::Start(offset))
+            .map_err(|e| self.io(&path, e))?;
+        let mut buf = Vec::with_capacity(max.min(64 << 10));
+        file.take(max as u64)
+            .read_to_end(&mut buf)
+            .map_err(|e| self.io(&path, e))?;
+        match String::from_utf8(buf) {
+            Ok(s) => Ok(s),
+            Err(e) => {
+                // A character cut by `max`: stop before it, it goes with the next chunk.
+                let valid = e.utf8_error().valid_up_to();
+                let mut buf = e.into_bytes();
+                buf.truncate(valid);
+                String::from_utf8(buf).map_err(|e| OutboxError::Corrupt {
+                    path,
+                    message: e.to_string(),
+                })
+            }
+        }
+    }
+
+    pub fn set_start(&self, req: &StartRequest) -> Result<(), OutboxError> {
+        self.write_json("start.json", req)
+    }
+
+    pub fn pending_start(&self) -> Result<Option<StartRequest>, OutboxError> {
+        self.read_json("start.json")
+    }
+
+    /// Records the end of the run; the log must be complete by now.
+    pub fn set_finish(&self, finish: &Finish) -> Result<(), OutboxError> {
+        self.write_json("finish.json", finish)
+    }
+
+    pub fn pending_finish(&self) -> Result<Option<Finish>, OutboxError> {
+        self.read_json("finish.json")
+    }
+
+    /// Nothing more to send, and why.
+    pub fn close(&self, note: &str) -> Result<(), OutboxError> {
+        self.write_atomic("closed", format!("{note}\n").as_bytes())
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.path("closed").exists()
+    }
+
+    fn remove(&self, name: &str) -> Result<(), OutboxError> {
+        let path = self.path(name);
+        match fs::remove_file(&path) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(self.io(&path, e)),
+            _ => Ok(()),
+        }
+    }
+
+    fn write_json<T: serde::Serialize>(&self, name: &str, value: &T) -> Result<(), OutboxError> {
+        let text = serde_json::to_vec_pretty(value).map_err(|e| OutboxError::Corrupt {
+            path: self.path(name),
+            message: e.to_string(),
+        })?;
+        self.write_atomic(name, &text)
+    }
+
+    fn read_json<T: serde::de::DeserializeOwned>(
+        &self,
+        name: &str,
+    ) -> Result<Option<T>, OutboxError> {
+        let path = self.path(name);
+        match fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(|e| OutboxError::Corrupt {
+                    path,
+                    message: e.to_string(),
+                }),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(self.io(&path, e)),
+        }
+    }
+
+    /// Write to a temporary file, flush it to disk, rename over: a crash leaves the old
+    /// content or the new, never half of one.
+    fn write_atomic(&self, name: &str, bytes: &[u8]) -> Result<(), OutboxError> {
+        let path = self.path(name);
+        let tmp = self.path(&format!("{name}.tmp"));
+        let write = || -> io::Result<()> {
+            let mut f = File::create(&tmp)?;
+            f.write_all(bytes)?;
+            f.sync_all()?;
+            fs::rename(&tmp, &path)
+        };
+        write().map_err(|e| self.io(&path, e))
+    }
+}
+
+/// Appends lines to a job's log.
+pub struct LogWriter {
+    file: File,
+    path: PathBuf,
+}
+
+impl LogWriter {
+    pub fn append_line(&mut self, line: &str) -> Result<(), OutboxError> {
+        let mut buf = String::with_capacity(line.len() + 1);
+        buf.push_str(line);
+        buf.push('\n');
+        self.file
+            .write_all(buf.as_bytes())
+            .map_err(|source| OutboxError::Io {
+                path: self.path.clone(),
+                source,
+            })
+    }
+}
+
+/// Why one pass of sending stopped.
+enum Stop {
+    /// Try again after a backoff.
+    Retry(ClientError),
+    /// The server refused: give up on this job.
+    Refused(String),
+    /// The token was refused.
+    Auth(String),
+    Disk(OutboxError),
+}
+
+impl From<OutboxError> for Stop {
+    fn from(e: OutboxError) -> Stop {
+        Stop::Disk(e)
+    }
+}
+
+fn classify(what: &str, e: ClientError) -> Stop {
+    if e.is_retryable() {
+        Stop::Retry(e)
+    } else if e.is_auth() {
+        Stop::Auth(format!("{what}: {e}"))
+    } else {
+        Stop::Refused(format!("{what}: {e}"))
+    }
+}
+
+/// Sends everything pending until the finish is acknowledged (or the server refuses the job).
+/// `wake` is notified after new log text and after the finish is written.
+pub async fn deliver<U: Uplink>(outbox: &Outbox, uplink: &U, wake: &Notify) -> Delivery {
+    let mut backoff = Backoff::default();
+    loop {
+        if outbox.is_closed() {
+            return Delivery::Abandoned;
+        }
+        let pass = async {
+            // Read before sending the log: once a finish exists, the log is complete.
+            let finish = outbox.pending_finish()?;
+            send_start(outbox, uplink).await?;
+            send_log(outbox, uplink).await?;
+            if let Some(finish) = &finish {
+                uplink
+                    .finish(outbox.job, finish)
+                    .await
+                    .map_err(|e| classify("finish", e))?;
+                outbox.remove("finish.json")?;
+            }
+            Ok::<bool, Stop>(finish.is_some())
+        };
+        match pass.await {
+            Ok(true) => {
+                if let Err(e) = outbox.close("delivered") {
+                    tracing::warn!(job = %outbox.job, "{e}");
+                }
+                return Delivery::Delivered;
+            }
+            Ok(false) => {
+                backoff.reset();
+                wake.notified().await;
+                if !matches!(outbox.pending_finish(), Ok(Some(_))) {
+                    tokio::time::sleep(BATCH).await;
+                }
+            }
+            Err(Stop::Retry(e)) => {
+                let delay = backoff.next_delay();
+                tracing::warn!(job = %outbox.job, "{e}; retrying in {:.1} s", delay.as_secs_f64());
+                tokio::time::sleep(delay).await;
+            }
+            Err(Stop::Disk(e)) => {
+                // A full disk may clear up; a corrupt file will not, but retrying is harmless.
+                let delay = backoff.next_delay();
+                tracing::error!(job = %outbox.job, "{e}; retrying in {:.1} s", delay.as_secs_f64());
+                tokio::time::sleep(delay).await;
+            }
+            Err(Stop::Refused(why)) => {
+                tracing::warn!(job = %outbox.job, "server refused the job's report: {why}");
+                if let Err(e) = outbox.close(&format!("refused: {why}")) {
+                    tracing::warn!(job = %outbox.job, "{e}");
+                }
+                return Delivery::Refused(why);
+            }
+            Err(Stop::Auth(why)) => {
+                tracing::error!(job = %outbox.job, "{why}; the report stays in {} for the next start",
+                    outbox.dir.display());
+                return Delivery::Deferred(why);
+            }
+        }
+    }
+}
+
+async fn send_start<U: Uplink>(outbox: &Outbox, uplink: &U) -> Result<(), Stop> {
+    if let Some(req) = outbox.pending_start()? {
+        uplink
+            .start(outbox.job, &req)
+            .await
+            .map_err(|e| classify("start", e))?;
+        outbox.remove("start.json")?;
+    }
+    Ok(())
+}
+
+/// Appends from the acknowledged offset to the end of the log, chunk by chunk.
+async fn send_log<U: Uplink>(outbox: &Outbox, uplink: &U) -> Result<(), Stop> {
+    loop {
+        let len = outbox.log_len()?;
+        let offset = outbox.acked()?.min(len);
+        if offset >= len {
+            return Ok(());
+        }
+        let text = outbox.read_log(offset, CHUNK_BYTES)?;
+        if text.is_empty() {
+            // Only possible mid-character, i.e. the server's offset is not ours: skip the
+            // byte rather than stall the job's report forever.
+            outbox.set_acked(offset + 1)?;
+            continue;
+        }
+        let sent = text.len() as u64;
+        let append = LogAppend { offset, text };
+        let next = match uplink.log(outbox.job, &append).await {
+            // Past the cap the server acknowledges without moving: count it as taken.
+            Ok(LogOutcome::Acked(next)) if next <= offset => offset + sent,
+            Ok(LogOutcome::Acked(next)) => next,
+            Ok(LogOutcome::Gap(next)) if next < offset => next,
+            Ok(LogOutcome::Gap(next)) => {
+                return Err(Stop::Refused(format!(
+                    "log: the server asks for offset {next} after refusing offset {offset}"
+                )))
+            }
+            Err(e) => return Err(classify("log", e)),
+        };
+        outbox.set_acked(next.min(len))?;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use labrelay_api::agents::{FinishStatus, Summary};
+    use std::sync::{Arc, Mutex};
+
+    /// An in-memory server with the real log semantics, and a switch to fail calls.
+    #[derive(Default)]
+    struct FakeServer {
+        state: Mutex<State>,
+    }
+
+    #[derive(Default)]
+    struct State {
+        log: String,
+        starts: u32,
+        finishes: Vec<FinishStatus>,
+        /// Calls left to fail with a 503 before doing anything.
+        down: u32,
+        /// Appends left that are stored but answered with a 503 (the answer is lost).
+        lose_acks: u32,
+        appends: u32,
+    }
+
+    fn unavailable() -> ClientError {
+        ClientError::Status {
+            status: 503,
+            message: "down".into(),
+        }
+    }
+
+    impl FakeServer {
+        fn state(&self) -> std::sync::MutexGuard<'_, State> {
+            self.state.lock().unwrap_or_else(|e| e.into_inner())
+        }
+
+        fn outage(&self) -> Result<(), ClientError> {
+            let mut s = self.state();
+            if s.down > 0 {
+                s.down -= 1;
+                return Err(unavailable());
+            }
+            Ok(())
+        }
+    }
+
+    impl Uplink for FakeServer {
+        async fn start(&self, _job: Id, _req: &StartRequest) -> Result<(), ClientError> {
+            self.outage()?;
+            self.state().starts += 1;
+            Ok(())
+        }
+
+        async fn log(&self, _job: Id, a: &LogAppend) -> Result<LogOutcome, ClientError> {
+            self.outage()?;
+            let mut s = self.state();
+            s.appends += 1;
+            let end = s.log.len() as u64;
+            if a.offset > end {
+                return Ok(LogOutcome::Gap(end));
+            }
+            let skip = (end - a.offset) as usize;
+            if skip < a.text.len() {
+                let tail = a.text[skip..].to_string();
+                s.log.push_str(&tail);
+            }
+            if s.lose_acks > 0 {
+                s.lose_acks -= 1;
+                return Err(unavailable());
+            }
+            Ok(LogOutcome::Acked(s.log.len() as u64))
+        }
+
+        async fn finish(&self, _job: Id, f: &Finish) -> Result<(), ClientError> {
+            self.outage()?;
+            self.state().finishes.push(f.status);
+            Ok(())
+        }
+    }
+
+    fn finish() -> Finish {
+        Finish {
+            status: FinishStatus::Completed,
+            exit_code: Some(0),
+            summary: Summary::default(),
+            reason: String::new(),
+        }
+    }
+
+    fn lines(w: &mut LogWriter, from: usize, to: usize) {
+        for i in from..to {
+            w.append_line(&format!("line {i} ✓ {}", "x".repeat(i % 7)))
+                .expect("append");
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_outage_loses_nothing_and_doubles_nothing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let job_dir = dir.path().join("job-7");
+        let ob = Outbox::create(&job_dir, Id(7)).expect("outbox");
+        let server = Arc::new(FakeServer::default());
+        let wake = Arc::new(Notify::new());
+        ob.set_start(&StartRequest {
+            result_id: Some("20260102030405".into()),
+        })
+        .expect("start");
+        let mut w = ob.writer().expect("writer");
+
+        // Up: the first lines go through.
+        lines(&mut w, 0, 10);
+        server.state().lose_acks = 2; // two appends are stored, their answers lost
+        let task = {
+            let (ob, server, wake) = (ob.clone(), server.clone(), wake.clone());
+            tokio::spawn(async move { deliver(&ob, &*server, &wake).await })
+        };
+        wake.notify_one();
+        tokio::time::sleep(Duration::from_secs(5)).await;
+
+        // Down for a while, as the run goes on and ends.
+        server.state().down = 6;
+        lines(&mut w, 10, 5000);
+        wake.notify_one();
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        lines(&mut w, 5000, 6000);
+        ob.set_finish(&finish()).expect("finish");
+        wake.notify_one();
+
+        assert_eq!(task.await.expect("join"), Delivery::Delivered);
+        let local = fs::read_to_string(ob.log_path()).expect("log");
+        let s = server.state();
+        assert_eq!(s.log, local, "the server's log is the agent's, byte for byte");
+        assert!(s.appends > 3, "several appends: {}", s.appends);
+        assert_eq!(s.starts, 1);
+        assert_eq!(s.finishes, [FinishStatus::Completed]);
+        assert!(ob.is_closed());
+        assert_eq!(ob.pending_finish().expect("read"), None);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_restarted_agent_resumes_from_the_acknowledged_offset() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let job_dir = dir.path().join("job-9");
+        let server = FakeServer::default();
+        let wake = Notify::new();
+        {
+            let ob = Outbox::create(&job_dir, Id(9)).expect("outbox");
+            let mut w = ob.writer().expect("writer");
+            lines(&mut w, 0, 100);
+            // The first pass sends everything, then the agent "dies" waiting for more.
+            let first = tokio::time::timeout(Duration::from_secs(2), deliver(&ob, &server, &wake));
+            assert!(first.await.is_err(), "still waiting for the finish");
+            lines(&mut w, 100, 200);
+            ob.set_finish(&finish()).expect("finish");
+        }
+        // The server lost its last append's worth; the new agent is told so by a 409.
+        {
+            let mut s = server.state();
+            let keep = s.log.len() - 30;
+            s.log.truncate(keep);
+        }
+        let ob = Outbox::open(&job_dir).expect("reopened");
+        assert_eq!(ob.job(), Id(9));
+        assert!(ob.acked().expect("acked") > 0);
+        assert_eq!(deliver(&ob, &server, &wake).await, Delivery::Delivered);
+        let local = fs::read_to_string(ob.log_path()).expect("log");
+        assert_eq!(server.state().log, local);
+        assert_eq!(server.state().finishes.len(), 1);
+    }
+
+    #[test]
+    fn chunks_end_on_character_boundaries() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let ob = Outbox::create(&dir.path().join("job-1"), Id(1)).expect("outbox");
+        ob.writer().expect("writer").append_line("aé").expect("append");
+        assert_eq!(ob.read_log(0, 2).expect("read"), "a");
+        assert_eq!(ob.read_log(1, 2).expect("read"), "é");
+        assert_eq!(ob.read_log(0, 100).expect("read"), "aé\n");
+        assert_eq!(ob.read_log(4, 100).expect("read"), "");
+    }
+
+    #[test]
+    fn only_job_directories_have_outboxes() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        Outbox::create(&dir.path().join("job-3"), Id(3)).expect("outbox");
+        fs::create_dir_all(dir.path().join("job-3.prev-1/outbox")).expect("mkdir");
+        assert!(Outbox::open(&dir.path().join("job-3")).is_some());
+        assert!(Outbox::open(&dir.path().join("job-3.prev-1")).is_none());
+        assert!(Outbox::open(&dir.path().join("job-4")).is_none());
+    }
+}

@@ -1,0 +1,154 @@
+//! cdrouter-cli runs in a process group of its own, so a stop reaches everything it started:
+//! SIGTERM to the group, a grace period, then SIGKILL to the group.
+//!
+//! No exit path leaves processes behind: a [`ProcessGroup`] kills its group when it is dropped
+//! (normal returns, `?`, unwinding panics), the panic hook from [`install_panic_hook`] kills
+//! every live group first (release builds abort on panic, so drops never run there), and the
+//! direct child gets SIGKILL from the kernel if the agent itself dies (`PR_SET_PDEATHSIG`).
+
+use nix::sys::signal::{killpg, Signal};
+use nix::unistd::Pid;
+use std::io;
+use std::os::unix::process::ExitStatusExt;
+use std::path::Path;
+use std::process::{ExitStatus, Stdio};
+use std::sync::Mutex;
+use std::time::Duration;
+use tokio::process::{Child, ChildStderr, ChildStdout, Command};
+
+/// Process groups alive now, for the panic hook.
+static LIVE_GROUPS: Mutex<Vec<i32>> = Mutex::new(Vec::new());
+
+/// Makes a panic anywhere kill every process group this agent started, then report as usual.
+pub fn install_panic_hook() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        // try_lock: a panic while the list is locked must not deadlock; a poisoned lock
+        // still holds the list.
+        let groups = match LIVE_GROUPS.try_lock() {
+            Ok(g) => g.clone(),
+            Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner().clone(),
+            Err(std::sync::TryLockError::WouldBlock) => Vec::new(),
+        };
+        for pgid in groups {
+            let _ = killpg(Pid::from_raw(pgid), Signal::SIGKILL);
+        }
+        previous(info);
+    }));
+}
+
+fn live_groups() -> std::sync::MutexGuard<'static, Vec<i32>> {
+    LIVE_GROUPS.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Kills the group when dropped.
+struct GroupGuard {
+    pgid: i32,
+}
+
+impl GroupGuard {
+    fn new(pgid: i32) -> GroupGuard {
+        live_groups().push(pgid);
+        GroupGuard { pgid }
+    }
+}
+
+impl Drop for GroupGuard {
+    fn drop(&mut self) {
+        let _ = killpg(Pid::from_raw(self.pgid), Signal::SIGKILL);
+        live_groups().retain(|&g| g != self.pgid);
+    }
+}
+
+/// A child process leading its own process group.
+pub struct ProcessGroup {
+    child: Child,
+    guard: GroupGuard,
+}
+
+/// The child's output streams, to be read by the caller.
+pub struct Output {
+    pub stdout: ChildStdout,
+    pub stderr: ChildStderr,
+}
+
+impl ProcessGroup {
+    /// Starts `program` with `args` in `cwd`: own process group, stdin from /dev/null,
+    /// stdout and stderr piped.
+    pub fn spawn(program: &Path, args: &[String], cwd: &Path) -> io::Result<(ProcessGroup, Output)> {
+        let mut cmd = Command::new(program);
+        cmd.args(args)
+            .current_dir(cwd)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .process_group(0)
+            .kill_on_drop(true);
+        // SAFETY: prctl is async-signal-safe and touches no memory of the parent.
+        unsafe {
+            cmd.pre_exec(|| {
+                nix::sys::prctl::set_pdeathsig(Signal::SIGKILL).map_err(io::Error::from)
+            });
+        }
+        let mut child = cmd.spawn()?;
+        let pid = child
+            .id()
+            .and_then(|p| i32::try_from(p).ok())
+            .ok_or_else(|| io::Error::other("the child has no pid"))?;
+        let guard = GroupGuard::new(pid);
+        let (Some(stdout), Some(stderr)) = (child.stdout.take(), child.stderr.take()) else {
+            return Err(io::Error::other("the child's output is not piped"));
+        };
+        Ok((ProcessGroup { child, guard }, Output { stdout, stderr }))
+    }
+
+    /// The group id (the leader's pid).
+    pub fn pgid(&self) -> i32 {
+        self.guard.pgid
+    }
+
+    /// Sends `sig` to the whole group; a group already gone is not an error.
+    pub fn signal(&self, sig: Signal) {
+        match killpg(Pid::from_raw(self.guard.pgid), sig) {
+            Ok(()) | Err(nix::errno::Errno::ESRCH) => {}
+            Err(e) => tracing::warn!(pgid = self.guard.pgid, "cannot send {sig} to the group: {e}"),
+        }
+    }
+
+    /// Waits for the leader to exit, then kills whatever it left behind in the group.
+    /// Cancel-safe: may be used in `select!`.
+    pub async fn wait(&mut self) -> io::Result<ExitStatus> {
+        let status = self.child.wait().await?;
+        self.signal(Signal::SIGKILL);
+        Ok(status)
+    }
+
+    /// SIGTERM to the group, up to `grace` for the leader to exit, then SIGKILL.
+    pub async fn stop(&mut self, grace: Duration) -> io::Result<ExitStatus> {
+        self.signal(Signal::SIGTERM);
+        match tokio::time::timeout(grace, self.child.wait()).await {
+            Ok(status) => {
+                self.signal(Signal::SIGKILL);
+                status
+            }
+            Err(_) => {
+                self.signal(Signal::SIGKILL);
+                self.child.wait().await
+            }
+        }
+    }
+}
+
+/// "exited with status 3" / "was killed by signal 9 (SIGKILL)".
+pub fn describe(status: &ExitStatus) -> String {
+    if let Some(code) = status.code() {
+        format!("exited with status {code}")
+    } else if let Some(sig) = status.signal() {
+        match Signal::try_from(sig) {
+            Ok(s) => format!("was killed by signal {sig} ({s})"),
+            Err(_) => format!("was killed by signal {sig}"),
+        }
+    } else {
+        format!("ended ({status})")
+    }
+}

@@ -1,0 +1,254 @@
+//! A small in-process Labrelay server for the agent's end-to-end tests: the agent endpoints
+//! with the real log semantics (gaps answer 409, overlaps keep only the new tail), a queue of
+//! claims, a record of every call, and switches for outages and lost answers.
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use labrelay_api::agents::{Finish, Heartbeat, LogAppend, StartRequest};
+use serde_json::{json, Value};
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+
+pub const TOKEN: &str = "test-agent-token";
+
+#[derive(Default)]
+pub struct State {
+    pub claims: VecDeque<Value>,
+    pub claim_requests: Vec<Value>,
+    pub starts: Vec<(u64, StartRequest)>,
+    pub heartbeats: Vec<(u64, Heartbeat)>,
+    pub logs: HashMap<u64, String>,
+    pub appends: u32,
+    pub finishes: Vec<(u64, Finish)>,
+    /// Answer every heartbeat with `stop: true`.
+    pub stop_jobs: bool,
+    /// Every agent call answers 503.
+    pub down: bool,
+    /// Go down right after the next start.
+    pub down_after_start: bool,
+    /// Calls answered 503 while down.
+    pub refused: u32,
+    /// Appends left that are stored but answered 503 (a lost answer).
+    pub lose_acks: u32,
+    pub heartbeat_secs: u64,
+}
+
+#[derive(Clone)]
+pub struct FakeServer {
+    pub url: String,
+    state: Arc<Mutex<State>>,
+    changed: Arc<Notify>,
+}
+
+impl FakeServer {
+    pub async fn start() -> FakeServer {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let server = FakeServer {
+            url,
+            state: Arc::new(Mutex::new(State {
+                heartbeat_secs: 1,
+                ..State::default()
+            })),
+            changed: Arc::new(Notify::new()),
+        };
+        let s = server.clone();
+        tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else { return };
+                let s = s.clone();
+                tokio::spawn(async move {
+                    let service = hyper::service::service_fn(move |req| {
+                        let s = s.clone();
+                        async move { Ok::<_, hyper::Error>(s.handle(req).await) }
+                    });
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+        server
+    }
+
+    pub fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Waits until `done` holds (checked after every call the server answers).
+    pub async fn wait_for(&self, what: &str, done: impl Fn(&State) -> bool) {
+        let wait = async {
+            loop {
+                let notified = self.changed.notified();
+                if done(&self.state()) {
+                    return;
+                }
+                // Also re-check now and then: some conditions change outside the server.
+                let _ = tokio::time::timeout(Duration::from_millis(200), notified).await;
+            }
+        };
+        if tokio::time::timeout(Duration::from_secs(60), wait).await.is_err() {
+            panic!("timed out waiting for {what}");
+        }
+    }
+
+    pub fn add_claim(&self, claim: Value) {
+        // The claim must be what the agent's types read.
+        serde_json::from_value::<labrelay_api::agents::Claim>(claim.clone()).expect("valid claim");
+        self.state().claims.push_back(claim);
+    }
+
+    async fn handle(&self, req: Request<Incoming>) -> Response<Full<Bytes>> {
+        let path = req.uri().path().to_string();
+        let authorized = req
+            .headers()
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            == Some(&format!("Bearer {TOKEN}"));
+        let body = match req.into_body().collect().await {
+            Ok(b) => b.to_bytes(),
+            Err(_) => return reply(400, json!({"error": "bad body"})),
+        };
+        let resp = if authorized {
+            self.route(&path, &body).await
+        } else {
+            reply(401, json!({"error": "invalid token"}))
+        };
+        self.changed.notify_waiters();
+        resp
+    }
+
+    async fn route(&self, path: &str, body: &[u8]) -> Response<Full<Bytes>> {
+        if self.state().down {
+            self.state().refused += 1;
+            return reply(503, json!({"error": "down for the test"}));
+        }
+        if path == "/api/v1/agent/claim" {
+            return self.claim(body).await;
+        }
+        let Some(rest) = path.strip_prefix("/api/v1/agent/jobs/") else {
+            return reply(404, json!({"error": "no such route"}));
+        };
+        let mut parts = rest.splitn(2, '/');
+        let (Some(Ok(id)), Some(what)) = (parts.next().map(str::parse::<u64>), parts.next()) else {
+            return reply(404, json!({"error": "no such route"}));
+        };
+        let mut s = self.state();
+        match what {
+            "start" => {
+                let Ok(r) = serde_json::from_slice::<StartRequest>(body) else {
+                    return reply(400, json!({"error": "bad start"}));
+                };
+                s.starts.push((id, r));
+                if s.down_after_start {
+                    s.down_after_start = false;
+                    s.down = true;
+                }
+                reply(200, envelope(json!({"id": id.to_string()})))
+            }
+            "heartbeat" => {
+                let Ok(hb) = serde_json::from_slice::<Heartbeat>(body) else {
+                    return reply(400, json!({"error": "bad heartbeat"}));
+                };
+                s.heartbeats.push((id, hb));
+                reply(200, envelope(json!({"stop": s.stop_jobs, "lease": lease(s.heartbeat_secs)})))
+            }
+            "log" => {
+                let Ok(a) = serde_json::from_slice::<LogAppend>(body) else {
+                    return reply(400, json!({"error": "bad append"}));
+                };
+                s.appends += 1;
+                let lose = if s.lose_acks > 0 {
+                    s.lose_acks -= 1;
+                    true
+                } else {
+                    false
+                };
+                let log = s.logs.entry(id).or_default();
+                let end = log.len() as u64;
+                if a.offset > end {
+                    return reply(409, json!({"error": "log gap", "data": {"next_offset": end}}));
+                }
+                let skip = usize::try_from(end - a.offset).unwrap_or(usize::MAX);
+                if skip < a.text.len() {
+                    log.push_str(&a.text[skip..]);
+                }
+                let next = log.len();
+                if lose {
+                    return reply(503, json!({"error": "answer lost"}));
+                }
+                reply(200, envelope(json!({"next_offset": next})))
+            }
+            "finish" => {
+                let Ok(f) = serde_json::from_slice::<Finish>(body) else {
+                    return reply(400, json!({"error": "bad finish"}));
+                };
+                s.finishes.push((id, f));
+                reply(200, envelope(json!({"id": id.to_string()})))
+            }
+            _ => reply(404, json!({"error": "no such route"})),
+        }
+    }
+
+    async fn claim(&self, body: &[u8]) -> Response<Full<Bytes>> {
+        let req: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+        let next = {
+            let mut s = self.state();
+            s.claim_requests.push(req);
+            s.claims.pop_front()
+        };
+        match next {
+            Some(claim) => reply(200, envelope(claim)),
+            None => {
+                // Hold the claim a little, as the real server does (for up to wait_secs).
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                Response::builder()
+                    .status(204)
+                    .body(Full::new(Bytes::new()))
+                    .unwrap_or_default()
+            }
+        }
+    }
+}
+
+fn envelope(data: Value) -> Value {
+    json!({"timestamp": "2026-01-02T03:04:05.000000000Z", "data": data})
+}
+
+fn lease(heartbeat_secs: u64) -> Value {
+    json!({"expires_at": "2026-01-02T03:04:35Z", "ttl_secs": 30, "heartbeat_secs": heartbeat_secs})
+}
+
+fn reply(status: u16, body: Value) -> Response<Full<Bytes>> {
+    Response::builder()
+        .status(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
+        .header("content-type", "application/json")
+        .body(Full::new(Bytes::from(body.to_string())))
+        .unwrap_or_default()
+}
+
+/// A claim for job `id` with these tests and job options.
+pub fn claim(id: u64, tests: &[&str], options: Value, heartbeat_secs: u64) -> Value {
+    let t = "2026-01-02T03:04:05Z";
+    json!({
+        "job": {
+            "id": id.to_string(), "active": true, "status": "running", "options": options,
+            "package_id": "1", "package_name": "basic", "device_id": "2", "device_name": "dut",
+            "config_id": "3", "config_name": "lab config", "result_id": null, "user_id": "1",
+            "created": t, "updated": t, "automatic": false, "run_at": t,
+            "interfaces": [], "interface_names": ["eth1"], "uses_wireless": false,
+            "uses_ics": false, "ics_interface_name": ""
+        },
+        "testlist": tests,
+        "package_extra_cli_args": "-noclean",
+        "config_name": "lab config",
+        "config": "testvar lanInterface eth1\ntestvar wanMode DHCP\n",
+        "device": null,
+        "lease": lease(heartbeat_secs),
+    })
+}

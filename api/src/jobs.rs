@@ -1,0 +1,193 @@
+//! Jobs: the wire shape (as in the CDRouter Jobs API), the launch/edit bodies, and the
+//! fields a job list can be filtered and sorted by.
+
+use crate::interfaces::{Interface, Testvar};
+use crate::query::{Field, FieldType as T, Schema};
+use crate::{Id, Timestamp};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JobStatus {
+    Pending,
+    Running,
+    Completed,
+    Stopped,
+    Error,
+}
+
+impl JobStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobStatus::Pending => "pending",
+            JobStatus::Running => "running",
+            JobStatus::Completed => "completed",
+            JobStatus::Stopped => "stopped",
+            JobStatus::Error => "error",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<JobStatus> {
+        Some(match s {
+            "pending" => JobStatus::Pending,
+            "running" => JobStatus::Running,
+            "completed" => JobStatus::Completed,
+            "stopped" => JobStatus::Stopped,
+            "error" => JobStatus::Error,
+            _ => return None,
+        })
+    }
+
+    pub fn is_finished(self) -> bool {
+        matches!(
+            self,
+            JobStatus::Completed | JobStatus::Stopped | JobStatus::Error
+        )
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct JobOptions {
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub skip_tests: Vec<String>,
+    #[serde(default)]
+    pub begin_at: String,
+    #[serde(default)]
+    pub end_at: String,
+    #[serde(default)]
+    pub extra_cli_args: String,
+    #[serde(default)]
+    pub testvars: Vec<Testvar>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Job {
+    pub id: Id,
+    pub active: bool,
+    pub status: JobStatus,
+    pub options: JobOptions,
+    pub package_id: Id,
+    pub package_name: String,
+    pub device_id: Id,
+    pub device_name: String,
+    pub config_id: Id,
+    pub config_name: String,
+    pub result_id: Option<String>,
+    pub user_id: Id,
+    pub created: Timestamp,
+    pub updated: Timestamp,
+    pub automatic: bool,
+    pub run_at: Timestamp,
+    pub interfaces: Vec<Interface>,
+    pub interface_names: Vec<String>,
+    pub uses_wireless: bool,
+    pub uses_ics: bool,
+    pub ics_interface_name: String,
+}
+
+/// Options as a request sends them: every key optional, `null` the same as absent.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+pub struct JobOptionsInput {
+    #[serde(default)]
+    pub tags: Option<Vec<String>>,
+    #[serde(default)]
+    pub skip_tests: Option<Vec<String>>,
+    #[serde(default)]
+    pub begin_at: Option<String>,
+    #[serde(default)]
+    pub end_at: Option<String>,
+    #[serde(default)]
+    pub extra_cli_args: Option<String>,
+    #[serde(default)]
+    pub testvars: Option<Vec<Testvar>>,
+}
+
+impl JobOptionsInput {
+    /// Applies the keys this input sets on top of `base`.
+    pub fn apply(self, base: &mut JobOptions) {
+        if let Some(v) = self.tags {
+            base.tags = v;
+        }
+        if let Some(v) = self.skip_tests {
+            base.skip_tests = v;
+        }
+        if let Some(v) = self.begin_at {
+            base.begin_at = v;
+        }
+        if let Some(v) = self.end_at {
+            base.end_at = v;
+        }
+        if let Some(v) = self.extra_cli_args {
+            base.extra_cli_args = v;
+        }
+        if let Some(v) = self.testvars {
+            base.testvars = v;
+        }
+    }
+}
+
+/// The body of a launch (`POST /jobs/`), an edit (`PATCH /jobs/{id}/`), a
+/// `?process=interfaces` request and each entry of a bulk launch. Read-only keys
+/// (`id`, `status`, `package_name`, ...) are ignored.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+pub struct JobInput {
+    #[serde(default)]
+    pub package_id: Option<Id>,
+    #[serde(default)]
+    pub device_id: Option<Id>,
+    #[serde(default)]
+    pub config_id: Option<Id>,
+    #[serde(default)]
+    pub run_at: Option<Timestamp>,
+    #[serde(default)]
+    pub options: Option<JobOptionsInput>,
+}
+
+/// `POST /jobs/?bulk=launch`: either explicit jobs or, with `filter`/`all`, shared fields.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct BulkLaunch {
+    #[serde(default)]
+    pub jobs: Option<Vec<JobInput>>,
+    #[serde(default)]
+    pub fields: Option<JobInput>,
+}
+
+/// `{"jobs": [{"id": "1"}, ...]}` of a bulk delete (the key is the resource's name).
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct IdRef {
+    pub id: Id,
+}
+
+/// What a job list can be filtered and sorted by (see `query`).
+#[rustfmt::skip]
+pub static JOB_SCHEMA: Schema = Schema {
+    fields: &[
+        Field { name: "id", ty: T::Id, sql: "id" },
+        Field { name: "status", ty: T::Str, sql: "status" },
+        Field { name: "active", ty: T::Bool, sql: "(status = 'running')" },
+        Field { name: "package_id", ty: T::Id, sql: "package_id" },
+        Field { name: "package_name", ty: T::Str, sql: "package_name" },
+        Field { name: "device_id", ty: T::Id, sql: "device_id" },
+        Field { name: "device_name", ty: T::Str, sql: "device_name" },
+        Field { name: "config_id", ty: T::Id, sql: "config_id" },
+        Field { name: "config_name", ty: T::Str, sql: "config_name" },
+        Field { name: "result_id", ty: T::Str, sql: "result_id" },
+        Field { name: "user_id", ty: T::Id, sql: "user_id" },
+        Field { name: "created", ty: T::Time, sql: "created" },
+        Field { name: "updated", ty: T::Time, sql: "updated" },
+        Field { name: "run_at", ty: T::Time, sql: "run_at" },
+        Field { name: "automatic", ty: T::Bool, sql: "automatic" },
+        Field { name: "tags", ty: T::StrArray, sql: "json_extract(options, '$.tags')" },
+        Field { name: "options.tags", ty: T::StrArray, sql: "json_extract(options, '$.tags')" },
+        Field { name: "options.skip_tests", ty: T::StrArray, sql: "json_extract(options, '$.skip_tests')" },
+        Field { name: "options.begin_at", ty: T::Str, sql: "json_extract(options, '$.begin_at')" },
+        Field { name: "options.end_at", ty: T::Str, sql: "json_extract(options, '$.end_at')" },
+        Field { name: "options.extra_cli_args", ty: T::Str, sql: "json_extract(options, '$.extra_cli_args')" },
+        Field { name: "interface_names", ty: T::StrArray, sql: "interface_names" },
+        Field { name: "uses_wireless", ty: T::Bool, sql: "uses_wireless" },
+        Field { name: "uses_ics", ty: T::Bool, sql: "uses_ics" },
+        Field { name: "ics_interface_name", ty: T::Str, sql: "ics_interface_name" },
+    ],
+};

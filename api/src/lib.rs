@@ -1,0 +1,18 @@
+//! Labrelay's wire types and query language, shared by the worker, the app and the agent.
+//!
+//! Pure code: no I/O, builds for wasm32 and native alike.
+
+pub mod agents;
+pub mod envelope;
+pub mod error;
+pub mod id;
+pub mod interfaces;
+pub mod jobs;
+pub mod query;
+pub mod resources;
+pub mod time;
+pub mod users;
+
+pub use envelope::{Envelope, ErrorBody, ListEnvelope};
+pub use id::Id;
+pub use time::Timestamp;

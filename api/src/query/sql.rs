@@ -1,0 +1,125 @@
+//! Compiles filters to an SQLite `WHERE` clause with `?` binds, leaving regex filters to Rust.
+
+use super::eval::Residual;
+use super::filter::{Filter, Op};
+use super::params::Combine;
+use super::value::Value;
+
+/// A value bound to a `?` placeholder, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Bind {
+    Int(i64),
+    Text(String),
+}
+
+/// How to run a filter set: an SQL condition plus, maybe, filters to apply in Rust afterwards.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    /// The `WHERE` condition; `"1"` when SQL filters nothing.
+    pub where_sql: String,
+    pub binds: Vec<Bind>,
+    /// Filters SQLite cannot run (regex); `None` when SQL does it all.
+    pub residual: Option<Residual>,
+}
+
+/// Plans `filters` combined by `combine`. `Inter`: SQL gets the non-regex filters and the
+/// residual the regex ones. `Union` with any regex: SQL gets `1`, the residual everything.
+pub fn plan(filters: &[Filter], combine: Combine) -> Plan {
+    let (in_sql, in_rust): (Vec<&Filter>, Vec<&Filter>) =
+        filters.iter().partition(|f| !f.op.is_regex());
+    let (in_sql, residual) = match combine {
+        _ if in_rust.is_empty() => (in_sql, None),
+        Combine::Inter => (
+            in_sql,
+            Some(Residual::new(
+                in_rust.into_iter().cloned().collect(),
+                combine,
+            )),
+        ),
+        Combine::Union => (Vec::new(), Some(Residual::new(filters.to_vec(), combine))),
+    };
+    let mut binds = Vec::new();
+    let parts: Vec<String> = in_sql.iter().map(|f| filter_sql(f, &mut binds)).collect();
+    let where_sql = if parts.is_empty() {
+        "1".to_string()
+    } else {
+        let glue = match combine {
+            Combine::Inter => " AND ",
+            Combine::Union => " OR ",
+        };
+        parts
+            .iter()
+            .map(|p| format!("({p})"))
+            .collect::<Vec<_>>()
+            .join(glue)
+    };
+    Plan {
+        where_sql,
+        binds,
+        residual,
+    }
+}
+
+/// One non-regex filter as SQL, pushing its binds.
+fn filter_sql(f: &Filter, binds: &mut Vec<Bind>) -> String {
+    let expr = f.field.sql;
+    let scalar = |binds: &mut Vec<Bind>, bind: Bind| {
+        binds.push(bind);
+        let op = match f.op {
+            Op::Ne => "IS NOT",
+            op => op.as_str(),
+        };
+        format!("({expr}) {op} ?")
+    };
+    match &f.value {
+        Value::Int(n) | Value::Time(n) => scalar(binds, Bind::Int(*n)),
+        Value::Bool(b) => scalar(binds, Bind::Int(i64::from(*b))),
+        Value::Text(s) => scalar(binds, Bind::Text(s.clone())),
+        Value::Array(items) => array_sql(f.op, expr, items, binds),
+        // Regex filters never reach SQL; match nothing rather than everything if misused.
+        Value::Regex(_) => "0".to_string(),
+    }
+}
+
+fn array_sql(op: Op, expr: &str, items: &[String], binds: &mut Vec<Bind>) -> String {
+    let json = serde_json::Value::from(items.to_vec()).to_string();
+    // The stored array, or '[]' when NULL, invalid JSON or not an array.
+    let have = format!(
+        "(CASE WHEN json_valid({expr}) THEN CASE WHEN json_type({expr}) = 'array' \
+         THEN {expr} ELSE '[]' END ELSE '[]' END)"
+    );
+    let contains = |binds: &mut Vec<Bind>| {
+        binds.push(Bind::Text(json.clone()));
+        format!(
+            "NOT EXISTS (SELECT 1 FROM json_each(?) w WHERE w.value NOT IN \
+             (SELECT h.value FROM json_each({have}) h WHERE h.type = 'text'))"
+        )
+    };
+    let contained = |binds: &mut Vec<Bind>| {
+        binds.push(Bind::Text(json.clone()));
+        format!(
+            "NOT EXISTS (SELECT 1 FROM json_each({have}) h WHERE h.type <> 'text' \
+             OR h.value NOT IN (SELECT w.value FROM json_each(?) w))"
+        )
+    };
+    match op {
+        Op::Contains => contains(binds),
+        Op::ContainedBy => contained(binds),
+        Op::Overlaps => {
+            binds.push(Bind::Text(json.clone()));
+            format!(
+                "EXISTS (SELECT 1 FROM json_each({have}) h WHERE h.type = 'text' \
+                 AND h.value IN (SELECT w.value FROM json_each(?) w))"
+            )
+        }
+        Op::Eq | Op::Ne => {
+            let both = format!("({}) AND ({})", contains(binds), contained(binds));
+            if op == Op::Eq {
+                both
+            } else {
+                format!("NOT (({both}))")
+            }
+        }
+        _ => "0".to_string(),
+    }
+}

@@ -1,0 +1,176 @@
+//! Packages, configs and devices: CDRouter-shaped, minimal. Each has a wire shape (summary
+//! fields always, detailed fields as `Option`s left out of lists), an input shape for create
+//! and edit (every key optional, `null` ignored) and a filter/sort schema.
+
+use crate::interfaces::Interface;
+use crate::query::{Field, FieldType as T, Schema};
+use crate::{Id, Timestamp};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Package {
+    pub id: Id,
+    pub name: String,
+    pub description: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub testlist: Option<Vec<String>>,
+    pub test_count: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extra_cli_args: Option<String>,
+    pub config_id: Id,
+    pub device_id: Id,
+    pub agent_id: Id,
+    pub tags: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    pub locked: bool,
+    pub user_id: Id,
+    pub created: Timestamp,
+    pub updated: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interfaces: Option<Vec<Interface>>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+pub struct PackageInput {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub testlist: Option<Vec<String>>,
+    #[serde(default)]
+    pub extra_cli_args: Option<String>,
+    #[serde(default)]
+    pub config_id: Option<Id>,
+    #[serde(default)]
+    pub device_id: Option<Id>,
+    #[serde(default)]
+    pub agent_id: Option<Id>,
+    #[serde(default)]
+    pub tags: Option<Vec<String>>,
+    #[serde(default)]
+    pub note: Option<String>,
+    #[serde(default)]
+    pub locked: Option<bool>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Config {
+    pub id: Id,
+    pub name: String,
+    pub description: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contents: Option<String>,
+    pub tags: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    pub locked: bool,
+    pub user_id: Id,
+    pub created: Timestamp,
+    pub updated: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interfaces: Option<Vec<Interface>>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+pub struct ConfigInput {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub contents: Option<String>,
+    #[serde(default)]
+    pub tags: Option<Vec<String>>,
+    #[serde(default)]
+    pub note: Option<String>,
+    #[serde(default)]
+    pub locked: Option<bool>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Device {
+    pub id: Id,
+    pub name: String,
+    pub description: String,
+    pub tags: Vec<String>,
+    pub note: String,
+    pub locked: bool,
+    pub user_id: Id,
+    pub created: Timestamp,
+    pub updated: Timestamp,
+    pub manufacturer: String,
+    pub model_name: String,
+    pub serial_number: String,
+    pub software_version: String,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+pub struct DeviceInput {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub tags: Option<Vec<String>>,
+    #[serde(default)]
+    pub note: Option<String>,
+    #[serde(default)]
+    pub locked: Option<bool>,
+    #[serde(default)]
+    pub manufacturer: Option<String>,
+    #[serde(default)]
+    pub model_name: Option<String>,
+    #[serde(default)]
+    pub serial_number: Option<String>,
+    #[serde(default)]
+    pub software_version: Option<String>,
+}
+
+/// Fields every CDRouter-shaped resource shares.
+macro_rules! common_fields {
+    ($($extra:expr),* $(,)?) => {
+        &[
+            Field { name: "id", ty: T::Id, sql: "id" },
+            Field { name: "name", ty: T::Str, sql: "name" },
+            Field { name: "description", ty: T::Str, sql: "description" },
+            Field { name: "tags", ty: T::StrArray, sql: "tags" },
+            Field { name: "note", ty: T::Str, sql: "note" },
+            Field { name: "locked", ty: T::Bool, sql: "locked" },
+            Field { name: "user_id", ty: T::Id, sql: "user_id" },
+            Field { name: "created", ty: T::Time, sql: "created" },
+            Field { name: "updated", ty: T::Time, sql: "updated" },
+            $($extra),*
+        ]
+    };
+}
+
+#[rustfmt::skip]
+pub static PACKAGE_SCHEMA: Schema = Schema {
+    fields: common_fields![
+        Field { name: "testlist", ty: T::StrArray, sql: "testlist" },
+        Field { name: "test_count", ty: T::Int, sql: "json_array_length(testlist)" },
+        Field { name: "extra_cli_args", ty: T::Str, sql: "extra_cli_args" },
+        Field { name: "config_id", ty: T::Id, sql: "config_id" },
+        Field { name: "device_id", ty: T::Id, sql: "device_id" },
+        Field { name: "agent_id", ty: T::Id, sql: "agent_id" },
+    ],
+};
+
+#[rustfmt::skip]
+pub static CONFIG_SCHEMA: Schema = Schema {
+    fields: common_fields![
+        Field { name: "contents", ty: T::Str, sql: "contents" },
+    ],
+};
+
+#[rustfmt::skip]
+pub static DEVICE_SCHEMA: Schema = Schema {
+    fields: common_fields![
+        Field { name: "manufacturer", ty: T::Str, sql: "manufacturer" },
+        Field { name: "model_name", ty: T::Str, sql: "model_name" },
+        Field { name: "serial_number", ty: T::Str, sql: "serial_number" },
+        Field { name: "software_version", ty: T::Str, sql: "software_version" },
+    ],
+};

@@ -1,0 +1,101 @@
+//! Timestamps: nanoseconds since the Unix epoch (UTC) inside, RFC 3339 with nine sub-second
+//! digits on the wire (`2016-04-14T15:15:59.642459766Z`). Any RFC 3339 time is accepted.
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::fmt;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Timestamp(pub i64);
+
+#[derive(Debug, thiserror::Error)]
+#[error("invalid time \"{0}\": expected RFC 3339, e.g. 2026-01-02T15:04:05Z")]
+pub struct TimeError(pub String);
+
+impl Timestamp {
+    pub fn from_millis(ms: f64) -> Timestamp {
+        Timestamp((ms * 1_000_000.0) as i64)
+    }
+
+    pub fn nanos(self) -> i64 {
+        self.0
+    }
+
+    pub fn parse(s: &str) -> Result<Timestamp, TimeError> {
+        let t = OffsetDateTime::parse(s.trim(), &Rfc3339).map_err(|_| TimeError(s.to_string()))?;
+        i64::try_from(t.unix_timestamp_nanos())
+            .map(Timestamp)
+            .map_err(|_| TimeError(s.to_string()))
+    }
+
+    /// `YYYYMMDDHHMMSS`, the shape of a CDRouter result id.
+    pub fn compact(self) -> String {
+        let t = self.datetime();
+        format!(
+            "{:04}{:02}{:02}{:02}{:02}{:02}",
+            t.year(),
+            t.month() as u8,
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second()
+        )
+    }
+
+    fn datetime(self) -> OffsetDateTime {
+        OffsetDateTime::from_unix_timestamp_nanos(self.0 as i128)
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let t = self.datetime();
+        write!(
+            f,
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}Z",
+            t.year(),
+            t.month() as u8,
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second(),
+            t.nanosecond()
+        )
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Timestamp::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_with_nine_digits() {
+        let t = Timestamp::parse("2016-04-14T11:15:59.642459766-04:00").unwrap();
+        assert_eq!(t.to_string(), "2016-04-14T15:15:59.642459766Z");
+        assert_eq!(Timestamp::parse(&t.to_string()).unwrap(), t);
+        assert_eq!(t.compact(), "20160414151559");
+    }
+
+    #[test]
+    fn accepts_any_rfc3339_and_rejects_the_rest() {
+        assert!(Timestamp::parse("2026-01-02T03:04:05Z").is_ok());
+        assert!(Timestamp::parse("2026-01-02T03:04:05.1+01:00").is_ok());
+        assert!(Timestamp::parse("2026-01-02").is_err());
+        assert!(Timestamp::parse("yesterday").is_err());
+    }
+}

@@ -1,0 +1,158 @@
+//! A small HTTP client for the integration tests. `cargo xtask test` starts the worker and
+//! passes its address and admin credentials in `LABRELAY_URL`, `LABRELAY_ADMIN_TOKEN` and
+//! `LABRELAY_ADMIN_PASSWORD`; each test makes its own uniquely named records, so the test
+//! binaries can share one server.
+
+use serde_json::Value;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+pub struct Api {
+    pub base: String,
+    pub token: Option<String>,
+    agent: ureq::Agent,
+}
+
+/// A status and a parsed JSON body (`Value::Null` when the body is empty or not JSON).
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub body: Value,
+    pub raw: String,
+}
+
+impl Answer {
+    pub fn data(&self) -> &Value {
+        &self.body["data"]
+    }
+
+    pub fn error(&self) -> &str {
+        self.body["error"].as_str().unwrap_or("")
+    }
+
+    /// Asserts the status and returns self, printing the body when it is wrong.
+    #[track_caller]
+    pub fn expect(self, status: u16) -> Answer {
+        assert_eq!(self.status, status, "unexpected answer: {}", self.raw);
+        self
+    }
+
+    /// Asserts a 4xx with exactly this error message.
+    #[track_caller]
+    pub fn expect_error(self, status: u16, message: &str) -> Answer {
+        assert_eq!(self.status, status, "unexpected answer: {}", self.raw);
+        assert_eq!(self.error(), message, "unexpected error: {}", self.raw);
+        self
+    }
+}
+
+pub fn base_url() -> String {
+    std::env::var("LABRELAY_URL").expect("LABRELAY_URL is set by `cargo xtask test`")
+}
+
+pub fn admin_token() -> String {
+    std::env::var("LABRELAY_ADMIN_TOKEN").expect("LABRELAY_ADMIN_TOKEN is set by `cargo xtask test`")
+}
+
+pub fn admin_password() -> String {
+    std::env::var("LABRELAY_ADMIN_PASSWORD")
+        .expect("LABRELAY_ADMIN_PASSWORD is set by `cargo xtask test`")
+}
+
+/// A name no other test uses.
+pub fn unique(prefix: &str) -> String {
+    static N: AtomicU64 = AtomicU64::new(0);
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros())
+        .unwrap_or(0);
+    format!("{prefix}-{}-{t}-{n}", std::process::id())
+}
+
+impl Api {
+    pub fn admin() -> Api {
+        Api::with_token(Some(admin_token()))
+    }
+
+    pub fn anonymous() -> Api {
+        Api::with_token(None)
+    }
+
+    pub fn with_token(token: Option<String>) -> Api {
+        Api {
+            base: base_url(),
+            token,
+            agent: ureq::AgentBuilder::new()
+                .timeout(Duration::from_secs(60))
+                .build(),
+        }
+    }
+
+    fn request(&self, method: &str, path: &str) -> ureq::Request {
+        let mut req = self.agent.request(method, &format!("{}{}", self.base, path));
+        if let Some(t) = &self.token {
+            req = req.set("authorization", &format!("Bearer {t}"));
+        }
+        req
+    }
+
+    fn finish(result: Result<ureq::Response, ureq::Error>) -> Answer {
+        let resp = match result {
+            Ok(r) => r,
+            Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => panic!("transport error: {e}"),
+        };
+        let status = resp.status();
+        let raw = resp.into_string().unwrap_or_default();
+        let body = serde_json::from_str(&raw).unwrap_or(Value::Null);
+        Answer { status, body, raw }
+    }
+
+    pub fn get(&self, path: &str) -> Answer {
+        Self::finish(self.request("GET", path).call())
+    }
+
+    pub fn delete(&self, path: &str) -> Answer {
+        Self::finish(self.request("DELETE", path).call())
+    }
+
+    pub fn send(&self, method: &str, path: &str, body: &Value) -> Answer {
+        Self::finish(self.request(method, path).send_json(body.clone()))
+    }
+
+    pub fn post(&self, path: &str, body: &Value) -> Answer {
+        self.send("POST", path, body)
+    }
+
+    pub fn patch(&self, path: &str, body: &Value) -> Answer {
+        self.send("PATCH", path, body)
+    }
+
+    /// A raw body with a content type of our choosing (malformed JSON, forms, huge bodies).
+    pub fn post_raw(&self, path: &str, content_type: &str, body: &[u8]) -> Answer {
+        Self::finish(
+            self.request("POST", path)
+                .set("content-type", content_type)
+                .send_bytes(body),
+        )
+    }
+
+    pub fn method(&self, method: &str, path: &str) -> Answer {
+        Self::finish(self.request(method, path).call())
+    }
+
+    /// Creates a record and returns its data.
+    #[track_caller]
+    pub fn create(&self, resource: &str, body: Value) -> Value {
+        self.post(&format!("/api/v1/{resource}/"), &body)
+            .expect(200)
+            .data()
+            .clone()
+    }
+}
+
+/// The string id of a record.
+pub fn id(v: &Value) -> String {
+    v["id"].as_str().expect("ids are strings").to_string()
+}

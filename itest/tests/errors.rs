@@ -1,0 +1,109 @@
+//! Bad input gets a clear JSON 4xx and stores nothing.
+
+use labrelay_itest::{unique, Api};
+use serde_json::json;
+
+fn job_count(api: &Api, tag: &str) -> u64 {
+    api.get(&format!("/api/v1/jobs/?filter=tags@>{{{tag}}}&limit=1"))
+        .expect(200)
+        .body["links"]["total"]
+        .as_u64()
+        .expect("a total")
+}
+
+#[test]
+fn malformed_json_and_wrong_types_are_400() {
+    let api = Api::admin();
+    let a = api
+        .post_raw("/api/v1/jobs/", "application/json", b"{\"package_id\": ")
+        .expect(400);
+    assert!(a.error().starts_with("invalid JSON body: "), "{}", a.raw);
+    let b = api
+        .post("/api/v1/jobs/", &json!({"package_id": [1, 2]}))
+        .expect(400);
+    assert!(b.error().starts_with("invalid JSON body: "), "{}", b.raw);
+    let c = api
+        .post("/api/v1/packages/", &json!({"name": 12}))
+        .expect(400);
+    assert!(c.error().starts_with("invalid JSON body: "), "{}", c.raw);
+    let d = api
+        .post("/api/v1/configs/", &json!({"name": unique("c"), "tags": "not-a-list"}))
+        .expect(400);
+    assert!(d.error().starts_with("invalid JSON body: "), "{}", d.raw);
+    api.post("/api/v1/jobs/", &json!({"package_id": "12x"}))
+        .expect(400);
+    api.post("/api/v1/jobs/", &json!({"package_id": "1", "run_at": "tomorrow"}))
+        .expect(400);
+    api.post_raw("/api/v1/jobs/", "application/json", b"[1,2,3]")
+        .expect(400);
+}
+
+#[test]
+fn nothing_is_stored_after_a_failed_launch() {
+    let api = Api::admin();
+    let tag = unique("t");
+    let pkg = api.create("packages", json!({"name": unique("p")}));
+    let body = json!({"package_id": pkg["id"], "device_id": "999999", "options": {"tags": [tag]}});
+    api.post("/api/v1/jobs/", &body)
+        .expect_error(404, "no such device");
+    let bad_args = json!({"package_id": pkg["id"], "options": {"tags": [tag], "extra_cli_args": "-testvar 'open"}});
+    api.post("/api/v1/jobs/", &bad_args).expect(400);
+    assert_eq!(job_count(&api, &tag), 0);
+}
+
+#[test]
+fn bodies_over_one_mebibyte_are_413() {
+    let api = Api::admin();
+    let name = unique("big");
+    let huge = format!(
+        "{{\"name\": \"{name}\", \"description\": \"{}\"}}",
+        "x".repeat((1 << 20) + 10)
+    );
+    let a = api
+        .post_raw("/api/v1/packages/", "application/json", huge.as_bytes())
+        .expect(413);
+    assert!(a.error().contains("too large"), "{}", a.raw);
+    api.get(&format!("/api/v1/packages/?filter=name={name}"))
+        .expect(200);
+    let list = api.get(&format!("/api/v1/packages/?filter=name={name}")).expect(200);
+    assert_eq!(list.body["links"]["total"], 0);
+    // Just under the limit is fine.
+    let ok = format!(
+        "{{\"name\": \"{name}\", \"description\": \"{}\"}}",
+        "x".repeat((1 << 20) - 100)
+    );
+    api.post_raw("/api/v1/packages/", "application/json", ok.as_bytes())
+        .expect(200);
+}
+
+#[test]
+fn unknown_routes_methods_and_ids() {
+    let api = Api::admin();
+    api.get("/api/v1/nothing-here/").expect_error(404, "no such route");
+    api.get("/api/v1/jobs/1/extra/more").expect_error(404, "no such route");
+    api.method("PUT", "/api/v1/jobs/").expect_error(405, "method not allowed");
+    api.method("DELETE", "/api/v1/packages/").expect_error(405, "method not allowed");
+    api.method("POST", "/api/v1/system/hostname/").expect_error(405, "method not allowed");
+    api.get("/api/v1/jobs/999999/").expect_error(404, "no such job");
+    api.get("/api/v1/jobs/abc/").expect_error(404, "no such job");
+    api.get("/api/v1/packages/0/").expect_error(404, "no such package");
+    api.get("/api/v1/configs/999999").expect_error(404, "no such config");
+    api.delete("/api/v1/devices/999999/").expect_error(404, "no such device");
+    api.patch("/api/v1/packages/999999/", &json!({"note": "x"}))
+        .expect_error(404, "no such package");
+    api.post("/api/v1/jobs/999999/stop", &json!({}))
+        .expect_error(404, "no such job");
+    api.post("/api/v1/jobs/?bulk=explode", &json!({}))
+        .expect_error(400, "unsupported bulk operation \"explode\"");
+}
+
+#[test]
+fn trailing_slash_is_optional() {
+    let api = Api::admin();
+    api.get("/api/v1/jobs").expect(200);
+    api.get("/api/v1/jobs/").expect(200);
+    let pkg = api.create("packages", json!({"name": unique("p")}));
+    let pid = pkg["id"].as_str().unwrap_or_default().to_string();
+    api.get(&format!("/api/v1/packages/{pid}")).expect(200);
+    api.get(&format!("/api/v1/packages/{pid}/")).expect(200);
+}

@@ -1,0 +1,46 @@
+//! The route table of the worker entry: which requests go to the store Durable Object and
+//! which are static assets. Nothing else happens here.
+
+use crate::error::respond;
+use labrelay_api::error::ApiError;
+use worker::{Env, Request, Response, Result};
+
+/// The largest request body the API accepts (1 MiB); bigger ones get 413.
+pub const MAX_BODY: usize = 1 << 20;
+
+/// The one Durable Object every API request is served by.
+const STORE_NAME: &str = "labrelay";
+
+pub async fn route(req: Request, env: Env) -> Result<Response> {
+    let path = req.path();
+    if path == "/healthz" {
+        // Answered by the entry itself: the baseline for what the hop to the store costs.
+        return Response::ok("hello");
+    }
+    if is_store_path(&path) {
+        if declared_length(&req).is_some_and(|n| n > MAX_BODY) {
+            return respond(ApiError::TooLarge(MAX_BODY));
+        }
+        let stub = env
+            .durable_object("STORE")?
+            .id_from_name(STORE_NAME)?
+            .get_stub()?;
+        return stub.fetch_with_request(req).await;
+    }
+    env.assets("ASSETS")?.fetch_request(req).await
+}
+
+fn is_store_path(path: &str) -> bool {
+    path.starts_with("/api/")
+        || path == "/api"
+        || path.trim_end_matches('/') == "/authenticate"
+        || path.starts_with("/healthz/")
+}
+
+fn declared_length(req: &Request) -> Option<usize> {
+    req.headers()
+        .get("content-length")
+        .ok()
+        .flatten()
+        .and_then(|v| v.parse().ok())
+}

@@ -1,0 +1,35 @@
+//! The one place an `ApiError` becomes an HTTP response: its status and a
+//! `{"timestamp", "error"}` JSON body.
+
+use labrelay_api::error::ApiError;
+use labrelay_api::{ErrorBody, Timestamp};
+use worker::{Headers, Response};
+
+pub fn now() -> Timestamp {
+    Timestamp::from_millis(js_sys::Date::now())
+}
+
+pub fn respond(err: ApiError) -> worker::Result<Response> {
+    let status = err.status();
+    if status >= 500 {
+        worker::console_error!("internal error: {err}");
+    }
+    let body = ErrorBody {
+        timestamp: Some(now()),
+        error: err.to_string(),
+    };
+    json_response(status, serde_json::to_vec(&body).unwrap_or_default())
+}
+
+pub fn json_response(status: u16, body: Vec<u8>) -> worker::Result<Response> {
+    let headers = Headers::new();
+    headers.set("content-type", "application/json")?;
+    Ok(Response::from_bytes(body)?
+        .with_status(status)
+        .with_headers(headers))
+}
+
+/// A worker/runtime failure inside the store is an internal error with its message.
+pub fn internal(e: impl std::fmt::Display) -> ApiError {
+    ApiError::Internal(e.to_string())
+}

@@ -1,0 +1,158 @@
+//! What packages, configs and devices share: the route table of a CDRouter-shaped resource
+//! (list, create, get, edit, delete, `?bulk=delete`), unique names, locking, deletes.
+
+use super::db::{json_text, Db};
+use super::http::{parse_id, Caller, Ctx, Reply};
+use super::list::{self, Table};
+use labrelay_api::error::ApiError;
+use labrelay_api::query::{parse_bool, FilterSet, ListQuery, Schema};
+use labrelay_api::Id;
+use serde::de::DeserializeOwned;
+use worker::Method;
+
+pub struct Kind {
+    pub table: Table,
+    /// The singular name used in messages: `no such package`.
+    pub noun: &'static str,
+    pub schema: &'static Schema,
+}
+
+pub trait Resource {
+    const KIND: Kind;
+    fn list(db: &Db, query: &ListQuery) -> Result<Reply, ApiError>;
+    fn create(db: &Db, ctx: &Ctx, caller: &Caller) -> Result<Reply, ApiError>;
+    fn get(db: &Db, id: Id) -> Result<Reply, ApiError>;
+    fn edit(db: &Db, ctx: &Ctx, id: Id) -> Result<Reply, ApiError>;
+}
+
+pub fn route<R: Resource>(
+    db: &Db,
+    ctx: &Ctx,
+    caller: &Caller,
+    rest: &[&str],
+) -> Result<Reply, ApiError> {
+    let kind = &R::KIND;
+    match (rest, &ctx.method) {
+        ([], Method::Get) => R::list(db, &ListQuery::parse(&ctx.query, kind.schema)?),
+        ([], Method::Post) => match ctx.param("bulk") {
+            None => R::create(db, ctx, caller),
+            Some("delete") => bulk_delete(db, ctx, kind),
+            Some(other) => Err(unsupported_bulk(other)),
+        },
+        ([id], Method::Get) => R::get(db, parse_id(id, kind.noun)?),
+        ([id], Method::Patch | Method::Put) => R::edit(db, ctx, parse_id(id, kind.noun)?),
+        ([id], Method::Delete) => delete(db, kind, parse_id(id, kind.noun)?),
+        ([], _) | ([_], _) => Err(ApiError::MethodNotAllowed),
+        _ => Err(ApiError::NoRoute),
+    }
+}
+
+pub fn unsupported_bulk(op: &str) -> ApiError {
+    ApiError::invalid(format!("unsupported bulk operation \"{op}\""))
+}
+
+pub fn get_row<R: DeserializeOwned>(db: &Db, kind: &Kind, id: Id) -> Result<R, ApiError> {
+    db.first(
+        &format!(
+            "SELECT {} FROM {} WHERE id = ?",
+            kind.table.columns, kind.table.name
+        ),
+        vec![id.as_i64().into()],
+    )?
+    .ok_or(ApiError::NotFound(kind.noun))
+}
+
+pub fn exists(db: &Db, table: &str, id: Id) -> Result<bool, ApiError> {
+    Ok(db.int(
+        &format!("SELECT count(*) FROM {table} WHERE id = ?"),
+        vec![id.as_i64().into()],
+    )? > 0)
+}
+
+/// A name for a new or renamed resource: present, trimmed, not taken by another one.
+pub fn check_name(db: &Db, kind: &Kind, name: &str, this: Id) -> Result<String, ApiError> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(ApiError::invalid("name is required"));
+    }
+    let taken = db.int(
+        &format!(
+            "SELECT count(*) FROM {} WHERE name = ? AND id != ?",
+            kind.table.name
+        ),
+        vec![name.into(), this.as_i64().into()],
+    )?;
+    if taken > 0 {
+        return Err(ApiError::NameTaken);
+    }
+    Ok(name.to_string())
+}
+
+/// A locked resource takes no edit but the one that unlocks it.
+pub fn check_unlocked(kind: &Kind, locked: bool, new_locked: Option<bool>) -> Result<(), ApiError> {
+    if locked && new_locked != Some(false) {
+        return Err(ApiError::Conflict(format!("cannot edit locked {}", kind.noun)));
+    }
+    Ok(())
+}
+
+fn delete(db: &Db, kind: &Kind, id: Id) -> Result<Reply, ApiError> {
+    let locked = db
+        .first::<LockedRow>(
+            &format!("SELECT locked FROM {} WHERE id = ?", kind.table.name),
+            vec![id.as_i64().into()],
+        )?
+        .ok_or(ApiError::NotFound(kind.noun))?;
+    if locked.locked != 0 {
+        return Err(ApiError::Conflict(format!("cannot delete locked {}", kind.noun)));
+    }
+    db.exec(
+        &format!("DELETE FROM {} WHERE id = ?", kind.table.name),
+        vec![id.as_i64().into()],
+    )?;
+    Ok(Reply::NoContent)
+}
+
+#[derive(serde::Deserialize)]
+struct LockedRow {
+    locked: i64,
+}
+
+/// `{"<resource>": [{"id": ..}, ..]}`, as a bulk body names them.
+#[derive(serde::Deserialize, Default)]
+pub struct BulkIds {
+    #[serde(default, alias = "packages", alias = "configs", alias = "devices", alias = "jobs")]
+    pub ids: Option<Vec<labrelay_api::jobs::IdRef>>,
+}
+
+/// Which rows a bulk operation selects: listed ids, a filter, or `all=true`.
+pub fn bulk_selection(db: &Db, ctx: &Ctx, kind: &Kind) -> Result<Vec<i64>, ApiError> {
+    let all = match ctx.param("all") {
+        Some(v) => parse_bool("all", v)?,
+        None => false,
+    };
+    let filters = FilterSet::parse(&ctx.query, kind.schema)?;
+    let body: BulkIds = ctx.json()?;
+    if let Some(refs) = body.ids.filter(|r| !r.is_empty()) {
+        return Ok(refs.iter().map(|r| r.id.as_i64()).collect());
+    }
+    if !filters.filters.is_empty() || all {
+        return list::matching_ids(db, kind.table.name, &filters.plan(), "id ASC");
+    }
+    Err(ApiError::invalid(format!(
+        "nothing selected: give {}s by id, a filter, or all=true",
+        kind.noun
+    )))
+}
+
+fn bulk_delete(db: &Db, ctx: &Ctx, kind: &Kind) -> Result<Reply, ApiError> {
+    let ids = bulk_selection(db, ctx, kind)?;
+    db.exec(
+        &format!(
+            "DELETE FROM {} WHERE locked = 0 AND id IN (SELECT value FROM json_each(?))",
+            kind.table.name
+        ),
+        vec![json_text(&ids)],
+    )?;
+    Ok(Reply::NoContent)
+}

@@ -1,0 +1,118 @@
+//! A thin typed layer over the Durable Object's SQL storage: run a statement with positional
+//! binds, read rows into structs, read raw values for filters evaluated in Rust.
+
+use crate::error::internal;
+use labrelay_api::error::ApiError;
+use labrelay_api::query::{Bind, Scalar};
+use serde::de::DeserializeOwned;
+use worker::{SqlStorage, SqlStorageValue};
+
+pub type Binds = Vec<SqlStorageValue>;
+
+pub struct Db {
+    sql: SqlStorage,
+}
+
+impl Db {
+    pub fn new(sql: SqlStorage) -> Db {
+        Db { sql }
+    }
+
+    pub fn exec(&self, query: &str, binds: Binds) -> Result<(), ApiError> {
+        let cursor = self.sql.exec(query, binds).map_err(internal)?;
+        // Drain the cursor so the statement runs to its end.
+        for row in cursor.raw() {
+            row.map_err(internal)?;
+        }
+        Ok(())
+    }
+
+    pub fn rows<T: DeserializeOwned>(&self, query: &str, binds: Binds) -> Result<Vec<T>, ApiError> {
+        self.sql
+            .exec(query, binds)
+            .and_then(|c| c.to_array())
+            .map_err(internal)
+    }
+
+    pub fn first<T: DeserializeOwned>(
+        &self,
+        query: &str,
+        binds: Binds,
+    ) -> Result<Option<T>, ApiError> {
+        Ok(self.rows(query, binds)?.into_iter().next())
+    }
+
+    /// A single integer (`SELECT count(*) ...`, `SELECT last_insert_rowid()`).
+    pub fn int(&self, query: &str, binds: Binds) -> Result<i64, ApiError> {
+        let cursor = self.sql.exec(query, binds).map_err(internal)?;
+        for row in cursor.raw() {
+            if let Some(v) = row.map_err(internal)?.into_iter().next() {
+                return Ok(match v {
+                    SqlStorageValue::Integer(i) => i,
+                    SqlStorageValue::Float(f) => f as i64,
+                    _ => 0,
+                });
+            }
+        }
+        Ok(0)
+    }
+
+    /// Rows as raw scalars, for the parts of a filter SQLite cannot evaluate.
+    pub fn scalars(&self, query: &str, binds: Binds) -> Result<Vec<Vec<Scalar>>, ApiError> {
+        let cursor = self.sql.exec(query, binds).map_err(internal)?;
+        let mut out = Vec::new();
+        for row in cursor.raw() {
+            out.push(row.map_err(internal)?.into_iter().map(to_scalar).collect());
+        }
+        Ok(out)
+    }
+
+    pub fn last_id(&self) -> Result<i64, ApiError> {
+        self.int("SELECT last_insert_rowid()", vec![])
+    }
+}
+
+fn to_scalar(v: SqlStorageValue) -> Scalar {
+    match v {
+        SqlStorageValue::Null => Scalar::Null,
+        SqlStorageValue::Boolean(b) => Scalar::Int(b as i64),
+        SqlStorageValue::Integer(i) => Scalar::Int(i),
+        SqlStorageValue::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Scalar::Int(f as i64),
+        SqlStorageValue::Float(f) => Scalar::Real(f),
+        SqlStorageValue::String(s) => Scalar::Text(s),
+        SqlStorageValue::Blob(_) => Scalar::Null,
+    }
+}
+
+pub fn bind(b: &Bind) -> SqlStorageValue {
+    match b {
+        Bind::Int(i) => SqlStorageValue::Integer(*i),
+        Bind::Text(s) => SqlStorageValue::String(s.clone()),
+    }
+}
+
+/// Microseconds: how times are stored (see `schema`).
+pub fn micros(t: labrelay_api::Timestamp) -> SqlStorageValue {
+    SqlStorageValue::Integer(us(t))
+}
+
+pub fn us(t: labrelay_api::Timestamp) -> i64 {
+    t.nanos().div_euclid(1000)
+}
+
+pub fn from_micros(us: i64) -> labrelay_api::Timestamp {
+    labrelay_api::Timestamp(us.saturating_mul(1000))
+}
+
+pub fn json_text<T: serde::Serialize>(v: &T) -> SqlStorageValue {
+    SqlStorageValue::String(json_string(v))
+}
+
+/// JSON text of a value we built ourselves (serializing plain data cannot fail).
+pub fn json_string<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "null".into())
+}
+
+pub fn parse_json<T: DeserializeOwned>(text: &str) -> Result<T, ApiError> {
+    serde_json::from_str(text).map_err(|e| ApiError::Internal(format!("stored JSON: {e}")))
+}

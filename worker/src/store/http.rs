@@ -1,0 +1,156 @@
+//! What a handler sees of a request (method, path segments, query pairs, body, caller) and
+//! what it answers (`Reply`), turned into the `{timestamp, data[, links]}` envelope here.
+
+use crate::entry::MAX_BODY;
+use crate::error::{json_response, now};
+use labrelay_api::error::ApiError;
+use labrelay_api::query::Links;
+use labrelay_api::Id;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use worker::{Method, Request, Response};
+
+/// Who is calling.
+#[derive(Clone, Copy, Debug)]
+pub struct Caller {
+    pub user_id: Id,
+    pub admin: bool,
+}
+
+pub struct Ctx {
+    pub method: Method,
+    /// Path segments after `/api/v1/`, without empty ones (so a trailing slash is optional).
+    pub segments: Vec<String>,
+    pub query: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    pub content_type: String,
+    pub bearer: Option<String>,
+    pub path: String,
+}
+
+impl Ctx {
+    pub async fn read(mut req: Request) -> Result<Ctx, ApiError> {
+        let url = req.url().map_err(|e| ApiError::invalid(format!("bad URL: {e}")))?;
+        let path = url.path().to_string();
+        let segments = path
+            .trim_start_matches("/api/v1")
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .map(|s| s.to_string())
+            .collect();
+        let query = url
+            .query_pairs()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        let header = |name: &str| req.headers().get(name).ok().flatten();
+        let content_type = header("content-type").unwrap_or_default();
+        let bearer = header("authorization").and_then(|v| {
+            let (scheme, token) = v.split_once(' ')?;
+            scheme
+                .eq_ignore_ascii_case("bearer")
+                .then(|| token.trim().to_string())
+        });
+        let body = req
+            .bytes()
+            .await
+            .map_err(|e| ApiError::invalid(format!("unreadable body: {e}")))?;
+        if body.len() > MAX_BODY {
+            return Err(ApiError::TooLarge(MAX_BODY));
+        }
+        Ok(Ctx {
+            method: req.method(),
+            segments,
+            query,
+            body,
+            content_type,
+            bearer,
+            path,
+        })
+    }
+
+    /// The JSON body as `T`; an empty body reads as `{}` (every key optional).
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
+        let body = if self.body.iter().all(u8::is_ascii_whitespace) {
+            b"{}".as_slice()
+        } else {
+            &self.body
+        };
+        serde_json::from_slice(body).map_err(|e| ApiError::BadJson(e.to_string()))
+    }
+
+    pub fn param(&self, key: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Form fields (`application/x-www-form-urlencoded` body) and query parameters.
+    pub fn form(&self, key: &str) -> Option<String> {
+        if self.content_type.starts_with("application/x-www-form-urlencoded") {
+            let from_body = worker::url::form_urlencoded::parse(&self.body)
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.into_owned());
+            if from_body.is_some() {
+                return from_body;
+            }
+        }
+        self.param(key).map(str::to_string)
+    }
+}
+
+/// A path segment that must be an id.
+pub fn parse_id(segment: &str, what: &'static str) -> Result<Id, ApiError> {
+    match segment.parse::<u64>() {
+        Ok(n) if n > 0 => Ok(Id(n)),
+        _ => Err(ApiError::NotFound(what)),
+    }
+}
+
+pub enum Reply {
+    Json(Vec<u8>),
+    NoContent,
+}
+
+#[derive(Serialize)]
+struct DataOut<'a, T> {
+    timestamp: labrelay_api::Timestamp,
+    data: &'a T,
+}
+
+#[derive(Serialize)]
+struct ListOut<'a, T> {
+    timestamp: labrelay_api::Timestamp,
+    data: &'a [T],
+    links: &'a Links,
+}
+
+pub fn data<T: Serialize>(value: &T) -> Result<Reply, ApiError> {
+    let out = DataOut {
+        timestamp: now(),
+        data: value,
+    };
+    serde_json::to_vec(&out)
+        .map(Reply::Json)
+        .map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+pub fn list<T: Serialize>(items: &[T], links: &Links) -> Result<Reply, ApiError> {
+    let out = ListOut {
+        timestamp: now(),
+        data: items,
+        links,
+    };
+    serde_json::to_vec(&out)
+        .map(Reply::Json)
+        .map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+impl Reply {
+    pub fn into_response(self) -> worker::Result<Response> {
+        match self {
+            Reply::Json(body) => json_response(200, body),
+            Reply::NoContent => Ok(Response::empty()?.with_status(204)),
+        }
+    }
+}

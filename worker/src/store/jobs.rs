@@ -1,0 +1,367 @@
+//! Jobs: launch (one, or in bulk, all-or-nothing), list, get, edit while pending, stop,
+//! delete (never a running one), and the interface preview (`?process=interfaces`).
+
+use super::crud::{bulk_selection, unsupported_bulk, Kind};
+use super::db::{from_micros, json_string, json_text, parse_json, us, Db};
+use super::http::{self, parse_id, Caller, Ctx, Reply};
+use super::list::{self, Table};
+use super::{configs, devices, packages};
+use crate::error::now;
+use labrelay_api::error::ApiError;
+use labrelay_api::interfaces::{self, Interface};
+use labrelay_api::jobs::{BulkLaunch, Job, JobInput, JobOptions, JobStatus, JOB_SCHEMA};
+use labrelay_api::query::{FilterSet, ListQuery};
+use labrelay_api::resources::PACKAGE_SCHEMA;
+use labrelay_api::{Id, Timestamp};
+use serde::Deserialize;
+use worker::Method;
+
+const KIND: Kind = Kind {
+    table: Table {
+        name: "jobs",
+        columns: "*",
+    },
+    noun: "job",
+    schema: &JOB_SCHEMA,
+};
+
+#[derive(Deserialize, Clone)]
+pub struct JobRow {
+    pub id: i64,
+    pub status: String,
+    pub options: String,
+    pub package_id: i64,
+    pub package_name: String,
+    pub device_id: i64,
+    pub device_name: String,
+    pub config_id: i64,
+    pub config_name: String,
+    pub result_id: Option<String>,
+    pub user_id: i64,
+    pub created: i64,
+    pub updated: i64,
+    pub automatic: i64,
+    pub run_at: i64,
+    pub interfaces: String,
+    pub interface_names: String,
+    pub uses_wireless: i64,
+    pub uses_ics: i64,
+    pub ics_interface_name: String,
+    pub stop_requested: i64,
+}
+
+impl JobRow {
+    pub fn status(&self) -> JobStatus {
+        JobStatus::parse(&self.status).unwrap_or(JobStatus::Error)
+    }
+
+    pub fn to_wire(&self) -> Result<Job, ApiError> {
+        let status = self.status();
+        Ok(Job {
+            id: Id(self.id as u64),
+            active: status == JobStatus::Running,
+            status,
+            options: parse_json(&self.options)?,
+            package_id: Id(self.package_id as u64),
+            package_name: self.package_name.clone(),
+            device_id: Id(self.device_id as u64),
+            device_name: self.device_name.clone(),
+            config_id: Id(self.config_id as u64),
+            config_name: self.config_name.clone(),
+            result_id: self.result_id.clone(),
+            user_id: Id(self.user_id as u64),
+            created: from_micros(self.created),
+            updated: from_micros(self.updated),
+            automatic: self.automatic != 0,
+            run_at: from_micros(self.run_at),
+            interfaces: parse_json(&self.interfaces)?,
+            interface_names: parse_json(&self.interface_names)?,
+            uses_wireless: self.uses_wireless != 0,
+            uses_ics: self.uses_ics != 0,
+            ics_interface_name: self.ics_interface_name.clone(),
+        })
+    }
+}
+
+pub fn find(db: &Db, id: Id) -> Result<JobRow, ApiError> {
+    super::crud::get_row(db, &KIND, id)
+}
+
+pub fn route(db: &Db, ctx: &Ctx, caller: &Caller, rest: &[&str]) -> Result<Reply, ApiError> {
+    match (rest, &ctx.method) {
+        ([], Method::Get) => list(db, &ListQuery::parse(&ctx.query, &JOB_SCHEMA)?),
+        ([], Method::Post) => match (ctx.param("process"), ctx.param("bulk")) {
+            (Some("interfaces"), _) => preview_interfaces(db, ctx),
+            (Some(other), _) => Err(ApiError::invalid(format!(
+                "unsupported process \"{other}\""
+            ))),
+            (None, Some("launch")) => bulk_launch(db, ctx, caller),
+            (None, Some("delete")) => bulk_delete(db, ctx),
+            (None, Some(other)) => Err(unsupported_bulk(other)),
+            (None, None) => launch(db, ctx, caller),
+        },
+        ([id], Method::Get) => http::data(&find(db, parse_id(id, "job")?)?.to_wire()?),
+        ([id], Method::Patch | Method::Put) => edit(db, ctx, parse_id(id, "job")?),
+        ([id], Method::Delete) => delete(db, parse_id(id, "job")?),
+        ([id, "stop"], Method::Post) => stop(db, parse_id(id, "job")?),
+        ([], _) | ([_], _) | ([_, "stop"], _) => Err(ApiError::MethodNotAllowed),
+        _ => Err(ApiError::NoRoute),
+    }
+}
+
+fn list(db: &Db, q: &ListQuery) -> Result<Reply, ApiError> {
+    let (rows, links) = list::page::<JobRow>(
+        db,
+        &KIND.table,
+        &q.plan(),
+        &q.order_by_sql("id ASC"),
+        &q.page,
+    )?;
+    let items = rows
+        .iter()
+        .map(JobRow::to_wire)
+        .collect::<Result<Vec<_>, _>>()?;
+    http::list(&items, &links)
+}
+
+/// Everything a launch or an edit resolves before anything is stored.
+struct Resolved {
+    package_id: i64,
+    package_name: String,
+    device_id: i64,
+    device_name: String,
+    config_id: i64,
+    config_name: String,
+    options: JobOptions,
+    run_at: Timestamp,
+    interfaces: Vec<Interface>,
+}
+
+/// Resolves a launch/edit body against `base` (the job being edited, if any): the package
+/// must exist; a device or config of 0 means the package's own; names and interfaces follow.
+fn resolve(db: &Db, input: &JobInput, base: Option<&JobRow>) -> Result<Resolved, ApiError> {
+    let package_id = input
+        .package_id
+        .filter(|id| !id.is_none())
+        .or(base.map(|b| Id(b.package_id as u64)))
+        .ok_or_else(|| ApiError::invalid("package_id is required"))?;
+    let package = packages::find(db, package_id)?;
+    let pick = |given: Option<Id>, was: Option<i64>, own: i64| -> (Id, bool) {
+        match given {
+            Some(id) if !id.is_none() => (id, true),
+            Some(_) => (Id(own as u64), false),
+            None => match was {
+                Some(w) if w != 0 => (Id(w as u64), true),
+                _ => (Id(own as u64), false),
+            },
+        }
+    };
+    let (device_id, explicit_device) =
+        pick(input.device_id, base.map(|b| b.device_id), package.device_id);
+    let (config_id, explicit_config) =
+        pick(input.config_id, base.map(|b| b.config_id), package.config_id);
+    let device_name = match devices::find(db, device_id) {
+        Ok(d) => d.name,
+        Err(ApiError::NotFound(_)) if !explicit_device || device_id.is_none() => String::new(),
+        Err(e) => return Err(e),
+    };
+    let (config_name, contents) = match configs::find(db, config_id) {
+        Ok(c) => (c.name, c.contents),
+        Err(ApiError::NotFound(_)) if !explicit_config || config_id.is_none() => {
+            (String::new(), String::new())
+        }
+        Err(e) => return Err(e),
+    };
+    let mut options = match base {
+        Some(b) => parse_json(&b.options)?,
+        None => JobOptions::default(),
+    };
+    if let Some(o) = input.options.clone() {
+        o.apply(&mut options);
+    }
+    let interfaces = interfaces::compute(
+        &contents,
+        &options.testvars,
+        &[&package.extra_cli_args, &options.extra_cli_args],
+    )
+    .map_err(|e| ApiError::invalid(e.to_string()))?;
+    let t = now();
+    let run_at = input
+        .run_at
+        .or(base.map(|b| from_micros(b.run_at)))
+        .map_or(t, |r| r.max(t));
+    Ok(Resolved {
+        package_id: package.id,
+        package_name: package.name,
+        device_id: device_id.as_i64(),
+        device_name,
+        config_id: config_id.as_i64(),
+        config_name,
+        options,
+        run_at,
+        interfaces,
+    })
+}
+
+impl Resolved {
+    /// The columns a launch and an edit both write, in `FIELD_COLUMNS` order.
+    fn binds(&self) -> Vec<worker::SqlStorageValue> {
+        let names = interfaces::names(&self.interfaces);
+        let ics = self.interfaces.iter().find(|i| i.is_ics);
+        vec![
+            json_text(&self.options),
+            self.package_id.into(),
+            self.package_name.clone().into(),
+            self.device_id.into(),
+            self.device_name.clone().into(),
+            self.config_id.into(),
+            self.config_name.clone().into(),
+            us(self.run_at).into(),
+            json_text(&self.interfaces),
+            json_string(&names).into(),
+            (self.interfaces.iter().any(|i| i.is_wireless) as i64).into(),
+            (ics.is_some() as i64).into(),
+            ics.map(|i| i.value.clone()).unwrap_or_default().into(),
+        ]
+    }
+}
+
+const FIELD_COLUMNS: &str = "options, package_id, package_name, device_id, device_name, \
+     config_id, config_name, run_at, interfaces, interface_names, uses_wireless, uses_ics, \
+     ics_interface_name";
+
+fn insert(db: &Db, r: &Resolved, caller: &Caller) -> Result<Id, ApiError> {
+    let t = us(now());
+    let mut binds = r.binds();
+    binds.extend([caller.user_id.as_i64().into(), t.into(), t.into()]);
+    db.exec(
+        &format!(
+            "INSERT INTO jobs ({FIELD_COLUMNS}, status, user_id, created, updated)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)"
+        ),
+        binds,
+    )?;
+    Ok(Id(db.last_id()? as u64))
+}
+
+fn launch(db: &Db, ctx: &Ctx, caller: &Caller) -> Result<Reply, ApiError> {
+    let input: JobInput = ctx.json()?;
+    let resolved = resolve(db, &input, None)?;
+    let id = insert(db, &resolved, caller)?;
+    http::data(&find(db, id)?.to_wire()?)
+}
+
+fn preview_interfaces(db: &Db, ctx: &Ctx) -> Result<Reply, ApiError> {
+    let input: JobInput = ctx.json()?;
+    http::data(&resolve(db, &input, None)?.interfaces)
+}
+
+/// All-or-nothing: every entry is resolved before the first one is stored.
+fn bulk_launch(db: &Db, ctx: &Ctx, caller: &Caller) -> Result<Reply, ApiError> {
+    let body: BulkLaunch = ctx.json()?;
+    let all = match ctx.param("all") {
+        Some(v) => labrelay_api::query::parse_bool("all", v)?,
+        None => false,
+    };
+    let filters = FilterSet::parse(&ctx.query, &PACKAGE_SCHEMA)?;
+    let inputs: Vec<JobInput> = if let Some(jobs) = body.jobs.filter(|j| !j.is_empty()) {
+        jobs
+    } else if all || !filters.filters.is_empty() {
+        let fields = body.fields.unwrap_or_default();
+        list::matching_ids(db, "packages", &filters.plan(), "id ASC")?
+            .into_iter()
+            .map(|pid| JobInput {
+                package_id: Some(Id(pid as u64)),
+                ..fields.clone()
+            })
+            .collect()
+    } else {
+        return Err(ApiError::invalid(
+            "nothing to launch: give jobs, a package filter, or all=true",
+        ));
+    };
+    let resolved = inputs
+        .iter()
+        .enumerate()
+        .map(|(i, input)| {
+            resolve(db, input, None).map_err(|e| match e {
+                ApiError::Internal(_) => e,
+                other => ApiError::invalid(format!("jobs[{i}]: {other}")),
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut jobs = Vec::with_capacity(resolved.len());
+    for r in &resolved {
+        let id = insert(db, r, caller)?;
+        jobs.push(find(db, id)?.to_wire()?);
+    }
+    http::data(&jobs)
+}
+
+fn edit(db: &Db, ctx: &Ctx, id: Id) -> Result<Reply, ApiError> {
+    let input: JobInput = ctx.json()?;
+    let job = find(db, id)?;
+    if job.status() != JobStatus::Pending {
+        return Err(ApiError::Conflict(format!(
+            "job is {}: only a pending job can be edited",
+            job.status
+        )));
+    }
+    let resolved = resolve(db, &input, Some(&job))?;
+    let mut binds = resolved.binds();
+    binds.extend([us(now()).into(), id.as_i64().into()]);
+    let sets: Vec<String> = FIELD_COLUMNS
+        .split(", ")
+        .map(|c| format!("{} = ?", c.trim()))
+        .collect();
+    db.exec(
+        &format!(
+            "UPDATE jobs SET {}, updated = ? WHERE id = ?",
+            sets.join(", ")
+        ),
+        binds,
+    )?;
+    http::data(&find(db, id)?.to_wire()?)
+}
+
+fn delete(db: &Db, id: Id) -> Result<Reply, ApiError> {
+    let job = find(db, id)?;
+    if job.status() == JobStatus::Running {
+        return Err(ApiError::Conflict("job is running".into()));
+    }
+    db.exec("DELETE FROM jobs WHERE id = ?", vec![id.as_i64().into()])?;
+    Ok(Reply::NoContent)
+}
+
+/// Running jobs are never deleted, whatever the selection says.
+fn bulk_delete(db: &Db, ctx: &Ctx) -> Result<Reply, ApiError> {
+    let ids = bulk_selection(db, ctx, &KIND)?;
+    db.exec(
+        "DELETE FROM jobs WHERE status != 'running' AND id IN (SELECT value FROM json_each(?))",
+        vec![json_text(&ids)],
+    )?;
+    Ok(Reply::NoContent)
+}
+
+/// A pending job stops at once; a running one is flagged for its agent, which stops
+/// cdrouter-cli and finishes the job as `stopped`.
+fn stop(db: &Db, id: Id) -> Result<Reply, ApiError> {
+    let job = find(db, id)?;
+    match job.status() {
+        JobStatus::Pending => db.exec(
+            "UPDATE jobs SET status = 'stopped', updated = ? WHERE id = ?",
+            vec![us(now()).into(), id.as_i64().into()],
+        )?,
+        JobStatus::Running => db.exec(
+            "UPDATE jobs SET stop_requested = 1, updated = ? WHERE id = ?",
+            vec![us(now()).into(), id.as_i64().into()],
+        )?,
+        done => {
+            return Err(ApiError::Conflict(format!(
+                "job has already finished: {}",
+                done.as_str()
+            )))
+        }
+    }
+    http::data(&find(db, id)?.to_wire()?)
+}

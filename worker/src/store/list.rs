@@ -1,0 +1,111 @@
+//! Lists for every resource: the query language's plan run against a table. What SQLite can
+//! evaluate runs in SQL; the rest of a filter (regular expressions) is checked in Rust on just
+//! the columns it needs, and only the requested page of full rows is read.
+
+use super::db::{bind, json_text, Binds, Db};
+use labrelay_api::error::ApiError;
+use labrelay_api::query::{Links, PageRequest, Plan};
+use serde::de::DeserializeOwned;
+
+pub struct Table {
+    pub name: &'static str,
+    /// The `SELECT` list that reads one row.
+    pub columns: &'static str,
+}
+
+/// One page of rows plus the links for the whole result.
+pub fn page<R: DeserializeOwned>(
+    db: &Db,
+    table: &Table,
+    plan: &Plan,
+    order: &str,
+    page: &PageRequest,
+) -> Result<(Vec<R>, Links), ApiError> {
+    let binds: Binds = plan.binds.iter().map(bind).collect();
+    match &plan.residual {
+        None => {
+            let total = db.int(
+                &format!("SELECT count(*) FROM {} WHERE {}", table.name, plan.where_sql),
+                binds.clone(),
+            )?;
+            let mut page_binds = binds;
+            page_binds.push(page.sql_limit().into());
+            page_binds.push((page.offset() as i64).into());
+            let rows = db.rows(
+                &format!(
+                    "SELECT {} FROM {} WHERE {} ORDER BY {} LIMIT ? OFFSET ?",
+                    table.columns, table.name, plan.where_sql, order
+                ),
+                page_binds,
+            )?;
+            Ok((rows, page.links(total as u64)))
+        }
+        Some(_) => {
+            let ids = matching_ids(db, table.name, plan, order)?;
+            let total = ids.len() as u64;
+            let start = (page.offset() as usize).min(ids.len());
+            let end = match page.limit {
+                Some(l) => (start + l as usize).min(ids.len()),
+                None => ids.len(),
+            };
+            let rows = rows_by_id(db, table, &ids[start..end], order)?;
+            Ok((rows, page.links(total)))
+        }
+    }
+}
+
+/// The ids of every row a plan matches, in `order`.
+pub fn matching_ids(db: &Db, table: &str, plan: &Plan, order: &str) -> Result<Vec<i64>, ApiError> {
+    let binds: Binds = plan.binds.iter().map(bind).collect();
+    let Some(residual) = &plan.residual else {
+        let rows = db.scalars(
+            &format!("SELECT id FROM {table} WHERE {} ORDER BY {order}", plan.where_sql),
+            binds,
+        )?;
+        return Ok(rows.iter().filter_map(|r| scalar_id(r.first())).collect());
+    };
+    let mut select = String::from("id");
+    for f in residual.fields() {
+        select.push_str(", ");
+        select.push_str(f.sql);
+    }
+    let rows = db.scalars(
+        &format!(
+            "SELECT {select} FROM {table} WHERE {} ORDER BY {order}",
+            plan.where_sql
+        ),
+        binds,
+    )?;
+    Ok(rows
+        .iter()
+        .filter(|r| residual.matches(&r[1..]))
+        .filter_map(|r| scalar_id(r.first()))
+        .collect())
+}
+
+fn scalar_id(v: Option<&labrelay_api::query::Scalar>) -> Option<i64> {
+    match v {
+        Some(labrelay_api::query::Scalar::Int(i)) => Some(*i),
+        _ => None,
+    }
+}
+
+/// Full rows for the given ids, in `order`.
+pub fn rows_by_id<R: DeserializeOwned>(
+    db: &Db,
+    table: &Table,
+    ids: &[i64],
+    order: &str,
+) -> Result<Vec<R>, ApiError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    // One JSON bind instead of one per id: SQL storage caps the number of binds.
+    db.rows(
+        &format!(
+            "SELECT {} FROM {} WHERE id IN (SELECT value FROM json_each(?)) ORDER BY {order}",
+            table.columns, table.name
+        ),
+        vec![json_text(&ids)],
+    )
+}

@@ -1,0 +1,124 @@
+//! The store's SQLite schema, versioned in code: each migration runs once, in order, and the
+//! version reached is kept in `meta`. Add a migration; never edit one that has shipped.
+//!
+//! Times are INTEGER microseconds since the Unix epoch (JavaScript numbers carry 53 bits, so
+//! nanoseconds would lose precision on the way in and out). Arrays are JSON text.
+
+use super::db::Db;
+use labrelay_api::error::ApiError;
+
+const MIGRATIONS: &[&str] = &[
+    // 1: users, tokens, the CDRouter-shaped resources and jobs.
+    "CREATE TABLE users (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT NOT NULL UNIQUE,
+        description TEXT NOT NULL DEFAULT '',
+        admin INTEGER NOT NULL DEFAULT 0,
+        disabled INTEGER NOT NULL DEFAULT 0,
+        password_hash TEXT NOT NULL,
+        created INTEGER NOT NULL,
+        updated INTEGER NOT NULL
+    );
+    CREATE TABLE tokens (
+        hash TEXT PRIMARY KEY,
+        user_id INTEGER NOT NULL,
+        source TEXT NOT NULL,
+        created INTEGER NOT NULL
+    );
+    CREATE INDEX tokens_user ON tokens(user_id);
+    CREATE TABLE packages (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT NOT NULL UNIQUE,
+        description TEXT NOT NULL,
+        testlist TEXT NOT NULL,
+        extra_cli_args TEXT NOT NULL,
+        config_id INTEGER NOT NULL,
+        device_id INTEGER NOT NULL,
+        agent_id INTEGER NOT NULL,
+        tags TEXT NOT NULL,
+        note TEXT NOT NULL,
+        locked INTEGER NOT NULL,
+        user_id INTEGER NOT NULL,
+        created INTEGER NOT NULL,
+        updated INTEGER NOT NULL
+    );
+    CREATE TABLE configs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT NOT NULL UNIQUE,
+        description TEXT NOT NULL,
+        contents TEXT NOT NULL,
+        tags TEXT NOT NULL,
+        note TEXT NOT NULL,
+        locked INTEGER NOT NULL,
+        user_id INTEGER NOT NULL,
+        created INTEGER NOT NULL,
+        updated INTEGER NOT NULL
+    );
+    CREATE TABLE devices (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT NOT NULL UNIQUE,
+        description TEXT NOT NULL,
+        tags TEXT NOT NULL,
+        note TEXT NOT NULL,
+        locked INTEGER NOT NULL,
+        user_id INTEGER NOT NULL,
+        created INTEGER NOT NULL,
+        updated INTEGER NOT NULL,
+        manufacturer TEXT NOT NULL,
+        model_name TEXT NOT NULL,
+        serial_number TEXT NOT NULL,
+        software_version TEXT NOT NULL
+    );
+    CREATE TABLE jobs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        status TEXT NOT NULL,
+        options TEXT NOT NULL,
+        package_id INTEGER NOT NULL,
+        package_name TEXT NOT NULL,
+        device_id INTEGER NOT NULL,
+        device_name TEXT NOT NULL,
+        config_id INTEGER NOT NULL,
+        config_name TEXT NOT NULL,
+        result_id TEXT,
+        user_id INTEGER NOT NULL,
+        created INTEGER NOT NULL,
+        updated INTEGER NOT NULL,
+        automatic INTEGER NOT NULL DEFAULT 0,
+        run_at INTEGER NOT NULL,
+        interfaces TEXT NOT NULL,
+        interface_names TEXT NOT NULL,
+        uses_wireless INTEGER NOT NULL,
+        uses_ics INTEGER NOT NULL,
+        ics_interface_name TEXT NOT NULL,
+        stop_requested INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX jobs_status ON jobs(status, id);
+    CREATE INDEX jobs_package_name ON jobs(package_name, id);",
+];
+
+/// Brings the database up to the latest schema version.
+pub fn migrate(db: &Db) -> Result<(), ApiError> {
+    db.exec(
+        "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        vec![],
+    )?;
+    let current: usize = db
+        .first::<MetaRow>("SELECT value FROM meta WHERE key = 'schema_version'", vec![])?
+        .and_then(|r| r.value.parse().ok())
+        .unwrap_or(0);
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current) {
+        for statement in sql.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+            db.exec(statement, vec![])?;
+        }
+        db.exec(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
+            vec![(i + 1).to_string().into()],
+        )?;
+    }
+    Ok(())
+}
+
+#[derive(serde::Deserialize)]
+struct MetaRow {
+    value: String,
+}

@@ -1,0 +1,291 @@
+//! `cargo xtask bench api`: throughput and latency of the API against the real worker under
+//! `wrangler dev`, each as a ratio to a bare "hello" answered by the Durable Object (the
+//! same hop as any API call, no work) measured in the same run. Not a test: it prints a
+//! table for BENCHMARKS.md and asserts nothing.
+
+use crate::server::{fresh_dir, free_port, Options, Server};
+use crate::{build, tools, Result};
+use serde_json::{json, Value};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Concurrent connections: several, as a small team's clients and agents would be.
+const CONNECTIONS: usize = 8;
+/// How long each case runs; long enough for a stable p99 at a few hundred requests/s.
+const CASE_SECONDS: u64 = 6;
+
+struct Case {
+    label: &'static str,
+    method: &'static str,
+    path: String,
+    body: Option<Value>,
+}
+
+struct Measured {
+    label: &'static str,
+    rps: f64,
+    p50: Duration,
+    p99: Duration,
+    errors: usize,
+}
+
+pub fn run(root: &Path, which: &str, jobs: u64) -> Result {
+    match which {
+        "api" => api(root, jobs),
+        other => Err(format!("unknown benchmark {other:?}: try `api`")),
+    }
+}
+
+fn api(root: &Path, jobs: u64) -> Result {
+    tools::ensure_all(root)?;
+    build::all(root)?;
+    let server = Server::start(
+        root,
+        Options {
+            port: free_port()?,
+            state: fresh_dir(root, "bench-state")?,
+            admin_password: "bench-password".into(),
+            admin_token: "bench-token".into(),
+            background: true,
+        },
+    )?;
+    let client = Client::new(&server.url, &server.admin_token);
+    let nat = client.create_package("nat-basic")?;
+    let dhcp = client.create_package("dhcp-basic")?;
+    client.seed_jobs(jobs, nat, dhcp)?;
+
+    let cases = |launch: bool| {
+        let mut v = vec![
+            Case::get("(e) Durable Object hello (baseline)", "/healthz/store"),
+            Case::get("(f) worker entry hello", "/healthz"),
+            Case::get("(a) GET /jobs/?limit=25", "/api/v1/jobs/?limit=25"),
+            Case::get(
+                "(b) + filter=status=pending&sort=-id",
+                "/api/v1/jobs/?limit=25&filter=status%3Dpending&sort=-id",
+            ),
+            Case::get(
+                "(c) + filter=package_name~^nat",
+                "/api/v1/jobs/?limit=25&filter=package_name~%5Enat",
+            ),
+        ];
+        if launch {
+            v.push(Case {
+                label: "(d) POST /jobs/ (launch)",
+                method: "POST",
+                path: "/api/v1/jobs/".into(),
+                body: Some(json!({"package_id": nat.to_string()})),
+            });
+        }
+        v
+    };
+
+    let small = measure_all(&client, &cases(true));
+    print_table(&format!("{jobs} jobs stored"), &small);
+
+    let more = jobs * 10;
+    let have = client.count_jobs()?;
+    client.seed_jobs(more.saturating_sub(have), nat, dhcp)?;
+    let big_cases: Vec<Case> = cases(false)
+        .into_iter()
+        .filter(|c| c.label.starts_with("(e)") || c.label.starts_with("(a)") || c.label.starts_with("(b)"))
+        .collect();
+    let big = measure_all(&client, &big_cases);
+    print_table(&format!("{more} jobs stored"), &big);
+
+    println!("\nScaling ({jobs} -> {more} jobs), p50 latency ratio (target: at most 2x):");
+    for label in ["(a)", "(b)"] {
+        let find = |set: &[Measured]| set.iter().find(|m| m.label.starts_with(label)).map(|m| m.p50);
+        if let (Some(a), Some(b)) = (find(&small), find(&big)) {
+            println!(
+                "  {label}: {:.2} ms -> {:.2} ms = {:.2}x",
+                ms(a),
+                ms(b),
+                b.as_secs_f64() / a.as_secs_f64().max(1e-9)
+            );
+        }
+    }
+    drop(server);
+    Ok(())
+}
+
+impl Case {
+    fn get(label: &'static str, path: &str) -> Case {
+        Case {
+            label,
+            method: "GET",
+            path: path.into(),
+            body: None,
+        }
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn print_table(title: &str, rows: &[Measured]) {
+    let base = rows.iter().find(|m| m.label.starts_with("(e)")).map(|m| m.rps).unwrap_or(1.0);
+    println!("\n### {title} ({CONNECTIONS} connections, {CASE_SECONDS} s per case)\n");
+    println!("| case | req/s | ratio to (e) | p50 ms | p99 ms | errors |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    for m in rows {
+        println!(
+            "| {} | {:.0} | {:.2} | {:.2} | {:.2} | {} |",
+            m.label,
+            m.rps,
+            m.rps / base,
+            ms(m.p50),
+            ms(m.p99),
+            m.errors
+        );
+    }
+}
+
+fn measure_all(client: &Client, cases: &[Case]) -> Vec<Measured> {
+    cases.iter().map(|c| measure(client, c)).collect()
+}
+
+fn measure(client: &Client, case: &Case) -> Measured {
+    // Warm up the connections and the Durable Object.
+    for _ in 0..20 {
+        let _ = client.send(case);
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let start = Instant::now();
+    let threads: Vec<_> = (0..CONNECTIONS)
+        .map(|_| {
+            let stop = stop.clone();
+            let client = client.clone_fresh();
+            let case = Case {
+                label: case.label,
+                method: case.method,
+                path: case.path.clone(),
+                body: case.body.clone(),
+            };
+            std::thread::spawn(move || {
+                let mut lat = Vec::new();
+                let mut errors = 0;
+                while !stop.load(Ordering::Relaxed) {
+                    let t = Instant::now();
+                    match client.send(&case) {
+                        Ok(()) => lat.push(t.elapsed()),
+                        Err(_) => errors += 1,
+                    }
+                }
+                (lat, errors)
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_secs(CASE_SECONDS));
+    stop.store(true, Ordering::Relaxed);
+    let mut all = Vec::new();
+    let mut errors = 0;
+    for t in threads {
+        if let Ok((lat, e)) = t.join() {
+            all.extend(lat);
+            errors += e;
+        }
+    }
+    let elapsed = start.elapsed().as_secs_f64();
+    all.sort();
+    let pct = |p: f64| {
+        all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or_default()
+    };
+    Measured {
+        label: case.label,
+        rps: all.len() as f64 / elapsed,
+        p50: pct(0.50),
+        p99: pct(0.99),
+        errors,
+    }
+}
+
+struct Client {
+    agent: ureq::Agent,
+    base: String,
+    auth: String,
+}
+
+impl Client {
+    fn new(base: &str, token: &str) -> Client {
+        Client {
+            agent: ureq::AgentBuilder::new()
+                .timeout(Duration::from_secs(60))
+                .build(),
+            base: base.into(),
+            auth: format!("Bearer {token}"),
+        }
+    }
+
+    /// Its own connection, for one load thread.
+    fn clone_fresh(&self) -> Client {
+        Client::new(&self.base, self.auth.trim_start_matches("Bearer "))
+    }
+
+    fn send(&self, case: &Case) -> std::result::Result<(), String> {
+        let req = self
+            .agent
+            .request(case.method, &format!("{}{}", self.base, case.path))
+            .set("authorization", &self.auth);
+        let resp = match &case.body {
+            Some(b) => req.send_json(b.clone()),
+            None => req.call(),
+        }
+        .map_err(|e| e.to_string())?;
+        // Read the whole body, as a client would.
+        resp.into_string().map(|_| ()).map_err(|e| e.to_string())
+    }
+
+    fn post(&self, path: &str, body: Value) -> Result<Value> {
+        self.agent
+            .post(&format!("{}{}", self.base, path))
+            .set("authorization", &self.auth)
+            .send_json(body)
+            .map_err(|e| format!("POST {path}: {e}"))?
+            .into_json()
+            .map_err(|e| e.to_string())
+    }
+
+    fn create_package(&self, name: &str) -> Result<u64> {
+        let v = self.post(
+            "/api/v1/packages/",
+            json!({"name": name, "testlist": ["cdrouter_basic_1", "cdrouter_nat_1"]}),
+        )?;
+        v["data"]["id"]
+            .as_str()
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| format!("unexpected package answer: {v}"))
+    }
+
+    fn count_jobs(&self) -> Result<u64> {
+        let v: Value = self
+            .agent
+            .get(&format!("{}/api/v1/jobs/?limit=1", self.base))
+            .set("authorization", &self.auth)
+            .call()
+            .map_err(|e| e.to_string())?
+            .into_json()
+            .map_err(|e| e.to_string())?;
+        Ok(v["links"]["total"].as_u64().unwrap_or(0))
+    }
+
+    /// Stores `n` jobs through bulk launch, 1,000 at a time, alternating the two packages.
+    fn seed_jobs(&self, n: u64, a: u64, b: u64) -> Result {
+        let started = Instant::now();
+        let mut left = n;
+        while left > 0 {
+            let batch = left.min(1000);
+            let jobs: Vec<Value> = (0..batch)
+                .map(|i| json!({"package_id": if i % 2 == 0 { a } else { b }}))
+                .collect();
+            self.post("/api/v1/jobs/?bulk=launch", json!({ "jobs": jobs }))?;
+            left -= batch;
+        }
+        println!("seeded {n} jobs in {:.1} s", started.elapsed().as_secs_f64());
+        Ok(())
+    }
+}

@@ -1,0 +1,39 @@
+//! Builds the two wasm artifacts: the browser app (trunk, into dist/) and the worker
+//! (worker-build, into worker/build/), with local tools only.
+
+use crate::tools::{cargo_bin, node_bin, path_env, run};
+use crate::Result;
+use std::path::Path;
+use std::process::Command;
+
+pub fn all(root: &Path) -> Result {
+    app(root)?;
+    worker(root)
+}
+
+pub fn app(root: &Path) -> Result {
+    println!("xtask: building the browser app (trunk)");
+    run(Command::new(cargo_bin("trunk"))
+        .args(["--skip-version-check", "build", "--release"])
+        .env("PATH", path_env(root))
+        .current_dir(root))
+}
+
+pub fn worker(root: &Path) -> Result {
+    println!("xtask: building the worker (worker-build)");
+    run(Command::new(cargo_bin("worker-build"))
+        .arg("--release")
+        .env("PATH", path_env(root))
+        .env("WASM_BINDGEN_BIN", cargo_bin("wasm-bindgen"))
+        .env("WASM_OPT_BIN", node_bin(root, "wasm-opt"))
+        .env("ESBUILD_BIN", node_bin(root, "esbuild"))
+        .current_dir(root.join("worker")))
+}
+
+/// wrangler's `[build] command`: skipped when xtask has just built (LABRELAY_PREBUILT=1).
+pub fn worker_for_wrangler(root: &Path) -> Result {
+    if std::env::var("LABRELAY_PREBUILT").is_ok_and(|v| v == "1") {
+        return Ok(());
+    }
+    worker(root)
+}

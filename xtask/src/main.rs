@@ -1,0 +1,67 @@
+//! `cargo xtask ...`: install what is missing, build, run, test and benchmark Labrelay.
+
+mod bench;
+mod build;
+mod server;
+mod test;
+mod tools;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+pub type Result<T = ()> = std::result::Result<T, String>;
+
+#[derive(Parser)]
+#[command(about = "Labrelay's tasks: dev, serve, test, bench")]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Install what is missing, build, and serve API + UI on http://127.0.0.1:8787.
+    Dev,
+    /// Build and serve API + UI only.
+    Serve {
+        #[arg(long, default_value_t = 8787)]
+        port: u16,
+        /// Where the Durable Object keeps its data (default: .state/ in the repo).
+        #[arg(long)]
+        state: Option<PathBuf>,
+    },
+    /// Unit tests, then integration tests against the real worker under wrangler dev.
+    Test,
+    /// Benchmarks (not tests): `api`.
+    Bench {
+        #[arg(default_value = "api")]
+        which: String,
+        /// Jobs stored for the first round (the second round uses 10x as many).
+        #[arg(long, default_value_t = 10_000)]
+        jobs: u64,
+    },
+    /// Install the pinned build tools that are missing.
+    Setup,
+    /// Build the browser app and the worker.
+    Build,
+    /// Build the worker's wasm (wrangler's [build] command).
+    BuildWorker,
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let root = tools::repo_root();
+    let result = match cli.cmd {
+        Cmd::Dev => server::dev(&root),
+        Cmd::Serve { port, state } => server::serve(&root, port, state),
+        Cmd::Test => test::run(&root),
+        Cmd::Bench { which, jobs } => bench::run(&root, &which, jobs),
+        Cmd::Setup => tools::ensure_all(&root),
+        Cmd::Build => build::all(&root),
+        Cmd::BuildWorker => build::worker_for_wrangler(&root),
+    };
+    if let Err(e) = result {
+        eprintln!("xtask: {e}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,200 @@
+//! Runs the real worker under `wrangler dev` (workerd, local Durable Object storage): for
+//! `dev`/`serve` in the foreground, for tests and benchmarks on a free port with a fresh
+//! state directory, always stopped when the `Server` is dropped.
+
+use crate::tools::{self, node_bin, path_env};
+use crate::{build, Result};
+use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Local defaults (written to .dev.vars by `cargo xtask dev`); never use them in production.
+pub const DEV_ADMIN_PASSWORD: &str = "labrelay-admin";
+pub const DEV_ADMIN_TOKEN: &str = "labrelay-local-admin-token";
+
+pub struct Server {
+    child: Child,
+    pub url: String,
+    pub admin_token: String,
+    pub admin_password: String,
+    pub log: PathBuf,
+}
+
+pub struct Options {
+    pub port: u16,
+    pub state: PathBuf,
+    pub admin_password: String,
+    pub admin_token: String,
+    /// Own process group and output to a log file (tests); otherwise inherit the terminal.
+    pub background: bool,
+}
+
+pub fn free_port() -> Result<u16> {
+    let l = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("no free port: {e}"))?;
+    l.local_addr()
+        .map(|a| a.port())
+        .map_err(|e| format!("no free port: {e}"))
+}
+
+/// A fresh, empty directory under target/.
+pub fn fresh_dir(root: &Path, name: &str) -> Result<PathBuf> {
+    let dir = root.join("target/labrelay").join(format!(
+        "{name}-{}-{}",
+        std::process::id(),
+        Instant::now().elapsed().as_nanos() + rand_suffix()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    Ok(dir)
+}
+
+fn rand_suffix() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() % 1_000_000_007)
+        .unwrap_or(0)
+}
+
+impl Server {
+    pub fn start(root: &Path, opts: Options) -> Result<Server> {
+        let inspector = free_port()?;
+        let log = opts.state.join("wrangler.log");
+        let mut cmd = Command::new(node_bin(root, "wrangler"));
+        cmd.args(["dev", "--ip", "127.0.0.1", "--port"])
+            .arg(opts.port.to_string())
+            .arg("--inspector-port")
+            .arg(inspector.to_string())
+            .arg("--persist-to")
+            .arg(&opts.state)
+            .arg("--show-interactive-dev-session=false")
+            .arg("--var")
+            .arg(format!("ADMIN_PASSWORD:{}", opts.admin_password))
+            .arg("--var")
+            .arg(format!("ADMIN_TOKEN:{}", opts.admin_token))
+            .env("PATH", path_env(root))
+            .env("LABRELAY_PREBUILT", "1")
+            .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
+            .env("WRANGLER_SEND_METRICS", "false")
+            .env("WRANGLER_LOG_PATH", opts.state.join("wrangler-logs"))
+            .current_dir(root)
+            .stdin(Stdio::null());
+        if opts.background {
+            let file = std::fs::File::create(&log).map_err(|e| e.to_string())?;
+            let err = file.try_clone().map_err(|e| e.to_string())?;
+            cmd.stdout(file).stderr(err).process_group(0);
+        }
+        let child = cmd
+            .spawn()
+            .map_err(|e| format!("cannot start wrangler: {e}"))?;
+        let server = Server {
+            child,
+            url: format!("http://127.0.0.1:{}", opts.port),
+            admin_token: opts.admin_token,
+            admin_password: opts.admin_password,
+            log,
+        };
+        server.wait_ready(Duration::from_secs(90))?;
+        Ok(server)
+    }
+
+    fn wait_ready(&self, limit: Duration) -> Result {
+        let start = Instant::now();
+        let agent = ureq::AgentBuilder::new()
+            .timeout(Duration::from_secs(5))
+            .build();
+        while start.elapsed() < limit {
+            if let Ok(r) = agent.get(&format!("{}/healthz/store", self.url)).call() {
+                if r.status() == 200 {
+                    return Ok(());
+                }
+            }
+            std::thread::sleep(Duration::from_millis(250));
+        }
+        let tail = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let tail: String = tail.lines().rev().take(30).collect::<Vec<_>>().join("\n");
+        Err(format!(
+            "the worker did not answer on {} within {limit:?}; wrangler log (last lines, newest first):\n{tail}",
+            self.url
+        ))
+    }
+
+    pub fn wait(mut self) -> Result {
+        self.child.wait().map_err(|e| e.to_string())?;
+        Ok(())
+    }
+}
+
+impl Drop for Server {
+    /// SIGINT to wrangler's process group (wrangler and workerd), then SIGKILL if it lingers.
+    fn drop(&mut self) {
+        let pid = self.child.id() as i32;
+        let _ = Command::new("kill").args(["-INT", "--", &format!("-{pid}")]).status();
+        let _ = Command::new("kill").args(["-INT", &pid.to_string()]).status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = Command::new("kill").args(["-KILL", "--", &format!("-{pid}")]).status();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// .dev.vars with the local defaults, unless the user has their own.
+fn ensure_dev_vars(root: &Path) -> Result {
+    let path = root.join(".dev.vars");
+    if path.exists() {
+        return Ok(());
+    }
+    std::fs::write(
+        &path,
+        format!("ADMIN_PASSWORD={DEV_ADMIN_PASSWORD}\nADMIN_TOKEN={DEV_ADMIN_TOKEN}\n"),
+    )
+    .map_err(|e| format!("cannot write .dev.vars: {e}"))
+}
+
+fn read_dev_var(root: &Path, key: &str, default: &str) -> String {
+    std::fs::read_to_string(root.join(".dev.vars"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{key}=")).map(str::to_string))
+        .unwrap_or_else(|| default.to_string())
+}
+
+pub fn serve(root: &Path, port: u16, state: Option<PathBuf>) -> Result {
+    tools::ensure_all(root)?;
+    build::all(root)?;
+    ensure_dev_vars(root)?;
+    let state = state.unwrap_or_else(|| root.join(".state"));
+    std::fs::create_dir_all(&state).map_err(|e| e.to_string())?;
+    let password = read_dev_var(root, "ADMIN_PASSWORD", DEV_ADMIN_PASSWORD);
+    let token = read_dev_var(root, "ADMIN_TOKEN", DEV_ADMIN_TOKEN);
+    // Ctrl-C reaches wrangler directly (same process group); xtask just waits for it.
+    let _ = ctrlc::set_handler(|| {});
+    let server = Server::start(
+        root,
+        Options {
+            port,
+            state: state.clone(),
+            admin_password: password.clone(),
+            admin_token: token.clone(),
+            background: false,
+        },
+    )?;
+    println!();
+    println!("  Labrelay is running: {}/", server.url);
+    println!("  Sign in as admin / {password}   (API token: {token})");
+    println!("  Data: {}   Stop: Ctrl-C", state.display());
+    println!();
+    server.wait()
+}
+
+pub fn dev(root: &Path) -> Result {
+    serve(root, 8787, None)
+}
+

@@ -1,0 +1,89 @@
+//! `cargo xtask test`: native unit tests, then the integration suites against the real worker
+//! under `wrangler dev` (fresh state, free port), the official Python client, and a
+//! `wrangler deploy --dry-run` of the bundle. The server is stopped whatever happens.
+
+use crate::server::{fresh_dir, free_port, Options, Server};
+use crate::tools::{self, node_bin, path_env, run as sh};
+use crate::{build, Result};
+use std::path::Path;
+use std::process::Command;
+
+/// The official client, pinned: the version this compatibility suite was written against.
+const CDROUTER_CLIENT: &str = "cdrouter==0.9.10";
+
+fn step(name: &str) {
+    println!("\n==> {name}");
+}
+
+pub fn run(root: &Path) -> Result {
+    tools::ensure_all(root)?;
+
+    step("native unit tests (api, agent, xtask)");
+    sh(Command::new("cargo").arg("test").current_dir(root))?;
+
+    step("build app and worker");
+    build::all(root)?;
+
+    step("deploy dry run (bundle and wrangler.toml)");
+    let out = fresh_dir(root, "deploy")?;
+    sh(Command::new(node_bin(root, "wrangler"))
+        .args(["deploy", "--dry-run", "--outdir"])
+        .arg(&out)
+        .env("PATH", path_env(root))
+        .env("LABRELAY_PREBUILT", "1")
+        .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
+        .env("WRANGLER_SEND_METRICS", "false")
+        .env("WRANGLER_LOG_PATH", out.join("logs"))
+        .current_dir(root))?;
+
+    step("start the worker under wrangler dev");
+    let server = Server::start(
+        root,
+        Options {
+            port: free_port()?,
+            state: fresh_dir(root, "test-state")?,
+            admin_password: "test-admin-password".into(),
+            admin_token: format!("test-admin-token-{}", std::process::id()),
+            background: true,
+        },
+    )?;
+    println!("worker at {} (log: {})", server.url, server.log.display());
+
+    step("integration tests (HTTP against the worker)");
+    let env = |cmd: &mut Command| {
+        cmd.env("LABRELAY_URL", &server.url)
+            .env("LABRELAY_ADMIN_TOKEN", &server.admin_token)
+            .env("LABRELAY_ADMIN_PASSWORD", &server.admin_password)
+            .current_dir(root);
+    };
+    let mut itest = Command::new("cargo");
+    itest.args(["test", "-p", "labrelay-itest"]);
+    env(&mut itest);
+    sh(&mut itest)?;
+
+    step("official Python client (cdrouter) against the worker");
+    let python = python_env(root)?;
+    let mut py = Command::new(python);
+    py.arg(root.join("itest/python/test_cdrouter_client.py"));
+    env(&mut py);
+    sh(&mut py)?;
+
+    drop(server);
+    Ok(())
+}
+
+/// A venv under target/ with the official client installed.
+fn python_env(root: &Path) -> Result<std::path::PathBuf> {
+    let venv = root.join("target/pyenv");
+    let python = venv.join("bin/python");
+    if !python.exists() {
+        sh(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
+    }
+    let have = tools::output(Command::new(&python).args(["-m", "pip", "show", "cdrouter"]))
+        .unwrap_or_default();
+    let want = CDROUTER_CLIENT.trim_start_matches("cdrouter==");
+    if !have.lines().any(|l| l.trim() == format!("Version: {want}")) {
+        sh(Command::new(&python).args(["-m", "pip", "install", "--quiet", CDROUTER_CLIENT]))?;
+    }
+    Ok(python)
+}
