@@ -65,15 +65,21 @@ pub enum LogOutcome {
 
 /// The calls an outbox replays; the client is one, tests use an in-memory server.
 pub trait Uplink {
-    fn start(&self, job: Id, req: &StartRequest)
-        -> impl Future<Output = Result<(), ClientError>> + Send;
+    fn start(
+        &self,
+        job: Id,
+        req: &StartRequest,
+    ) -> impl Future<Output = Result<(), ClientError>> + Send;
     fn log(
         &self,
         job: Id,
         append: &LogAppend,
     ) -> impl Future<Output = Result<LogOutcome, ClientError>> + Send;
-    fn finish(&self, job: Id, finish: &Finish)
-        -> impl Future<Output = Result<(), ClientError>> + Send;
+    fn finish(
+        &self,
+        job: Id,
+        finish: &Finish,
+    ) -> impl Future<Output = Result<(), ClientError>> + Send;
 }
 
 #[derive(Clone)]
@@ -115,7 +121,9 @@ impl Client {
     }
 
     pub async fn heartbeat(&self, job: Id, hb: &Heartbeat) -> Result<HeartbeatReply, ClientError> {
-        let resp = self.post(&job_path(job, "heartbeat"), hb, CALL_TIMEOUT).await?;
+        let resp = self
+            .post(&job_path(job, "heartbeat"), hb, CALL_TIMEOUT)
+            .await?;
         let resp = check(resp).await?;
         Ok(decode::<Envelope<HeartbeatReply>>(resp).await?.data)
     }
@@ -140,12 +148,16 @@ impl Client {
 impl Uplink for Client {
     /// Idempotent on the server: safe to retry.
     async fn start(&self, job: Id, req: &StartRequest) -> Result<(), ClientError> {
-        let resp = self.post(&job_path(job, "start"), req, CALL_TIMEOUT).await?;
+        let resp = self
+            .post(&job_path(job, "start"), req, CALL_TIMEOUT)
+            .await?;
         check(resp).await.map(drop)
     }
 
     async fn log(&self, job: Id, append: &LogAppend) -> Result<LogOutcome, ClientError> {
-        let resp = self.post(&job_path(job, "log"), append, CALL_TIMEOUT).await?;
+        let resp = self
+            .post(&job_path(job, "log"), append, CALL_TIMEOUT)
+            .await?;
         if resp.status().as_u16() == 409 {
             let text = resp.text().await.unwrap_or_default();
             return match serde_json::from_str::<GapBody>(&text) {
@@ -164,7 +176,9 @@ impl Uplink for Client {
 
     /// Idempotent on the server: safe to retry.
     async fn finish(&self, job: Id, finish: &Finish) -> Result<(), ClientError> {
-        let resp = self.post(&job_path(job, "finish"), finish, CALL_TIMEOUT).await?;
+        let resp = self
+            .post(&job_path(job, "finish"), finish, CALL_TIMEOUT)
+            .await?;
         check(resp).await.map(drop)
     }
 }
@@ -247,7 +261,10 @@ mod tests {
     #[test]
     fn messages_come_from_error_bodies_or_the_text() {
         assert_eq!(message_of(r#"{"error":"invalid token"}"#), "invalid token");
-        assert_eq!(message_of("<html>bad gateway</html>"), "<html>bad gateway</html>");
+        assert_eq!(
+            message_of("<html>bad gateway</html>"),
+            "<html>bad gateway</html>"
+        );
         assert_eq!(message_of(""), "(no message)");
     }
 }

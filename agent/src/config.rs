@@ -17,9 +17,16 @@ pub const DEFAULT_WORK_DIR: &str = "/var/lib/labrelay-agent";
 pub const DEFAULT_CLAIM_WAIT: u64 = 25;
 pub const DEFAULT_STOP_GRACE: u64 = 10;
 
+const AFTER_HELP: &str = "\
+Precedence: flags, then LABRELAY_* variables, then the --config file, then defaults.
+Config file keys: server, token, interfaces, cdrouter_cli, work_dir, concurrency, testpath,
+  begin_flag, end_flag, skip_flag, stop_grace, claim_wait, host, log_level.
+Signals: the first SIGTERM/SIGINT stops claiming and lets running jobs finish; the second
+  stops them (SIGTERM, --stop-grace, SIGKILL) and reports them stopped.";
+
 /// Runs CDRouter jobs from a Labrelay server on this lab machine.
 #[derive(Parser, Debug, Default)]
-#[command(name = "labrelay-agent", version)]
+#[command(name = "labrelay-agent", version, after_help = AFTER_HELP)]
 pub struct Cli {
     /// TOML config file (keys as the long flags, with underscores)
     #[arg(long, env = "LABRELAY_CONFIG", value_name = "FILE")]
@@ -34,7 +41,12 @@ pub struct Cli {
     pub token: Option<String>,
 
     /// Interfaces wired to devices under test, comma separated [default: /sys/class/net minus lo]
-    #[arg(long, env = "LABRELAY_INTERFACES", value_delimiter = ',', value_name = "LIST")]
+    #[arg(
+        long,
+        env = "LABRELAY_INTERFACES",
+        value_delimiter = ',',
+        value_name = "LIST"
+    )]
     pub interfaces: Option<Vec<String>>,
 
     /// The cdrouter-cli executable [default: /usr/cdrouter/bin/cdrouter-cli]
@@ -55,15 +67,30 @@ pub struct Cli {
     pub testpath: Option<PathBuf>,
 
     /// cdrouter-cli flag for the first test to run [default: -start]
-    #[arg(long, env = "LABRELAY_BEGIN_FLAG", allow_hyphen_values = true, value_name = "FLAG")]
+    #[arg(
+        long,
+        env = "LABRELAY_BEGIN_FLAG",
+        allow_hyphen_values = true,
+        value_name = "FLAG"
+    )]
     pub begin_flag: Option<String>,
 
     /// cdrouter-cli flag for the last test to run [default: -stop]
-    #[arg(long, env = "LABRELAY_END_FLAG", allow_hyphen_values = true, value_name = "FLAG")]
+    #[arg(
+        long,
+        env = "LABRELAY_END_FLAG",
+        allow_hyphen_values = true,
+        value_name = "FLAG"
+    )]
     pub end_flag: Option<String>,
 
     /// cdrouter-cli flag for a test to skip, given once per test [default: -skip]
-    #[arg(long, env = "LABRELAY_SKIP_FLAG", allow_hyphen_values = true, value_name = "FLAG")]
+    #[arg(
+        long,
+        env = "LABRELAY_SKIP_FLAG",
+        allow_hyphen_values = true,
+        value_name = "FLAG"
+    )]
     pub skip_flag: Option<String>,
 
     /// Seconds between SIGTERM and SIGKILL when a run is stopped [default: 10]
@@ -232,7 +259,9 @@ impl Settings {
             .collect();
         let concurrency = cli.concurrency.or(file.concurrency).unwrap_or(1);
         if concurrency == 0 {
-            return Err(ConfigError::Invalid("concurrency must be at least 1".into()));
+            return Err(ConfigError::Invalid(
+                "concurrency must be at least 1".into(),
+            ));
         }
         let defaults = Flags::default();
         let flags = Flags {
@@ -240,7 +269,11 @@ impl Settings {
             end: cli.end_flag.or(file.end_flag).unwrap_or(defaults.end),
             skip: cli.skip_flag.or(file.skip_flag).unwrap_or(defaults.skip),
         };
-        for (name, flag) in [("begin", &flags.begin), ("end", &flags.end), ("skip", &flags.skip)] {
+        for (name, flag) in [
+            ("begin", &flags.begin),
+            ("end", &flags.end),
+            ("skip", &flags.skip),
+        ] {
             if flag.trim().is_empty() || flag.contains(char::is_whitespace) {
                 return Err(ConfigError::Invalid(format!(
                     "{name}_flag must be one word, got \"{flag}\""
@@ -373,7 +406,12 @@ mod tests {
     #[test]
     fn interfaces_come_from_a_comma_list_or_detection() {
         let s = Settings::merge(
-            cli(&["--server=http://x", "--token=t", "--interfaces", "eth1, eth2,"]),
+            cli(&[
+                "--server=http://x",
+                "--token=t",
+                "--interfaces",
+                "eth1, eth2,",
+            ]),
             FileConfig::default(),
             || vec!["never".into()],
         )

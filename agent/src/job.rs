@@ -158,7 +158,11 @@ pub fn testvar_args(testvars: &[Testvar]) -> Vec<String> {
 pub fn edit_config(config: &str, testvars: &[Testvar]) -> String {
     let mut text = config.to_string();
     for tv in testvars {
-        let group = if is_top_level(&tv.group) { "" } else { tv.group.as_str() };
+        let group = if is_top_level(&tv.group) {
+            ""
+        } else {
+            tv.group.as_str()
+        };
         match tv.action {
             TestvarAction::SetTestvar => {}
             TestvarAction::DeleteTestvar => text = remove_lines(&text, group, Some(&tv.name)),
@@ -291,7 +295,9 @@ pub async fn run(
     let outcome = execute(&job, &client, &settings, hard_stop, &mut log).await;
     let finish = match outcome {
         Outcome::LeaseLost(why) => {
-            log.line(&format!("{PREFIX} the server no longer holds this job's lease: {why}"));
+            log.line(&format!(
+                "{PREFIX} the server no longer holds this job's lease: {why}"
+            ));
             log.close(&format!("lease lost: {why}"));
             return JobEnd::LeaseLost(why);
         }
@@ -429,7 +435,10 @@ async fn execute(
     let mut testlist = claim.testlist.join("\n");
     testlist.push('\n');
     let written = std::fs::write(job.dir.join("testlist.log"), testlist).and_then(|()| {
-        std::fs::write(&config_file, edit_config(&claim.config, &claim.job.options.testvars))
+        std::fs::write(
+            &config_file,
+            edit_config(&claim.config, &claim.job.options.testvars),
+        )
     });
     if let Err(e) = written {
         let reason = format!("cannot write the job's files in {}: {e}", job.dir.display());
@@ -657,7 +666,11 @@ async fn heartbeats(
                     let _ = events.send(StopReason::User).await;
                 }
             }
-            Err(e @ ClientError::Status { status: 404 | 409, .. }) => {
+            Err(
+                e @ ClientError::Status {
+                    status: 404 | 409, ..
+                },
+            ) => {
                 tracing::warn!(job = %job, "lease lost: {e}");
                 let _ = events.send(StopReason::LeaseLost(e.to_string())).await;
                 return;
@@ -747,24 +760,45 @@ mod tests {
             ..RunSettings::default()
         };
         let c = claim(options, "-noclean -testvar x=1");
-        let args = command_args(&run, &c, Path::new("/w/job-42"), Path::new("/w/job-42/cfg.conf"))
-            .expect("args");
+        let args = command_args(
+            &run,
+            &c,
+            Path::new("/w/job-42"),
+            Path::new("/w/job-42/cfg.conf"),
+        )
+        .expect("args");
         assert_eq!(
             args,
             [
-                "-execute", "@/w/job-42/testlist.log",
-                "-config", "/w/job-42/cfg.conf",
-                "-logdir", "/w/job-42",
-                "-testpath", "/t",
-                "-testvar", "lanIp=192.168.1.1",
-                "-testvar", "wanMode=static",
-                "-testvar", "lan2.lanInterface=eth3",
-                "-begin", "b1",
-                "-end", "e1",
-                "-skip", "s1",
-                "-skip", "s 2",
-                "-noclean", "-testvar", "x=1",
-                "-testvar", "wanMode=DHCP client", "-trace", "two words",
+                "-execute",
+                "@/w/job-42/testlist.log",
+                "-config",
+                "/w/job-42/cfg.conf",
+                "-logdir",
+                "/w/job-42",
+                "-testpath",
+                "/t",
+                "-testvar",
+                "lanIp=192.168.1.1",
+                "-testvar",
+                "wanMode=static",
+                "-testvar",
+                "lan2.lanInterface=eth3",
+                "-begin",
+                "b1",
+                "-end",
+                "e1",
+                "-skip",
+                "s1",
+                "-skip",
+                "s 2",
+                "-noclean",
+                "-testvar",
+                "x=1",
+                "-testvar",
+                "wanMode=DHCP client",
+                "-trace",
+                "two words",
             ]
         );
     }
@@ -772,8 +806,13 @@ mod tests {
     #[test]
     fn empty_options_add_nothing() {
         let c = claim(JobOptions::default(), "  ");
-        let args = command_args(&RunSettings::default(), &c, Path::new("/w"), Path::new("/w/c.conf"))
-            .expect("args");
+        let args = command_args(
+            &RunSettings::default(),
+            &c,
+            Path::new("/w"),
+            Path::new("/w/c.conf"),
+        )
+        .expect("args");
         assert_eq!(args.len(), 8);
         assert_eq!(args[7], "/usr/cdrouter/tests");
     }
@@ -784,11 +823,21 @@ mod tests {
             extra_cli_args: "-testvar 'open".into(),
             ..JobOptions::default()
         };
-        let err = command_args(&RunSettings::default(), &claim(options, ""), Path::new("/w"), Path::new("/c"))
-            .expect_err("bad quoting");
+        let err = command_args(
+            &RunSettings::default(),
+            &claim(options, ""),
+            Path::new("/w"),
+            Path::new("/c"),
+        )
+        .expect_err("bad quoting");
         assert!(err.to_string().contains("job extra_cli_args"), "{err}");
-        let err = command_args(&RunSettings::default(), &claim(JobOptions::default(), "\"x"), Path::new("/w"), Path::new("/c"))
-            .expect_err("bad quoting");
+        let err = command_args(
+            &RunSettings::default(),
+            &claim(JobOptions::default(), "\"x"),
+            Path::new("/w"),
+            Path::new("/c"),
+        )
+        .expect_err("bad quoting");
         assert!(err.to_string().contains("package extra_cli_args"), "{err}");
     }
 
@@ -831,7 +880,10 @@ mod tests {
     fn result_ids_look_like_cdrouters() {
         let id = result_id_now();
         assert_eq!(id.len(), 14);
-        assert!(id.starts_with("20") && id.chars().all(|c| c.is_ascii_digit()), "{id}");
+        assert!(
+            id.starts_with("20") && id.chars().all(|c| c.is_ascii_digit()),
+            "{id}"
+        );
     }
 
     #[tokio::test]

@@ -77,7 +77,9 @@ impl Outbox {
         let name = job_dir.file_name()?.to_str()?;
         let id: u64 = name.strip_prefix("job-")?.parse().ok()?;
         let dir = job_dir.join("outbox");
-        dir.join("log").is_file().then_some(Outbox { job: Id(id), dir })
+        dir.join("log")
+            .is_file()
+            .then_some(Outbox { job: Id(id), dir })
     }
 
     pub fn job(&self) -> Id {
@@ -205,12 +207,14 @@ impl Outbox {
     ) -> Result<Option<T>, OutboxError> {
         let path = self.path(name);
         match fs::read(&path) {
-            Ok(bytes) => serde_json::from_slice(&bytes)
-                .map(Some)
-                .map_err(|e| OutboxError::Corrupt {
-                    path,
-                    message: e.to_string(),
-                }),
+            Ok(bytes) => {
+                serde_json::from_slice(&bytes)
+                    .map(Some)
+                    .map_err(|e| OutboxError::Corrupt {
+                        path,
+                        message: e.to_string(),
+                    })
+            }
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(self.io(&path, e)),
         }
@@ -516,12 +520,15 @@ mod tests {
         assert_eq!(task.await.expect("join"), Delivery::Delivered);
         let local = fs::read_to_string(ob.log_path()).expect("log");
         let s = server.state();
-        assert_eq!(s.log, local, "the server's log is the agent's, byte for byte");
+        assert_eq!(
+            s.log, local,
+            "the server's log is the agent's, byte for byte"
+        );
         assert!(s.appends > 3, "several appends: {}", s.appends);
         assert_eq!(s.starts, 1);
         assert_eq!(s.finishes, [FinishStatus::Completed]);
         assert!(ob.is_closed());
-        assert_eq!(ob.pending_finish().expect("read"), None);
+        assert!(ob.pending_finish().expect("read").is_none());
     }
 
     #[tokio::test(start_paused = true)]
@@ -559,7 +566,10 @@ mod tests {
     fn chunks_end_on_character_boundaries() {
         let dir = tempfile::tempdir().expect("tempdir");
         let ob = Outbox::create(&dir.path().join("job-1"), Id(1)).expect("outbox");
-        ob.writer().expect("writer").append_line("aé").expect("append");
+        ob.writer()
+            .expect("writer")
+            .append_line("aé")
+            .expect("append");
         assert_eq!(ob.read_log(0, 2).expect("read"), "a");
         assert_eq!(ob.read_log(1, 2).expect("read"), "é");
         assert_eq!(ob.read_log(0, 100).expect("read"), "aé\n");

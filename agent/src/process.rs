@@ -19,8 +19,13 @@ use tokio::process::{Child, ChildStderr, ChildStdout, Command};
 /// Process groups alive now, for the panic hook.
 static LIVE_GROUPS: Mutex<Vec<i32>> = Mutex::new(Vec::new());
 
-/// Makes a panic anywhere kill every process group this agent started, then report as usual.
+/// With `panic = "abort"` (release builds), makes a panic anywhere kill every process group
+/// this agent started before the process dies. Unwinding builds need no hook: a panicking
+/// job's [`ProcessGroup`] is dropped, and other jobs go on.
 pub fn install_panic_hook() {
+    if !cfg!(panic = "abort") {
+        return;
+    }
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         // try_lock: a panic while the list is locked must not deadlock; a poisoned lock
@@ -75,7 +80,11 @@ pub struct Output {
 impl ProcessGroup {
     /// Starts `program` with `args` in `cwd`: own process group, stdin from /dev/null,
     /// stdout and stderr piped.
-    pub fn spawn(program: &Path, args: &[String], cwd: &Path) -> io::Result<(ProcessGroup, Output)> {
+    pub fn spawn(
+        program: &Path,
+        args: &[String],
+        cwd: &Path,
+    ) -> io::Result<(ProcessGroup, Output)> {
         let mut cmd = Command::new(program);
         cmd.args(args)
             .current_dir(cwd)
@@ -111,7 +120,10 @@ impl ProcessGroup {
     pub fn signal(&self, sig: Signal) {
         match killpg(Pid::from_raw(self.guard.pgid), sig) {
             Ok(()) | Err(nix::errno::Errno::ESRCH) => {}
-            Err(e) => tracing::warn!(pgid = self.guard.pgid, "cannot send {sig} to the group: {e}"),
+            Err(e) => tracing::warn!(
+                pgid = self.guard.pgid,
+                "cannot send {sig} to the group: {e}"
+            ),
         }
     }
 

@@ -117,7 +117,10 @@ mod tests {
     #[test]
     fn result_lines_with_and_without_timestamps() {
         for (line, want) in [
-            ("PASS: cdrouter_basic_1", Some((Verdict::Pass, "cdrouter_basic_1"))),
+            (
+                "PASS: cdrouter_basic_1",
+                Some((Verdict::Pass, "cdrouter_basic_1")),
+            ),
             ("FAIL: dhcp_5 (12.3 s)", Some((Verdict::Fail, "dhcp_5"))),
             ("  PASS:   ipv6_1", Some((Verdict::Pass, "ipv6_1"))),
             ("12:00:01.250 PASS: a", Some((Verdict::Pass, "a"))),

@@ -72,7 +72,10 @@ mod tests {
     fn ceilings_double_from_half_a_second_up_to_thirty() {
         let b = Backoff::default();
         let secs: Vec<f64> = (0..10).map(|n| b.ceiling(n).as_secs_f64()).collect();
-        assert_eq!(secs, [0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 30.0, 30.0, 30.0, 30.0]);
+        assert_eq!(
+            secs,
+            [0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 30.0, 30.0, 30.0, 30.0]
+        );
         assert_eq!(b.ceiling(u32::MAX), CAP);
     }
 
@@ -90,8 +93,7 @@ mod tests {
     #[test]
     fn jitter_spreads_the_delays() {
         let mut b = Backoff::new(Duration::from_secs(30), CAP);
-        let delays: std::collections::HashSet<Duration> =
-            (0..50).map(|_| b.next_delay()).collect();
+        let delays: std::collections::HashSet<Duration> = (0..50).map(|_| b.next_delay()).collect();
         assert!(delays.len() > 10, "full jitter should not repeat itself");
     }
 

@@ -186,9 +186,8 @@ impl Agent {
                     summary: Default::default(),
                     reason: format!("the agent could not prepare the job: {e}"),
                 };
-                self.uplinks.spawn(async move {
-                    (id, report_without_outbox(&client, id, &finish).await)
-                });
+                self.uplinks
+                    .spawn(async move { (id, report_without_outbox(&client, id, &finish).await) });
                 return;
             }
         };
@@ -276,7 +275,10 @@ impl Agent {
         if self.uplinks.is_empty() {
             return;
         }
-        tracing::info!("sending {} job report(s) before exiting", self.uplinks.len());
+        tracing::info!(
+            "sending {} job report(s) before exiting",
+            self.uplinks.len()
+        );
         let deadline = tokio::time::sleep(FLUSH_ON_EXIT);
         tokio::pin!(deadline);
         let seen = *signals.borrow_and_update();

@@ -195,6 +195,12 @@ pub fn compute(
             is_ics: role == "ics",
         });
     }
+    // lan and wan first, as cdrouter-cli lists them; the rest in config order.
+    out.sort_by_key(|i| match i.name.as_str() {
+        "lan" => 0,
+        "wan" => 1,
+        _ => 2,
+    });
     Ok(out)
 }
 
@@ -262,7 +268,12 @@ mod tests {
                 ..Default::default()
             },
         ];
-        let got = compute(cfg, &tvs, &["-testvar wanInterface=eth9", "-testvar 'lanInterface=eth8'"]).unwrap();
+        let got = compute(
+            cfg,
+            &tvs,
+            &["-testvar wanInterface=eth9", "-testvar 'lanInterface=eth8'"],
+        )
+        .unwrap();
         assert_eq!(
             values(&got),
             [("lan", "eth8", false, false), ("wan", "eth9", false, false)]
@@ -293,9 +304,10 @@ mod tests {
 
     #[test]
     fn testvar_json_accepts_nulls_and_actions() {
-        let tv: Testvar =
-            serde_json::from_str(r#"{"group":null,"name":"a","value":"b","action":"delete-group","line":3}"#)
-                .unwrap();
+        let tv: Testvar = serde_json::from_str(
+            r#"{"group":null,"name":"a","value":"b","action":"delete-group","line":3}"#,
+        )
+        .unwrap();
         assert_eq!(tv.action, TestvarAction::DeleteGroup);
         assert_eq!(tv.group, "");
         assert!(serde_json::from_str::<Testvar>(r#"{"action":"explode"}"#).is_err());

@@ -1,5 +1,7 @@
-//! Timestamps: nanoseconds since the Unix epoch (UTC) inside, RFC 3339 with nine sub-second
-//! digits on the wire (`2016-04-14T15:15:59.642459766Z`). Any RFC 3339 time is accepted.
+//! Timestamps: microseconds since the Unix epoch (UTC) inside — the store's precision, and
+//! 64 bits of microseconds reach far past any `run_at` a user may type — and RFC 3339 with
+//! nine sub-second digits on the wire (`2016-04-14T15:15:59.642459000Z`). Any RFC 3339 time is
+//! accepted (digits past the microsecond are dropped).
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
@@ -14,17 +16,18 @@ pub struct Timestamp(pub i64);
 pub struct TimeError(pub String);
 
 impl Timestamp {
+    /// From JavaScript's `Date.now()`: whole milliseconds.
     pub fn from_millis(ms: f64) -> Timestamp {
-        Timestamp((ms * 1_000_000.0) as i64)
+        Timestamp((ms.round() as i64).saturating_mul(1000))
     }
 
-    pub fn nanos(self) -> i64 {
+    pub fn micros(self) -> i64 {
         self.0
     }
 
     pub fn parse(s: &str) -> Result<Timestamp, TimeError> {
         let t = OffsetDateTime::parse(s.trim(), &Rfc3339).map_err(|_| TimeError(s.to_string()))?;
-        i64::try_from(t.unix_timestamp_nanos())
+        i64::try_from(t.unix_timestamp_nanos().div_euclid(1000))
             .map(Timestamp)
             .map_err(|_| TimeError(s.to_string()))
     }
@@ -44,7 +47,7 @@ impl Timestamp {
     }
 
     fn datetime(self) -> OffsetDateTime {
-        OffsetDateTime::from_unix_timestamp_nanos(self.0 as i128)
+        OffsetDateTime::from_unix_timestamp_nanos(self.0 as i128 * 1000)
             .unwrap_or(OffsetDateTime::UNIX_EPOCH)
     }
 }
@@ -86,7 +89,7 @@ mod tests {
     #[test]
     fn round_trips_with_nine_digits() {
         let t = Timestamp::parse("2016-04-14T11:15:59.642459766-04:00").unwrap();
-        assert_eq!(t.to_string(), "2016-04-14T15:15:59.642459766Z");
+        assert_eq!(t.to_string(), "2016-04-14T15:15:59.642459000Z");
         assert_eq!(Timestamp::parse(&t.to_string()).unwrap(), t);
         assert_eq!(t.compact(), "20160414151559");
     }
@@ -95,6 +98,7 @@ mod tests {
     fn accepts_any_rfc3339_and_rejects_the_rest() {
         assert!(Timestamp::parse("2026-01-02T03:04:05Z").is_ok());
         assert!(Timestamp::parse("2026-01-02T03:04:05.1+01:00").is_ok());
+        assert!(Timestamp::parse("2999-01-01T00:00:00Z").is_ok());
         assert!(Timestamp::parse("2026-01-02").is_err());
         assert!(Timestamp::parse("yesterday").is_err());
     }

@@ -87,10 +87,14 @@ class ClientTest(unittest.TestCase):
         ifaces = self.c.jobs.get_interfaces(Job(package_id=pkg.id, options=Options(extra_cli_args="-testvar lanInterface=eth9")))
         self.assertEqual([i.value for i in ifaces], ["eth9", "eth2"])
 
+        # The client's edit sends package_id, config_id and device_id (not options).
+        other = self.c.configs.create(Config(name=unique("py-cfg"), contents="testvar lanInterface eth4\n"))
         got = self.c.jobs.get(job.id)
-        got.options.tags = [tag, "edited"]
+        got.config_id = other.id
         edited = self.c.jobs.edit(got)
-        self.assertEqual(edited.options.tags, [tag, "edited"])
+        self.assertEqual(edited.config_name, other.name)
+        self.assertEqual(edited.interface_names, ["eth4", "eth2"])
+        self.assertEqual(edited.options.tags, [tag])
 
         launched = self.c.jobs.bulk_launch(jobs=[Job(package_id=pkg.id, options=Options(tags=[tag]))] * 3)
         self.assertEqual(len(launched), 3)

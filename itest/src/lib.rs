@@ -51,7 +51,8 @@ pub fn base_url() -> String {
 }
 
 pub fn admin_token() -> String {
-    std::env::var("LABRELAY_ADMIN_TOKEN").expect("LABRELAY_ADMIN_TOKEN is set by `cargo xtask test`")
+    std::env::var("LABRELAY_ADMIN_TOKEN")
+        .expect("LABRELAY_ADMIN_TOKEN is set by `cargo xtask test`")
 }
 
 pub fn admin_password() -> String {
@@ -90,7 +91,9 @@ impl Api {
     }
 
     fn request(&self, method: &str, path: &str) -> ureq::Request {
-        let mut req = self.agent.request(method, &format!("{}{}", self.base, path));
+        let mut req = self
+            .agent
+            .request(method, &format!("{}{}", self.base, path));
         if let Some(t) = &self.token {
             req = req.set("authorization", &format!("Bearer {t}"));
         }

@@ -27,13 +27,19 @@ fn malformed_json_and_wrong_types_are_400() {
         .expect(400);
     assert!(c.error().starts_with("invalid JSON body: "), "{}", c.raw);
     let d = api
-        .post("/api/v1/configs/", &json!({"name": unique("c"), "tags": "not-a-list"}))
+        .post(
+            "/api/v1/configs/",
+            &json!({"name": unique("c"), "tags": "not-a-list"}),
+        )
         .expect(400);
     assert!(d.error().starts_with("invalid JSON body: "), "{}", d.raw);
     api.post("/api/v1/jobs/", &json!({"package_id": "12x"}))
         .expect(400);
-    api.post("/api/v1/jobs/", &json!({"package_id": "1", "run_at": "tomorrow"}))
-        .expect(400);
+    api.post(
+        "/api/v1/jobs/",
+        &json!({"package_id": "1", "run_at": "tomorrow"}),
+    )
+    .expect(400);
     api.post_raw("/api/v1/jobs/", "application/json", b"[1,2,3]")
         .expect(400);
 }
@@ -65,7 +71,9 @@ fn bodies_over_one_mebibyte_are_413() {
     assert!(a.error().contains("too large"), "{}", a.raw);
     api.get(&format!("/api/v1/packages/?filter=name={name}"))
         .expect(200);
-    let list = api.get(&format!("/api/v1/packages/?filter=name={name}")).expect(200);
+    let list = api
+        .get(&format!("/api/v1/packages/?filter=name={name}"))
+        .expect(200);
     assert_eq!(list.body["links"]["total"], 0);
     // Just under the limit is fine.
     let ok = format!(
@@ -79,16 +87,26 @@ fn bodies_over_one_mebibyte_are_413() {
 #[test]
 fn unknown_routes_methods_and_ids() {
     let api = Api::admin();
-    api.get("/api/v1/nothing-here/").expect_error(404, "no such route");
-    api.get("/api/v1/jobs/1/extra/more").expect_error(404, "no such route");
-    api.method("PUT", "/api/v1/jobs/").expect_error(405, "method not allowed");
-    api.method("DELETE", "/api/v1/packages/").expect_error(405, "method not allowed");
-    api.method("POST", "/api/v1/system/hostname/").expect_error(405, "method not allowed");
-    api.get("/api/v1/jobs/999999/").expect_error(404, "no such job");
-    api.get("/api/v1/jobs/abc/").expect_error(404, "no such job");
-    api.get("/api/v1/packages/0/").expect_error(404, "no such package");
-    api.get("/api/v1/configs/999999").expect_error(404, "no such config");
-    api.delete("/api/v1/devices/999999/").expect_error(404, "no such device");
+    api.get("/api/v1/nothing-here/")
+        .expect_error(404, "no such route");
+    api.get("/api/v1/jobs/1/extra/more")
+        .expect_error(404, "no such route");
+    api.method("PUT", "/api/v1/jobs/")
+        .expect_error(405, "method not allowed");
+    api.method("DELETE", "/api/v1/packages/")
+        .expect_error(405, "method not allowed");
+    api.method("POST", "/api/v1/system/hostname/")
+        .expect_error(405, "method not allowed");
+    api.get("/api/v1/jobs/999999/")
+        .expect_error(404, "no such job");
+    api.get("/api/v1/jobs/abc/")
+        .expect_error(404, "no such job");
+    api.get("/api/v1/packages/0/")
+        .expect_error(404, "no such package");
+    api.get("/api/v1/configs/999999")
+        .expect_error(404, "no such config");
+    api.delete("/api/v1/devices/999999/")
+        .expect_error(404, "no such device");
     api.patch("/api/v1/packages/999999/", &json!({"note": "x"}))
         .expect_error(404, "no such package");
     api.post("/api/v1/jobs/999999/stop", &json!({}))

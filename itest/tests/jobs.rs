@@ -68,9 +68,14 @@ fn launch_fills_names_interfaces_and_defaults() {
     assert_eq!(job["ics_interface_name"], "");
     assert_eq!(job["options"]["skip_tests"], json!(["cdrouter_basic_1"]));
     assert_eq!(job["options"]["begin_at"], "cdrouter_basic_1");
-    assert!(job["created"].as_str().is_some_and(|t| t.contains('.') && t.ends_with('Z')));
+    assert!(job["created"]
+        .as_str()
+        .is_some_and(|t| t.contains('.') && t.ends_with('Z')));
 
-    let got = f.api.get(&format!("/api/v1/jobs/{}/", id(&job))).expect(200);
+    let got = f
+        .api
+        .get(&format!("/api/v1/jobs/{}/", id(&job)))
+        .expect(200);
     assert_eq!(got.data(), &job);
 }
 
@@ -87,12 +92,18 @@ fn launch_checks_references() {
         .post("/api/v1/jobs/", &json!({"package_id": 0}))
         .expect_error(400, "package_id is required");
     f.api
-        .post("/api/v1/jobs/", &json!({"package_id": f.package["id"], "config_id": 999999}))
+        .post(
+            "/api/v1/jobs/",
+            &json!({"package_id": f.package["id"], "config_id": 999999}),
+        )
         .expect_error(404, "no such config");
     // Ids as numbers work like strings.
     let pid: u64 = f.package["id"].as_str().unwrap_or("0").parse().unwrap_or(0);
     f.api
-        .post("/api/v1/jobs/", &json!({"package_id": pid, "device_id": null, "id": "5", "status": "running"}))
+        .post(
+            "/api/v1/jobs/",
+            &json!({"package_id": pid, "device_id": null, "id": "5", "status": "running"}),
+        )
         .expect(200);
 }
 
@@ -129,7 +140,9 @@ fn process_interfaces_creates_no_job() {
     let f = fixture();
     let before = f.api.get("/api/v1/jobs/?limit=1").expect(200).body["links"]["total"].clone();
     let body = json!({"package_id": f.package["id"], "options": {"tags": [f.tag]}});
-    f.api.post("/api/v1/jobs/?process=interfaces", &body).expect(200);
+    f.api
+        .post("/api/v1/jobs/?process=interfaces", &body)
+        .expect(200);
     assert_eq!(count(&f.api, &f.tag), 0);
     let _ = before;
     f.api
@@ -142,13 +155,25 @@ fn run_at_in_the_future_is_kept_and_the_past_means_now() {
     let f = fixture();
     let later = f
         .api
-        .post("/api/v1/jobs/", &json!({"package_id": f.package["id"], "run_at": "2999-01-01T00:00:00Z"}))
+        .post(
+            "/api/v1/jobs/",
+            &json!({"package_id": f.package["id"], "run_at": "2199-01-01T00:00:00Z"}),
+        )
         .expect(200);
-    assert_eq!(later.data()["run_at"], "2999-01-01T00:00:00.000000000Z");
+    assert_eq!(later.data()["run_at"], "2199-01-01T00:00:00.000000000Z");
+    f.api
+        .post(
+            "/api/v1/jobs/",
+            &json!({"package_id": f.package["id"], "run_at": "2999-01-01T00:00:00Z"}),
+        )
+        .expect_error(400, "run_at is too far in the future (after 2200)");
     assert_eq!(later.data()["status"], "pending");
     let past = f
         .api
-        .post("/api/v1/jobs/", &json!({"package_id": f.package["id"], "run_at": "2001-01-01T00:00:00-05:00"}))
+        .post(
+            "/api/v1/jobs/",
+            &json!({"package_id": f.package["id"], "run_at": "2001-01-01T00:00:00-05:00"}),
+        )
         .expect(200);
     let run_at = past.data()["run_at"].as_str().unwrap_or("");
     assert!(run_at > "2020", "a past run_at becomes now: {run_at}");
@@ -214,9 +239,15 @@ fn bulk_launch_by_package_filter_sets_shared_fields() {
     let marker = unique("mark");
     let tag = unique("tag");
     for _ in 0..3 {
-        api.create("packages", json!({"name": unique("pkg"), "tags": [marker], "testlist": ["cdrouter_nat_1"]}));
+        api.create(
+            "packages",
+            json!({"name": unique("pkg"), "tags": [marker], "testlist": ["cdrouter_nat_1"]}),
+        );
     }
-    api.create("packages", json!({"name": unique("pkg"), "tags": [marker], "testlist": ["cdrouter_basic_1"]}));
+    api.create(
+        "packages",
+        json!({"name": unique("pkg"), "tags": [marker], "testlist": ["cdrouter_basic_1"]}),
+    );
     let launched = api
         .post(
             &format!("/api/v1/jobs/?bulk=launch&filter=tags@>{{{marker}}}&filter=testlist@>{{cdrouter_nat_1}}"),
@@ -234,14 +265,25 @@ fn bulk_launch_by_package_filter_sets_shared_fields() {
 #[test]
 fn bulk_delete_by_ids_and_filter() {
     let f = fixture();
-    let make = || f.api.create("jobs", json!({"package_id": f.package["id"], "options": {"tags": [f.tag]}}));
+    let make = || {
+        f.api.create(
+            "jobs",
+            json!({"package_id": f.package["id"], "options": {"tags": [f.tag]}}),
+        )
+    };
     let (a, b, _c, _d) = (make(), make(), make(), make());
     f.api
-        .post("/api/v1/jobs/?bulk=delete", &json!({"jobs": [{"id": a["id"]}, {"id": b["id"]}]}))
+        .post(
+            "/api/v1/jobs/?bulk=delete",
+            &json!({"jobs": [{"id": a["id"]}, {"id": b["id"]}]}),
+        )
         .expect(204);
     assert_eq!(count(&f.api, &f.tag), 2);
     f.api
-        .post(&format!("/api/v1/jobs/?bulk=delete&filter=tags@>{{{}}}", f.tag), &json!(null))
+        .post(
+            &format!("/api/v1/jobs/?bulk=delete&filter=tags@>{{{}}}", f.tag),
+            &json!(null),
+        )
         .expect(204);
     assert_eq!(count(&f.api, &f.tag), 0);
 }

@@ -13,7 +13,10 @@ const CONFIG: &str = "testvar lanInterface eth3\n\
 fn configs_compute_interfaces_and_hide_contents_in_lists() {
     let api = Api::admin();
     let name = unique("cfg");
-    let cfg = api.create("configs", json!({"name": name, "contents": CONFIG, "tags": ["a"]}));
+    let cfg = api.create(
+        "configs",
+        json!({"name": name, "contents": CONFIG, "tags": ["a"]}),
+    );
     assert_eq!(cfg["contents"], CONFIG);
     let ifaces: Vec<(&str, &str, bool)> = cfg["interfaces"]
         .as_array()
@@ -29,15 +32,23 @@ fn configs_compute_interfaces_and_hide_contents_in_lists() {
         .collect();
     assert_eq!(
         ifaces,
-        [("lan", "eth3", false), ("wan", "wlan0", true), ("lan2", "eth4", false)]
+        [
+            ("lan", "eth3", false),
+            ("wan", "wlan0", true),
+            ("lan2", "eth4", false)
+        ]
     );
 
-    let list = api.get(&format!("/api/v1/configs/?filter=name={name}")).expect(200);
+    let list = api
+        .get(&format!("/api/v1/configs/?filter=name={name}"))
+        .expect(200);
     let summary = &list.data()[0];
     assert!(summary.get("contents").is_none());
     assert!(summary.get("interfaces").is_none());
     let detailed = api
-        .get(&format!("/api/v1/configs/?filter=name={name}&detailed=true"))
+        .get(&format!(
+            "/api/v1/configs/?filter=name={name}&detailed=true"
+        ))
         .expect(200);
     assert_eq!(detailed.data()[0]["contents"], CONFIG);
 }
@@ -45,7 +56,10 @@ fn configs_compute_interfaces_and_hide_contents_in_lists() {
 #[test]
 fn package_lifecycle() {
     let api = Api::admin();
-    let cfg = api.create("configs", json!({"name": unique("cfg"), "contents": CONFIG}));
+    let cfg = api.create(
+        "configs",
+        json!({"name": unique("cfg"), "contents": CONFIG}),
+    );
     let dev = api.create(
         "devices",
         json!({"name": unique("dev"), "manufacturer": "Acme", "model_name": "R1"}),
@@ -65,20 +79,30 @@ fn package_lifecycle() {
     assert_eq!(pkg["test_count"], 3);
     assert_eq!(pkg["testlist"][2], "MODULE_dhcp.tcl");
     assert_eq!(pkg["agent_id"], "0");
-    assert_eq!(pkg["interfaces"][0]["value"], "eth9", "package args override its config");
+    assert_eq!(
+        pkg["interfaces"][0]["value"], "eth9",
+        "package args override its config"
+    );
     let pid = id(&pkg);
 
-    let list = api.get(&format!("/api/v1/packages/?filter=name={name}")).expect(200);
+    let list = api
+        .get(&format!("/api/v1/packages/?filter=name={name}"))
+        .expect(200);
     assert_eq!(list.body["links"]["total"], 1);
     let summary = &list.data()[0];
     for hidden in ["testlist", "extra_cli_args", "note", "interfaces"] {
-        assert!(summary.get(hidden).is_none(), "{hidden} in summary: {summary}");
+        assert!(
+            summary.get(hidden).is_none(),
+            "{hidden} in summary: {summary}"
+        );
     }
     assert_eq!(summary["test_count"], 3);
 
     // Filters on arrays and counts.
     let by_test = api
-        .get(&format!("/api/v1/packages/?filter=name={name}&filter=testlist@>{{cdrouter_nat_1}}"))
+        .get(&format!(
+            "/api/v1/packages/?filter=name={name}&filter=testlist@>{{cdrouter_nat_1}}"
+        ))
         .expect(200);
     assert_eq!(by_test.body["links"]["total"], 1);
 
@@ -93,8 +117,11 @@ fn package_lifecycle() {
     assert_eq!(edited.data()["id"], pid.as_str());
     assert_eq!(edited.data()["test_count"], 3);
 
-    api.patch(&format!("/api/v1/packages/{pid}/"), &json!({"config_id": "999999"}))
-        .expect_error(404, "no such config");
+    api.patch(
+        &format!("/api/v1/packages/{pid}/"),
+        &json!({"config_id": "999999"}),
+    )
+    .expect_error(404, "no such config");
     api.delete(&format!("/api/v1/packages/{pid}/")).expect(204);
     api.get(&format!("/api/v1/packages/{pid}/"))
         .expect_error(404, "no such package");
@@ -108,20 +135,30 @@ fn names_are_required_and_unique() {
         api.create(resource, json!({"name": name}));
         api.post(&format!("/api/v1/{resource}/"), &json!({"name": name}))
             .expect_error(409, "name already exists");
-        api.post(&format!("/api/v1/{resource}/"), &json!({"description": "no name"}))
-            .expect_error(400, "name is required");
+        api.post(
+            &format!("/api/v1/{resource}/"),
+            &json!({"description": "no name"}),
+        )
+        .expect_error(400, "name is required");
         api.post(&format!("/api/v1/{resource}/"), &json!({"name": "   "}))
             .expect_error(400, "name is required");
         let other = api.create(resource, json!({"name": unique(resource)}));
-        api.patch(&format!("/api/v1/{resource}/{}/", id(&other)), &json!({"name": name}))
-            .expect_error(409, "name already exists");
+        api.patch(
+            &format!("/api/v1/{resource}/{}/", id(&other)),
+            &json!({"name": name}),
+        )
+        .expect_error(409, "name already exists");
     }
 }
 
 #[test]
 fn locked_resources_refuse_delete_and_edits_until_unlocked() {
     let api = Api::admin();
-    for (resource, noun) in [("packages", "package"), ("configs", "config"), ("devices", "device")] {
+    for (resource, noun) in [
+        ("packages", "package"),
+        ("configs", "config"),
+        ("devices", "device"),
+    ] {
         let r = api.create(resource, json!({"name": unique(resource), "locked": true}));
         let path = format!("/api/v1/{resource}/{}/", id(&r));
         api.delete(&path)
@@ -142,7 +179,12 @@ fn devices_keep_free_form_fields() {
         json!({"name": unique("dev"), "manufacturer": "Acme", "model_name": "X", "serial_number": "42", "software_version": "1.2.3", "note": "rack 4"}),
     );
     let got = api.get(&format!("/api/v1/devices/{}/", id(&d))).expect(200);
-    for (k, v) in [("manufacturer", "Acme"), ("serial_number", "42"), ("software_version", "1.2.3"), ("note", "rack 4")] {
+    for (k, v) in [
+        ("manufacturer", "Acme"),
+        ("serial_number", "42"),
+        ("software_version", "1.2.3"),
+        ("note", "rack 4"),
+    ] {
         assert_eq!(got.data()[k], v);
     }
     let found = api
@@ -161,11 +203,18 @@ fn bulk_delete_by_ids_and_filter() {
     let ids: Vec<Value> = made[..2].iter().map(|d| json!({"id": d["id"]})).collect();
     api.post("/api/v1/devices/?bulk=delete", &json!({"devices": ids}))
         .expect(204);
-    let left = api.get(&format!("/api/v1/devices/?filter=tags@>{{{tag}}}")).expect(200);
+    let left = api
+        .get(&format!("/api/v1/devices/?filter=tags@>{{{tag}}}"))
+        .expect(200);
     assert_eq!(left.body["links"]["total"], 2);
-    api.post(&format!("/api/v1/devices/?bulk=delete&filter=tags@>{{{tag}}}"), &json!({}))
-        .expect(204);
-    let none = api.get(&format!("/api/v1/devices/?filter=tags@>{{{tag}}}")).expect(200);
+    api.post(
+        &format!("/api/v1/devices/?bulk=delete&filter=tags@>{{{tag}}}"),
+        &json!({}),
+    )
+    .expect(204);
+    let none = api
+        .get(&format!("/api/v1/devices/?filter=tags@>{{{tag}}}"))
+        .expect(200);
     assert_eq!(none.body["links"]["total"], 0);
     api.post("/api/v1/devices/?bulk=delete", &json!({}))
         .expect(400);

@@ -3,7 +3,7 @@
 //! same hop as any API call, no work) measured in the same run. Not a test: it prints a
 //! table for BENCHMARKS.md and asserts nothing.
 
-use crate::server::{fresh_dir, free_port, Options, Server};
+use crate::server::{free_port, fresh_dir, Options, Server};
 use crate::{build, tools, Result};
 use serde_json::{json, Value};
 use std::path::Path;
@@ -89,14 +89,20 @@ fn api(root: &Path, jobs: u64) -> Result {
     client.seed_jobs(more.saturating_sub(have), nat, dhcp)?;
     let big_cases: Vec<Case> = cases(false)
         .into_iter()
-        .filter(|c| c.label.starts_with("(e)") || c.label.starts_with("(a)") || c.label.starts_with("(b)"))
+        .filter(|c| {
+            c.label.starts_with("(e)") || c.label.starts_with("(a)") || c.label.starts_with("(b)")
+        })
         .collect();
     let big = measure_all(&client, &big_cases);
     print_table(&format!("{more} jobs stored"), &big);
 
     println!("\nScaling ({jobs} -> {more} jobs), p50 latency ratio (target: at most 2x):");
     for label in ["(a)", "(b)"] {
-        let find = |set: &[Measured]| set.iter().find(|m| m.label.starts_with(label)).map(|m| m.p50);
+        let find = |set: &[Measured]| {
+            set.iter()
+                .find(|m| m.label.starts_with(label))
+                .map(|m| m.p50)
+        };
         if let (Some(a), Some(b)) = (find(&small), find(&big)) {
             println!(
                 "  {label}: {:.2} ms -> {:.2} ms = {:.2}x",
@@ -126,7 +132,11 @@ fn ms(d: Duration) -> f64 {
 }
 
 fn print_table(title: &str, rows: &[Measured]) {
-    let base = rows.iter().find(|m| m.label.starts_with("(e)")).map(|m| m.rps).unwrap_or(1.0);
+    let base = rows
+        .iter()
+        .find(|m| m.label.starts_with("(e)"))
+        .map(|m| m.rps)
+        .unwrap_or(1.0);
     println!("\n### {title} ({CONNECTIONS} connections, {CASE_SECONDS} s per case)\n");
     println!("| case | req/s | ratio to (e) | p50 ms | p99 ms | errors |");
     println!("|---|---:|---:|---:|---:|---:|");
@@ -285,7 +295,10 @@ impl Client {
             self.post("/api/v1/jobs/?bulk=launch", json!({ "jobs": jobs }))?;
             left -= batch;
         }
-        println!("seeded {n} jobs in {:.1} s", started.elapsed().as_secs_f64());
+        println!(
+            "seeded {n} jobs in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
         Ok(())
     }
 }

@@ -130,8 +130,12 @@ impl Drop for Server {
     /// SIGINT to wrangler's process group (wrangler and workerd), then SIGKILL if it lingers.
     fn drop(&mut self) {
         let pid = self.child.id() as i32;
-        let _ = Command::new("kill").args(["-INT", "--", &format!("-{pid}")]).status();
-        let _ = Command::new("kill").args(["-INT", &pid.to_string()]).status();
+        let _ = Command::new("kill")
+            .args(["-INT", "--", &format!("-{pid}")])
+            .status();
+        let _ = Command::new("kill")
+            .args(["-INT", &pid.to_string()])
+            .status();
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
             if let Ok(Some(_)) = self.child.try_wait() {
@@ -139,7 +143,9 @@ impl Drop for Server {
             }
             std::thread::sleep(Duration::from_millis(100));
         }
-        let _ = Command::new("kill").args(["-KILL", "--", &format!("-{pid}")]).status();
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{pid}")])
+            .status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -197,4 +203,3 @@ pub fn serve(root: &Path, port: u16, state: Option<PathBuf>) -> Result {
 pub fn dev(root: &Path) -> Result {
     serve(root, 8787, None)
 }
-

@@ -2,7 +2,7 @@
 //! under `wrangler dev` (fresh state, free port), the official Python client, and a
 //! `wrangler deploy --dry-run` of the bundle. The server is stopped whatever happens.
 
-use crate::server::{fresh_dir, free_port, Options, Server};
+use crate::server::{free_port, fresh_dir, Options, Server};
 use crate::tools::{self, node_bin, path_env, run as sh};
 use crate::{build, Result};
 use std::path::Path;

@@ -71,7 +71,9 @@ fn parse_args(mut words: impl Iterator<Item = String>) -> Result<Args, String> {
 
 fn tests_of(execute: &str) -> Result<Vec<String>, String> {
     let list = match execute.strip_prefix('@') {
-        Some(path) => std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?,
+        Some(path) => {
+            std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?
+        }
         None => execute.replace(',', "\n"),
     };
     Ok(list
@@ -178,14 +180,34 @@ fn run(words: impl Iterator<Item = String>) -> i32 {
 
     say("CDRouter cli SIMULATOR (cdrouter-cli-sim): not a real CDRouter");
     say(&format!("{} INFO  pid {}", clock(), std::process::id()));
-    let shown = |p: &Option<PathBuf>| p.as_ref().map_or("(none)".into(), |p| p.display().to_string());
-    say(&format!("{} INFO  Config: {}", clock(), shown(&args.config)));
-    say(&format!("{} INFO  Log directory: {}", clock(), shown(&args.logdir)));
-    say(&format!("{} INFO  Test path: {}", clock(), shown(&args.testpath)));
+    let shown = |p: &Option<PathBuf>| {
+        p.as_ref()
+            .map_or("(none)".into(), |p| p.display().to_string())
+    };
+    say(&format!(
+        "{} INFO  Config: {}",
+        clock(),
+        shown(&args.config)
+    ));
+    say(&format!(
+        "{} INFO  Log directory: {}",
+        clock(),
+        shown(&args.logdir)
+    ));
+    say(&format!(
+        "{} INFO  Test path: {}",
+        clock(),
+        shown(&args.testpath)
+    ));
     for tv in &args.testvars {
         say(&format!("{} INFO  Testvar {tv}", clock()));
     }
-    say(&format!("{} INFO  {} of {} tests selected", clock(), tests.len(), all.len()));
+    say(&format!(
+        "{} INFO  {} of {} tests selected",
+        clock(),
+        tests.len(),
+        all.len()
+    ));
 
     let _helper = if env_flag("CDROUTER_SIM_SPAWN_CHILD") {
         match std::env::current_exe().and_then(|exe| {
@@ -233,7 +255,10 @@ fn run(words: impl Iterator<Item = String>) -> i32 {
     }
     let passed = results.iter().filter(|(_, p)| *p).count();
     let failed = results.len() - passed;
-    say(&format!("Tests: {}  Pass: {passed}  Fail: {failed}", results.len()));
+    say(&format!(
+        "Tests: {}  Pass: {passed}  Fail: {failed}",
+        results.len()
+    ));
     if let Some(dir) = &args.logdir {
         let result = serde_json::json!({
             "simulator": true,

@@ -27,6 +27,8 @@ pub struct State {
     pub finishes: Vec<(u64, Finish)>,
     /// Answer every heartbeat with `stop: true`.
     pub stop_jobs: bool,
+    /// Answer heartbeats with 409: the lease went to someone else.
+    pub lease_lost: bool,
     /// Every agent call answers 503.
     pub down: bool,
     /// Go down right after the next start.
@@ -60,7 +62,9 @@ impl FakeServer {
         let s = server.clone();
         tokio::spawn(async move {
             loop {
-                let Ok((stream, _)) = listener.accept().await else { return };
+                let Ok((stream, _)) = listener.accept().await else {
+                    return;
+                };
                 let s = s.clone();
                 tokio::spawn(async move {
                     let service = hyper::service::service_fn(move |req| {
@@ -92,7 +96,10 @@ impl FakeServer {
                 let _ = tokio::time::timeout(Duration::from_millis(200), notified).await;
             }
         };
-        if tokio::time::timeout(Duration::from_secs(60), wait).await.is_err() {
+        if tokio::time::timeout(Duration::from_secs(60), wait)
+            .await
+            .is_err()
+        {
             panic!("timed out waiting for {what}");
         }
     }
@@ -156,7 +163,16 @@ impl FakeServer {
                     return reply(400, json!({"error": "bad heartbeat"}));
                 };
                 s.heartbeats.push((id, hb));
-                reply(200, envelope(json!({"stop": s.stop_jobs, "lease": lease(s.heartbeat_secs)})))
+                if s.lease_lost {
+                    return reply(
+                        409,
+                        json!({"error": "the job's lease is held by another agent"}),
+                    );
+                }
+                reply(
+                    200,
+                    envelope(json!({"stop": s.stop_jobs, "lease": lease(s.heartbeat_secs)})),
+                )
             }
             "log" => {
                 let Ok(a) = serde_json::from_slice::<LogAppend>(body) else {
@@ -172,7 +188,10 @@ impl FakeServer {
                 let log = s.logs.entry(id).or_default();
                 let end = log.len() as u64;
                 if a.offset > end {
-                    return reply(409, json!({"error": "log gap", "data": {"next_offset": end}}));
+                    return reply(
+                        409,
+                        json!({"error": "log gap", "data": {"next_offset": end}}),
+                    );
                 }
                 let skip = usize::try_from(end - a.offset).unwrap_or(usize::MAX);
                 if skip < a.text.len() {

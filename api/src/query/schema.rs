@@ -13,7 +13,7 @@ pub enum FieldType {
     Bool,
     /// TEXT.
     Str,
-    /// INTEGER nanoseconds since the Unix epoch (UTC).
+    /// INTEGER microseconds since the Unix epoch (UTC).
     Time,
     /// TEXT holding a JSON array of strings, or NULL (= empty array).
     StrArray,

@@ -3,8 +3,6 @@
 use super::error::FilterError;
 use super::filter::Op;
 use super::schema::FieldType;
-use ::time::format_description::well_known::Rfc3339;
-use ::time::OffsetDateTime;
 use regex::{Regex, RegexBuilder};
 use std::num::IntErrorKind;
 
@@ -16,6 +14,7 @@ pub enum Value {
     Bool(bool),
     Text(String),
     /// Nanoseconds since the Unix epoch (UTC).
+    /// Microseconds since the epoch.
     Time(i64),
     /// A compiled regex (case-insensitive for `~*` / `!~*`).
     Regex(Regex),
@@ -119,19 +118,19 @@ pub(crate) fn parse_bool_text(text: &str) -> Option<bool> {
     }
 }
 
-/// Any RFC 3339 time, as nanoseconds since the epoch. A space where the offset's `+` belongs
+/// Any RFC 3339 time, as microseconds since the epoch (how the store keeps times: JavaScript
+/// numbers carry 53 bits, too few for nanoseconds). A space where the offset's `+` belongs
 /// (an unencoded `+` decoded as a space) is read as `+`.
 pub(crate) fn parse_time(text: &str) -> Result<i64, FilterError> {
-    let parsed = OffsetDateTime::parse(text, &Rfc3339)
+    crate::Timestamp::parse(text)
         .or_else(|e| match text.rfind(' ') {
             Some(i) if i > 10 => {
-                OffsetDateTime::parse(&format!("{}+{}", &text[..i], &text[i + 1..]), &Rfc3339)
+                crate::Timestamp::parse(&format!("{}+{}", &text[..i], &text[i + 1..]))
             }
             _ => Err(e),
         })
-        .map_err(|_| FilterError::NotATime(text.to_string()))?;
-    i64::try_from(parsed.unix_timestamp_nanos())
-        .map_err(|_| FilterError::OutOfRange(text.to_string()))
+        .map(|t| t.micros())
+        .map_err(|_| FilterError::NotATime(text.to_string()))
 }
 
 fn parse_regex(text: &str, op: Op) -> Result<Regex, FilterError> {

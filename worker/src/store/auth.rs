@@ -27,7 +27,11 @@ pub fn hash_password(password: &str) -> Result<String, ApiError> {
     let mut salt = [0u8; 16];
     getrandom::getrandom(&mut salt).map_err(|e| ApiError::Internal(e.to_string()))?;
     let key = derive(password, &salt, PBKDF2_ROUNDS);
-    Ok(format!("pbkdf2-sha256${PBKDF2_ROUNDS}${}${}", hex(&salt), hex(&key)))
+    Ok(format!(
+        "pbkdf2-sha256${PBKDF2_ROUNDS}${}${}",
+        hex(&salt),
+        hex(&key)
+    ))
 }
 
 pub fn verify_password(password: &str, stored: &str) -> bool {
@@ -40,7 +44,12 @@ pub fn verify_password(password: &str, stored: &str) -> bool {
     };
     // Compare in constant time.
     let got = hex(&derive(password, &salt, rounds));
-    got.len() == key.len() && got.bytes().zip(key.bytes()).fold(0, |acc, (a, b)| acc | (a ^ b)) == 0
+    got.len() == key.len()
+        && got
+            .bytes()
+            .zip(key.bytes())
+            .fold(0, |acc, (a, b)| acc | (a ^ b))
+            == 0
 }
 
 fn derive(password: &str, salt: &[u8], rounds: u32) -> [u8; 32] {
@@ -67,7 +76,9 @@ struct CallerRow {
 
 /// The caller a bearer token belongs to.
 pub fn caller(db: &Db, bearer: Option<&str>) -> Result<Caller, ApiError> {
-    let token = bearer.filter(|t| !t.is_empty()).ok_or(ApiError::InvalidToken)?;
+    let token = bearer
+        .filter(|t| !t.is_empty())
+        .ok_or(ApiError::InvalidToken)?;
     let row: Option<CallerRow> = db.first(
         "SELECT t.user_id AS user_id, u.admin AS admin, u.disabled AS disabled
          FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ?",

@@ -145,7 +145,12 @@ impl Resource for Configs {
         let t = us(now());
         let mut c = ConfigRow {
             id: 0,
-            name: check_name(db, &Self::KIND, input.name.as_deref().unwrap_or(""), Id::NONE)?,
+            name: check_name(
+                db,
+                &Self::KIND,
+                input.name.as_deref().unwrap_or(""),
+                Id::NONE,
+            )?,
             description: String::new(),
             contents: String::new(),
             tags: "[]".into(),

@@ -91,7 +91,10 @@ pub fn check_name(db: &Db, kind: &Kind, name: &str, this: Id) -> Result<String, 
 /// A locked resource takes no edit but the one that unlocks it.
 pub fn check_unlocked(kind: &Kind, locked: bool, new_locked: Option<bool>) -> Result<(), ApiError> {
     if locked && new_locked != Some(false) {
-        return Err(ApiError::Conflict(format!("cannot edit locked {}", kind.noun)));
+        return Err(ApiError::Conflict(format!(
+            "cannot edit locked {}",
+            kind.noun
+        )));
     }
     Ok(())
 }
@@ -104,7 +107,10 @@ fn delete(db: &Db, kind: &Kind, id: Id) -> Result<Reply, ApiError> {
         )?
         .ok_or(ApiError::NotFound(kind.noun))?;
     if locked.locked != 0 {
-        return Err(ApiError::Conflict(format!("cannot delete locked {}", kind.noun)));
+        return Err(ApiError::Conflict(format!(
+            "cannot delete locked {}",
+            kind.noun
+        )));
     }
     db.exec(
         &format!("DELETE FROM {} WHERE id = ?", kind.table.name),
@@ -121,7 +127,13 @@ struct LockedRow {
 /// `{"<resource>": [{"id": ..}, ..]}`, as a bulk body names them.
 #[derive(serde::Deserialize, Default)]
 pub struct BulkIds {
-    #[serde(default, alias = "packages", alias = "configs", alias = "devices", alias = "jobs")]
+    #[serde(
+        default,
+        alias = "packages",
+        alias = "configs",
+        alias = "devices",
+        alias = "jobs"
+    )]
     pub ids: Option<Vec<labrelay_api::jobs::IdRef>>,
 }
 

@@ -97,11 +97,11 @@ pub fn micros(t: labrelay_api::Timestamp) -> SqlStorageValue {
 }
 
 pub fn us(t: labrelay_api::Timestamp) -> i64 {
-    t.nanos().div_euclid(1000)
+    t.micros()
 }
 
 pub fn from_micros(us: i64) -> labrelay_api::Timestamp {
-    labrelay_api::Timestamp(us.saturating_mul(1000))
+    labrelay_api::Timestamp(us)
 }
 
 pub fn json_text<T: serde::Serialize>(v: &T) -> SqlStorageValue {

@@ -143,7 +143,12 @@ impl Resource for Devices {
         let t = us(now());
         let mut d = DeviceRow {
             id: 0,
-            name: check_name(db, &Self::KIND, input.name.as_deref().unwrap_or(""), Id::NONE)?,
+            name: check_name(
+                db,
+                &Self::KIND,
+                input.name.as_deref().unwrap_or(""),
+                Id::NONE,
+            )?,
             description: String::new(),
             tags: "[]".into(),
             note: String::new(),

@@ -30,7 +30,9 @@ pub struct Ctx {
 
 impl Ctx {
     pub async fn read(mut req: Request) -> Result<Ctx, ApiError> {
-        let url = req.url().map_err(|e| ApiError::invalid(format!("bad URL: {e}")))?;
+        let url = req
+            .url()
+            .map_err(|e| ApiError::invalid(format!("bad URL: {e}")))?;
         let path = url.path().to_string();
         let segments = path
             .trim_start_matches("/api/v1")
@@ -68,12 +70,16 @@ impl Ctx {
         })
     }
 
-    /// The JSON body as `T`; an empty body reads as `{}` (every key optional).
+    /// The JSON body as `T`; an empty body (or `null`) reads as `{}` (every key optional).
+    /// Anything but an object is refused: serde would read `[1,2]` as a struct's fields.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
-        let body = if self.body.iter().all(u8::is_ascii_whitespace) {
+        let text = self.body.trim_ascii();
+        let body = if text.is_empty() || text == b"null" {
             b"{}".as_slice()
+        } else if text.starts_with(b"{") {
+            text
         } else {
-            &self.body
+            return Err(ApiError::BadJson("expected a JSON object".into()));
         };
         serde_json::from_slice(body).map_err(|e| ApiError::BadJson(e.to_string()))
     }
@@ -87,7 +93,10 @@ impl Ctx {
 
     /// Form fields (`application/x-www-form-urlencoded` body) and query parameters.
     pub fn form(&self, key: &str) -> Option<String> {
-        if self.content_type.starts_with("application/x-www-form-urlencoded") {
+        if self
+            .content_type
+            .starts_with("application/x-www-form-urlencoded")
+        {
             let from_body = worker::url::form_urlencoded::parse(&self.body)
                 .find(|(k, _)| k == key)
                 .map(|(_, v)| v.into_owned());

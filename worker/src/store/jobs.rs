@@ -156,10 +156,16 @@ fn resolve(db: &Db, input: &JobInput, base: Option<&JobRow>) -> Result<Resolved,
             },
         }
     };
-    let (device_id, explicit_device) =
-        pick(input.device_id, base.map(|b| b.device_id), package.device_id);
-    let (config_id, explicit_config) =
-        pick(input.config_id, base.map(|b| b.config_id), package.config_id);
+    let (device_id, explicit_device) = pick(
+        input.device_id,
+        base.map(|b| b.device_id),
+        package.device_id,
+    );
+    let (config_id, explicit_config) = pick(
+        input.config_id,
+        base.map(|b| b.config_id),
+        package.config_id,
+    );
     let device_name = match devices::find(db, device_id) {
         Ok(d) => d.name,
         Err(ApiError::NotFound(_)) if !explicit_device || device_id.is_none() => String::new(),
@@ -186,6 +192,11 @@ fn resolve(db: &Db, input: &JobInput, base: Option<&JobRow>) -> Result<Resolved,
     )
     .map_err(|e| ApiError::invalid(e.to_string()))?;
     let t = now();
+    if input.run_at.is_some_and(|r| r.micros() > LATEST_RUN_AT_US) {
+        return Err(ApiError::invalid(
+            "run_at is too far in the future (after 2200)",
+        ));
+    }
     let run_at = input
         .run_at
         .or(base.map(|b| from_micros(b.run_at)))
@@ -225,6 +236,10 @@ impl Resolved {
         ]
     }
 }
+
+/// 2200-01-01: times are stored as microseconds, which JavaScript numbers (53 bits) carry
+/// exactly only until about 2255.
+const LATEST_RUN_AT_US: i64 = 7_258_118_400_000_000;
 
 const FIELD_COLUMNS: &str = "options, package_id, package_name, device_id, device_name, \
      config_id, config_name, run_at, interfaces, interface_names, uses_wireless, uses_ics, \

@@ -25,7 +25,10 @@ pub fn page<R: DeserializeOwned>(
     match &plan.residual {
         None => {
             let total = db.int(
-                &format!("SELECT count(*) FROM {} WHERE {}", table.name, plan.where_sql),
+                &format!(
+                    "SELECT count(*) FROM {} WHERE {}",
+                    table.name, plan.where_sql
+                ),
                 binds.clone(),
             )?;
             let mut page_binds = binds;
@@ -59,7 +62,10 @@ pub fn matching_ids(db: &Db, table: &str, plan: &Plan, order: &str) -> Result<Ve
     let binds: Binds = plan.binds.iter().map(bind).collect();
     let Some(residual) = &plan.residual else {
         let rows = db.scalars(
-            &format!("SELECT id FROM {table} WHERE {} ORDER BY {order}", plan.where_sql),
+            &format!(
+                "SELECT id FROM {table} WHERE {} ORDER BY {order}",
+                plan.where_sql
+            ),
             binds,
         )?;
         return Ok(rows.iter().filter_map(|r| scalar_id(r.first())).collect());

@@ -32,7 +32,11 @@ impl DurableObject for Store {
     fn new(state: State, env: Env) -> Self {
         let db = Db::new(state.storage().sql());
         let init = schema::migrate(&db).and_then(|_| {
-            auth::bootstrap(&db, &secret(&env, "ADMIN_PASSWORD"), &secret(&env, "ADMIN_TOKEN"))
+            auth::bootstrap(
+                &db,
+                &secret(&env, "ADMIN_PASSWORD"),
+                &secret(&env, "ADMIN_TOKEN"),
+            )
         });
         Store {
             db,

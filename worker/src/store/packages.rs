@@ -182,7 +182,12 @@ impl Resource for Packages {
         let t = now();
         let mut p = PackageRow {
             id: 0,
-            name: check_name(db, &Self::KIND, input.name.as_deref().unwrap_or(""), Id::NONE)?,
+            name: check_name(
+                db,
+                &Self::KIND,
+                input.name.as_deref().unwrap_or(""),
+                Id::NONE,
+            )?,
             description: String::new(),
             testlist: "[]".into(),
             extra_cli_args: String::new(),

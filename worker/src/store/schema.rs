@@ -103,7 +103,10 @@ pub fn migrate(db: &Db) -> Result<(), ApiError> {
         vec![],
     )?;
     let current: usize = db
-        .first::<MetaRow>("SELECT value FROM meta WHERE key = 'schema_version'", vec![])?
+        .first::<MetaRow>(
+            "SELECT value FROM meta WHERE key = 'schema_version'",
+            vec![],
+        )?
         .and_then(|r| r.value.parse().ok())
         .unwrap_or(0);
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(current) {

@@ -193,8 +193,10 @@ fn delete(db: &Db, caller: &Caller, id: Id) -> Result<Reply, ApiError> {
             "cannot delete the built-in admin or yourself".into(),
         ));
     }
-    db.exec("DELETE FROM tokens WHERE user_id = ?", vec![id.as_i64().into()])?;
+    db.exec(
+        "DELETE FROM tokens WHERE user_id = ?",
+        vec![id.as_i64().into()],
+    )?;
     db.exec("DELETE FROM users WHERE id = ?", vec![id.as_i64().into()])?;
     Ok(Reply::NoContent)
 }
-

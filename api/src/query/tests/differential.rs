@@ -36,7 +36,7 @@ fn hand(
         status: status.map(String::from),
         score,
         active,
-        created: created.map(ns),
+        created: created.map(us),
         tags: tags.map(String::from),
         options: options.map(String::from),
     }
@@ -137,7 +137,7 @@ fn rows() -> Vec<Row> {
             Some("Running"),
             I(20),
             Some(true),
-            Some("2024-01-01T00:00:00.000000001Z"),
+            Some("2024-01-01T00:00:00.000001Z"),
             Some(r#"["weekly"]"#),
             Some(r#"{"begin_at":"CDROUTER_NAT_1","tags":["nightly","smoke"]}"#),
         ),
@@ -162,7 +162,7 @@ fn rows() -> Vec<Row> {
             Some(r#"{"tags":{"k":"nightly"},"retries":2.5}"#),
         ),
     ];
-    let base = ns("2020-01-01T00:00:00Z");
+    let base = us("2020-01-01T00:00:00Z");
     for id in 13..=LAST_ID {
         rows.push(Row {
             id,
@@ -170,7 +170,7 @@ fn rows() -> Vec<Row> {
             status: Some(if id % 2 == 0 { "queued" } else { "done" }.into()),
             score: I(-id),
             active: (id % 11 != 0).then_some(id % 3 == 0),
-            created: (id % 10 != 0).then_some(base + id * 60_000_000_000),
+            created: (id % 10 != 0).then_some(base + id * 60_000_000),
             tags: match id % 4 {
                 0 => None,
                 1 => Some(r#"["x"]"#.into()),

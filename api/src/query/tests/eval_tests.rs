@@ -9,7 +9,7 @@ fn text(s: &str) -> Scalar {
 #[test]
 fn every_operator_on_every_type() {
     use Scalar::{Int, Null, Real};
-    let t = ns("2024-01-01T00:00:00Z");
+    let t = us("2024-01-01T00:00:00Z");
     let cases: Vec<(&str, Scalar, bool)> = vec![
         // Ids and integers compare as numbers: 9 < 10.
         ("id>=10", Int(9), false),

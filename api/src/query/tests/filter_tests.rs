@@ -8,7 +8,7 @@ fn arr(items: &[&str]) -> Value {
 
 #[test]
 fn parses_typed_values() {
-    let t2024 = ns("2024-01-01T00:00:00Z");
+    let t2024 = us("2024-01-01T00:00:00Z");
     let cases: Vec<(&str, &str, Op, Value)> = vec![
         ("id=10", "id", Op::Eq, Value::Int(10)),
         ("id>=10", "id", Op::Ge, Value::Int(10)),
@@ -65,7 +65,7 @@ fn parses_typed_values() {
             "created>=2024-01-01T00:00:00.5Z",
             "created",
             Op::Ge,
-            Value::Time(t2024 + 500_000_000),
+            Value::Time(t2024 + 500_000),
         ),
         ("name=", "name", Op::Eq, Value::Text(String::new())),
         ("name=a=b", "name", Op::Eq, Value::Text("a=b".into())),
@@ -341,10 +341,6 @@ fn error_messages() {
         (
             "created>1700000000",
             r#"invalid filter "created>1700000000": "1700000000" is not an rfc 3339 time"#,
-        ),
-        (
-            "created>2300-01-01T00:00:00Z",
-            r#"invalid filter "created>2300-01-01T00:00:00Z": "2300-01-01T00:00:00Z" is out of range"#,
         ),
         (
             "tags@>a",

@@ -92,10 +92,10 @@ pub(super) fn params(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         .collect()
 }
 
-/// An RFC 3339 time as nanoseconds since the epoch.
-pub(super) fn ns(rfc3339: &str) -> i64 {
+/// An RFC 3339 time as microseconds since the epoch.
+pub(super) fn us(rfc3339: &str) -> i64 {
     let t = OffsetDateTime::parse(rfc3339, &Rfc3339).expect("test time");
-    i64::try_from(t.unix_timestamp_nanos()).expect("test time in range")
+    i64::try_from(t.unix_timestamp_nanos().div_euclid(1000)).expect("test time in range")
 }
 
 pub(super) fn field(name: &str) -> &'static Field {

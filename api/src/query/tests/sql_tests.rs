@@ -27,7 +27,7 @@ fn no_filters_select_everything() {
 
 #[test]
 fn scalar_sql_and_binds() {
-    let t = ns("2024-01-01T00:00:00Z");
+    let t = us("2024-01-01T00:00:00Z");
     let cases: Vec<(&str, &str, Bind)> = vec![
         ("id>=10", "(id) >= ?", Bind::Int(10)),
         ("score<-5", "(score) < ?", Bind::Int(-5)),

@@ -1,0 +1,523 @@
+//! The agent binary against the in-process fake server, with the cdrouter-cli simulator.
+
+mod fake_server;
+
+use fake_server::{claim, FakeServer, TOKEN};
+use labrelay_api::agents::FinishStatus;
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use std::process::{ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+const AGENT: &str = env!("CARGO_BIN_EXE_labrelay-agent");
+const SIM: &str = env!("CARGO_BIN_EXE_cdrouter-cli-sim");
+
+/// A running agent; its stderr is collected for assertions (and shown when a test fails).
+struct Agent {
+    child: Child,
+    stderr: Arc<Mutex<String>>,
+}
+
+fn agent(server: &FakeServer, work: &Path, sim_env: &[(&str, &str)], extra: &[&str]) -> Agent {
+    let mut cmd = Command::new(AGENT);
+    cmd.args(["--server", &server.url, "--interfaces", "eth1,eth2"])
+        .arg("--work-dir")
+        .arg(work)
+        .args([
+            "--cdrouter-cli",
+            SIM,
+            "--testpath",
+            "/opt/tests",
+            "--stop-grace",
+            "1",
+        ])
+        .args(["--log-level", "debug"])
+        .args(extra)
+        .args(if extra.contains(&"--cdrouter-cli") {
+            vec![]
+        } else {
+            vec!["--cdrouter-cli", SIM]
+        })
+        .env("LABRELAY_TOKEN", TOKEN)
+        .env_remove("LABRELAY_CONFIG")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    for (k, v) in sim_env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("agent starts");
+    let stderr = Arc::new(Mutex::new(String::new()));
+    if let Some(pipe) = child.stderr.take() {
+        let sink = stderr.clone();
+        tokio::spawn(async move {
+            let mut lines = BufReader::new(pipe).lines();
+            while let Ok(Some(line)) = lines.next_line().await {
+                eprintln!("agent: {line}");
+                let mut s = sink.lock().unwrap_or_else(|e| e.into_inner());
+                s.push_str(&line);
+                s.push('\n');
+            }
+        });
+    }
+    Agent { child, stderr }
+}
+
+impl Agent {
+    fn pid(&self) -> i32 {
+        self.child
+            .id()
+            .and_then(|p| i32::try_from(p).ok())
+            .expect("agent pid")
+    }
+
+    fn sigterm(&self) {
+        nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(self.pid()),
+            nix::sys::signal::SIGTERM,
+        )
+        .expect("signal the agent");
+    }
+
+    async fn stderr_contains(&self, text: &str) {
+        let found = async {
+            loop {
+                if self
+                    .stderr
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .contains(text)
+                {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(60), found)
+            .await
+            .unwrap_or_else(|_| panic!("the agent never logged {text:?}"));
+    }
+
+    async fn exit(&mut self) -> ExitStatus {
+        tokio::time::timeout(Duration::from_secs(60), self.child.wait())
+            .await
+            .expect("the agent exits")
+            .expect("wait")
+    }
+}
+
+fn local_log(work: &Path, job: u64) -> String {
+    std::fs::read_to_string(work.join(format!("job-{job}/outbox/log"))).expect("local log")
+}
+
+fn count(haystack: &str, needle: &str) -> usize {
+    haystack.matches(needle).count()
+}
+
+/// The pid the simulator printed (`INFO  pid N`).
+fn sim_pid(log: &str) -> i32 {
+    log.lines()
+        .find_map(|l| l.split("INFO  pid ").nth(1))
+        .and_then(|p| p.trim().parse().ok())
+        .expect("the simulator's pid in the log")
+}
+
+fn is_gone(pid: i32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        // A zombie is dead; only its parent has yet to collect it.
+        Ok(stat) => stat
+            .rsplit(')')
+            .next()
+            .is_some_and(|rest| rest.trim_start().starts_with('Z')),
+    }
+}
+
+#[tokio::test]
+async fn a_job_runs_and_its_log_and_finish_arrive_exactly_once() {
+    let server = FakeServer::start().await;
+    let work = tempfile::tempdir().expect("tempdir");
+    let options = json!({
+        "skip_tests": ["t4"],
+        "extra_cli_args": "-testvar 'wanMode=DHCP client'",
+        "testvars": [{"group": "", "name": "lanIp", "value": "10.0.0.1", "action": "set-testvar"}]
+    });
+    server.add_claim(claim(11, &["t1", "t2", "t3", "t4"], options, 1));
+    let mut agent = agent(
+        &server,
+        work.path(),
+        &[("CDROUTER_SIM_TEST_MS", "50"), ("CDROUTER_SIM_FAIL", "t2")],
+        &[],
+    );
+    server
+        .wait_for("the finish", |s| !s.finishes.is_empty())
+        .await;
+    agent.sigterm();
+    assert!(agent.exit().await.success(), "exit 0 after one SIGTERM");
+
+    let s = server.state();
+    let req = &s.claim_requests[0];
+    assert_eq!(req["interfaces"], json!(["eth1", "eth2"]));
+    assert_eq!(req["capacity"], json!(1));
+    assert_eq!(s.starts.len(), 1);
+    let result_id = s.starts[0].1.result_id.clone().expect("a result id");
+    assert!(result_id.len() == 14 && result_id.chars().all(|c| c.is_ascii_digit()));
+
+    let local = local_log(work.path(), 11);
+    let remote = &s.logs[&11];
+    assert_eq!(remote, &local, "the server has the log, once, in order");
+    for (line, n) in [
+        ("PASS: t1", 1),
+        ("FAIL: t2", 1),
+        ("PASS: t3", 1),
+        ("test t4", 0),
+        (": t4", 0),
+    ] {
+        assert_eq!(count(remote, line), n, "{line} in\n{remote}");
+    }
+    assert!(remote.contains("Tests: 3  Pass: 2  Fail: 1"), "{remote}");
+    assert!(remote.contains("Testvar lanIp=10.0.0.1"), "{remote}");
+    assert!(remote.contains("Testvar wanMode=DHCP client"), "{remote}");
+
+    assert_eq!(s.finishes.len(), 1);
+    let (id, finish) = &s.finishes[0];
+    assert_eq!(*id, 11);
+    assert_eq!(finish.status, FinishStatus::Completed);
+    assert_eq!(finish.exit_code, Some(1));
+    let sum = &finish.summary;
+    assert_eq!((sum.tests, sum.passed, sum.failed), (3, 2, 1));
+
+    let dir = work.path().join("job-11");
+    let testlist = std::fs::read_to_string(dir.join("testlist.log")).expect("testlist");
+    assert_eq!(testlist, "t1\nt2\nt3\nt4\n");
+    let config = std::fs::read_to_string(dir.join("lab_config.conf")).expect("config");
+    assert!(config.contains("testvar wanMode DHCP"));
+    assert!(
+        dir.join("sim-result.json").is_file(),
+        "the simulator wrote into -logdir"
+    );
+    assert!(dir.join("outbox/closed").is_file());
+}
+
+#[tokio::test]
+async fn an_outage_during_the_run_loses_and_doubles_nothing() {
+    let server = FakeServer::start().await;
+    let work = tempfile::tempdir().expect("tempdir");
+    let tests: Vec<String> = (1..=30).map(|i| format!("test_{i}")).collect();
+    let tests: Vec<&str> = tests.iter().map(String::as_str).collect();
+    server.add_claim(claim(12, &tests, json!({}), 1));
+    server.state().down_after_start = true;
+    let mut agent = agent(&server, work.path(), &[("CDROUTER_SIM_TEST_MS", "40")], &[]);
+
+    // The run ends while the server is down: the finish waits on disk.
+    let finish_file = work.path().join("job-12/outbox/finish.json");
+    server
+        .wait_for("the run to end during the outage", |s| {
+            s.refused > 0 && finish_file.is_file()
+        })
+        .await;
+    assert!(server.state().finishes.is_empty());
+    {
+        let mut s = server.state();
+        s.down = false;
+        s.lose_acks = 2; // and the first answers after it are lost
+    }
+    server
+        .wait_for("the finish", |s| !s.finishes.is_empty())
+        .await;
+    agent.sigterm();
+    assert!(agent.exit().await.success());
+
+    let s = server.state();
+    let local = local_log(work.path(), 12);
+    assert_eq!(s.logs[&12], local, "byte for byte");
+    for t in &tests {
+        assert_eq!(count(&s.logs[&12], &format!("PASS: {t}\n")), 1, "{t}");
+    }
+    assert_eq!(s.finishes.len(), 1);
+    assert_eq!(s.finishes[0].1.status, FinishStatus::Completed);
+    assert_eq!(s.finishes[0].1.summary.passed, 30);
+}
+
+#[tokio::test]
+async fn a_stop_from_the_server_ends_the_run_as_stopped() {
+    let server = FakeServer::start().await;
+    let work = tempfile::tempdir().expect("tempdir");
+    server.add_claim(claim(13, &["a", "b", "c"], json!({}), 1));
+    server.state().stop_jobs = true;
+    let mut agent = agent(
+        &server,
+        work.path(),
+        &[("CDROUTER_SIM_TEST_MS", "20"), ("CDROUTER_SIM_HANG", "1")],
+        &[],
+    );
+    server
+        .wait_for("the finish", |s| !s.finishes.is_empty())
+        .await;
+    agent.sigterm();
+    assert!(agent.exit().await.success());
+
+    let s = server.state();
+    assert!(
+        !s.heartbeats.is_empty(),
+        "the stop came with a heartbeat reply"
+    );
+    let finish = &s.finishes[0].1;
+    assert_eq!(finish.status, FinishStatus::Stopped);
+    assert_eq!(finish.reason, "stopped by a user");
+    assert_eq!(finish.summary.tests, 1);
+    let log = &s.logs[&13];
+    assert!(
+        log.contains("stopping cdrouter-cli (stopped by a user)"),
+        "{log}"
+    );
+    assert!(is_gone(sim_pid(log)));
+}
+
+#[tokio::test]
+async fn a_second_signal_stops_the_running_job_even_if_it_ignores_sigterm() {
+    let server = FakeServer::start().await;
+    let work = tempfile::tempdir().expect("tempdir");
+    server.add_claim(claim(14, &["a", "b"], json!({}), 1));
+    let mut agent = agent(
+        &server,
+        work.path(),
+        &[
+            ("CDROUTER_SIM_TEST_MS", "20"),
+            ("CDROUTER_SIM_HANG", "1"),
+            ("CDROUTER_SIM_IGNORE_TERM", "1"),
+        ],
+        &[],
+    );
+    server
+        .wait_for("the run to hang", |s| {
+            s.logs
+                .get(&14)
+                .is_some_and(|l| l.contains("simulated hang"))
+        })
+        .await;
+    agent.sigterm();
+    agent.stderr_contains("shutting down").await;
+    // The first signal lets the job go on.
+    assert!(server.state().finishes.is_empty());
+    agent.sigterm();
+    let status = agent.exit().await;
+    assert!(status.success(), "{status:?}");
+
+    let s = server.state();
+    let finish = &s.finishes[0].1;
+    assert_eq!(finish.status, FinishStatus::Stopped);
+    assert_eq!(finish.reason, "the agent was shut down");
+    assert_eq!(finish.exit_code, None, "killed by a signal");
+    let log = &s.logs[&14];
+    assert!(log.contains("SIGKILL"), "{log}");
+    assert!(is_gone(sim_pid(log)));
+}
+
+#[tokio::test]
+async fn a_refused_token_ends_the_agent_with_a_clear_message() {
+    let server = FakeServer::start().await;
+    let work = tempfile::tempdir().expect("tempdir");
+    let mut agent = agent(&server, work.path(), &[], &["--token", "wrong"]);
+    let status = agent.exit().await;
+    assert!(!status.success());
+    agent.stderr_contains("refused the agent's token").await;
+}
+
+#[tokio::test]
+async fn reports_left_by_an_earlier_agent_are_replayed_at_start() {
+    let server = FakeServer::start().await;
+    let work = tempfile::tempdir().expect("tempdir");
+    // An agent died mid-run: half its log was acknowledged, no finish was written.
+    let outbox: PathBuf = work.path().join("job-15/outbox");
+    std::fs::create_dir_all(&outbox).expect("mkdir");
+    let log = "header\n12:00:00.000 PASS: a\n12:00:01.000 FAIL: b\n";
+    std::fs::write(outbox.join("log"), log).expect("log");
+    std::fs::write(outbox.join("acked"), "7").expect("acked");
+    server.state().logs.insert(15, "header\n".into());
+    // A finished job whose report was fully delivered is left alone.
+    std::fs::create_dir_all(work.path().join("job-16/outbox")).expect("mkdir");
+    std::fs::write(work.path().join("job-16/outbox/log"), "x\n").expect("log");
+    std::fs::write(work.path().join("job-16/outbox/closed"), "delivered\n").expect("closed");
+
+    let mut agent = agent(&server, work.path(), &[], &[]);
+    server
+        .wait_for("the replayed finish", |s| !s.finishes.is_empty())
+        .await;
+    agent.sigterm();
+    assert!(agent.exit().await.success());
+
+    let s = server.state();
+    assert_eq!(s.logs[&15], log);
+    assert!(!s.logs.contains_key(&16));
+    assert_eq!(s.finishes.len(), 1);
+    let (id, finish) = &s.finishes[0];
+    assert_eq!(*id, 15);
+    assert_eq!(finish.status, FinishStatus::Error);
+    assert_eq!((finish.summary.passed, finish.summary.failed), (1, 1));
+}
+
+#[tokio::test]
+async fn a_crash_or_a_missing_cdrouter_cli_finishes_as_error() {
+    let server = FakeServer::start().await;
+    let work = tempfile::tempdir().expect("tempdir");
+    server.add_claim(claim(17, &["a", "b"], json!({}), 1));
+    let mut agent = agent(&server, work.path(), &[("CDROUTER_SIM_CRASH", "1")], &[]);
+    server
+        .wait_for("the finish", |s| !s.finishes.is_empty())
+        .await;
+    agent.sigterm();
+    assert!(agent.exit().await.success());
+    {
+        let s = server.state();
+        let finish = &s.finishes[0].1;
+        assert_eq!(finish.status, FinishStatus::Error);
+        assert_eq!(finish.exit_code, Some(139));
+        assert_eq!(finish.reason, "cdrouter-cli exited with status 139");
+        assert_eq!(finish.summary.tests, 1);
+    }
+
+    let work = tempfile::tempdir().expect("tempdir");
+    server.state().finishes.clear();
+    server.add_claim(claim(18, &["a"], json!({}), 1));
+    let missing = "/nonexistent/cdrouter-cli";
+    let mut agent = agent(&server, work.path(), &[], &["--cdrouter-cli", missing]);
+    server
+        .wait_for("the finish", |s| !s.finishes.is_empty())
+        .await;
+    agent.sigterm();
+    assert!(agent.exit().await.success());
+    let s = server.state();
+    let finish = &s.finishes[0].1;
+    assert_eq!(finish.status, FinishStatus::Error);
+    assert_eq!(finish.exit_code, None);
+    assert!(
+        finish
+            .reason
+            .starts_with("cannot start /nonexistent/cdrouter-cli"),
+        "{}",
+        finish.reason
+    );
+    assert!(
+        s.logs[&18].contains("cannot start"),
+        "the reason is in the job log too"
+    );
+}
+
+#[tokio::test]
+async fn a_lost_lease_kills_the_run_and_reports_nothing_more() {
+    let server = FakeServer::start().await;
+    let work = tempfile::tempdir().expect("tempdir");
+    server.add_claim(claim(19, &["a", "b"], json!({}), 1));
+    server.state().lease_lost = true;
+    let mut agent = agent(
+        &server,
+        work.path(),
+        &[("CDROUTER_SIM_TEST_MS", "20"), ("CDROUTER_SIM_HANG", "1")],
+        &[],
+    );
+    let closed = work.path().join("job-19/outbox/closed");
+    server
+        .wait_for("the outbox to close", |_| closed.is_file())
+        .await;
+    let note = std::fs::read_to_string(&closed).expect("closed");
+    assert!(note.starts_with("lease lost"), "{note}");
+    let log = local_log(work.path(), 19);
+    until_gone(sim_pid(&log)).await;
+    agent.sigterm();
+    assert!(agent.exit().await.success());
+    assert!(server.state().finishes.is_empty());
+}
+
+#[tokio::test]
+async fn a_killed_agent_takes_its_run_along_and_the_next_one_reports_it() {
+    let server = FakeServer::start().await;
+    let work = tempfile::tempdir().expect("tempdir");
+    server.add_claim(claim(20, &["a", "b"], json!({}), 1));
+    let sim_env = [("CDROUTER_SIM_TEST_MS", "20"), ("CDROUTER_SIM_HANG", "1")];
+    let mut first = agent(&server, work.path(), &sim_env, &[]);
+    server
+        .wait_for("the run to hang", |s| {
+            s.logs
+                .get(&20)
+                .is_some_and(|l| l.contains("simulated hang"))
+        })
+        .await;
+    first.child.start_kill().expect("SIGKILL the agent");
+    first.exit().await;
+    let pid = sim_pid(&local_log(work.path(), 20));
+    until_gone(pid).await;
+
+    let mut second = agent(&server, work.path(), &sim_env, &[]);
+    server
+        .wait_for("the finish", |s| !s.finishes.is_empty())
+        .await;
+    second.sigterm();
+    assert!(second.exit().await.success());
+    let s = server.state();
+    let finish = &s.finishes[0].1;
+    assert_eq!(finish.status, FinishStatus::Error);
+    assert_eq!(finish.reason, "the agent stopped while the job was running");
+    assert_eq!(finish.summary.passed, 1);
+    assert_eq!(s.logs[&20], local_log(work.path(), 20));
+}
+
+#[tokio::test]
+async fn the_config_file_supplies_the_settings() {
+    let server = FakeServer::start().await;
+    let work = tempfile::tempdir().expect("tempdir");
+    server.add_claim(claim(21, &["a"], json!({"begin_at": "a"}), 1));
+    let config = work.path().join("agent.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "server = \"{}\"\ntoken = \"{TOKEN}\"\ninterfaces = \"eth7\"\nconcurrency = 2\n\
+             work_dir = \"{}\"\ncdrouter_cli = \"{SIM}\"\nbegin_flag = \"-begin\"\n",
+            server.url,
+            work.path().join("w").display()
+        ),
+    )
+    .expect("config");
+    let mut child = Command::new(AGENT)
+        .arg("--config")
+        .arg(&config)
+        .env_remove("LABRELAY_TOKEN")
+        .env_remove("LABRELAY_SERVER")
+        .env("CDROUTER_SIM_TEST_MS", "1")
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("agent starts");
+    server
+        .wait_for("the finish", |s| !s.finishes.is_empty())
+        .await;
+    let pid = child.id().and_then(|p| i32::try_from(p).ok()).expect("pid");
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::SIGTERM)
+        .expect("signal");
+    let status = tokio::time::timeout(Duration::from_secs(60), child.wait())
+        .await
+        .expect("exits")
+        .expect("wait");
+    assert!(status.success());
+    let s = server.state();
+    assert_eq!(s.claim_requests[0]["interfaces"], json!(["eth7"]));
+    assert_eq!(s.claim_requests[0]["capacity"], json!(2));
+    assert!(s.logs[&21].contains(" -begin a "), "{}", s.logs[&21]);
+    assert_eq!(s.finishes[0].1.status, FinishStatus::Completed);
+}
+
+async fn until_gone(pid: i32) {
+    let wait = async {
+        while !is_gone(pid) {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(30), wait)
+        .await
+        .unwrap_or_else(|_| panic!("process {pid} is still alive"));
+}
