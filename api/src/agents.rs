@@ -15,6 +15,7 @@
 //! Readers: `GET /api/v1/jobs/{id}/log?offset=N` → `{data: LogChunk}`.
 
 use crate::jobs::Job;
+use crate::query::{Field, FieldType as T, Schema};
 use crate::resources::Device;
 use crate::{Id, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -106,7 +107,7 @@ pub struct StartRequest {
     pub result_id: Option<String>,
 }
 
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Progress {
     pub done: u64,
     pub total: u64,
@@ -175,3 +176,17 @@ pub struct Finish {
     #[serde(default)]
     pub reason: String,
 }
+
+#[rustfmt::skip]
+pub static AGENT_SCHEMA: Schema = Schema {
+    fields: &[
+        Field { name: "id", ty: T::Id, sql: "id" },
+        Field { name: "name", ty: T::Str, sql: "name" },
+        Field { name: "labels", ty: T::StrArray, sql: "labels" },
+        Field { name: "version", ty: T::Str, sql: "version" },
+        Field { name: "host", ty: T::Str, sql: "host" },
+        Field { name: "interfaces", ty: T::StrArray, sql: "interfaces" },
+        Field { name: "last_seen", ty: T::Time, sql: "last_seen" },
+        Field { name: "created", ty: T::Time, sql: "created" },
+    ],
+};

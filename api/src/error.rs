@@ -28,6 +28,9 @@ pub enum ApiError {
     NameTaken,
     #[error("{0}")]
     Conflict(String),
+    /// A log append that starts past the end: resend from this offset.
+    #[error("log gap: the log continues at offset {0}")]
+    LogGap(u64),
     #[error("request body too large: the limit is {0} bytes")]
     TooLarge(usize),
     #[error("internal error: {0}")]
@@ -42,7 +45,7 @@ impl ApiError {
             ApiError::NotFound(_) | ApiError::NoRoute => 404,
             ApiError::MethodNotAllowed => 405,
             ApiError::BadJson(_) | ApiError::Query(_) | ApiError::Invalid(_) => 400,
-            ApiError::NameTaken | ApiError::Conflict(_) => 409,
+            ApiError::NameTaken | ApiError::Conflict(_) | ApiError::LogGap(_) => 409,
             ApiError::TooLarge(_) => 413,
             ApiError::Internal(_) => 500,
         }

@@ -85,6 +85,22 @@ pub struct Job {
     pub uses_wireless: bool,
     pub uses_ics: bool,
     pub ics_interface_name: String,
+    /// The lab agent that claimed the job (0 until one does).
+    #[serde(default)]
+    pub agent_id: Id,
+    /// Tests done of the testlist, with verdicts so far (the final summary once finished).
+    #[serde(default)]
+    pub progress: crate::agents::Progress,
+    /// cdrouter-cli's exit code, once finished.
+    #[serde(default)]
+    pub exit_code: Option<i32>,
+    /// Why a job ended as `error` or `stopped` (e.g. "agent lost").
+    #[serde(default)]
+    pub reason: String,
+    #[serde(default)]
+    pub started: Option<Timestamp>,
+    #[serde(default)]
+    pub finished: Option<Timestamp>,
 }
 
 /// Options as a request sends them: every key optional, `null` the same as absent.
@@ -189,5 +205,9 @@ pub static JOB_SCHEMA: Schema = Schema {
         Field { name: "uses_wireless", ty: T::Bool, sql: "uses_wireless" },
         Field { name: "uses_ics", ty: T::Bool, sql: "uses_ics" },
         Field { name: "ics_interface_name", ty: T::Str, sql: "ics_interface_name" },
+        Field { name: "agent_id", ty: T::Id, sql: "agent_id" },
+        Field { name: "reason", ty: T::Str, sql: "reason" },
+        Field { name: "started", ty: T::Time, sql: "started" },
+        Field { name: "finished", ty: T::Time, sql: "finished" },
     ],
 };

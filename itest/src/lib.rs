@@ -159,3 +159,150 @@ impl Api {
 pub fn id(v: &Value) -> String {
     v["id"].as_str().expect("ids are strings").to_string()
 }
+
+/// A real `labrelay-agent` process on the cdrouter-cli simulator (built by `cargo xtask
+/// test`, found through `LABRELAY_AGENT_BIN` and `LABRELAY_SIM_BIN`). Killed when dropped.
+pub struct AgentProc {
+    pub child: std::process::Child,
+    pub id: String,
+    pub token: String,
+    pub work: std::path::PathBuf,
+}
+
+pub struct AgentSpec<'a> {
+    pub name: &'a str,
+    pub interfaces: &'a [String],
+    pub concurrency: u32,
+    /// Extra environment for the simulator (`CDROUTER_SIM_*`).
+    pub sim_env: &'a [(&'a str, &'a str)],
+}
+
+impl AgentProc {
+    /// Registers an agent with the admin token and starts it.
+    pub fn start(spec: AgentSpec) -> AgentProc {
+        let registered = Api::admin().create("agents", serde_json::json!({"name": spec.name}));
+        let token = registered["token"]
+            .as_str()
+            .expect("agent token")
+            .to_string();
+        Self::spawn(id(&registered), token, spec)
+    }
+
+    pub fn spawn(id: String, token: String, spec: AgentSpec) -> AgentProc {
+        let work = std::env::temp_dir().join(unique("labrelay-agent-work"));
+        std::fs::create_dir_all(&work).expect("work dir");
+        let bin = std::env::var("LABRELAY_AGENT_BIN")
+            .expect("LABRELAY_AGENT_BIN is set by `cargo xtask test`");
+        let sim = std::env::var("LABRELAY_SIM_BIN")
+            .expect("LABRELAY_SIM_BIN is set by `cargo xtask test`");
+        let mut cmd = std::process::Command::new(bin);
+        cmd.arg("--server")
+            .arg(base_url())
+            .arg("--token")
+            .arg(&token)
+            .arg("--interfaces")
+            .arg(spec.interfaces.join(","))
+            .arg("--cdrouter-cli")
+            .arg(sim)
+            .arg("--work-dir")
+            .arg(&work)
+            .arg("--concurrency")
+            .arg(spec.concurrency.to_string())
+            .arg("--stop-grace")
+            .arg("3")
+            .env("LABRELAY_LOG", "info")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(
+                std::fs::File::create(work.join("agent.log"))
+                    .map(std::process::Stdio::from)
+                    .unwrap_or_else(|_| std::process::Stdio::null()),
+            );
+        for (k, v) in spec.sim_env {
+            cmd.env(k, v);
+        }
+        let child = cmd.spawn().expect("start labrelay-agent");
+        AgentProc {
+            child,
+            id,
+            token,
+            work,
+        }
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.work.join("agent.log")).unwrap_or_default()
+    }
+
+    /// SIGKILL: the agent vanishes without a word, as a crashed lab machine would.
+    pub fn kill_hard(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for AgentProc {
+    fn drop(&mut self) {
+        // Two SIGTERMs: the second stops running jobs; then make sure it is gone.
+        let pid = self.child.id().to_string();
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status();
+        std::thread::sleep(Duration::from_millis(200));
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status();
+        for _ in 0..50 {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        self.kill_hard();
+    }
+}
+
+/// Polls a job until `done` holds for it (or panics after `limit`): the wait is for the
+/// system to get there, not a timing assertion.
+#[track_caller]
+pub fn wait_for_job(
+    api: &Api,
+    job_id: &str,
+    limit: Duration,
+    done: impl Fn(&Value) -> bool,
+) -> Value {
+    let start = std::time::Instant::now();
+    loop {
+        let job = api
+            .get(&format!("/api/v1/jobs/{job_id}/"))
+            .expect(200)
+            .data()
+            .clone();
+        if done(&job) {
+            return job;
+        }
+        assert!(
+            start.elapsed() < limit,
+            "job {job_id} never got there: {job}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The whole log of a job, read through the paged log endpoint.
+pub fn read_log(api: &Api, job_id: &str) -> String {
+    let mut text = String::new();
+    let mut offset = 0;
+    loop {
+        let chunk = api
+            .get(&format!("/api/v1/jobs/{job_id}/log?offset={offset}"))
+            .expect(200);
+        let piece = chunk.data()["text"].as_str().unwrap_or("").to_string();
+        let next = chunk.data()["next_offset"].as_u64().unwrap_or(offset);
+        text.push_str(&piece);
+        if piece.is_empty() || next == offset {
+            return text;
+        }
+        offset = next;
+    }
+}

@@ -14,11 +14,19 @@ pub fn respond(err: ApiError) -> worker::Result<Response> {
     if status >= 500 {
         worker::console_error!("internal error: {err}");
     }
-    let body = ErrorBody {
-        timestamp: Some(now()),
-        error: err.to_string(),
+    let body = match &err {
+        // A log gap also says, as data, where the agent should resend from.
+        ApiError::LogGap(next) => serde_json::to_vec(&serde_json::json!({
+            "timestamp": now(),
+            "error": err.to_string(),
+            "data": labrelay_api::agents::LogAck { next_offset: *next },
+        })),
+        _ => serde_json::to_vec(&ErrorBody {
+            timestamp: Some(now()),
+            error: err.to_string(),
+        }),
     };
-    json_response(status, serde_json::to_vec(&body).unwrap_or_default())
+    json_response(status, body.unwrap_or_default())
 }
 
 pub fn json_response(status: u16, body: Vec<u8>) -> worker::Result<Response> {

@@ -37,3 +37,20 @@ pub fn worker_for_wrangler(root: &Path) -> Result {
     }
     worker(root)
 }
+
+/// The lab agent and the cdrouter-cli simulator (native).
+pub fn agent(root: &Path, release: bool) -> Result {
+    println!("xtask: building the agent");
+    let mut cmd = Command::new("cargo");
+    cmd.args(["build", "--package", "labrelay-agent", "--bins"]);
+    if release {
+        cmd.arg("--release");
+    }
+    run(cmd.current_dir(root))
+}
+
+pub fn agent_bin(root: &Path, release: bool, name: &str) -> std::path::PathBuf {
+    root.join("target")
+        .join(if release { "release" } else { "debug" })
+        .join(name)
+}

@@ -2,6 +2,7 @@
 
 mod bench;
 mod build;
+mod local_agent;
 mod server;
 mod test;
 mod tools;
@@ -20,7 +21,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// Install what is missing, build, and serve API + UI on http://127.0.0.1:8787.
+    /// Install what is missing, build, and serve API + UI on http://127.0.0.1:8787, with a
+    /// local lab agent on the cdrouter-cli simulator.
     Dev,
     /// Build and serve API + UI only.
     Serve {

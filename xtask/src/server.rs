@@ -173,6 +173,14 @@ fn read_dev_var(root: &Path, key: &str, default: &str) -> String {
 }
 
 pub fn serve(root: &Path, port: u16, state: Option<PathBuf>) -> Result {
+    run(root, port, state, false)
+}
+
+pub fn dev(root: &Path) -> Result {
+    run(root, 8787, None, true)
+}
+
+fn run(root: &Path, port: u16, state: Option<PathBuf>, with_agent: bool) -> Result {
     tools::ensure_all(root)?;
     build::all(root)?;
     ensure_dev_vars(root)?;
@@ -192,14 +200,23 @@ pub fn serve(root: &Path, port: u16, state: Option<PathBuf>) -> Result {
             background: false,
         },
     )?;
+    let agent = if with_agent {
+        Some(crate::local_agent::start(root, &server, &state)?)
+    } else {
+        None
+    };
     println!();
     println!("  Labrelay is running: {}/", server.url);
     println!("  Sign in as admin / {password}   (API token: {token})");
+    if agent.is_some() {
+        println!(
+            "  A local lab agent runs jobs on the cdrouter-cli simulator (interfaces {}).",
+            crate::local_agent::INTERFACES
+        );
+    }
     println!("  Data: {}   Stop: Ctrl-C", state.display());
     println!();
-    server.wait()
-}
-
-pub fn dev(root: &Path) -> Result {
-    serve(root, 8787, None)
+    let result = server.wait();
+    drop(agent);
+    result
 }

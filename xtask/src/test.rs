@@ -21,8 +21,9 @@ pub fn run(root: &Path) -> Result {
     step("native unit tests (api, agent, xtask)");
     sh(Command::new("cargo").arg("test").current_dir(root))?;
 
-    step("build app and worker");
+    step("build app, worker and agent");
     build::all(root)?;
+    build::agent(root, false)?;
 
     step("deploy dry run (bundle and wrangler.toml)");
     let out = fresh_dir(root, "deploy")?;
@@ -52,6 +53,14 @@ pub fn run(root: &Path) -> Result {
     step("integration tests (HTTP against the worker)");
     let env = |cmd: &mut Command| {
         cmd.env("LABRELAY_URL", &server.url)
+            .env(
+                "LABRELAY_AGENT_BIN",
+                build::agent_bin(root, false, "labrelay-agent"),
+            )
+            .env(
+                "LABRELAY_SIM_BIN",
+                build::agent_bin(root, false, "cdrouter-cli-sim"),
+            )
             .env("LABRELAY_ADMIN_TOKEN", &server.admin_token)
             .env("LABRELAY_ADMIN_PASSWORD", &server.admin_password)
             .current_dir(root);

@@ -89,8 +89,38 @@ pub fn caller(db: &Db, bearer: Option<&str>) -> Result<Caller, ApiError> {
             user_id: Id(r.user_id as u64),
             admin: r.admin != 0,
         }),
-        _ => Err(ApiError::InvalidToken),
+        Some(_) => Err(ApiError::InvalidToken),
+        // An agent's token is valid, but never for user endpoints.
+        None if agent_by_token(db, token)?.is_some() => Err(ApiError::Forbidden),
+        None => Err(ApiError::InvalidToken),
     }
+}
+
+fn agent_by_token(db: &Db, token: &str) -> Result<Option<Id>, ApiError> {
+    let id = db.int(
+        "SELECT coalesce((SELECT id FROM agents WHERE token_hash = ?), 0)",
+        vec![hash_token(token).into()],
+    )?;
+    Ok((id > 0).then_some(Id(id as u64)))
+}
+
+/// The lab agent a bearer token belongs to. User tokens never open agent endpoints.
+pub fn agent(db: &Db, bearer: Option<&str>) -> Result<Id, ApiError> {
+    let token = bearer
+        .filter(|t| !t.is_empty())
+        .ok_or(ApiError::InvalidToken)?;
+    if let Some(id) = agent_by_token(db, token)? {
+        return Ok(id);
+    }
+    let user = db.int(
+        "SELECT count(*) FROM tokens WHERE hash = ?",
+        vec![hash_token(token).into()],
+    )?;
+    Err(if user > 0 {
+        ApiError::Forbidden
+    } else {
+        ApiError::InvalidToken
+    })
 }
 
 pub fn require_admin(caller: &Caller) -> Result<(), ApiError> {

@@ -39,7 +39,7 @@ pub fn find(db: &Db, id: Id) -> Result<DeviceRow, ApiError> {
 }
 
 impl DeviceRow {
-    fn to_wire(&self) -> Result<Device, ApiError> {
+    pub fn to_wire(&self) -> Result<Device, ApiError> {
         Ok(Device {
             id: Id(self.id as u64),
             name: self.name.clone(),

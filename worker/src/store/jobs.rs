@@ -7,6 +7,7 @@ use super::http::{self, parse_id, Caller, Ctx, Reply};
 use super::list::{self, Table};
 use super::{configs, devices, packages};
 use crate::error::now;
+use labrelay_api::agents::Progress;
 use labrelay_api::error::ApiError;
 use labrelay_api::interfaces::{self, Interface};
 use labrelay_api::jobs::{BulkLaunch, Job, JobInput, JobOptions, JobStatus, JOB_SCHEMA};
@@ -48,6 +49,17 @@ pub struct JobRow {
     pub uses_ics: i64,
     pub ics_interface_name: String,
     pub stop_requested: i64,
+    pub agent_id: i64,
+    pub progress_done: i64,
+    pub progress_total: i64,
+    pub passed: i64,
+    pub failed: i64,
+    pub exit_code: Option<i64>,
+    pub reason: String,
+    pub started: Option<i64>,
+    pub finished: Option<i64>,
+    pub log_received: i64,
+    pub log_stored: i64,
 }
 
 impl JobRow {
@@ -79,6 +91,17 @@ impl JobRow {
             uses_wireless: self.uses_wireless != 0,
             uses_ics: self.uses_ics != 0,
             ics_interface_name: self.ics_interface_name.clone(),
+            agent_id: Id(self.agent_id as u64),
+            progress: Progress {
+                done: self.progress_done as u64,
+                total: self.progress_total as u64,
+                passed: self.passed as u64,
+                failed: self.failed as u64,
+            },
+            exit_code: self.exit_code.map(|c| c as i32),
+            reason: self.reason.clone(),
+            started: self.started.map(from_micros),
+            finished: self.finished.map(from_micros),
         })
     }
 }
@@ -104,7 +127,8 @@ pub fn route(db: &Db, ctx: &Ctx, caller: &Caller, rest: &[&str]) -> Result<Reply
         ([id], Method::Patch | Method::Put) => edit(db, ctx, parse_id(id, "job")?),
         ([id], Method::Delete) => delete(db, parse_id(id, "job")?),
         ([id, "stop"], Method::Post) => stop(db, parse_id(id, "job")?),
-        ([], _) | ([_], _) | ([_, "stop"], _) => Err(ApiError::MethodNotAllowed),
+        ([id, "log"], Method::Get) => super::logs::read(db, ctx, parse_id(id, "job")?),
+        ([], _) | ([_], _) | ([_, "stop"], _) | ([_, "log"], _) => Err(ApiError::MethodNotAllowed),
         _ => Err(ApiError::NoRoute),
     }
 }
@@ -345,6 +369,10 @@ fn delete(db: &Db, id: Id) -> Result<Reply, ApiError> {
         return Err(ApiError::Conflict("job is running".into()));
     }
     db.exec("DELETE FROM jobs WHERE id = ?", vec![id.as_i64().into()])?;
+    db.exec(
+        "DELETE FROM job_logs WHERE job_id = ?",
+        vec![id.as_i64().into()],
+    )?;
     Ok(Reply::NoContent)
 }
 
@@ -353,6 +381,11 @@ fn bulk_delete(db: &Db, ctx: &Ctx) -> Result<Reply, ApiError> {
     let ids = bulk_selection(db, ctx, &KIND)?;
     db.exec(
         "DELETE FROM jobs WHERE status != 'running' AND id IN (SELECT value FROM json_each(?))",
+        vec![json_text(&ids)],
+    )?;
+    db.exec(
+        "DELETE FROM job_logs WHERE job_id IN (SELECT value FROM json_each(?))
+         AND job_id NOT IN (SELECT id FROM jobs)",
         vec![json_text(&ids)],
     )?;
     Ok(Reply::NoContent)

@@ -1,31 +1,46 @@
 //! The store: one SQLite-backed Durable Object, the system of record for every resource.
 //! `fetch` reads the request, authenticates the caller and dispatches on the path to the
 //! resource modules; every error becomes a JSON answer in `crate::error`.
+//!
+//! It also dispatches work: agents long-poll `agent/claim`, and a waiting claim is woken the
+//! moment anything that can make a job dispatchable happens (a launch, an edit, a finish, a
+//! stop, an alarm for a `run_at` coming due or a lease running out), never by a sleep loop.
 
+mod agent_api;
+mod agents;
 mod auth;
 mod configs;
 mod crud;
 mod db;
 mod devices;
+mod dispatch;
 mod http;
 mod jobs;
+mod lease;
 mod list;
+mod logs;
 mod packages;
 mod schema;
 mod users;
 
 use crate::error::respond;
 use db::Db;
+use futures::channel::oneshot;
 use http::{Ctx, Reply};
 use labrelay_api::error::ApiError;
+use labrelay_api::Id;
+use std::cell::RefCell;
 use worker::{durable_object, DurableObject, Env, Method, Request, Response, Result, State};
 
 #[durable_object]
 pub struct Store {
     db: Db,
+    state: State,
     env: Env,
     /// Set when the schema could not be brought up to date: every request answers with it.
     init_error: Option<String>,
+    /// Claims being held open, by agent: each is woken (and re-tries) when work may be there.
+    waiters: RefCell<Vec<(Id, oneshot::Sender<()>)>>,
 }
 
 impl DurableObject for Store {
@@ -40,8 +55,10 @@ impl DurableObject for Store {
         });
         Store {
             db,
+            state,
             env,
             init_error: init.err().map(|e| e.to_string()),
+            waiters: RefCell::new(Vec::new()),
         }
     }
 
@@ -51,13 +68,22 @@ impl DurableObject for Store {
             return Response::ok("hello");
         }
         let answer = match Ctx::read(req).await {
-            Ok(ctx) => self.handle(&ctx),
+            Ok(ctx) => self.handle(&ctx).await,
             Err(e) => Err(e),
         };
         match answer {
             Ok(reply) => reply.into_response(),
             Err(e) => respond(e),
         }
+    }
+
+    async fn alarm(&self) -> Result<Response> {
+        if let Err(e) = dispatch::expire_leases(&self.db) {
+            worker::console_error!("alarm: {e}");
+        }
+        self.wake();
+        self.reschedule().await;
+        Response::ok("")
     }
 }
 
@@ -70,10 +96,29 @@ fn secret(env: &Env, name: &str) -> String {
 }
 
 impl Store {
-    fn handle(&self, ctx: &Ctx) -> std::result::Result<Reply, ApiError> {
+    async fn handle(&self, ctx: &Ctx) -> std::result::Result<Reply, ApiError> {
         if let Some(e) = &self.init_error {
             return Err(ApiError::Internal(format!("store failed to start: {e}")));
         }
+        let seg: Vec<&str> = ctx.segments.iter().map(String::as_str).collect();
+        if let ["agent", rest @ ..] = seg.as_slice() {
+            let agent = auth::agent(&self.db, ctx.bearer.as_deref())?;
+            let reply = if rest == ["claim"] && ctx.method == Method::Post {
+                self.claim(ctx, agent).await
+            } else {
+                agent_api::route(&self.db, ctx, agent, rest)
+            };
+            self.after_change().await;
+            return reply;
+        }
+        let reply = self.handle_user(ctx, &seg);
+        if ctx.method != Method::Get && reply.is_ok() {
+            self.after_change().await;
+        }
+        reply
+    }
+
+    fn handle_user(&self, ctx: &Ctx, seg: &[&str]) -> std::result::Result<Reply, ApiError> {
         if ctx.path.trim_end_matches('/') == "/authenticate" {
             return match ctx.method {
                 Method::Post => users::authenticate(&self.db, ctx),
@@ -84,9 +129,9 @@ impl Store {
             return Err(ApiError::NoRoute);
         }
         let caller = auth::caller(&self.db, ctx.bearer.as_deref())?;
-        let seg: Vec<&str> = ctx.segments.iter().map(String::as_str).collect();
         let db = &self.db;
-        match seg.as_slice() {
+        let polling = |id: Id| self.waiters.borrow().iter().any(|(a, _)| *a == id);
+        match seg {
             ["system", "hostname"] => match ctx.method {
                 Method::Get => http::data(&self.hostname()),
                 _ => Err(ApiError::MethodNotAllowed),
@@ -96,7 +141,65 @@ impl Store {
             ["configs", rest @ ..] => configs::route(db, ctx, &caller, rest),
             ["devices", rest @ ..] => devices::route(db, ctx, &caller, rest),
             ["users", rest @ ..] => users::route(db, ctx, &caller, rest),
+            ["agents", rest @ ..] => agents::route(db, ctx, &caller, rest, &polling),
             _ => Err(ApiError::NoRoute),
+        }
+    }
+
+    /// A long-poll claim: answers with a job the moment one is dispatchable to this agent,
+    /// or 204 when the wait runs out.
+    async fn claim(&self, ctx: &Ctx, agent: Id) -> std::result::Result<Reply, ApiError> {
+        let req: labrelay_api::agents::ClaimRequest = ctx.json()?;
+        agents::seen(&self.db, agent, &req.version, &req.host, &req.interfaces)?;
+        let wait = req.wait_secs.min(labrelay_api::agents::MAX_WAIT_SECS);
+        let deadline = js_sys::Date::now() + wait as f64 * 1000.0;
+        loop {
+            dispatch::expire_leases(&self.db)?;
+            if let Some(claim) =
+                dispatch::try_claim(&self.db, agent, &req.interfaces, req.capacity)?
+            {
+                return http::data(&claim);
+            }
+            let left = deadline - js_sys::Date::now();
+            if left <= 0.0 {
+                return Ok(Reply::NoContent);
+            }
+            let (tx, rx) = oneshot::channel();
+            self.waiters.borrow_mut().push((agent, tx));
+            let delay = worker::Delay::from(std::time::Duration::from_millis(left as u64));
+            futures::pin_mut!(delay);
+            let _ = futures::future::select(rx, delay).await;
+            // Drop our sender if the timer won, so the list does not grow.
+            self.waiters
+                .borrow_mut()
+                .retain(|(_, tx)| !tx.is_canceled());
+        }
+    }
+
+    /// Wakes every held claim so it re-tries.
+    fn wake(&self) {
+        for (_, tx) in self.waiters.borrow_mut().drain(..) {
+            let _ = tx.send(());
+        }
+    }
+
+    async fn after_change(&self) {
+        self.wake();
+        self.reschedule().await;
+    }
+
+    /// Sets the alarm for the next thing the store must do on its own (see `dispatch`).
+    async fn reschedule(&self) {
+        match dispatch::next_wakeup(&self.db) {
+            Ok(Some(at_us)) => {
+                let at_ms = (at_us / 1000 + 1) as f64;
+                let when = worker::ScheduledTime::new(js_sys::Date::new(&at_ms.into()));
+                if let Err(e) = self.state.storage().set_alarm(when).await {
+                    worker::console_error!("set_alarm: {e}");
+                }
+            }
+            Ok(None) => {}
+            Err(e) => worker::console_error!("reschedule: {e}"),
         }
     }
 

@@ -94,6 +94,39 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX jobs_status ON jobs(status, id);
     CREATE INDEX jobs_package_name ON jobs(package_name, id);",
+    // 2: lab agents, dispatch leases, progress and outcome, logs.
+    "CREATE TABLE agents (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT NOT NULL UNIQUE,
+        labels TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE,
+        version TEXT NOT NULL DEFAULT '',
+        host TEXT NOT NULL DEFAULT '',
+        interfaces TEXT NOT NULL DEFAULT '[]',
+        last_seen INTEGER,
+        created INTEGER NOT NULL
+    );
+    ALTER TABLE jobs ADD COLUMN agent_id INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE jobs ADD COLUMN lease_expires INTEGER;
+    ALTER TABLE jobs ADD COLUMN progress_done INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE jobs ADD COLUMN progress_total INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE jobs ADD COLUMN passed INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE jobs ADD COLUMN failed INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE jobs ADD COLUMN exit_code INTEGER;
+    ALTER TABLE jobs ADD COLUMN reason TEXT NOT NULL DEFAULT '';
+    ALTER TABLE jobs ADD COLUMN started INTEGER;
+    ALTER TABLE jobs ADD COLUMN finished INTEGER;
+    ALTER TABLE jobs ADD COLUMN log_received INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE jobs ADD COLUMN log_stored INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX jobs_agent ON jobs(agent_id, status);
+    CREATE INDEX jobs_dispatch ON jobs(status, agent_id, run_at);
+    CREATE TABLE job_logs (
+        job_id INTEGER NOT NULL,
+        offset INTEGER NOT NULL,
+        len INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        PRIMARY KEY (job_id, offset)
+    );",
 ];
 
 /// Brings the database up to the latest schema version.

@@ -1,0 +1,122 @@
+//! A claimed job's life on its agent: start (running, result id), heartbeat (renews the
+//! lease, reports progress, carries the stop request), finish (outcome and summary). Start
+//! and finish are idempotent, so an agent replaying after an outage does no harm.
+
+use super::db::{us, Db};
+use super::dispatch::{lease, lease_end};
+use super::http::{self, Ctx, Reply};
+use super::jobs::{self, JobRow};
+use crate::error::now;
+use labrelay_api::agents::{Finish, FinishStatus, Heartbeat, HeartbeatReply, StartRequest};
+use labrelay_api::error::ApiError;
+use labrelay_api::jobs::JobStatus;
+use labrelay_api::Id;
+
+/// The job, if this agent holds it.
+pub fn held(db: &Db, agent: Id, job: Id) -> Result<JobRow, ApiError> {
+    let row = jobs::find(db, job)?;
+    if row.agent_id != agent.as_i64() {
+        return Err(ApiError::Conflict("job is not leased to this agent".into()));
+    }
+    Ok(row)
+}
+
+pub fn start(db: &Db, ctx: &Ctx, agent: Id, id: Id) -> Result<Reply, ApiError> {
+    let req: StartRequest = ctx.json()?;
+    let job = held(db, agent, id)?;
+    match job.status() {
+        JobStatus::Running => {}
+        JobStatus::Pending => {
+            let t = now();
+            let result_id = req
+                .result_id
+                .filter(|r| !r.is_empty() && r.bytes().all(|b| b.is_ascii_digit()))
+                .unwrap_or_else(|| t.compact());
+            let total = super::packages::find(db, Id(job.package_id as u64))
+                .and_then(|p| p.testlist())
+                .map(|l| l.len() as i64)
+                .unwrap_or(0);
+            db.exec(
+                "UPDATE jobs SET status = 'running', result_id = ?, started = ?, updated = ?,
+                 lease_expires = ?, progress_total = ? WHERE id = ?",
+                vec![
+                    result_id.into(),
+                    us(t).into(),
+                    us(t).into(),
+                    lease_end().into(),
+                    total.into(),
+                    id.as_i64().into(),
+                ],
+            )?;
+        }
+        done => {
+            return Err(ApiError::Conflict(format!(
+                "job has already finished: {}",
+                done.as_str()
+            )))
+        }
+    }
+    http::data(&jobs::find(db, id)?.to_wire()?)
+}
+
+pub fn heartbeat(db: &Db, ctx: &Ctx, agent: Id, id: Id) -> Result<Reply, ApiError> {
+    let req: Heartbeat = ctx.json()?;
+    let job = held(db, agent, id)?;
+    if job.status().is_finished() {
+        return Err(ApiError::Conflict(format!(
+            "lease lost: job is {}",
+            job.status
+        )));
+    }
+    let expires = lease_end();
+    let p = req.progress.unwrap_or_default();
+    db.exec(
+        "UPDATE jobs SET lease_expires = ?,
+         progress_done = max(progress_done, ?), progress_total = CASE WHEN ? > 0 THEN ? ELSE progress_total END,
+         passed = max(passed, ?), failed = max(failed, ?) WHERE id = ?",
+        vec![
+            expires.into(),
+            (p.done as i64).into(),
+            (p.total as i64).into(),
+            (p.total as i64).into(),
+            (p.passed as i64).into(),
+            (p.failed as i64).into(),
+            id.as_i64().into(),
+        ],
+    )?;
+    http::data(&HeartbeatReply {
+        stop: job.stop_requested != 0,
+        lease: lease(expires),
+    })
+}
+
+pub fn finish(db: &Db, ctx: &Ctx, agent: Id, id: Id) -> Result<Reply, ApiError> {
+    let req: Finish = ctx.json()?;
+    let job = held(db, agent, id)?;
+    let status = match req.status {
+        FinishStatus::Completed => JobStatus::Completed,
+        FinishStatus::Error => JobStatus::Error,
+        FinishStatus::Stopped => JobStatus::Stopped,
+    };
+    if !job.status().is_finished() {
+        let t = us(now());
+        let s = &req.summary;
+        db.exec(
+            "UPDATE jobs SET status = ?, exit_code = ?, reason = ?, passed = ?, failed = ?,
+             progress_done = max(progress_done, ?), finished = ?, updated = ?,
+             lease_expires = NULL, stop_requested = 0 WHERE id = ?",
+            vec![
+                status.as_str().into(),
+                req.exit_code.map(|c| c as i64).into(),
+                req.reason.clone().into(),
+                (s.passed as i64).into(),
+                (s.failed as i64).into(),
+                (s.tests as i64).into(),
+                t.into(),
+                t.into(),
+                id.as_i64().into(),
+            ],
+        )?;
+    }
+    http::data(&jobs::find(db, id)?.to_wire()?)
+}

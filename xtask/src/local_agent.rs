@@ -1,0 +1,92 @@
+//! `cargo xtask dev` starts one lab agent on this machine, running jobs on the cdrouter-cli
+//! simulator, so a new user launches a job and watches it run to the end.
+
+use crate::build;
+use crate::server::Server;
+use crate::Result;
+use serde_json::{json, Value};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+const NAME: &str = "local-agent";
+/// What the local agent says it is wired to: CDRouter's default lan/wan and a wireless one.
+pub const INTERFACES: &str = "eth1,eth2,eth3,eth4,wlan0";
+
+pub struct LocalAgent {
+    child: Child,
+}
+
+impl Drop for LocalAgent {
+    fn drop(&mut self) {
+        let pid = self.child.id().to_string();
+        for _ in 0..2 {
+            let _ = Command::new("kill").args(["-TERM", &pid]).status();
+            std::thread::sleep(Duration::from_millis(300));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The agent's token: registered once per state directory and kept there.
+fn token(server: &Server, state: &Path) -> Result<String> {
+    let file = state.join("local-agent.token");
+    if let Ok(t) = std::fs::read_to_string(&file) {
+        return Ok(t.trim().to_string());
+    }
+    let api = ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(10))
+        .build();
+    let auth = format!("Bearer {}", server.admin_token);
+    // A leftover registration without its token file: replace it.
+    if let Ok(r) = api
+        .get(&format!("{}/api/v1/agents/?filter=name={NAME}", server.url))
+        .set("authorization", &auth)
+        .call()
+    {
+        let list: Value = r.into_json().map_err(|e| e.to_string())?;
+        if let Some(id) = list["data"][0]["id"].as_str() {
+            let _ = api
+                .delete(&format!("{}/api/v1/agents/{id}/", server.url))
+                .set("authorization", &auth)
+                .call();
+        }
+    }
+    let made: Value = api
+        .post(&format!("{}/api/v1/agents/", server.url))
+        .set("authorization", &auth)
+        .send_json(json!({"name": NAME, "labels": ["local", "simulator"]}))
+        .map_err(|e| format!("cannot register the local agent: {e}"))?
+        .into_json()
+        .map_err(|e| e.to_string())?;
+    let token = made["data"]["token"]
+        .as_str()
+        .ok_or_else(|| format!("unexpected answer registering the agent: {made}"))?
+        .to_string();
+    std::fs::write(&file, &token).map_err(|e| e.to_string())?;
+    Ok(token)
+}
+
+pub fn start(root: &Path, server: &Server, state: &Path) -> Result<LocalAgent> {
+    build::agent(root, true)?;
+    let token = token(server, state)?;
+    let work = state.join("agent-work");
+    std::fs::create_dir_all(&work).map_err(|e| e.to_string())?;
+    let child = Command::new(build::agent_bin(root, true, "labrelay-agent"))
+        .arg("--server")
+        .arg(&server.url)
+        .arg("--token")
+        .arg(token)
+        .arg("--interfaces")
+        .arg(INTERFACES)
+        .arg("--cdrouter-cli")
+        .arg(build::agent_bin(root, true, "cdrouter-cli-sim"))
+        .arg("--work-dir")
+        .arg(&work)
+        .env("CDROUTER_SIM_TEST_MS", "1500")
+        .stdin(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot start the local agent: {e}"))?;
+    Ok(LocalAgent { child })
+}
