@@ -287,3 +287,22 @@ fn bulk_delete_by_ids_and_filter() {
         .expect(204);
     assert_eq!(count(&f.api, &f.tag), 0);
 }
+
+#[test]
+fn changes_long_poll_wakes_on_a_change() {
+    let f = fixture();
+    let now = f.api.get("/api/v1/changes?wait=0").expect(200);
+    let v = now.data()["version"].as_u64().expect("a version");
+    let pkg = f.package["id"].clone();
+    let launcher = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        Api::admin().post("/api/v1/jobs/", &json!({"package_id": pkg})).expect(200);
+    });
+    let moved = f.api.get(&format!("/api/v1/changes?after={v}&wait=20")).expect(200);
+    assert!(moved.data()["version"].as_u64().expect("a version") > v);
+    let _ = launcher.join();
+    f.api
+        .get("/api/v1/changes?after=soon")
+        .expect_error(400, "invalid after \"soon\": must be a number");
+    Api::anonymous().get("/api/v1/changes").expect_error(401, "invalid token");
+}

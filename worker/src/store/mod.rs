@@ -41,6 +41,9 @@ pub struct Store {
     init_error: Option<String>,
     /// Claims being held open, by agent: each is woken (and re-tries) when work may be there.
     waiters: RefCell<Vec<(Id, oneshot::Sender<()>)>>,
+    /// Bumped on every change; browsers long-poll `GET /api/v1/changes?after=N` on it.
+    version: std::cell::Cell<u64>,
+    watchers: RefCell<Vec<oneshot::Sender<()>>>,
 }
 
 impl DurableObject for Store {
@@ -59,6 +62,9 @@ impl DurableObject for Store {
             env,
             init_error: init.err().map(|e| e.to_string()),
             waiters: RefCell::new(Vec::new()),
+            // Start from the clock, so a restarted store never repeats a version a browser saw.
+            version: std::cell::Cell::new(js_sys::Date::now() as u64),
+            watchers: RefCell::new(Vec::new()),
         }
     }
 
@@ -101,6 +107,10 @@ impl Store {
             return Err(ApiError::Internal(format!("store failed to start: {e}")));
         }
         let seg: Vec<&str> = ctx.segments.iter().map(String::as_str).collect();
+        if seg == ["changes"] && ctx.method == Method::Get {
+            auth::caller(&self.db, ctx.bearer.as_deref())?;
+            return self.changes(ctx).await;
+        }
         if let ["agent", rest @ ..] = seg.as_slice() {
             let agent = auth::agent(&self.db, ctx.bearer.as_deref())?;
             let reply = if rest == ["claim"] && ctx.method == Method::Post {
@@ -176,11 +186,41 @@ impl Store {
         }
     }
 
-    /// Wakes every held claim so it re-tries.
+    /// Wakes every held claim so it re-tries, and every browser watching for changes.
     fn wake(&self) {
         for (_, tx) in self.waiters.borrow_mut().drain(..) {
             let _ = tx.send(());
         }
+        self.version.set(self.version.get() + 1);
+        for tx in self.watchers.borrow_mut().drain(..) {
+            let _ = tx.send(());
+        }
+    }
+
+    /// `GET /api/v1/changes?after=N[&wait=S]`: answers `{version}` as soon as the store's
+    /// version differs from `N` (at once if it already does), or after `wait` seconds
+    /// (default 25, at most 50) with the unchanged version. Clients re-fetch what they show
+    /// when the version moves: live views without polling every second.
+    async fn changes(&self, ctx: &Ctx) -> std::result::Result<Reply, ApiError> {
+        let parse = |key: &str, default: u64| -> std::result::Result<u64, ApiError> {
+            match ctx.param(key) {
+                None | Some("") => Ok(default),
+                Some(v) => v
+                    .parse()
+                    .map_err(|_| ApiError::invalid(format!("invalid {key} \"{v}\": must be a number"))),
+            }
+        };
+        let after = parse("after", 0)?;
+        let wait = parse("wait", 25)?.min(labrelay_api::agents::MAX_WAIT_SECS);
+        if after == self.version.get() && wait > 0 {
+            let (tx, rx) = oneshot::channel();
+            self.watchers.borrow_mut().push(tx);
+            let delay = worker::Delay::from(std::time::Duration::from_secs(wait));
+            futures::pin_mut!(delay);
+            let _ = futures::future::select(rx, delay).await;
+            self.watchers.borrow_mut().retain(|tx| !tx.is_canceled());
+        }
+        http::data(&serde_json::json!({ "version": self.version.get() }))
     }
 
     async fn after_change(&self) {
