@@ -20,8 +20,10 @@ use crate::resources::Device;
 use crate::{Id, Timestamp};
 use serde::{Deserialize, Serialize};
 
-/// How long a lease lives without a heartbeat, and how often agents should renew it.
-pub const LEASE_SECS: u64 = 30;
+/// How long a lease lives without a heartbeat, and how often agents should renew it. Six
+/// missed heartbeats: an agent rides out a server outage of well over 20 s (its retries back
+/// off to at most 30 s) before its running job is declared lost.
+pub const LEASE_SECS: u64 = 60;
 pub const HEARTBEAT_SECS: u64 = 10;
 /// The longest a claim is held open.
 pub const MAX_WAIT_SECS: u64 = 50;

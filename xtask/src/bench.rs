@@ -34,7 +34,10 @@ struct Measured {
 pub fn run(root: &Path, which: &str, jobs: u64) -> Result {
     match which {
         "api" => api(root, jobs),
-        other => Err(format!("unknown benchmark {other:?}: try `api`")),
+        "dispatch" => crate::bench_dispatch::run(root),
+        other => Err(format!(
+            "unknown benchmark {other:?}: try `api` or `dispatch`"
+        )),
     }
 }
 

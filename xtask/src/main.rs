@@ -1,8 +1,10 @@
 //! `cargo xtask ...`: install what is missing, build, run, test and benchmark Labrelay.
 
 mod bench;
+mod bench_dispatch;
 mod build;
 mod local_agent;
+mod outage;
 mod server;
 mod test;
 mod tools;
@@ -34,7 +36,7 @@ enum Cmd {
     },
     /// Unit tests, then integration tests against the real worker under wrangler dev.
     Test,
-    /// Benchmarks (not tests): `api`.
+    /// Benchmarks (not tests): `api`, `dispatch`.
     Bench {
         #[arg(default_value = "api")]
         which: String,

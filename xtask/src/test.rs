@@ -78,6 +78,9 @@ pub fn run(root: &Path) -> Result {
     sh(&mut py)?;
 
     drop(server);
+
+    step("agent through a 20 s server outage (real worker restarted, real agent)");
+    crate::outage::run(root, free_port()?, &fresh_dir(root, "outage-state")?)?;
     Ok(())
 }
 

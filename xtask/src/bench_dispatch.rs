@@ -1,0 +1,250 @@
+//! `cargo xtask bench dispatch`: how fast a launched job reaches a waiting agent. Latency is
+//! measured from the launch response to the agent's claim answer, over 200 launches, with 1
+//! and with 20 idle agents long-polling, beside a bare round trip through the worker to the
+//! Durable Object measured in the same run. Also the real agent binary's resident memory
+//! and CPU while it idles on the long-poll. Prints a table; asserts nothing.
+
+use crate::server::{free_port, fresh_dir, Options, Server};
+use crate::{build, tools, Result};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+const LAUNCHES: usize = 200;
+const IDLE_SECS: u64 = 30;
+
+type Claimed = Arc<(Mutex<HashMap<String, Instant>>, Condvar)>;
+
+pub fn run(root: &Path) -> Result {
+    tools::ensure_all(root)?;
+    build::all(root)?;
+    build::agent(root, true)?;
+    let server = Server::start(
+        root,
+        Options {
+            port: free_port()?,
+            state: fresh_dir(root, "bench-dispatch")?,
+            admin_password: "bench-password".into(),
+            admin_token: "bench-token".into(),
+            background: true,
+        },
+    )?;
+    let admin = Http::new(&server.url, &server.admin_token);
+    let cfg = admin.post(
+        "/api/v1/configs/",
+        json!({"name": "bench-cfg", "contents": "testvar lanInterface b1\ntestvar wanInterface b2\n"}),
+    )?;
+    let pkg = admin.post(
+        "/api/v1/packages/",
+        json!({"name": "bench-pkg", "testlist": ["t1"], "config_id": cfg["id"]}),
+    )?;
+
+    let hello = round_trips(&server.url)?;
+    let one = dispatch(&admin, &pkg, 1, "one")?;
+    let twenty = dispatch(&admin, &pkg, 20, "twenty")?;
+    let (rss_kb, cpu) = idle_agent(root, &admin, &server.url)?;
+
+    let p = |v: &[f64], q: f64| percentile(v, q);
+    println!("\n### Dispatch latency ({LAUNCHES} launches each)\n");
+    println!("| case | p50 ms | p99 ms | p50 / DO round trip p50 |");
+    println!("|---|---:|---:|---:|");
+    let base = p(&hello, 0.5);
+    println!(
+        "| bare round trip to the Durable Object (`/healthz/store`) | {:.2} | {:.2} | 1.00 |",
+        base,
+        p(&hello, 0.99)
+    );
+    for (label, v) in [("1 idle agent", &one), ("20 idle agents", &twenty)] {
+        println!(
+            "| launch response → claim answer, {label} | {:.2} | {:.2} | {:.2} |",
+            p(v, 0.5),
+            p(v, 0.99),
+            p(v, 0.5) / base.max(1e-9)
+        );
+    }
+    println!("\n### Agent while idle (release build, long-polling, {IDLE_SECS} s)\n");
+    println!("| resident memory | CPU |");
+    println!("|---:|---:|");
+    println!(
+        "| {:.1} MB | {:.3} % |",
+        rss_kb as f64 / 1024.0,
+        cpu * 100.0
+    );
+    drop(server);
+    Ok(())
+}
+
+fn percentile(v: &[f64], q: f64) -> f64 {
+    let mut s = v.to_vec();
+    s.sort_by(|a, b| a.total_cmp(b));
+    s.get(((s.len() as f64 * q) as usize).min(s.len().saturating_sub(1)))
+        .copied()
+        .unwrap_or(0.0)
+}
+
+fn round_trips(base: &str) -> Result<Vec<f64>> {
+    let agent = ureq::AgentBuilder::new().build();
+    let mut out = Vec::new();
+    for i in 0..LAUNCHES + 20 {
+        let t = Instant::now();
+        agent
+            .get(&format!("{base}/healthz/store"))
+            .call()
+            .map_err(|e| e.to_string())?
+            .into_string()
+            .map_err(|e| e.to_string())?;
+        if i >= 20 {
+            out.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+    }
+    Ok(out)
+}
+
+/// `n` in-process agents long-poll claims (as the agent binary does); each claimed job is
+/// finished at once so its interfaces are free for the next.
+fn dispatch(admin: &Http, pkg: &Value, n: usize, tag: &str) -> Result<Vec<f64>> {
+    let claimed: Claimed = Arc::new((Mutex::new(HashMap::new()), Condvar::new()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut threads = Vec::new();
+    for i in 0..n {
+        let reg = admin.post(
+            "/api/v1/agents/",
+            json!({"name": format!("bench-{tag}-{i}")}),
+        )?;
+        let token = reg["token"].as_str().ok_or("no agent token")?.to_string();
+        let http = Http::new(&admin.base, &token);
+        let (claimed, stop) = (claimed.clone(), stop.clone());
+        threads.push(std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                let body = json!({"interfaces": ["b1", "b2"], "wait_secs": 2, "capacity": 1});
+                let Ok(Some(claim)) = http.post_maybe("/api/v1/agent/claim", body) else {
+                    continue;
+                };
+                let at = Instant::now();
+                let id = claim["job"]["id"].as_str().unwrap_or("").to_string();
+                {
+                    let (map, cv) = &*claimed;
+                    if let Ok(mut m) = map.lock() {
+                        m.insert(id.clone(), at);
+                    }
+                    cv.notify_all();
+                }
+                let _ = http.post(
+                    &format!("/api/v1/agent/jobs/{id}/finish"),
+                    json!({"status": "completed", "exit_code": 0}),
+                );
+            }
+        }));
+    }
+    // Let every agent get its claim open.
+    std::thread::sleep(Duration::from_millis(1500));
+    let mut lat = Vec::new();
+    for _ in 0..LAUNCHES {
+        let job = admin.post("/api/v1/jobs/", json!({"package_id": pkg["id"]}))?;
+        let t0 = Instant::now();
+        let id = job["id"].as_str().unwrap_or("").to_string();
+        let (map, cv) = &*claimed;
+        let mut m = map.lock().map_err(|e| e.to_string())?;
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !m.contains_key(&id) {
+            let (g, _) = cv
+                .wait_timeout(m, Duration::from_millis(100))
+                .map_err(|e| e.to_string())?;
+            m = g;
+            if Instant::now() > deadline {
+                return Err(format!("job {id} was never claimed"));
+            }
+        }
+        let at = m[&id];
+        // A claim can even answer before the launch response is read: count that as 0.
+        lat.push(at.saturating_duration_since(t0).as_secs_f64() * 1000.0);
+    }
+    stop.store(true, Ordering::Relaxed);
+    for t in threads {
+        let _ = t.join();
+    }
+    Ok(lat)
+}
+
+/// Resident memory (kB) and CPU share of the real agent binary idling on the long-poll.
+fn idle_agent(root: &Path, admin: &Http, url: &str) -> Result<(u64, f64)> {
+    let reg = admin.post("/api/v1/agents/", json!({"name": "bench-idle"}))?;
+    let token = reg["token"].as_str().ok_or("no agent token")?.to_string();
+    let work = fresh_dir(root, "bench-idle-agent")?;
+    let mut child = std::process::Command::new(build::agent_bin(root, true, "labrelay-agent"))
+        .args(["--server", url, "--token", &token, "--interfaces", "idle0"])
+        .arg("--work-dir")
+        .arg(&work)
+        .env("LABRELAY_LOG", "warn")
+        .stdin(std::process::Stdio::null())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    let pid = child.id();
+    std::thread::sleep(Duration::from_secs(3));
+    let ticks = |pid: u32| -> u64 {
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .ok()
+            .and_then(|s| {
+                let after = s.rsplit_once(')')?.1.to_string();
+                let f: Vec<&str> = after.split_whitespace().collect();
+                Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
+            })
+            .unwrap_or(0)
+    };
+    let start = ticks(pid);
+    std::thread::sleep(Duration::from_secs(IDLE_SECS));
+    let used = ticks(pid).saturating_sub(start);
+    let rss = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0);
+    let _ = child.kill();
+    let _ = child.wait();
+    // Clock ticks are 1/100 s on Linux.
+    Ok((rss, used as f64 / 100.0 / IDLE_SECS as f64))
+}
+
+struct Http {
+    agent: ureq::Agent,
+    base: String,
+    auth: String,
+}
+
+impl Http {
+    fn new(base: &str, token: &str) -> Http {
+        Http {
+            agent: ureq::AgentBuilder::new()
+                .timeout(Duration::from_secs(60))
+                .build(),
+            base: base.into(),
+            auth: format!("Bearer {token}"),
+        }
+    }
+
+    fn post(&self, path: &str, body: Value) -> Result<Value> {
+        self.post_maybe(path, body)?
+            .ok_or_else(|| format!("POST {path}: no content"))
+    }
+
+    /// `None` for 204 No Content.
+    fn post_maybe(&self, path: &str, body: Value) -> Result<Option<Value>> {
+        let resp = self
+            .agent
+            .post(&format!("{}{path}", self.base))
+            .set("authorization", &self.auth)
+            .send_json(body)
+            .map_err(|e| format!("POST {path}: {e}"))?;
+        if resp.status() == 204 {
+            return Ok(None);
+        }
+        let v: Value = resp.into_json().map_err(|e| e.to_string())?;
+        Ok(Some(v["data"].clone()))
+    }
+}

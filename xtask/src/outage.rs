@@ -1,0 +1,176 @@
+//! The outage scenario of `cargo xtask test`: a job is running on the real agent when the
+//! server goes away for 20 s and comes back (same port, same state). The agent keeps the run
+//! going, buffers its log on disk and replays it: every test's line must be in the job's log
+//! exactly once, and the job must complete. Needs control of the server, hence here and
+//! not in itest/.
+
+use crate::build;
+use crate::server::{Options, Server};
+use crate::Result;
+use serde_json::{json, Value};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const TESTS: usize = 40;
+
+pub fn run(root: &Path, port: u16, state: &Path) -> Result {
+    let opts = || Options {
+        port,
+        state: state.to_path_buf(),
+        admin_password: "outage-password".into(),
+        admin_token: "outage-token".into(),
+        background: true,
+    };
+    let server = Server::start(root, opts())?;
+    let api = Api::new(&server.url, &server.admin_token);
+    let agent = api.post("/api/v1/agents/", json!({"name": "outage-agent"}))?;
+    let token = agent["token"].as_str().ok_or("no agent token")?.to_string();
+    let cfg = api.post(
+        "/api/v1/configs/",
+        json!({"name": "outage-cfg", "contents": "testvar lanInterface out1\ntestvar wanInterface out2\n"}),
+    )?;
+    let tests: Vec<String> = (1..=TESTS)
+        .map(|i| format!("cdrouter_outage_{i}"))
+        .collect();
+    let pkg = api.post(
+        "/api/v1/packages/",
+        json!({"name": "outage-pkg", "testlist": tests, "config_id": cfg["id"]}),
+    )?;
+    let work = state.join("outage-agent");
+    std::fs::create_dir_all(&work).map_err(|e| e.to_string())?;
+    let log = std::fs::File::create(state.join("outage-agent.log")).map_err(|e| e.to_string())?;
+    let mut child = Command::new(build::agent_bin(root, false, "labrelay-agent"))
+        .args([
+            "--server",
+            &server.url,
+            "--token",
+            &token,
+            "--interfaces",
+            "out1,out2",
+        ])
+        .arg("--cdrouter-cli")
+        .arg(build::agent_bin(root, false, "cdrouter-cli-sim"))
+        .arg("--work-dir")
+        .arg(&work)
+        .env("CDROUTER_SIM_TEST_MS", "1000")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .map_err(|e| format!("cannot start the agent: {e}"))?;
+    let result = (|| {
+        let job = api.post("/api/v1/jobs/", json!({"package_id": pkg["id"]}))?;
+        let id = job["id"].as_str().ok_or("no job id")?.to_string();
+        api.wait(&id, Duration::from_secs(60), |j| {
+            j["progress"]["done"].as_u64() >= Some(3)
+        })?;
+        println!("outage: job {id} is running; stopping the server for 20 s");
+        drop(server);
+        std::thread::sleep(Duration::from_secs(20));
+        let server = Server::start(root, opts())?;
+        println!("outage: server back");
+        let done = api.wait(&id, Duration::from_secs(180), |j| {
+            matches!(
+                j["status"].as_str(),
+                Some("completed" | "error" | "stopped")
+            )
+        })?;
+        let text = api.log(&id)?;
+        drop(server);
+        check(&done, &text)
+    })();
+    let _ = child.kill();
+    let _ = child.wait();
+    match &result {
+        Ok(()) => println!("outage: 1 passed, 0 failed"),
+        Err(e) => println!("outage: 0 passed, 1 failed: {e}"),
+    }
+    result
+}
+
+fn check(job: &Value, log: &str) -> Result {
+    if job["status"] != "completed" {
+        return Err(format!("job ended {} ({})", job["status"], job["reason"]));
+    }
+    for i in 1..=TESTS {
+        let line = format!("PASS: cdrouter_outage_{i}\n");
+        let n = log.matches(&line).count();
+        if n != 1 {
+            return Err(format!("{line:?} is in the log {n} times"));
+        }
+    }
+    Ok(())
+}
+
+struct Api {
+    agent: ureq::Agent,
+    base: String,
+    auth: String,
+}
+
+impl Api {
+    fn new(base: &str, token: &str) -> Api {
+        Api {
+            agent: ureq::AgentBuilder::new()
+                .timeout(Duration::from_secs(30))
+                .build(),
+            base: base.into(),
+            auth: format!("Bearer {token}"),
+        }
+    }
+
+    fn post(&self, path: &str, body: Value) -> Result<Value> {
+        let v: Value = self
+            .agent
+            .post(&format!("{}{path}", self.base))
+            .set("authorization", &self.auth)
+            .send_json(body)
+            .map_err(|e| format!("POST {path}: {e}"))?
+            .into_json()
+            .map_err(|e| e.to_string())?;
+        Ok(v["data"].clone())
+    }
+
+    fn get(&self, path: &str) -> Result<Value> {
+        let v: Value = self
+            .agent
+            .get(&format!("{}{path}", self.base))
+            .set("authorization", &self.auth)
+            .call()
+            .map_err(|e| format!("GET {path}: {e}"))?
+            .into_json()
+            .map_err(|e| e.to_string())?;
+        Ok(v["data"].clone())
+    }
+
+    fn wait(&self, id: &str, limit: Duration, done: impl Fn(&Value) -> bool) -> Result<Value> {
+        let start = Instant::now();
+        loop {
+            if let Ok(job) = self.get(&format!("/api/v1/jobs/{id}/")) {
+                if done(&job) {
+                    return Ok(job);
+                }
+                if start.elapsed() > limit {
+                    return Err(format!("job {id} never got there: {job}"));
+                }
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    fn log(&self, id: &str) -> Result<String> {
+        let mut text = String::new();
+        let mut offset = 0;
+        loop {
+            let chunk = self.get(&format!("/api/v1/jobs/{id}/log?offset={offset}"))?;
+            let piece = chunk["text"].as_str().unwrap_or("");
+            let next = chunk["next_offset"].as_u64().unwrap_or(offset);
+            text.push_str(piece);
+            if piece.is_empty() || next == offset {
+                return Ok(text);
+            }
+            offset = next;
+        }
+    }
+}
