@@ -39,7 +39,16 @@ pub fn plan(filters: &[Filter], combine: Combine) -> Plan {
         Combine::Union => (Vec::new(), Some(Residual::new(filters.to_vec(), combine))),
     };
     let mut binds = Vec::new();
-    let parts: Vec<String> = in_sql.iter().map(|f| filter_sql(f, &mut binds)).collect();
+    let mut parts: Vec<String> = in_sql.iter().map(|f| filter_sql(f, &mut binds)).collect();
+    if combine == Combine::Inter {
+        if let Some(r) = &residual {
+            parts.extend(
+                r.filters()
+                    .iter()
+                    .filter_map(|f| prefix_hint(f, &mut binds)),
+            );
+        }
+    }
     let where_sql = if parts.is_empty() {
         "1".to_string()
     } else {
@@ -58,6 +67,39 @@ pub fn plan(filters: &[Filter], combine: Combine) -> Plan {
         binds,
         residual,
     }
+}
+
+/// A regex anchored on a literal prefix (`package_name~^nat`) also narrows the SQL with
+/// `substr(expr, 1, n) = 'nat'`, so the regex runs in Rust only on rows that can match.
+/// The residual still decides; this only spares reading the rest.
+fn prefix_hint(f: &Filter, binds: &mut Vec<Bind>) -> Option<String> {
+    let Value::Regex(re) = &f.value else {
+        return None;
+    };
+    if f.op != Op::Match {
+        return None;
+    }
+    let pattern = re.as_str().strip_prefix('^')?;
+    let mut prefix: Vec<char> = Vec::new();
+    let mut chars = pattern.chars().peekable();
+    while let Some(&c) = chars.peek() {
+        if "\\.+*?()|[]{}^$".contains(c) {
+            // A quantifier makes the last literal optional.
+            if matches!(c, '?' | '*' | '{') {
+                prefix.pop();
+            }
+            break;
+        }
+        prefix.push(c);
+        chars.next();
+    }
+    if prefix.is_empty() {
+        return None;
+    }
+    let prefix: String = prefix.into_iter().collect();
+    let n = prefix.chars().count();
+    binds.push(Bind::Text(prefix));
+    Some(format!("substr(({}), 1, {n}) = ?", f.field.sql))
 }
 
 /// One non-regex filter as SQL, pushing its binds.

@@ -5,20 +5,41 @@ use crate::error::internal;
 use labrelay_api::error::ApiError;
 use labrelay_api::query::{Bind, Scalar};
 use serde::de::DeserializeOwned;
+use std::cell::RefCell;
+use std::collections::HashMap;
 use worker::{SqlStorage, SqlStorageValue};
 
 pub type Binds = Vec<SqlStorageValue>;
 
 pub struct Db {
     sql: SqlStorage,
+    /// List totals by query and binds, valid until the next write: the same list read again
+    /// (many browsers on one view) does not count a 100,000-row table again.
+    counts: RefCell<HashMap<String, i64>>,
 }
 
 impl Db {
     pub fn new(sql: SqlStorage) -> Db {
-        Db { sql }
+        Db {
+            sql,
+            counts: RefCell::new(HashMap::new()),
+        }
     }
 
+    /// A `SELECT count(*)`, remembered until the next write.
+    pub fn count(&self, query: &str, binds: Binds) -> Result<i64, ApiError> {
+        let key = format!("{query}\u{0}{binds:?}");
+        if let Some(n) = self.counts.borrow().get(&key) {
+            return Ok(*n);
+        }
+        let n = self.int(query, binds)?;
+        self.counts.borrow_mut().insert(key, n);
+        Ok(n)
+    }
+
+    /// Every write goes through here (and forgets the remembered counts).
     pub fn exec(&self, query: &str, binds: Binds) -> Result<(), ApiError> {
+        self.counts.borrow_mut().clear();
         let cursor = self.sql.exec(query, binds).map_err(internal)?;
         // Drain the cursor so the statement runs to its end.
         for row in cursor.raw() {

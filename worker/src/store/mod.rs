@@ -205,9 +205,9 @@ impl Store {
         let parse = |key: &str, default: u64| -> std::result::Result<u64, ApiError> {
             match ctx.param(key) {
                 None | Some("") => Ok(default),
-                Some(v) => v
-                    .parse()
-                    .map_err(|_| ApiError::invalid(format!("invalid {key} \"{v}\": must be a number"))),
+                Some(v) => v.parse().map_err(|_| {
+                    ApiError::invalid(format!("invalid {key} \"{v}\": must be a number"))
+                }),
             }
         };
         let after = parse("after", 0)?;

@@ -292,6 +292,11 @@ fn hand_written_expectations() {
     let cases: Vec<(&[&str], Combine, BTreeSet<i64>)> = vec![
         (&["name=alpha"], Inter, ids(&[1])),
         (&["name~^alpha"], Inter, ids(&[1])),
+        // Anchored literal prefixes also narrow the SQL (see `prefix_hint`).
+        (&["name~^gen-1"], Inter, range(13, 19)),
+        (&["name~^gen-1?3"], Inter, &ids(&[13]) | &range(30, 39)),
+        (&["name~^gen-1*"], Inter, range(13, 50)),
+        (&["name~^gen-[12]0"], Inter, ids(&[20])),
         (&["name~*^alpha"], Inter, ids(&[1, 2])),
         (&["name!~^gen"], Inter, range(1, 12)),
         (&["name!~*^GEN-"], Inter, range(1, 12)),
