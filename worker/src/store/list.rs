@@ -24,7 +24,7 @@ pub fn page<R: DeserializeOwned>(
     let binds: Binds = plan.binds.iter().map(bind).collect();
     match &plan.residual {
         None => {
-            let total = db.int(
+            let total = db.count(
                 &format!(
                     "SELECT count(*) FROM {} WHERE {}",
                     table.name, plan.where_sql
