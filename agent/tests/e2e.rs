@@ -26,14 +26,7 @@ fn agent(server: &FakeServer, work: &Path, sim_env: &[(&str, &str)], extra: &[&s
     cmd.args(["--server", &server.url, "--interfaces", "eth1,eth2"])
         .arg("--work-dir")
         .arg(work)
-        .args([
-            "--cdrouter-cli",
-            SIM,
-            "--testpath",
-            "/opt/tests",
-            "--stop-grace",
-            "1",
-        ])
+        .args(["--testpath", "/opt/tests", "--stop-grace", "1"])
         .args(["--log-level", "debug"])
         .args(extra)
         .args(if extra.contains(&"--cdrouter-cli") {
@@ -366,12 +359,12 @@ async fn a_crash_or_a_missing_cdrouter_cli_finishes_as_error() {
     let server = FakeServer::start().await;
     let work = tempfile::tempdir().expect("tempdir");
     server.add_claim(claim(17, &["a", "b"], json!({}), 1));
-    let mut agent = agent(&server, work.path(), &[("CDROUTER_SIM_CRASH", "1")], &[]);
+    let mut crashing = agent(&server, work.path(), &[("CDROUTER_SIM_CRASH", "1")], &[]);
     server
         .wait_for("the finish", |s| !s.finishes.is_empty())
         .await;
-    agent.sigterm();
-    assert!(agent.exit().await.success());
+    crashing.sigterm();
+    assert!(crashing.exit().await.success());
     {
         let s = server.state();
         let finish = &s.finishes[0].1;
@@ -385,12 +378,12 @@ async fn a_crash_or_a_missing_cdrouter_cli_finishes_as_error() {
     server.state().finishes.clear();
     server.add_claim(claim(18, &["a"], json!({}), 1));
     let missing = "/nonexistent/cdrouter-cli";
-    let mut agent = agent(&server, work.path(), &[], &["--cdrouter-cli", missing]);
+    let mut unstartable = agent(&server, work.path(), &[], &["--cdrouter-cli", missing]);
     server
         .wait_for("the finish", |s| !s.finishes.is_empty())
         .await;
-    agent.sigterm();
-    assert!(agent.exit().await.success());
+    unstartable.sigterm();
+    assert!(unstartable.exit().await.success());
     let s = server.state();
     let finish = &s.finishes[0].1;
     assert_eq!(finish.status, FinishStatus::Error);

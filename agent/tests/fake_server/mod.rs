@@ -240,7 +240,7 @@ fn envelope(data: Value) -> Value {
 }
 
 fn lease(heartbeat_secs: u64) -> Value {
-    json!({"expires_at": "2026-01-02T03:04:35Z", "ttl_secs": 30, "heartbeat_secs": heartbeat_secs})
+    json!({"expires_at": "2026-01-02T03:04:35Z", "ttl_secs": 60, "heartbeat_secs": heartbeat_secs})
 }
 
 fn reply(status: u16, body: Value) -> Response<Full<Bytes>> {
