@@ -38,23 +38,16 @@ pub fn free_port() -> Result<u16> {
         .map_err(|e| format!("no free port: {e}"))
 }
 
-/// A fresh, empty directory under target/.
+/// A fresh, empty directory under target/labrelay/ (unique per process and call).
 pub fn fresh_dir(root: &Path, name: &str) -> Result<PathBuf> {
-    let dir = root.join("target/labrelay").join(format!(
-        "{name}-{}-{}",
-        std::process::id(),
-        Instant::now().elapsed().as_nanos() + rand_suffix()
-    ));
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = root
+        .join("target/labrelay")
+        .join(format!("{name}-{}-{n}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     Ok(dir)
-}
-
-fn rand_suffix() -> u128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos() % 1_000_000_007)
-        .unwrap_or(0)
 }
 
 impl Server {
