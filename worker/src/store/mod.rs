@@ -118,7 +118,11 @@ impl Store {
             } else {
                 agent_api::route(&self.db, ctx, agent, rest)
             };
-            self.after_change().await;
+            // A claim that found nothing changed nothing: waking everyone would only make
+            // every other held claim re-check in vain.
+            if !matches!(reply, Ok(Reply::NoContent) | Err(_)) {
+                self.after_change().await;
+            }
             return reply;
         }
         let reply = self.handle_user(ctx, &seg);
