@@ -296,13 +296,20 @@ fn changes_long_poll_wakes_on_a_change() {
     let pkg = f.package["id"].clone();
     let launcher = std::thread::spawn(move || {
         std::thread::sleep(std::time::Duration::from_millis(300));
-        Api::admin().post("/api/v1/jobs/", &json!({"package_id": pkg})).expect(200);
+        Api::admin()
+            .post("/api/v1/jobs/", &json!({"package_id": pkg}))
+            .expect(200);
     });
-    let moved = f.api.get(&format!("/api/v1/changes?after={v}&wait=20")).expect(200);
+    let moved = f
+        .api
+        .get(&format!("/api/v1/changes?after={v}&wait=20"))
+        .expect(200);
     assert!(moved.data()["version"].as_u64().expect("a version") > v);
     let _ = launcher.join();
     f.api
         .get("/api/v1/changes?after=soon")
         .expect_error(400, "invalid after \"soon\": must be a number");
-    Api::anonymous().get("/api/v1/changes").expect_error(401, "invalid token");
+    Api::anonymous()
+        .get("/api/v1/changes")
+        .expect_error(401, "invalid token");
 }
