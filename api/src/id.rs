@@ -115,6 +115,9 @@ mod tests {
 
     #[test]
     fn ids_are_written_as_strings() {
-        assert_eq!(serde_json::to_string(&Id(7)).unwrap(), "\"7\"");
+        assert_eq!(
+            serde_json::to_string(&Id(7)).expect("valid test input"),
+            "\"7\""
+        );
     }
 }

@@ -227,7 +227,7 @@ mod tests {
 
     #[test]
     fn defaults_when_the_config_is_silent() {
-        let got = compute("# nothing\n", &[], &[]).unwrap();
+        let got = compute("# nothing\n", &[], &[]).expect("valid test input");
         assert_eq!(
             values(&got),
             [("lan", "eth1", false, false), ("wan", "eth2", false, false)]
@@ -241,7 +241,7 @@ mod tests {
                    testvar icsInterface eth5\n\
                    testvar wanMode DHCP\n\
                    testvar_group lan2 {\n  testvar lanInterface wifi1\n}\n";
-        let got = compute(cfg, &[], &[]).unwrap();
+        let got = compute(cfg, &[], &[]).expect("valid test input");
         assert_eq!(
             values(&got),
             [
@@ -273,7 +273,7 @@ mod tests {
             &tvs,
             &["-testvar wanInterface=eth9", "-testvar 'lanInterface=eth8'"],
         )
-        .unwrap();
+        .expect("valid test input");
         assert_eq!(
             values(&got),
             [("lan", "eth8", false, false), ("wan", "eth9", false, false)]
@@ -288,7 +288,7 @@ mod tests {
             action: TestvarAction::DeleteTestvar,
             ..Default::default()
         }];
-        let got = compute("testvar lanInterface eth6\n", &tvs, &[]).unwrap();
+        let got = compute("testvar lanInterface eth6\n", &tvs, &[]).expect("valid test input");
         assert_eq!(names(&got), ["eth1", "eth2"]);
     }
 
@@ -307,7 +307,7 @@ mod tests {
         let tv: Testvar = serde_json::from_str(
             r#"{"group":null,"name":"a","value":"b","action":"delete-group","line":3}"#,
         )
-        .unwrap();
+        .expect("valid test input");
         assert_eq!(tv.action, TestvarAction::DeleteGroup);
         assert_eq!(tv.group, "");
         assert!(serde_json::from_str::<Testvar>(r#"{"action":"explode"}"#).is_err());

@@ -88,9 +88,12 @@ mod tests {
 
     #[test]
     fn round_trips_with_nine_digits() {
-        let t = Timestamp::parse("2016-04-14T11:15:59.642459766-04:00").unwrap();
+        let t = Timestamp::parse("2016-04-14T11:15:59.642459766-04:00").expect("valid test input");
         assert_eq!(t.to_string(), "2016-04-14T15:15:59.642459000Z");
-        assert_eq!(Timestamp::parse(&t.to_string()).unwrap(), t);
+        assert_eq!(
+            Timestamp::parse(&t.to_string()).expect("valid test input"),
+            t
+        );
         assert_eq!(t.compact(), "20160414151559");
     }
 

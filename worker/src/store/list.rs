@@ -33,7 +33,7 @@ pub fn page<R: DeserializeOwned>(
             )?;
             let mut page_binds = binds;
             page_binds.push(page.sql_limit().into());
-            page_binds.push((page.offset() as i64).into());
+            page_binds.push(page.offset().into());
             let rows = db.rows(
                 &format!(
                     "SELECT {} FROM {} WHERE {} ORDER BY {} LIMIT ? OFFSET ?",
