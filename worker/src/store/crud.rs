@@ -1,13 +1,16 @@
 //! What packages, configs and devices share: the route table of a CDRouter-shaped resource
 //! (list, create, get, edit, delete, `?bulk=delete`), unique names, locking, deletes.
 
-use super::db::{json_text, Db};
-use super::http::{parse_id, Caller, Ctx, Reply};
+use super::db::{json_text, us, Db};
+use super::http::{self, parse_id, Caller, Ctx, Reply};
 use super::list::{self, Table};
+use crate::error::now;
 use labrelay_api::error::ApiError;
 use labrelay_api::query::{parse_bool, FilterSet, ListQuery, Schema};
+use labrelay_api::resources::{ConfigInput, DeviceInput, PackageInput};
 use labrelay_api::Id;
 use serde::de::DeserializeOwned;
+use serde::Serialize;
 use worker::Method;
 
 pub struct Kind {
@@ -17,12 +20,88 @@ pub struct Kind {
     pub schema: &'static Schema,
 }
 
-pub trait Resource {
+/// A CDRouter-shaped record: its row, what a create/edit body may set, and its wire form.
+/// The flows (list, create, get, edit, delete) are the same for all of them, here.
+pub trait Resource: DeserializeOwned + Sized {
     const KIND: Kind;
-    fn list(db: &Db, query: &ListQuery) -> Result<Reply, ApiError>;
-    fn create(db: &Db, ctx: &Ctx, caller: &Caller) -> Result<Reply, ApiError>;
-    fn get(db: &Db, id: Id) -> Result<Reply, ApiError>;
-    fn edit(db: &Db, ctx: &Ctx, id: Id) -> Result<Reply, ApiError>;
+    type Input: DeserializeOwned + NamedInput;
+    type Wire: Serialize;
+    /// A new record named `name`, before the create body's other keys apply.
+    fn blank(name: String, user_id: i64, now_us: i64) -> Self;
+    fn apply(&mut self, input: Self::Input);
+    /// Checks what a create or edit would store (references, argument syntax).
+    fn validate(&self, _db: &Db) -> Result<(), ApiError> {
+        Ok(())
+    }
+    fn wire(&self, db: &Db, detailed: bool) -> Result<Self::Wire, ApiError>;
+    /// Inserts (returning the new id) or updates the row.
+    fn store(&self, db: &Db, insert: bool) -> Result<i64, ApiError>;
+    fn locked(&self) -> bool;
+    fn set_name(&mut self, name: String);
+    fn set_updated(&mut self, now_us: i64);
+}
+
+/// The two keys of a create/edit body the shared flows look at.
+pub trait NamedInput {
+    fn name(&self) -> Option<&str>;
+    fn locked(&self) -> Option<bool>;
+}
+
+macro_rules! named_input {
+    ($($t:ty),*) => {$(
+        impl NamedInput for $t {
+            fn name(&self) -> Option<&str> {
+                self.name.as_deref()
+            }
+            fn locked(&self) -> Option<bool> {
+                self.locked
+            }
+        }
+    )*};
+}
+named_input!(PackageInput, ConfigInput, DeviceInput);
+
+fn list<R: Resource>(db: &Db, q: &ListQuery) -> Result<Reply, ApiError> {
+    let (rows, links) = list::page::<R>(
+        db,
+        &R::KIND.table,
+        &q.plan(),
+        &q.order_by_sql("id ASC"),
+        &q.page,
+    )?;
+    let items = rows
+        .iter()
+        .map(|r| r.wire(db, q.detailed))
+        .collect::<Result<Vec<_>, _>>()?;
+    http::list(&items, &links)
+}
+
+fn create<R: Resource>(db: &Db, ctx: &Ctx, caller: &Caller) -> Result<Reply, ApiError> {
+    let input: R::Input = ctx.json()?;
+    let name = check_name(db, &R::KIND, input.name().unwrap_or(""), Id::NONE)?;
+    let mut row = R::blank(name, caller.user_id.as_i64(), us(now()));
+    row.apply(input);
+    row.validate(db)?;
+    let id = row.store(db, true)?;
+    get::<R>(db, Id(id as u64))
+}
+
+fn get<R: Resource>(db: &Db, id: Id) -> Result<Reply, ApiError> {
+    http::data(&get_row::<R>(db, &R::KIND, id)?.wire(db, true)?)
+}
+
+fn edit<R: Resource>(db: &Db, ctx: &Ctx, id: Id) -> Result<Reply, ApiError> {
+    let input: R::Input = ctx.json()?;
+    let mut row: R = get_row(db, &R::KIND, id)?;
+    check_unlocked(&R::KIND, row.locked(), input.locked())?;
+    if let Some(name) = input.name() {
+        row.set_name(check_name(db, &R::KIND, name, id)?);
+    }
+    row.apply(input);
+    row.set_updated(us(now()));
+    row.validate(db)?;
+    row.store(db, false)?;
+    get::<R>(db, id)
 }
 
 pub fn route<R: Resource>(
@@ -33,14 +112,14 @@ pub fn route<R: Resource>(
 ) -> Result<Reply, ApiError> {
     let kind = &R::KIND;
     match (rest, &ctx.method) {
-        ([], Method::Get) => R::list(db, &ListQuery::parse(&ctx.query, kind.schema)?),
+        ([], Method::Get) => list::<R>(db, &ListQuery::parse(&ctx.query, kind.schema)?),
         ([], Method::Post) => match ctx.param("bulk") {
-            None => R::create(db, ctx, caller),
+            None => create::<R>(db, ctx, caller),
             Some("delete") => bulk_delete(db, ctx, kind),
             Some(other) => Err(unsupported_bulk(other)),
         },
-        ([id], Method::Get) => R::get(db, parse_id(id, kind.noun)?),
-        ([id], Method::Patch | Method::Put) => R::edit(db, ctx, parse_id(id, kind.noun)?),
+        ([id], Method::Get) => get::<R>(db, parse_id(id, kind.noun)?),
+        ([id], Method::Patch | Method::Put) => edit::<R>(db, ctx, parse_id(id, kind.noun)?),
         ([id], Method::Delete) => delete(db, kind, parse_id(id, kind.noun)?),
         ([], _) | ([_], _) => Err(ApiError::MethodNotAllowed),
         _ => Err(ApiError::NoRoute),
