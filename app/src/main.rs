@@ -1,18 +1,17 @@
-//! Labrelay's browser app (Leptos, client-side). This first version is a landing page that
-//! checks the API is reachable; the job views come with the app's own issue.
+//! Labrelay's browser app (Leptos, client-side): mounts the app on the page. The pure view
+//! logic in `model` also builds natively, for `cargo test -p labrelay-app`.
 
-use leptos::prelude::*;
+// Natively only `model` is exercised (by its tests); the UI is wasm's.
+#![cfg_attr(not(target_arch = "wasm32"), allow(dead_code, unused_imports))]
 
-#[component]
-fn App() -> impl IntoView {
-    view! {
-        <main>
-            <h1>"Labrelay"</h1>
-            <p>"CDRouter job control at the edge. The API lives at "<code>"/api/v1/"</code>"."</p>
-        </main>
-    }
-}
+mod api;
+mod app;
+mod components;
+mod live;
+mod model;
+mod pages;
 
 fn main() {
-    leptos::mount::mount_to_body(App);
+    #[cfg(target_arch = "wasm32")]
+    leptos::mount::mount_to_body(app::App);
 }

@@ -35,6 +35,7 @@ pub fn run(root: &Path, which: &str, jobs: u64) -> Result {
     match which {
         "api" => api(root, jobs),
         "dispatch" => crate::bench_dispatch::run(root),
+        "app" => crate::bench_app::run(root),
         other => Err(format!(
             "unknown benchmark {other:?}: try `api` or `dispatch`"
         )),

@@ -1,8 +1,10 @@
 //! `cargo xtask ...`: install what is missing, build, run, test and benchmark Labrelay.
 
 mod bench;
+mod bench_app;
 mod bench_dispatch;
 mod build;
+mod e2e;
 mod local_agent;
 mod outage;
 mod server;

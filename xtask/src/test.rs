@@ -77,6 +77,9 @@ pub fn run(root: &Path) -> Result {
     env(&mut py);
     sh(&mut py)?;
 
+    step("browser app end to end (headless Chromium)");
+    crate::e2e::run(root, &server)?;
+
     drop(server);
 
     step("agent through a 20 s server outage (real worker restarted, real agent)");

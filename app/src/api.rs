@@ -1,0 +1,307 @@
+//! The only code that talks HTTP. Same origin as the API; every call sends the session's
+//! token, returns `labrelay_api` types, and turns failures into words a person can act on.
+//! A 401 on a signed-in call ends the session (the app shows the sign-in form again).
+
+mod session;
+mod words;
+
+pub use session::{on_signed_out, session, sign_out, Session};
+pub use words::user_words;
+
+use gloo_net::http::{Method, RequestBuilder};
+use labrelay_api::agents::{Agent, AgentInput, LogChunk};
+use labrelay_api::interfaces::Interface;
+use labrelay_api::jobs::{Job, JobInput};
+use labrelay_api::resources::{Config, ConfigInput, Device, DeviceInput, Package, PackageInput};
+use labrelay_api::users::User;
+use labrelay_api::{Envelope, ErrorBody, Id, ListEnvelope};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use web_sys::AbortSignal;
+
+/// A failed call: the HTTP status (0 when the server could not be reached) and what to tell
+/// the user.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Error {
+    pub status: u16,
+    pub message: String,
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+enum Body {
+    None,
+    Json(String),
+    Form(String),
+}
+
+fn json<T: Serialize + ?Sized>(value: &T) -> Result<Body> {
+    serde_json::to_string(value)
+        .map(Body::Json)
+        .map_err(|e| Error {
+            status: 0,
+            message: format!("The request could not be written: {e}."),
+        })
+}
+
+/// Sends one request; answers the body text of a 2xx, or the error.
+async fn send(
+    method: Method,
+    path: &str,
+    body: Body,
+    abort: Option<&AbortSignal>,
+) -> Result<String> {
+    let token = session().map(|s| s.token);
+    let mut req = RequestBuilder::new(path)
+        .method(method)
+        .header("accept", "application/json")
+        .abort_signal(abort);
+    if let Some(t) = &token {
+        req = req.header("authorization", &format!("Bearer {t}"));
+    }
+    let req = match body {
+        Body::None => req.build(),
+        Body::Json(s) => req.header("content-type", "application/json").body(s),
+        Body::Form(s) => req
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(s),
+    };
+    let unreachable = |_| Error {
+        status: 0,
+        message: user_words(0, ""),
+    };
+    let resp = req
+        .map_err(unreachable)?
+        .send()
+        .await
+        .map_err(unreachable)?;
+    let status = resp.status();
+    let text = resp.text().await.unwrap_or_default();
+    if (200..300).contains(&status) {
+        return Ok(text);
+    }
+    let server = serde_json::from_str::<ErrorBody>(&text)
+        .map(|b| b.error)
+        .unwrap_or_default();
+    if status == 401 && token.is_some() {
+        session::expire();
+    }
+    Err(Error {
+        status,
+        message: user_words(status, &server),
+    })
+}
+
+fn decode<T: DeserializeOwned>(text: &str) -> Result<T> {
+    serde_json::from_str(text).map_err(|e| Error {
+        status: 200,
+        message: format!("The server's answer could not be read ({e})."),
+    })
+}
+
+async fn get<T: DeserializeOwned>(path: &str) -> Result<T> {
+    let text = send(Method::GET, path, Body::None, None).await?;
+    decode::<Envelope<T>>(&text).map(|e| e.data)
+}
+
+async fn list<T: DeserializeOwned>(path: &str, query: &str) -> Result<ListEnvelope<T>> {
+    let text = send(Method::GET, &format!("{path}?{query}"), Body::None, None).await?;
+    decode(&text)
+}
+
+async fn write<B: Serialize + ?Sized, T: DeserializeOwned>(
+    method: Method,
+    path: &str,
+    body: &B,
+) -> Result<T> {
+    let text = send(method, path, json(body)?, None).await?;
+    decode::<Envelope<T>>(&text).map(|e| e.data)
+}
+
+async fn delete(path: &str) -> Result<()> {
+    send(Method::DELETE, path, Body::None, None)
+        .await
+        .map(|_| ())
+}
+
+// --- sign-in -------------------------------------------------------------------------------
+
+/// `POST /authenticate`; on success the session is kept in sessionStorage.
+pub async fn sign_in(username: &str, password: &str) -> Result<Session> {
+    let form = crate::model::query::Query::new()
+        .push("username", username)
+        .push("password", password)
+        .build();
+    let text = send(Method::POST, "/authenticate", Body::Form(form), None).await?;
+    let user: User = decode::<Envelope<User>>(&text)?.data;
+    session::start(&user).ok_or_else(|| Error {
+        status: 200,
+        message: "The server signed you in but sent no token.".to_string(),
+    })
+}
+
+// --- jobs ----------------------------------------------------------------------------------
+
+pub async fn jobs(query: &str) -> Result<ListEnvelope<Job>> {
+    list("/api/v1/jobs/", query).await
+}
+
+pub async fn job(id: Id) -> Result<Job> {
+    get(&format!("/api/v1/jobs/{id}/")).await
+}
+
+pub async fn launch(input: &JobInput) -> Result<Job> {
+    write(Method::POST, "/api/v1/jobs/", input).await
+}
+
+/// The interfaces a launch would use (`?process=interfaces`), without creating a job.
+pub async fn preview_interfaces(input: &JobInput) -> Result<Vec<Interface>> {
+    write(Method::POST, "/api/v1/jobs/?process=interfaces", input).await
+}
+
+pub async fn stop_job(id: Id) -> Result<Job> {
+    let text = send(
+        Method::POST,
+        &format!("/api/v1/jobs/{id}/stop"),
+        Body::None,
+        None,
+    )
+    .await?;
+    decode::<Envelope<Job>>(&text).map(|e| e.data)
+}
+
+pub async fn delete_job(id: Id) -> Result<()> {
+    delete(&format!("/api/v1/jobs/{id}/")).await
+}
+
+pub async fn job_log(id: Id, offset: u64) -> Result<LogChunk> {
+    get(&format!("/api/v1/jobs/{id}/log?offset={offset}")).await
+}
+
+#[derive(Serialize)]
+struct IdOnly {
+    id: Id,
+}
+
+/// `{"jobs": [{"id": "1"}, ...]}`
+#[derive(Serialize)]
+struct BulkDelete {
+    jobs: Vec<IdOnly>,
+}
+
+/// `{"fields": {...}}`
+#[derive(Serialize)]
+struct BulkFields<'a> {
+    fields: &'a JobInput,
+}
+
+/// Deletes these jobs (running ones are kept by the server).
+pub async fn delete_jobs(ids: &[Id]) -> Result<()> {
+    let body = BulkDelete {
+        jobs: ids.iter().map(|&id| IdOnly { id }).collect(),
+    };
+    send(
+        Method::POST,
+        "/api/v1/jobs/?bulk=delete",
+        json(&body)?,
+        None,
+    )
+    .await
+    .map(|_| ())
+}
+
+/// One job per package matching `package_filters`, each with the shared `fields`.
+pub async fn bulk_launch(package_filters: &str, fields: &JobInput) -> Result<Vec<Job>> {
+    write(
+        Method::POST,
+        &format!("/api/v1/jobs/?bulk=launch&{package_filters}"),
+        &BulkFields { fields },
+    )
+    .await
+}
+
+// --- packages, configs, devices --------------------------------------------------------------
+
+pub async fn packages(query: &str) -> Result<ListEnvelope<Package>> {
+    list("/api/v1/packages/", query).await
+}
+
+pub async fn package(id: Id) -> Result<Package> {
+    get(&format!("/api/v1/packages/{id}/")).await
+}
+
+/// Creates (no id) or edits the package.
+pub async fn save_package(id: Option<Id>, input: &PackageInput) -> Result<Package> {
+    save("packages", id, input).await
+}
+
+pub async fn configs(query: &str) -> Result<ListEnvelope<Config>> {
+    list("/api/v1/configs/", query).await
+}
+
+pub async fn config(id: Id) -> Result<Config> {
+    get(&format!("/api/v1/configs/{id}/")).await
+}
+
+pub async fn save_config(id: Option<Id>, input: &ConfigInput) -> Result<Config> {
+    save("configs", id, input).await
+}
+
+pub async fn devices(query: &str) -> Result<ListEnvelope<Device>> {
+    list("/api/v1/devices/", query).await
+}
+
+pub async fn save_device(id: Option<Id>, input: &DeviceInput) -> Result<Device> {
+    save("devices", id, input).await
+}
+
+async fn save<B: Serialize, T: DeserializeOwned>(
+    kind: &str,
+    id: Option<Id>,
+    input: &B,
+) -> Result<T> {
+    match id {
+        Some(id) => write(Method::PATCH, &format!("/api/v1/{kind}/{id}/"), input).await,
+        None => write(Method::POST, &format!("/api/v1/{kind}/"), input).await,
+    }
+}
+
+/// Deletes one package, config, device or agent (`kind` is the plural path segment).
+pub async fn delete_resource(kind: &str, id: Id) -> Result<()> {
+    delete(&format!("/api/v1/{kind}/{id}/")).await
+}
+
+// --- agents ---------------------------------------------------------------------------------
+
+pub async fn agents(query: &str) -> Result<ListEnvelope<Agent>> {
+    list("/api/v1/agents/", query).await
+}
+
+/// Registers an agent; the answer carries its token, shown this once.
+pub async fn register_agent(input: &AgentInput) -> Result<Agent> {
+    write(Method::POST, "/api/v1/agents/", input).await
+}
+
+// --- live updates ---------------------------------------------------------------------------
+
+#[derive(Deserialize)]
+struct Version {
+    version: u64,
+}
+
+/// `GET /api/v1/changes`: the store's version, as soon as it differs from `after` (or after
+/// `wait` seconds). Without `after` it answers at once.
+pub async fn changes(after: Option<u64>, wait: u64, abort: &AbortSignal) -> Result<u64> {
+    let path = match after {
+        Some(v) => format!("/api/v1/changes?after={v}&wait={wait}"),
+        None => "/api/v1/changes".to_string(),
+    };
+    let text = send(Method::GET, &path, Body::None, Some(abort)).await?;
+    decode::<Envelope<Version>>(&text).map(|e| e.data.version)
+}

@@ -1,0 +1,125 @@
+//! How times, durations and progress read on screen. Pure: the caller passes the time zone
+//! offset and "now", so these are the same in a test and in the browser.
+
+use labrelay_api::agents::Progress;
+
+/// `2026-05-02 14:03:07` in local time. `offset_min` is minutes east of UTC (UTC+2 = 120).
+pub fn datetime(micros: i64, offset_min: i32) -> String {
+    let secs = micros.div_euclid(1_000_000) + i64::from(offset_min) * 60;
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (Howard Hinnant's
+/// algorithm).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+/// `45 s`, `3 min 20 s`, `2 h 5 min`, `3 d 4 h`.
+pub fn duration(micros: i64) -> String {
+    let s = micros.max(0) / 1_000_000;
+    match s {
+        0..=59 => format!("{s} s"),
+        60..=3599 => format!("{} min {} s", s / 60, s % 60),
+        3600..=86_399 => format!("{} h {} min", s / 3600, s % 3600 / 60),
+        _ => format!("{} d {} h", s / 86_400, s % 86_400 / 3600),
+    }
+}
+
+/// `just now`, `12 s ago`, `in 5 min 0 s`.
+pub fn relative(now_micros: i64, then_micros: i64) -> String {
+    let delta = now_micros - then_micros;
+    if delta.abs() < 2_000_000 {
+        "just now".to_string()
+    } else if delta > 0 {
+        format!("{} ago", duration(delta))
+    } else {
+        format!("in {}", duration(-delta))
+    }
+}
+
+/// `part` of `total` in whole percent, 0..=100 (0 when the total is not known yet).
+/// Integers only: float formatting would cost the wasm ~10 KB.
+pub fn percent(part: u64, total: u64) -> u64 {
+    (part.min(total).saturating_mul(100))
+        .checked_div(total)
+        .unwrap_or(0)
+}
+
+/// `3/10 tests, 2 passed, 1 failed` (or `not started`).
+pub fn progress_text(p: &Progress) -> String {
+    if p.total == 0 && p.done == 0 {
+        return "not started".to_string();
+    }
+    let mut s = format!("{}/{} tests", p.done, p.total);
+    if p.passed > 0 || p.failed > 0 {
+        s.push_str(&format!(", {} passed, {} failed", p.passed, p.failed));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_in_utc_and_with_offsets() {
+        // 2016-04-14T15:15:59Z
+        let t = 1_460_646_959_642_459;
+        assert_eq!(datetime(t, 0), "2016-04-14 15:15:59");
+        assert_eq!(datetime(t, -240), "2016-04-14 11:15:59");
+        assert_eq!(datetime(t, 600), "2016-04-15 01:15:59");
+        assert_eq!(datetime(0, 0), "1970-01-01 00:00:00");
+        assert_eq!(datetime(-1, 0), "1969-12-31 23:59:59");
+        // A leap day.
+        assert_eq!(datetime(951_782_400_000_000, 0), "2000-02-29 00:00:00");
+    }
+
+    #[test]
+    fn durations_and_relative_times() {
+        assert_eq!(duration(45_000_000), "45 s");
+        assert_eq!(duration(200_000_000), "3 min 20 s");
+        assert_eq!(duration(7_500_000_000), "2 h 5 min");
+        assert_eq!(duration(273_600_000_000), "3 d 4 h");
+        assert_eq!(duration(-5), "0 s");
+        assert_eq!(relative(10_000_000, 9_000_000), "just now");
+        assert_eq!(relative(70_000_000, 10_000_000), "1 min 0 s ago");
+        assert_eq!(relative(0, 300_000_000), "in 5 min 0 s");
+    }
+
+    #[test]
+    fn progress() {
+        let p = |done, total, passed, failed| Progress {
+            done,
+            total,
+            passed,
+            failed,
+        };
+        assert_eq!(percent(0, 0), 0);
+        assert_eq!(percent(1, 3), 33);
+        assert_eq!(percent(5, 3), 100);
+        assert_eq!(progress_text(&p(0, 0, 0, 0)), "not started");
+        assert_eq!(progress_text(&p(0, 4, 0, 0)), "0/4 tests");
+        assert_eq!(
+            progress_text(&p(3, 4, 2, 1)),
+            "3/4 tests, 2 passed, 1 failed"
+        );
+    }
+}

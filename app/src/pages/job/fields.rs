@@ -1,0 +1,118 @@
+//! Every field of a job, its options and its interfaces.
+
+use crate::components::time::{local, now};
+use crate::components::InterfaceTable;
+use crate::model::format;
+use labrelay_api::interfaces::TestvarAction;
+use labrelay_api::jobs::Job;
+use labrelay_api::{Id, Timestamp};
+use leptos::prelude::*;
+
+fn or_dash(s: &str) -> String {
+    if s.is_empty() {
+        "—".into()
+    } else {
+        s.to_string()
+    }
+}
+
+fn name_and_id(name: &str, id: Id, own: &str) -> String {
+    if id.is_none() {
+        own.to_string()
+    } else {
+        format!("{} (id {id})", or_dash(name))
+    }
+}
+
+fn action_name(a: TestvarAction) -> &'static str {
+    match a {
+        TestvarAction::SetTestvar => "set-testvar",
+        TestvarAction::DeleteTestvar => "delete-testvar",
+        TestvarAction::CreateGroup => "create-group",
+        TestvarAction::DeleteGroup => "delete-group",
+    }
+}
+
+fn time_opt(t: Option<Timestamp>) -> String {
+    t.map_or("—".into(), local)
+}
+
+fn row(label: &'static str, value: String) -> impl IntoView {
+    view! { <dt>{label}</dt><dd>{value}</dd> }
+}
+
+#[component]
+pub fn Fields(job: Job) -> impl IntoView {
+    let took = match (job.started, job.finished) {
+        (Some(s), Some(f)) => format::duration(f.micros() - s.micros()),
+        (Some(s), None) => format!("{} so far", format::duration(now().micros() - s.micros())),
+        _ => "—".into(),
+    };
+    let o = &job.options;
+    let list = |v: &[String]| {
+        if v.is_empty() {
+            "—".to_string()
+        } else {
+            v.join(", ")
+        }
+    };
+    view! {
+        <div class="grid2">
+            <section class="card" aria-labelledby="job-run">
+                <h2 id="job-run">"Run"</h2>
+                <dl class="fields">
+                    {row("Package", name_and_id(&job.package_name, job.package_id, "—"))}
+                    {row("Device", name_and_id(&job.device_name, job.device_id, "the package's own (none)"))}
+                    {row("Config", or_dash(&job.config_name))}
+                    {row("Status", job.status.as_str().into())}
+                    {row("Reason", or_dash(&job.reason))}
+                    {row("Result", job.result_id.clone().unwrap_or_else(|| "—".into()))}
+                    {row("Progress", format::progress_text(&job.progress))}
+                    {row("Exit code", job.exit_code.map_or("—".into(), |c| c.to_string()))}
+                    {row("Agent", if job.agent_id.is_none() { "not claimed yet".into() } else { format!("agent {}", job.agent_id) })}
+                    {row("Launched by", format!("user {}", job.user_id))}
+                    {row("Automatic", if job.automatic { "yes" } else { "no" }.into())}
+                </dl>
+            </section>
+            <section class="card" aria-labelledby="job-times">
+                <h2 id="job-times">"Times"</h2>
+                <dl class="fields">
+                    {row("Created", local(job.created))}
+                    {row("Run at", local(job.run_at))}
+                    {row("Started", time_opt(job.started))}
+                    {row("Finished", time_opt(job.finished))}
+                    {row("Duration", took)}
+                    {row("Updated", local(job.updated))}
+                </dl>
+            </section>
+            <section class="card" aria-labelledby="job-options">
+                <h2 id="job-options">"Options"</h2>
+                <dl class="fields">
+                    {row("Tags", list(&o.tags))}
+                    {row("Skip tests", list(&o.skip_tests))}
+                    {row("Begin at", or_dash(&o.begin_at))}
+                    {row("End at", or_dash(&o.end_at))}
+                    {row("Extra CLI args", or_dash(&o.extra_cli_args))}
+                </dl>
+                {(!o.testvars.is_empty()).then(|| view! {
+                    <table class="compact">
+                        <caption>"Testvars"</caption>
+                        <thead><tr><th scope="col">"Action"</th><th scope="col">"Group"</th><th scope="col">"Name"</th><th scope="col">"Value"</th></tr></thead>
+                        <tbody>
+                            {o.testvars.iter().map(|t| view! {
+                                <tr>
+                                    <td>{action_name(t.action)}</td>
+                                    <td>{or_dash(&t.group)}</td><td>{t.name.clone()}</td><td>{t.value.clone()}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                })}
+            </section>
+            <section class="card" aria-labelledby="job-ifaces">
+                <h2 id="job-ifaces">"Interfaces"</h2>
+                <InterfaceTable interfaces=job.interfaces.clone()/>
+            </section>
+        </div>
+    }
+}

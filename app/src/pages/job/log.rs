@@ -1,0 +1,140 @@
+//! The job's log, live: fetched from the last `next_offset` whenever the store changes,
+//! appended, and kept scrolled to the end unless the reader has scrolled up.
+
+use crate::api;
+use crate::components::{dyn_value, dyn_view};
+use crate::live;
+use labrelay_api::Id;
+use leptos::html::Pre;
+use leptos::prelude::*;
+use send_wrapper::SendWrapper;
+use std::cell::Cell;
+use std::rc::Rc;
+
+/// The most log text kept on screen (bytes); older lines are dropped from the top.
+const KEEP: usize = 512 * 1024;
+/// The server answers at most 256 KiB per read; catching up stops after this many reads
+/// per change (the next change continues).
+const MAX_READS: usize = 8;
+
+struct Tail {
+    offset: Cell<u64>,
+    complete: Cell<bool>,
+    busy: Cell<bool>,
+    again: Cell<bool>,
+}
+
+#[component]
+pub fn LogTail(id: Id) -> impl IntoView {
+    let text = RwSignal::new(String::new());
+    let trimmed = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let done = RwSignal::new(false);
+    let pre = NodeRef::<Pre>::new();
+    let tail = Rc::new(Tail {
+        offset: Cell::new(0),
+        complete: Cell::new(false),
+        busy: Cell::new(false),
+        again: Cell::new(false),
+    });
+    let alive = Rc::new(Cell::new(true));
+    {
+        let alive = SendWrapper::new(alive.clone());
+        on_cleanup(move || alive.set(false));
+    }
+    let fetch = move || {
+        if tail.complete.get() {
+            return;
+        }
+        if tail.busy.replace(true) {
+            tail.again.set(true);
+            return;
+        }
+        let (tail, alive) = (tail.clone(), alive.clone());
+        leptos::task::spawn_local(async move {
+            let mut reads = 0;
+            loop {
+                tail.again.set(false);
+                match api::job_log(id, tail.offset.get()).await {
+                    Ok(chunk) => {
+                        if !alive.get() {
+                            return;
+                        }
+                        error.try_set(None);
+                        let got = !chunk.text.is_empty();
+                        if got {
+                            append(text, trimmed, pre, &chunk.text);
+                        }
+                        tail.offset.set(chunk.next_offset);
+                        if chunk.complete {
+                            tail.complete.set(true);
+                            done.try_set(true);
+                            break;
+                        }
+                        reads += 1;
+                        if got && reads < MAX_READS {
+                            continue;
+                        }
+                    }
+                    Err(e) => {
+                        if !alive.get() {
+                            return;
+                        }
+                        error.try_set(Some(e.message));
+                    }
+                }
+                if !tail.again.get() {
+                    break;
+                }
+            }
+            tail.busy.set(false);
+        });
+    };
+    live::on_change(fetch);
+    view! {
+        <section class="card log-card" aria-labelledby="log-title">
+            <div class="page-head">
+                <h2 id="log-title">"Log"</h2>
+                <span class="muted" role="status">
+                    {dyn_value(move || if done.get() { "complete" } else { "live" })}
+                </span>
+            </div>
+            {dyn_view(move || error.get().map(|e| view! { <p class="banner banner-error" role="alert">{e}</p> }))}
+            {dyn_view(move || trimmed.get().then(|| view! { <p class="hint">"Earlier lines are not shown."</p> }))}
+            <pre class="log" node_ref=pre tabindex="0" aria-label="Job log">
+                {dyn_view(move || {
+                    let t = text.get();
+                    if t.is_empty() { "No output yet.".to_string() } else { t }
+                })}
+            </pre>
+        </section>
+    }
+}
+
+fn append(text: RwSignal<String>, trimmed: RwSignal<bool>, pre: NodeRef<Pre>, more: &str) {
+    let at_end = pre
+        .get_untracked()
+        .is_none_or(|el| el.scroll_top() + el.client_height() >= el.scroll_height() - 8);
+    text.update(|t| {
+        t.push_str(more);
+        if t.len() > KEEP {
+            let mut cut = t.len() - KEEP;
+            while !t.is_char_boundary(cut) {
+                cut += 1;
+            }
+            let cut = t[cut..].find('\n').map_or(cut, |n| cut + n + 1);
+            t.drain(..cut);
+            trimmed.set(true);
+        }
+    });
+    if at_end {
+        set_timeout(
+            move || {
+                if let Some(el) = pre.try_get_untracked().flatten() {
+                    el.set_scroll_top(el.scroll_height());
+                }
+            },
+            std::time::Duration::ZERO,
+        );
+    }
+}

@@ -1,0 +1,75 @@
+//! Picking the package: a search box narrowing a list box (both keyboard-usable), and what
+//! the picked package is.
+
+use super::form::FormSignals;
+use crate::api;
+use crate::components::{dyn_value, dyn_view};
+use crate::live;
+use crate::model::{filters, query::Query};
+use labrelay_api::resources::Package;
+use labrelay_api::Id;
+use leptos::prelude::*;
+
+/// The most packages the list box shows; the search narrows it.
+const SHOWN: u64 = 200;
+
+#[component]
+pub fn PackagePicker(form: FormSignals, picked: Signal<Option<Package>>) -> impl IntoView {
+    let find = RwSignal::new(String::new());
+    let list = live::load_static(
+        move || find.get().trim().to_string(),
+        |text| async move {
+            let mut q = Query::new().push("limit", SHOWN).push("sort", "name");
+            if !text.is_empty() {
+                q = q.push("filter", filters::contains_ci("name", &text));
+            }
+            api::packages(&q.build()).await
+        },
+    );
+    let choose = move |ev: leptos::ev::Event| {
+        if let Ok(id) = event_target_value(&ev).parse::<u64>() {
+            form.package_id.set(Id(id));
+        }
+    };
+    let options = dyn_view(move || {
+        list.data.with(|d| {
+            d.as_ref().map(|p| {
+                p.data
+                    .iter()
+                    .map(|pkg| {
+                        let id = pkg.id;
+                        view! {
+                            <option value=id.to_string() prop:selected=dyn_value(move || form.package_id.get() == id)>
+                                {format!("{} ({} tests)", pkg.name, pkg.test_count)}
+                            </option>
+                        }
+                    })
+                    .collect_view()
+            })
+        })
+    });
+    let count = move || list.data.with(|d| d.as_ref().map_or(0, |p| p.links.total));
+    view! {
+        <section class="card" aria-labelledby="pkg-title">
+            <h2 id="pkg-title">"Package"</h2>
+            <div class="picker">
+                <label class="field">
+                    <span class="field-label">"Find a package"</span>
+                    <input type="search" placeholder="name contains…" bind:value=find/>
+                </label>
+                <label class="field">
+                    <span class="field-label">{dyn_value(move || format!("Package ({} found)", count()))}</span>
+                    <select size="8" on:change=choose>{options}</select>
+                </label>
+            </div>
+            {dyn_view(move || list.error.get().map(|e| view! { <p class="banner banner-error" role="alert">{e}</p> }))}
+            <p class="picked" aria-live="polite">
+                {dyn_view(move || match picked.get() {
+                    Some(p) => format!("Picked: {} — {} tests{}", p.name, p.test_count,
+                        if p.description.is_empty() { String::new() } else { format!(" — {}", p.description) }),
+                    None => "No package picked yet.".to_string(),
+                })}
+            </p>
+        </section>
+    }
+}

@@ -1,0 +1,319 @@
+// The browser app end to end, in real headless Chromium (Debian's, driven by
+// playwright-core), against a running Labrelay with a lab agent that runs jobs on the
+// cdrouter-cli simulator. `cargo xtask test` starts both and runs `node --test e2e/`.
+//
+// Env: LABRELAY_URL, LABRELAY_ADMIN_PASSWORD (the UI signs in with it) and
+// LABRELAY_ADMIN_TOKEN (only to make fixtures over the API). Every name carries this
+// run's id, so runs do not see each other's data. Tests wait for conditions, never for
+// time; a screenshot per step goes to target/e2e-artifacts/.
+
+import { test, before, after, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const URL_ = (process.env.LABRELAY_URL || '').replace(/\/$/, '');
+const PASSWORD = process.env.LABRELAY_ADMIN_PASSWORD || '';
+const TOKEN = process.env.LABRELAY_ADMIN_TOKEN || '';
+const ARTIFACTS = fileURLToPath(new URL('../target/e2e-artifacts/', import.meta.url));
+/// How long a job may take to be claimed and run (the simulator takes ~1.5 s a test).
+const JOB_MS = 120_000;
+const RUN = Date.now().toString(36);
+const FAR = '2099-01-01T00:00:00Z';
+
+let browser;
+let page;
+let shot = 0;
+const fx = {};
+/// Uncaught errors in the page (a wasm panic shows up here): each test must leave none.
+const pageErrors = [];
+
+async function api(method, path, body) {
+  const res = await fetch(URL_ + path, {
+    method,
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+  return text ? JSON.parse(text).data : null;
+}
+
+async function snap(name) {
+  shot += 1;
+  await page.screenshot({ path: `${ARTIFACTS}${String(shot).padStart(2, '0')}-${name}.png`, fullPage: true });
+}
+
+const rows = () => page.locator('table.jobs tbody tr:not(.spacer)');
+const badge = () => page.locator('h1 .badge');
+
+/// Waits until the jobs table shows exactly these job ids (in this order when `ordered`).
+async function waitForRows(ids, ordered = false) {
+  const want = ids.map(String);
+  await page.waitForFunction(
+    ([want, ordered]) => {
+      const got = [...document.querySelectorAll('table.jobs tbody tr td.num a')].map((a) => a.textContent);
+      if (got.length !== want.length) return false;
+      return ordered ? got.every((g, i) => g === want[i]) : want.every((w) => got.includes(w));
+    },
+    [want, ordered],
+    { timeout: 30_000 },
+  );
+}
+
+before(async () => {
+  assert.ok(URL_ && PASSWORD && TOKEN, 'set LABRELAY_URL, LABRELAY_ADMIN_PASSWORD, LABRELAY_ADMIN_TOKEN');
+  mkdirSync(ARTIFACTS, { recursive: true });
+  fx.config = await api('POST', '/api/v1/configs/', {
+    name: `e2e-cfg-${RUN}`,
+    contents: 'testvar lanInterface eth1\ntestvar wanInterface eth2\n',
+  });
+  fx.device = await api('POST', '/api/v1/devices/', { name: `e2e-dev-${RUN}`, manufacturer: 'Acme' });
+  fx.quick = await api('POST', '/api/v1/packages/', {
+    name: `e2e-quick-${RUN}`,
+    testlist: ['cdrouter_basic_1', 'cdrouter_nat_1', 'cdrouter_dhcp_1'],
+    config_id: fx.config.id,
+  });
+  // Long enough to be caught running and stopped (each simulated test takes ~1.5 s).
+  fx.long = await api('POST', '/api/v1/packages/', {
+    name: `e2e-long-${RUN}`,
+    testlist: Array.from({ length: 200 }, (_, i) => `cdrouter_long_${i + 1}`),
+    config_id: fx.config.id,
+  });
+  // Jobs due in 2099 stay pending: a stable list to filter, sort, page and delete.
+  fx.alpha = await api('POST', '/api/v1/packages/', { name: `e2e-alpha-${RUN}`, testlist: ['cdrouter_basic_1'] });
+  fx.beta = await api('POST', '/api/v1/packages/', { name: `e2e-beta-${RUN}`, testlist: ['cdrouter_basic_1'] });
+  const later = (pkg, tag, n) =>
+    Array.from({ length: n }, () => ({ package_id: pkg.id, run_at: FAR, options: { tags: [tag] } }));
+  fx.pageJobs = await api('POST', '/api/v1/jobs/?bulk=launch', { jobs: later(fx.alpha, `page-${RUN}`, 27) });
+  fx.sortJobs = await api('POST', '/api/v1/jobs/?bulk=launch', {
+    jobs: [...later(fx.beta, `sort-${RUN}`, 2), ...later(fx.alpha, `sort-${RUN}`, 2)],
+  });
+  fx.bulkJobs = await api('POST', '/api/v1/jobs/?bulk=launch', { jobs: later(fx.beta, `bulk-${RUN}`, 3) });
+
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.setDefaultTimeout(30_000);
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+});
+
+// The page as each test left it (passed or failed): the first thing to look at.
+afterEach(async (t) => {
+  if (page) await snap(`end-${t.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, 40)}`);
+  assert.deepEqual(pageErrors.splice(0), [], 'errors in the page');
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+test('signs in (a wrong password is refused in plain words)', async () => {
+  await page.goto(URL_ + '/');
+  await page.getByLabel('User name').fill('admin');
+  await page.getByLabel('Password').fill('not-the-password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('alert').filter({ hasText: 'Wrong user name or password.' }).waitFor();
+  await snap('sign-in-refused');
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Jobs', exact: true }).waitFor();
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  await snap('signed-in');
+});
+
+test('launches a job and watches it run to completed, live', { timeout: JOB_MS + 60_000 }, async () => {
+  await page.getByRole('link', { name: 'Launch', exact: true }).click();
+  await page.getByRole('heading', { name: 'Launch', exact: true }).waitFor();
+  await page.getByLabel('Find a package').fill(`quick-${RUN}`);
+  const picker = page.getByLabel(/^Package \(/);
+  await picker.locator('option', { hasText: fx.quick.name }).waitFor();
+  await picker.selectOption({ label: `${fx.quick.name} (3 tests)` });
+  await page.getByText(`Picked: ${fx.quick.name}`).waitFor();
+  await page.getByLabel('Device').selectOption({ label: fx.device.name });
+  await page.getByLabel('Tags').fill(`launched-${RUN}, e2e`);
+  await page.getByRole('checkbox', { name: 'cdrouter_dhcp_1' }).check();
+  await page.getByRole('button', { name: 'Add a testvar' }).click();
+  await page.getByLabel('Name of testvar 1').fill('lanInterface');
+  await page.getByLabel('Value of testvar 1').fill('eth3');
+  await page.getByRole('button', { name: 'Preview interfaces' }).click();
+  const preview = page.locator('section[aria-labelledby="preview-title"] table');
+  await preview.getByRole('cell', { name: 'eth3', exact: true }).waitFor();
+  await snap('launch-preview');
+  await page.getByRole('button', { name: 'Launch', exact: true }).click();
+  await page.waitForURL(/\/jobs\/\d+$/);
+  const id = page.url().split('/').pop();
+  fx.launched = id;
+  await page.getByRole('heading', { name: new RegExp(`^Job ${id}`) }).waitFor();
+  await snap('job-launched');
+  // No reload from here on: the page follows the job through the changes long-poll.
+  await badge().filter({ hasText: 'completed' }).waitFor({ timeout: JOB_MS });
+  await page.locator('.log-card [role="status"]', { hasText: 'complete' }).waitFor({ timeout: 30_000 });
+  const log = await page.locator('pre.log').textContent();
+  assert.match(log, /cdrouter_basic_1/);
+  const job = await api('GET', `/api/v1/jobs/${id}/`);
+  assert.equal(job.status, 'completed');
+  assert.deepEqual(job.options.skip_tests, ['cdrouter_dhcp_1']);
+  assert.deepEqual(job.options.tags, [`launched-${RUN}`, 'e2e']);
+  assert.equal(job.device_id, fx.device.id);
+  assert.equal(job.options.testvars[0].value, 'eth3');
+  await snap('job-completed');
+});
+
+test('filters by package, tags and status; the URL keeps the view', async () => {
+  await page.goto(URL_ + '/');
+  await page.getByLabel('Package', { exact: true }).fill(`e2e-beta-${RUN}`);
+  await page.getByLabel('Tags').fill(`sort-${RUN}`);
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await page.waitForURL(/package=/);
+  const beta = fx.sortJobs.filter((j) => j.package_id === fx.beta.id).map((j) => j.id);
+  await waitForRows(beta);
+  await snap('filtered');
+  await page.getByLabel('Status').selectOption('running');
+  await page.getByText('No jobs match these filters.').waitFor();
+  await page.goBack();
+  await waitForRows(beta);
+  // A shared link opens the same view.
+  const shared = page.url();
+  await page.goto(shared);
+  await waitForRows(beta);
+  assert.equal(await page.getByLabel('Package', { exact: true }).inputValue(), `e2e-beta-${RUN}`);
+});
+
+test('sorts by clicking column headers', async () => {
+  await page.goto(`${URL_}/?tags=sort-${RUN}`);
+  const byIdDesc = fx.sortJobs.map((j) => Number(j.id)).sort((a, b) => b - a);
+  await waitForRows(byIdDesc, true);
+  const header = page.getByRole('columnheader', { name: 'Package' });
+  await header.getByRole('link').click();
+  await page.waitForURL(/sort=package_name/);
+  assert.equal(await header.getAttribute('aria-sort'), 'ascending');
+  const alphaFirst = [...fx.sortJobs.filter((j) => j.package_id === fx.alpha.id), ...fx.sortJobs.filter((j) => j.package_id === fx.beta.id)];
+  await page.waitForFunction(
+    (first) => document.querySelector('table.jobs tbody tr td:nth-child(3)')?.textContent === first,
+    fx.alpha.name,
+  );
+  await waitForRows(alphaFirst.map((j) => j.id));
+  await snap('sorted-ascending');
+  await header.getByRole('link').click();
+  await page.waitForURL(/sort=-package_name/);
+  await page.waitForFunction(
+    (first) => document.querySelector('table.jobs tbody tr td:nth-child(3)')?.textContent === first,
+    fx.beta.name,
+  );
+  assert.equal(await header.getAttribute('aria-sort'), 'descending');
+  await snap('sorted-descending');
+});
+
+test('pages through a long list, and back', async () => {
+  await page.goto(`${URL_}/?tags=page-${RUN}`);
+  await page.getByText('Jobs 1–25 of 27').waitFor();
+  assert.equal(await rows().count(), 25);
+  await page.getByRole('link', { name: 'Next' }).click();
+  await page.waitForURL(/page=2/);
+  await page.getByText('Jobs 26–27 of 27').waitFor();
+  const oldest = fx.pageJobs.map((j) => Number(j.id)).sort((a, b) => a - b).slice(0, 2).reverse();
+  await waitForRows(oldest, true);
+  await snap('page-2');
+  await page.goBack();
+  await page.getByText('Jobs 1–25 of 27').waitFor();
+});
+
+test('stops a running job', { timeout: JOB_MS + 60_000 }, async () => {
+  const job = await api('POST', '/api/v1/jobs/', { package_id: fx.long.id });
+  fx.stopped = job.id;
+  await page.goto(`${URL_}/jobs/${job.id}`);
+  await badge().filter({ hasText: 'running' }).waitFor({ timeout: JOB_MS });
+  await page.locator('pre.log', { hasText: 'cdrouter_long_1' }).waitFor({ timeout: 30_000 });
+  await snap('job-running');
+  await page.getByRole('button', { name: 'Stop' }).click();
+  await badge().filter({ hasText: 'stopped' }).waitFor({ timeout: 60_000 });
+  await snap('job-stopped');
+  assert.equal((await api('GET', `/api/v1/jobs/${job.id}/`)).status, 'stopped');
+});
+
+test('deletes a job (asking first)', async () => {
+  await page.goto(`${URL_}/jobs/${fx.stopped}`);
+  await badge().filter({ hasText: 'stopped' }).waitFor();
+  await page.getByRole('button', { name: 'Delete' }).click();
+  await page.getByRole('group', { name: `Delete job ${fx.stopped}?` }).waitFor();
+  await snap('delete-confirm');
+  await page.getByRole('button', { name: 'Yes, delete' }).click();
+  await page.waitForURL((u) => u.pathname === '/');
+  await page.getByRole('heading', { name: 'Jobs', exact: true }).waitFor();
+  await assert.rejects(api('GET', `/api/v1/jobs/${fx.stopped}/`), /404/);
+});
+
+test('bulk deletes the selected jobs', async () => {
+  await page.goto(`${URL_}/?tags=bulk-${RUN}`);
+  await waitForRows(fx.bulkJobs.map((j) => j.id));
+  await page.getByLabel('Select all jobs on this page').check();
+  await page.getByText('3 selected').waitFor();
+  await page.getByRole('button', { name: 'Delete selected' }).click();
+  await snap('bulk-selected');
+  await page.getByRole('button', { name: 'Yes, delete selected' }).click();
+  await page.getByText('Deleted 3 jobs.').waitFor();
+  await page.getByText('No jobs match these filters.').waitFor();
+  await snap('bulk-deleted');
+  for (const j of fx.bulkJobs) await assert.rejects(api('GET', `/api/v1/jobs/${j.id}/`), /404/);
+});
+
+test('a bad advanced filter is explained, not swallowed', async () => {
+  await page.goto(URL_ + '/');
+  await page.getByText('Advanced filter').click();
+  await page.getByLabel('Filters, one per line').fill('nosuchfield=1');
+  await page.getByRole('button', { name: 'Apply' }).click();
+  const alert = page.getByRole('alert').filter({ hasText: 'nosuchfield' });
+  await alert.waitFor();
+  assert.match(await alert.textContent(), /unknown field/i);
+  await snap('bad-filter');
+});
+
+test('bulk launches one job per package matching a filter', async () => {
+  await page.getByRole('link', { name: 'Launch', exact: true }).click();
+  await page.getByRole('radio', { name: 'Every package matching a filter' }).check();
+  await page.getByLabel('Package filters, one per line').fill(`name~^e2e-(alpha|beta)-${RUN}$`);
+  await page.getByRole('button', { name: 'Show matching packages' }).click();
+  await page.getByText('2 packages match.').waitFor();
+  await page.getByLabel('Tags').fill(`bulkl-${RUN}`);
+  await page.getByRole('radio', { name: 'Run at a time' }).check();
+  await page.getByLabel('Run at (your local time)').fill('2099-01-01T00:00');
+  await snap('bulk-launch');
+  await page.getByRole('button', { name: 'Launch for every matching package' }).click();
+  await page.waitForURL((u) => u.pathname === '/');
+  const jobs = await api('GET', `/api/v1/jobs/?filter=${encodeURIComponent(`tags@>{bulkl-${RUN}}`)}`);
+  assert.deepEqual(jobs.map((j) => j.package_id).sort(), [fx.alpha.id, fx.beta.id].sort());
+  // Local midnight, whatever the browser's time zone: still at the very end of 2098 at least.
+  assert.ok(jobs.every((j) => j.status === 'pending' && Date.parse(j.run_at) > Date.parse('2098-12-31T00:00:00Z')), JSON.stringify(jobs));
+});
+
+test('edits a config and shows the interfaces it defines', async () => {
+  await page.getByRole('link', { name: 'Configs', exact: true }).click();
+  await page.getByRole('button', { name: 'New config' }).click();
+  const form = page.getByRole('form', { name: 'New config' });
+  await form.getByLabel('Name').fill(`e2e-newcfg-${RUN}`);
+  await form.getByLabel('Contents').fill('testvar lanInterface eth4\ntestvar wanInterface none\ntestvar icsInterface wlan0\n');
+  await form.getByRole('cell', { name: 'eth4', exact: true }).waitFor();
+  await form.getByRole('cell', { name: 'wlan0', exact: true }).waitFor();
+  await snap('config-editor');
+  await form.getByRole('button', { name: 'Save' }).click();
+  await page.getByText(`Saved config e2e-newcfg-${RUN}.`).waitFor();
+  await page.getByRole('cell', { name: `e2e-newcfg-${RUN}`, exact: true }).waitFor();
+});
+
+test('lists the lab agent as online', async () => {
+  await page.getByRole('link', { name: 'Agents', exact: true }).click();
+  await page.locator('table tbody tr', { hasText: 'online' }).first().waitFor();
+  await snap('agents');
+});
+
+test('signs out', async () => {
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign in' }).waitFor();
+  assert.equal(await page.evaluate(() => sessionStorage.getItem('labrelay.token')), null);
+  await snap('signed-out');
+});

@@ -1,0 +1,51 @@
+// `cargo xtask bench app`'s browser half (not a test: `node --test` skips this file).
+// Signs in once, then, in headless Chromium on localhost:
+// - loads the jobs list N times: navigation start -> the jobs table rendered
+//   (the app's `lr:jobs-rendered` performance mark);
+// - loads a page of 1,000 jobs N times: data in hand (`lr:jobs-data`) -> rows rendered
+//   (the rows on screen: long pages render what is visible, see app/src/model/window.rs).
+// Prints one JSON line with the samples in milliseconds.
+
+import { chromium } from 'playwright-core';
+
+const URL_ = (process.env.LABRELAY_URL || '').replace(/\/$/, '');
+const PASSWORD = process.env.LABRELAY_ADMIN_PASSWORD || '';
+const RUNS = Number(process.env.BENCH_RUNS || 7);
+
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync'],
+});
+const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+page.setDefaultTimeout(60_000);
+
+await page.goto(URL_ + '/');
+await page.getByLabel('User name').fill('admin');
+await page.getByLabel('Password').fill(PASSWORD);
+await page.getByRole('button', { name: 'Sign in' }).click();
+await page.getByRole('heading', { name: 'Jobs', exact: true }).waitFor();
+
+async function load(path, rows) {
+  await page.goto(URL_ + path);
+  await page.waitForFunction(() => performance.getEntriesByName('lr:jobs-rendered').length > 0);
+  // Long pages render the rows on screen; the table still says how many it holds.
+  const count = Number(await page.locator('table.jobs').getAttribute('aria-rowcount')) - 1;
+  if (count !== rows) throw new Error(`${path}: ${count} rows, expected ${rows}`);
+  return page.evaluate(() => {
+    const [data] = performance.getEntriesByName('lr:jobs-data');
+    const [rendered] = performance.getEntriesByName('lr:jobs-rendered');
+    return { navigation: rendered.startTime, render: rendered.startTime - data.startTime };
+  });
+}
+
+// One warm-up each (the wasm and the worker's first answers), then the samples.
+await load('/', 25);
+const navigation = [];
+for (let i = 0; i < RUNS; i++) navigation.push((await load('/', 25)).navigation);
+await load('/?limit=1000', 1000);
+const render1000 = [];
+for (let i = 0; i < RUNS; i++) render1000.push((await load('/?limit=1000', 1000)).render);
+
+console.log(JSON.stringify({ navigation, render1000 }));
+await browser.close();

@@ -1,0 +1,132 @@
+//! `cargo xtask bench app`: the browser app's size and speed, as a markdown table. Not a test
+//! (it asserts nothing): the wasm's gzipped size, the time from navigation to the jobs table
+//! rendered in headless Chromium on localhost, and the time to render a page of 1,000 jobs.
+
+use crate::server::{free_port, fresh_dir, Options, Server};
+use crate::{build, tools, Result};
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+/// Targets from the app's issue.
+const MAX_GZIP_KB: f64 = 200.0;
+const MAX_NAVIGATION_MS: f64 = 500.0;
+const MAX_RENDER_1000_MS: f64 = 100.0;
+/// Jobs stored: enough for one full page of 1,000.
+const JOBS: usize = 1000;
+
+pub fn run(root: &Path) -> Result {
+    tools::ensure_all(root)?;
+    crate::e2e::ensure_chromium()?;
+    build::all(root)?;
+    let (wasm, raw, gz) = wasm_size(root)?;
+
+    let server = Server::start(
+        root,
+        Options {
+            port: free_port()?,
+            state: fresh_dir(root, "bench-app-state")?,
+            admin_password: "bench-password".into(),
+            admin_token: "bench-token".into(),
+            background: true,
+        },
+    )?;
+    seed(&server)?;
+    let out = tools::output(
+        Command::new("node")
+            .arg("e2e/bench-app.mjs")
+            .env("LABRELAY_URL", &server.url)
+            .env("LABRELAY_ADMIN_PASSWORD", &server.admin_password)
+            .current_dir(root),
+    )
+    .ok_or("the browser benchmark (node e2e/bench-app.mjs) failed")?;
+    drop(server);
+    let line = out.lines().last().unwrap_or_default();
+    let v: Value = serde_json::from_str(line).map_err(|e| format!("bench output {line:?}: {e}"))?;
+    let nav = median(&v["navigation"]);
+    let render = median(&v["render1000"]);
+
+    let ok = |good: bool| if good { "yes" } else { "no" };
+    println!("\n### Browser app ({})\n", wasm.display());
+    println!("| measure | value | target | met |");
+    println!("|---|---:|---:|---|");
+    println!(
+        "| wasm, gzipped (raw {:.0} KB) | {gz:.0} KB | ≤ {MAX_GZIP_KB:.0} KB | {} |",
+        raw,
+        ok(gz <= MAX_GZIP_KB)
+    );
+    println!(
+        "| navigation → jobs table rendered (median of {}) | {nav:.0} ms | ≤ {MAX_NAVIGATION_MS:.0} ms | {} |",
+        count(&v["navigation"]),
+        ok(nav <= MAX_NAVIGATION_MS)
+    );
+    println!(
+        "| render a page of 1,000 jobs (median of {}) | {render:.0} ms | ≤ {MAX_RENDER_1000_MS:.0} ms | {} |",
+        count(&v["render1000"]),
+        ok(render <= MAX_RENDER_1000_MS)
+    );
+    Ok(())
+}
+
+/// The app's wasm in dist/: (path, raw KB, gzipped KB at level 9).
+fn wasm_size(root: &Path) -> Result<(PathBuf, f64, f64)> {
+    let wasm = std::fs::read_dir(root.join("dist"))
+        .map_err(|e| format!("no dist/: {e}"))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.extension().is_some_and(|x| x == "wasm"))
+        .ok_or("no .wasm in dist/")?;
+    let raw = std::fs::metadata(&wasm).map_err(|e| e.to_string())?.len();
+    let gz = Command::new("gzip")
+        .args(["-9", "-c"])
+        .arg(&wasm)
+        .output()
+        .map_err(|e| format!("gzip: {e}"))?
+        .stdout
+        .len();
+    Ok((wasm, raw as f64 / 1024.0, gz as f64 / 1024.0))
+}
+
+/// One package and `JOBS` jobs due in 2099 (they stay pending: no agent needed).
+fn seed(server: &Server) -> Result {
+    let api = ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(120))
+        .build();
+    let auth = format!("Bearer {}", server.admin_token);
+    let post = |path: &str, body: Value| -> Result<Value> {
+        api.post(&format!("{}{path}", server.url))
+            .set("authorization", &auth)
+            .send_json(body)
+            .map_err(|e| format!("POST {path}: {e}"))?
+            .into_json()
+            .map_err(|e| e.to_string())
+    };
+    let pkg = post(
+        "/api/v1/packages/",
+        json!({"name": "bench-nat", "testlist": ["cdrouter_basic_1", "cdrouter_nat_1"]}),
+    )?;
+    let id = pkg["data"]["id"].clone();
+    let jobs: Vec<Value> = (0..JOBS)
+        .map(|i| json!({"package_id": id, "run_at": "2099-01-01T00:00:00Z", "options": {"tags": ["bench", format!("n{}", i % 7)]}}))
+        .collect();
+    post("/api/v1/jobs/?bulk=launch", json!({ "jobs": jobs }))?;
+    Ok(())
+}
+
+fn samples(v: &Value) -> Vec<f64> {
+    let mut s: Vec<f64> = v
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_f64).collect())
+        .unwrap_or_default();
+    s.sort_by(f64::total_cmp);
+    s
+}
+
+fn count(v: &Value) -> usize {
+    samples(v).len()
+}
+
+fn median(v: &Value) -> f64 {
+    let s = samples(v);
+    s.get(s.len() / 2).copied().unwrap_or(f64::NAN)
+}

@@ -1,0 +1,60 @@
+//! `cargo xtask test`'s browser step: the app end to end in real headless Chromium
+//! (Debian's `chromium`, driven by npm `playwright-core`), `node --test e2e/` against the
+//! running worker, with a local lab agent running jobs on the cdrouter-cli simulator.
+
+use crate::server::{fresh_dir, Server};
+use crate::tools::run as sh;
+use crate::Result;
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+/// Where Debian's package puts the browser (playwright cannot download one here).
+pub const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// Installs Debian's chromium when it is missing.
+pub fn ensure_chromium() -> Result {
+    if Path::new(CHROMIUM).exists() {
+        return Ok(());
+    }
+    println!("xtask: installing chromium (apt-get, once)");
+    sh(Command::new("apt-get").arg("update"))?;
+    sh(Command::new("apt-get")
+        .args(["install", "-y", "--no-install-recommends", "chromium"])
+        .env("DEBIAN_FRONTEND", "noninteractive"))
+}
+
+/// Earlier suites leave pending jobs on the default interfaces (eth1/eth2); the local agent
+/// would run those first, one by one. Nothing else uses the server now: clear them.
+fn clear_pending_jobs(server: &Server) -> Result {
+    ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .post(&format!(
+            "{}/api/v1/jobs/?bulk=delete&filter=status%3Dpending",
+            server.url
+        ))
+        .set("authorization", &format!("Bearer {}", server.admin_token))
+        .send_json(serde_json::json!({}))
+        .map(|_| ())
+        .map_err(|e| format!("cannot clear pending jobs before the browser tests: {e}"))
+}
+
+/// Runs `node --test e2e/` against `server`, with a local lab agent of its own.
+pub fn run(root: &Path, server: &Server) -> Result {
+    ensure_chromium()?;
+    clear_pending_jobs(server)?;
+    let agent = crate::local_agent::start(root, server, &fresh_dir(root, "e2e-agent")?)?;
+    let result = sh(Command::new("node")
+        .args(["--test", "e2e/"])
+        .env("LABRELAY_URL", &server.url)
+        .env("LABRELAY_ADMIN_TOKEN", &server.admin_token)
+        .env("LABRELAY_ADMIN_PASSWORD", &server.admin_password)
+        .current_dir(root));
+    drop(agent);
+    println!(
+        "screenshots: {}",
+        root.join("target/e2e-artifacts").display()
+    );
+    result
+}
