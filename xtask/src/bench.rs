@@ -37,7 +37,7 @@ pub fn run(root: &Path, which: &str, jobs: u64) -> Result {
         "dispatch" => crate::bench_dispatch::run(root),
         "app" => crate::bench_app::run(root),
         other => Err(format!(
-            "unknown benchmark {other:?}: try `api` or `dispatch`"
+            "unknown benchmark {other:?}: try `api`, `dispatch` or `app`"
         )),
     }
 }

@@ -38,7 +38,7 @@ enum Cmd {
     },
     /// Unit tests, then integration tests against the real worker under wrangler dev.
     Test,
-    /// Benchmarks (not tests): `api`, `dispatch`.
+    /// Benchmarks (not tests): `api`, `dispatch`, `app`.
     Bench {
         #[arg(default_value = "api")]
         which: String,
@@ -48,7 +48,7 @@ enum Cmd {
     },
     /// Install the pinned build tools that are missing.
     Setup,
-    /// Build the browser app and the worker.
+    /// Install what is missing, then build the browser app and the worker.
     Build,
     /// Build the worker's wasm (wrangler's [build] command).
     BuildWorker,
@@ -63,7 +63,7 @@ fn main() {
         Cmd::Test => test::run(&root),
         Cmd::Bench { which, jobs } => bench::run(&root, &which, jobs),
         Cmd::Setup => tools::ensure_all(&root),
-        Cmd::Build => build::all(&root),
+        Cmd::Build => tools::ensure_all(&root).and_then(|()| build::all(&root)),
         Cmd::BuildWorker => build::worker_for_wrangler(&root),
     };
     if let Err(e) = result {
