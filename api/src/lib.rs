@@ -3,6 +3,7 @@
 //! Pure code: no I/O, builds for wasm32 and native alike.
 
 pub mod agents;
+pub mod cdrouter;
 pub mod envelope;
 pub mod error;
 pub mod id;
@@ -10,6 +11,7 @@ pub mod interfaces;
 pub mod jobs;
 pub mod query;
 pub mod resources;
+pub mod results;
 pub mod time;
 pub mod users;
 
