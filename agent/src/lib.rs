@@ -3,7 +3,8 @@
 //!
 //! Layers, each a file: [`client`] (HTTP + retryable-or-not), [`retry`] (backoff), [`worker`]
 //! (claim loop, shutdown), [`job`] (one job), [`process`] (process groups), [`outbox`] (disk
-//! buffer + replay), [`progress`] (PASS/FAIL parsing), [`config`] (flags, env, file).
+//! buffer + replay), [`progress`] (verdict counting), [`results`] (the result directory,
+//! watched and uploaded), [`config`] (flags, env, file).
 
 pub mod client;
 pub mod config;
@@ -11,5 +12,6 @@ pub mod job;
 pub mod outbox;
 pub mod process;
 pub mod progress;
+pub mod results;
 pub mod retry;
 pub mod worker;

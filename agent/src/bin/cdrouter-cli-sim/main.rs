@@ -112,8 +112,10 @@ pub fn env_flag(name: &str) -> bool {
     std::env::var(name).is_ok_and(|v| v == "1" || v.eq_ignore_ascii_case("true"))
 }
 
+/// A line on stderr; a closed pipe (the reader went away) must not panic the simulator.
 fn note(text: &str) {
-    eprintln!("cdrouter-cli-sim: {text}");
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "cdrouter-cli-sim: {text}");
 }
 
 extern "C" fn on_term(_: nix::libc::c_int) {
