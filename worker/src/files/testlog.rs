@@ -32,6 +32,8 @@ pub async fn list(req: &Request, env: &Env, result: &str, seq: &str) -> Result<R
     if !matches!(format, "json" | "text" | "") {
         return Err(ApiError::invalid(format!("invalid format \"{format}\": json or text")).into());
     }
+    // Bad parameters are a 400 before anything is fetched.
+    logview::list_log("", &params).map_err(ApiError::Query)?;
     let located: Result<Located, Refused> = call(
         env,
         LOCATE,
