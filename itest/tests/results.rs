@@ -87,7 +87,11 @@ fn assert_files_match(api: &Api, result: &str, dir: &Path) -> usize {
             .iter()
             .find(|f| f["name"] == name.as_str())
             .unwrap_or_else(|| panic!("{name} is not listed"));
-        assert_eq!(remote["sha256"], hex(&Sha256::digest(&local)).as_str(), "{name}");
+        assert_eq!(
+            remote["sha256"],
+            hex(&Sha256::digest(&local)).as_str(),
+            "{name}"
+        );
         assert_eq!(remote["size"], local.len() as u64, "{name}");
         let (status, _, bytes) =
             api.get_bytes(&format!("/api/v1/results/{result}/logdir/{}", enc(&name)));
@@ -121,8 +125,14 @@ fn a_run_of_real_tests_gives_a_cdrouter_result_with_tests_logs_and_captures() {
     assert_eq!(r["status"], "completed");
     assert_eq!(r["active"], false);
     assert_eq!(r["result"], "The package completed successfully.");
-    assert_eq!((r["tests"].as_u64(), r["pass"].as_u64(), r["fail"].as_u64()), (Some(4), Some(1), Some(1)));
-    assert_eq!(r["testcases"], json!(["cdrouter_app_14", "dns_45", "final", "start"]));
+    assert_eq!(
+        (r["tests"].as_u64(), r["pass"].as_u64(), r["fail"].as_u64()),
+        (Some(4), Some(1), Some(1))
+    );
+    assert_eq!(
+        r["testcases"],
+        json!(["cdrouter_app_14", "dns_45", "final", "start"])
+    );
     assert_eq!(r["job_id"], job_id.as_str());
     assert_eq!(r["package_name"], pkg["name"]);
     assert!(r["size_on_disk"].as_u64().unwrap_or(0) > 400_000);
@@ -139,7 +149,9 @@ fn a_run_of_real_tests_gives_a_cdrouter_result_with_tests_logs_and_captures() {
         .map(|(s, n, r, l)| (*s, n.as_str(), r.as_str(), l.as_str()))
         .collect();
     assert_eq!(got, want);
-    let t = api.get(&format!("/api/v1/results/{rid}/tests/2/")).expect(200);
+    let t = api
+        .get(&format!("/api/v1/results/{rid}/tests/2/"))
+        .expect(200);
     assert_eq!(
         t.data()["description"],
         "Verify router closes public ports opened with the FTP PORT command"
@@ -152,7 +164,9 @@ fn a_run_of_real_tests_gives_a_cdrouter_result_with_tests_logs_and_captures() {
 
     // The failing assertion is one filter away.
     let log = api
-        .get(&format!("/api/v1/results/{rid}/tests/2/log?filter=prefix=FAIL"))
+        .get(&format!(
+            "/api/v1/results/{rid}/tests/2/log?filter=prefix=FAIL"
+        ))
         .expect(200);
     let messages: Vec<&str> = log.data()["lines"]
         .as_array()
@@ -162,14 +176,20 @@ fn a_run_of_real_tests_gives_a_cdrouter_result_with_tests_logs_and_captures() {
         .collect();
     assert_eq!(
         messages,
-        ["Inbound FTP data connection succeeded", "Test cdrouter_app_14 (183) failed"]
+        [
+            "Inbound FTP data connection succeeded",
+            "Test cdrouter_app_14 (183) failed"
+        ]
     );
     let page = api
-        .get(&format!("/api/v1/results/{rid}/tests/3/log?offset=2&limit=3"))
+        .get(&format!(
+            "/api/v1/results/{rid}/tests/3/log?offset=2&limit=3"
+        ))
         .expect(200);
     assert_eq!(page.data()["lines"][0]["line"], 3);
     assert_eq!(page.data()["more"], true);
-    let (status, ct, text) = api.get_bytes(&format!("/api/v1/results/{rid}/tests/3/log?format=text"));
+    let (status, ct, text) =
+        api.get_bytes(&format!("/api/v1/results/{rid}/tests/3/log?format=text"));
     assert_eq!((status, ct.as_str()), (200, "text/plain"));
     assert!(String::from_utf8_lossy(&text).contains("PASS: Test dns_45 (490) passed"));
 
@@ -189,11 +209,15 @@ fn a_run_of_real_tests_gives_a_cdrouter_result_with_tests_logs_and_captures() {
         .get(&format!("/api/v1/results/{rid}/tests/3/captures/lan-eth1/"))
         .expect(200);
     assert_eq!(one.data()["filename"], "dns_45-lan-eth1.cap");
-    let (status, ct, pcap) =
-        api.get_bytes(&format!("/api/v1/results/{rid}/tests/3/captures/lan-eth1/?format=cap"));
+    let (status, ct, pcap) = api.get_bytes(&format!(
+        "/api/v1/results/{rid}/tests/3/captures/lan-eth1/?format=cap"
+    ));
     assert_eq!((status, ct.as_str()), (200, "application/vnd.tcpdump.pcap"));
     let dir = agent.work.join(format!("job-{job_id}/result"));
-    assert_eq!(pcap, std::fs::read(dir.join("dns_45-lan-eth1.cap")).expect("local capture"));
+    assert_eq!(
+        pcap,
+        std::fs::read(dir.join("dns_45-lan-eth1.cap")).expect("local capture")
+    );
 
     // The result directory, file by file and whole.
     assert!(assert_files_match(&api, &rid, &dir) >= 30);
@@ -205,9 +229,13 @@ fn a_run_of_real_tests_gives_a_cdrouter_result_with_tests_logs_and_captures() {
     assert_eq!(&tgz[..2], &[0x1f, 0x8b]);
 
     // Updates: the first call answers at once with the current update id.
-    let u = api.get(&format!("/api/v1/results/{rid}/?updates=-1")).expect(200);
+    let u = api
+        .get(&format!("/api/v1/results/{rid}/?updates=-1"))
+        .expect(200);
     let uid = u.data()["id"].as_str().expect("update id").to_string();
-    assert!(u.data()["updates"].as_array().is_some_and(|a| !a.is_empty()));
+    assert!(u.data()["updates"]
+        .as_array()
+        .is_some_and(|a| !a.is_empty()));
     assert_eq!(u.data()["progress"]["unit"], "percentage");
 
     // Deleting the job deletes its result and files.
@@ -225,7 +253,13 @@ fn the_unfinished_real_run_ends_as_error_with_the_verdicts_it_reached() {
     let api = Api::admin();
     let (ifaces, pkg) = lab(
         &api,
-        &["perf_multi_2", "perf_multi_3", "perf_multi_4", "perf_multi_1", "perf_5"],
+        &[
+            "perf_multi_2",
+            "perf_multi_3",
+            "perf_multi_4",
+            "perf_multi_1",
+            "perf_5",
+        ],
     );
     let agent = AgentProc::start(AgentSpec {
         name: &unique("replay-agent"),
@@ -239,19 +273,30 @@ fn the_unfinished_real_run_ends_as_error_with_the_verdicts_it_reached() {
     let job_id = launch(&api, &pkg);
     let job = wait_for_job(&api, &job_id, LONG, finished);
     assert_eq!(job["status"], "error", "agent log:\n{}", agent.log());
-    assert_eq!(job["reason"], "cdrouter-cli was killed by signal 9 (SIGKILL)");
+    assert_eq!(
+        job["reason"],
+        "cdrouter-cli was killed by signal 9 (SIGKILL)"
+    );
     let rid = job["result_id"].as_str().expect("result").to_string();
     let r = api.get(&format!("/api/v1/results/{rid}/")).expect(200);
     // The real CDRouter recorded 120 passed and 2 failed for this run, and the test it was
     // in when it was cut off as fatal.
     assert_eq!(r.data()["status"], "error");
-    assert_eq!((r.data()["pass"].as_u64(), r.data()["fail"].as_u64()), (Some(120), Some(2)));
+    assert_eq!(
+        (r.data()["pass"].as_u64(), r.data()["fail"].as_u64()),
+        (Some(120), Some(2))
+    );
     let tests = tests_of(&api, &rid);
     assert_eq!(tests.len(), 124, "start and the 123 tests that began");
     let last = tests.last().expect("tests");
-    assert_eq!((last.1.as_str(), last.2.as_str(), last.3.as_str()), ("perf_multi_4", "fatal", "perf_multi_4.25.txt"));
+    assert_eq!(
+        (last.1.as_str(), last.2.as_str(), last.3.as_str()),
+        ("perf_multi_4", "fatal", "perf_multi_4.25.txt")
+    );
     let loops = api
-        .get(&format!("/api/v1/results/{rid}/tests/?filter=name=perf_5&sort=-loop&limit=1"))
+        .get(&format!(
+            "/api/v1/results/{rid}/tests/?filter=name=perf_5&sort=-loop&limit=1"
+        ))
         .expect(200);
     assert_eq!(loops.data()[0]["loop"], "24");
     let dir = agent.work.join(format!("job-{job_id}/result"));
@@ -264,7 +309,14 @@ fn a_stopped_run_keeps_what_it_reached() {
     let api = Api::admin();
     let (ifaces, pkg) = lab(
         &api,
-        &["dns_45", "cdrouter_app_14", "dns_45", "dns_45", "dns_45", "dns_45"],
+        &[
+            "dns_45",
+            "cdrouter_app_14",
+            "dns_45",
+            "dns_45",
+            "dns_45",
+            "dns_45",
+        ],
     );
     let agent = AgentProc::start(AgentSpec {
         name: &unique("stop-agent"),
@@ -278,11 +330,17 @@ fn a_stopped_run_keeps_what_it_reached() {
     // The first test's verdict is in the result as soon as its log is written.
     let start = std::time::Instant::now();
     while api.get(&format!("/api/v1/results/{rid}/tests/2/")).body["data"]["result"] != "pass" {
-        assert!(start.elapsed() < LONG, "the first test never passed: {}", agent.log());
+        assert!(
+            start.elapsed() < LONG,
+            "the first test never passed: {}",
+            agent.log()
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     assert_eq!(
-        api.get(&format!("/api/v1/results/{rid}/")).expect(200).data()["status"],
+        api.get(&format!("/api/v1/results/{rid}/"))
+            .expect(200)
+            .data()["status"],
         "running"
     );
     api.delete(&format!("/api/v1/results/{rid}/"))
@@ -313,16 +371,29 @@ fn manual_run(api: &Api) -> (Api, String, String) {
     let agent = Api::with_token(registered["token"].as_str().map(str::to_string));
     let job_id = launch(api, &pkg);
     agent
-        .post("/api/v1/agent/claim", &json!({"interfaces": ifaces, "wait_secs": 5}))
+        .post(
+            "/api/v1/agent/claim",
+            &json!({"interfaces": ifaces, "wait_secs": 5}),
+        )
         .expect(200);
     let job = agent
         .post(&format!("/api/v1/agent/jobs/{job_id}/start"), &json!({}))
         .expect(200);
-    let rid = job.data()["result_id"].as_str().expect("result").to_string();
+    let rid = job.data()["result_id"]
+        .as_str()
+        .expect("result")
+        .to_string();
     (agent, job_id, rid)
 }
 
-fn put(agent: &Api, job: &str, name: &str, data: &[u8], part: u32, part_data: &[u8]) -> labrelay_itest::Answer {
+fn put(
+    agent: &Api,
+    job: &str,
+    name: &str,
+    data: &[u8],
+    part: u32,
+    part_data: &[u8],
+) -> labrelay_itest::Answer {
     agent.put_bytes(
         &format!(
             "/api/v1/agent/jobs/{job}/files/{}?size={}&sha256={}&part={part}&part_sha256={}",
@@ -356,7 +427,11 @@ fn file_uploads_are_checked_resumable_and_capped() {
         b"abd",
     );
     assert_eq!(bad_sum.status, 400, "{}", bad_sum.raw);
-    assert!(bad_sum.error().starts_with("checksum mismatch"), "{}", bad_sum.raw);
+    assert!(
+        bad_sum.error().starts_with("checksum mismatch"),
+        "{}",
+        bad_sum.raw
+    );
     let short = agent.put_bytes(
         &format!(
             "/api/v1/agent/jobs/{job}/files/x.txt?size=10&sha256={}&part=1",
@@ -384,14 +459,30 @@ fn file_uploads_are_checked_resumable_and_capped() {
         ),
         b"x",
     );
-    assert_eq!(huge.status, 413, "over the per-result cap, refused before the body: {}", huge.raw);
+    assert_eq!(
+        huge.status, 413,
+        "over the per-result cap, refused before the body: {}",
+        huge.raw
+    );
     put(&agent, &job, "y.txt", b"x", 2, b"x").expect(400);
     put(&agent, &"999999999".to_string(), "y.txt", b"x", 1, b"x").expect_error(404, "no such job");
     Api::anonymous()
-        .put_bytes(&format!("/api/v1/agent/jobs/{job}/files/y.txt?size=1&sha256={}&part=1", hex(&Sha256::digest(b"x"))), b"x")
+        .put_bytes(
+            &format!(
+                "/api/v1/agent/jobs/{job}/files/y.txt?size=1&sha256={}&part=1",
+                hex(&Sha256::digest(b"x"))
+            ),
+            b"x",
+        )
         .expect_error(401, "invalid token");
-    api.put_bytes(&format!("/api/v1/agent/jobs/{job}/files/y.txt?size=1&sha256={}&part=1", hex(&Sha256::digest(b"x"))), b"x")
-        .expect_error(403, "insufficient privileges");
+    api.put_bytes(
+        &format!(
+            "/api/v1/agent/jobs/{job}/files/y.txt?size=1&sha256={}&part=1",
+            hex(&Sha256::digest(b"x"))
+        ),
+        b"x",
+    )
+    .expect_error(403, "insufficient privileges");
     let other = Api::with_token(
         api.create("agents", json!({"name": unique("other")}))["token"]
             .as_str()
@@ -400,7 +491,9 @@ fn file_uploads_are_checked_resumable_and_capped() {
     put(&other, &job, "y.txt", b"x", 1, b"x").expect_error(409, "job is not leased to this agent");
 
     // A three-part file, parts out of order, resumed from what the server says it has.
-    let big: Vec<u8> = (0..(20u32 << 20)).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
+    let big: Vec<u8> = (0..(20u32 << 20))
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+        .collect();
     let part = |n: usize| &big[(n - 1) * (8 << 20)..(n * (8 << 20)).min(big.len())];
     let second = put(&agent, &job, "big capture.cap", &big, 2, part(2)).expect(200);
     assert_eq!(second.data()["parts_received"], json!([2]));
@@ -417,7 +510,8 @@ fn file_uploads_are_checked_resumable_and_capped() {
     put(&agent, &job, "big capture.cap", &big, 1, part(1)).expect(200);
     let done = put(&agent, &job, "big capture.cap", &big, 3, part(3)).expect(200);
     assert_eq!(done.data()["complete"], true, "{}", done.raw);
-    let (status, _, bytes) = api.get_bytes(&format!("/api/v1/results/{rid}/logdir/big%20capture.cap"));
+    let (status, _, bytes) =
+        api.get_bytes(&format!("/api/v1/results/{rid}/logdir/big%20capture.cap"));
     assert_eq!(status, 200);
     assert!(bytes == big, "the assembled file is the original");
 
@@ -426,10 +520,14 @@ fn file_uploads_are_checked_resumable_and_capped() {
     put(&agent, &job, "dns_45.txt", &v2, 1, &v2).expect(200);
     let (_, _, got) = api.get_bytes(&format!("/api/v1/results/{rid}/logdir/dns_45.txt"));
     assert_eq!(got, v2);
-    let listed = api.get(&format!("/api/v1/results/{rid}/logdir/")).expect(200);
+    let listed = api
+        .get(&format!("/api/v1/results/{rid}/logdir/"))
+        .expect(200);
     assert_eq!(listed.data().as_array().map(Vec::len), Some(2));
     assert_eq!(
-        api.get(&format!("/api/v1/results/{rid}/")).expect(200).data()["size_on_disk"],
+        api.get(&format!("/api/v1/results/{rid}/"))
+            .expect(200)
+            .data()["size_on_disk"],
         (big.len() + v2.len()) as u64
     );
 }
@@ -440,15 +538,38 @@ fn test_records_are_checked() {
     let (agent, job, rid) = manual_run(&api);
     let path = format!("/api/v1/agent/jobs/{job}/tests");
     let rec = |seq: u64, result: &str| json!({"seq": seq, "name": "dns_45", "result": result, "log": "dns_45.txt"});
-    agent.post(&path, &json!({"tests": [rec(1, "running")]})).expect(200);
-    agent.post(&path, &json!({"tests": [rec(1, "pass"), rec(2, "fail")]})).expect(200);
+    agent
+        .post(&path, &json!({"tests": [rec(1, "running")]}))
+        .expect(200);
+    agent
+        .post(&path, &json!({"tests": [rec(1, "pass"), rec(2, "fail")]}))
+        .expect(200);
     let r = api.get(&format!("/api/v1/results/{rid}/")).expect(200);
-    assert_eq!((r.data()["tests"].as_u64(), r.data()["pass"].as_u64(), r.data()["fail"].as_u64()), (Some(2), Some(1), Some(1)));
+    assert_eq!(
+        (
+            r.data()["tests"].as_u64(),
+            r.data()["pass"].as_u64(),
+            r.data()["fail"].as_u64()
+        ),
+        (Some(2), Some(1), Some(1))
+    );
     for (body, why) in [
-        (json!({"tests": [rec(0, "pass")]}), "tests[0]: seq must be 1 to 20000"),
-        (json!({"tests": [rec(1, "great")]}), "tests[0]: result must be one of pass, fail, fatal, skipped, pending, running"),
-        (json!({"tests": [{"seq": 1, "name": "", "result": "pass"}]}), "tests[0]: name must be 1 to 200 printable characters"),
-        (json!({"tests": [{"seq": 1, "name": "x", "result": "pass", "log": "../etc/passwd"}]}), "tests[0]: log and keylog must be plain file names"),
+        (
+            json!({"tests": [rec(0, "pass")]}),
+            "tests[0]: seq must be 1 to 20000",
+        ),
+        (
+            json!({"tests": [rec(1, "great")]}),
+            "tests[0]: result must be one of pass, fail, fatal, skipped, pending, running",
+        ),
+        (
+            json!({"tests": [{"seq": 1, "name": "", "result": "pass"}]}),
+            "tests[0]: name must be 1 to 200 printable characters",
+        ),
+        (
+            json!({"tests": [{"seq": 1, "name": "x", "result": "pass", "log": "../etc/passwd"}]}),
+            "tests[0]: log and keylog must be plain file names",
+        ),
     ] {
         agent.post(&path, &body).expect_error(400, why);
     }
@@ -466,8 +587,10 @@ fn test_records_are_checked() {
 fn results_endpoints_refuse_bad_input_clearly() {
     let api = Api::admin();
     let (agent, job, rid) = manual_run(&api);
-    api.get("/api/v1/results/abc/").expect_error(404, "no such result");
-    api.get("/api/v1/results/99999999999999/").expect_error(404, "no such result");
+    api.get("/api/v1/results/abc/")
+        .expect_error(404, "no such result");
+    api.get("/api/v1/results/99999999999999/")
+        .expect_error(404, "no such result");
     api.get("/api/v1/results/?filter=nope=1").expect(400);
     api.get("/api/v1/results/?sort=nope").expect(400);
     api.get(&format!("/api/v1/results/{rid}/?updates=x"))
@@ -494,21 +617,41 @@ fn results_endpoints_refuse_bad_input_clearly() {
     agent
         .post(&format!("/api/v1/agent/jobs/{job}/tests"), &json!({"tests": [{"seq": 1, "name": "start", "result": "running", "log": "start.txt"}]}))
         .expect(200);
-    let empty = api.get(&format!("/api/v1/results/{rid}/tests/1/log")).expect(200);
+    let empty = api
+        .get(&format!("/api/v1/results/{rid}/tests/1/log"))
+        .expect(200);
     assert_eq!(empty.data()["total"], 0);
     // Star, note, lock: a locked result is not deleted.
     let edited = api
-        .patch(&format!("/api/v1/results/{rid}/"), &json!({"starred": true, "note": "flaky DUT", "locked": true}))
+        .patch(
+            &format!("/api/v1/results/{rid}/"),
+            &json!({"starred": true, "note": "flaky DUT", "locked": true}),
+        )
         .expect(200);
-    assert_eq!((edited.data()["starred"].as_bool(), edited.data()["note"].as_str()), (Some(true), Some("flaky DUT")));
-    api.patch(&format!("/api/v1/results/{rid}/"), &json!({"note": "x".repeat(10_001)}))
-        .expect_error(400, "note is at most 10000 bytes");
+    assert_eq!(
+        (
+            edited.data()["starred"].as_bool(),
+            edited.data()["note"].as_str()
+        ),
+        (Some(true), Some("flaky DUT"))
+    );
+    api.patch(
+        &format!("/api/v1/results/{rid}/"),
+        &json!({"note": "x".repeat(10_001)}),
+    )
+    .expect_error(400, "note is at most 10000 bytes");
     agent
-        .post(&format!("/api/v1/agent/jobs/{job}/finish"), &json!({"status": "completed", "exit_code": 0}))
+        .post(
+            &format!("/api/v1/agent/jobs/{job}/finish"),
+            &json!({"status": "completed", "exit_code": 0}),
+        )
         .expect(200);
     api.delete(&format!("/api/v1/results/{rid}/"))
         .expect_error(409, "cannot delete locked result");
-    api.patch(&format!("/api/v1/results/{rid}/"), &json!({"locked": false}))
-        .expect(200);
+    api.patch(
+        &format!("/api/v1/results/{rid}/"),
+        &json!({"locked": false}),
+    )
+    .expect(200);
     api.delete(&format!("/api/v1/results/{rid}/")).expect(204);
 }

@@ -124,18 +124,25 @@ fn check_files(api: &Api, job: &Value, dir: &Path) -> Result<usize> {
             .find(|f| f["name"] == name.as_str())
             .ok_or_else(|| format!("{name} is not on the server"))?;
         if remote["sha256"] != sum.as_str() {
-            return Err(format!("{name}: the server has {}, the agent {sum}", remote["sha256"]));
+            return Err(format!(
+                "{name}: the server has {}, the agent {sum}",
+                remote["sha256"]
+            ));
         }
         let path: String = name
             .bytes()
             .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => (b as char).to_string(),
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => {
+                    (b as char).to_string()
+                }
                 _ => format!("%{b:02X}"),
             })
             .collect();
         let bytes = api.bytes(&format!("/api/v1/results/{result}/logdir/{path}"))?;
         if bytes != local {
-            return Err(format!("{name}: the download differs from the agent's file"));
+            return Err(format!(
+                "{name}: the download differs from the agent's file"
+            ));
         }
         n += 1;
     }
