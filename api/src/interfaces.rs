@@ -57,39 +57,62 @@ pub enum InterfaceError {
     BadTestvarArg(String),
 }
 
-/// The testvars of a config after overrides: (group, name) -> value, in first-seen order.
+/// The interface testvars (`<role>Interface`) of a config after overrides: (group, name) ->
+/// value, in first-seen order. Only those decide interfaces, so only those are kept; an index
+/// keeps every step constant time, so a config is read in one linear pass.
 #[derive(Default)]
 struct Testvars {
-    vars: Vec<(String, String, String)>,
+    /// (group, name, value); `None` once deleted.
+    vars: Vec<Option<(String, String, String)>>,
+    index: std::collections::HashMap<(String, String), usize>,
+}
+
+fn is_interface_var(name: &str) -> bool {
+    name.len() > "Interface".len() && name.ends_with("Interface")
 }
 
 impl Testvars {
     fn set(&mut self, group: &str, name: &str, value: &str) {
-        match self
-            .vars
-            .iter_mut()
-            .find(|(g, n, _)| g == group && n == name)
-        {
-            Some(slot) => slot.2 = value.to_string(),
-            None => self
-                .vars
-                .push((group.to_string(), name.to_string(), value.to_string())),
+        if !is_interface_var(name) {
+            return;
+        }
+        let key = (group.to_string(), name.to_string());
+        match self.index.get(&key) {
+            Some(&i) if self.vars[i].is_some() => {
+                if let Some(slot) = &mut self.vars[i] {
+                    slot.2 = value.to_string();
+                }
+            }
+            _ => {
+                self.index.insert(key, self.vars.len());
+                self.vars
+                    .push(Some((group.to_string(), name.to_string(), value.to_string())));
+            }
         }
     }
 
     fn delete(&mut self, group: &str, name: &str) {
-        self.vars.retain(|(g, n, _)| !(g == group && n == name));
+        if let Some(i) = self.index.remove(&(group.to_string(), name.to_string())) {
+            self.vars[i] = None;
+        }
     }
 
     fn delete_group(&mut self, group: &str) {
-        self.vars.retain(|(g, _, _)| g != group);
+        for slot in &mut self.vars {
+            if slot.as_ref().is_some_and(|(g, _, _)| g == group) {
+                *slot = None;
+            }
+        }
+        self.index.retain(|(g, _), _| g != group);
     }
 
     fn get(&self, group: &str, name: &str) -> Option<&str> {
-        self.vars
-            .iter()
-            .find(|(g, n, _)| g == group && n == name)
-            .map(|(_, _, v)| v.as_str())
+        let i = *self.index.get(&(group.to_string(), name.to_string()))?;
+        self.vars[i].as_ref().map(|(_, _, v)| v.as_str())
+    }
+
+    fn live(&self) -> impl Iterator<Item = &(String, String, String)> {
+        self.vars.iter().flatten()
     }
 }
 
@@ -170,14 +193,14 @@ pub fn compute(
             vars.set("", &name, &value);
         }
     }
-    for (role, default) in [("wanInterface", "eth2"), ("lanInterface", "eth1")] {
+    let mut defaults = Vec::new();
+    for (role, default) in [("lanInterface", "eth1"), ("wanInterface", "eth2")] {
         if vars.get("", role).is_none() {
-            vars.vars
-                .insert(0, (String::new(), role.to_string(), default.to_string()));
+            defaults.push((String::new(), role.to_string(), default.to_string()));
         }
     }
     let mut out: Vec<Interface> = Vec::new();
-    for (group, name, value) in &vars.vars {
+    for (group, name, value) in defaults.iter().chain(vars.live()) {
         let Some(role) = name.strip_suffix("Interface") else {
             continue;
         };

@@ -9,6 +9,7 @@ pub mod error;
 pub mod id;
 pub mod interfaces;
 pub mod jobs;
+pub mod limits;
 pub mod logview;
 pub mod query;
 pub mod resources;

@@ -75,13 +75,20 @@ fn bodies_over_one_mebibyte_are_413() {
         .get(&format!("/api/v1/packages/?filter=name={name}"))
         .expect(200);
     assert_eq!(list.body["links"]["total"], 0);
-    // Just under the limit is fine.
+    // Just under the limit is a body the store reads (an unknown key is ignored)...
     let ok = format!(
-        "{{\"name\": \"{name}\", \"description\": \"{}\"}}",
+        "{{\"name\": \"{name}\", \"padding\": \"{}\"}}",
         "x".repeat((1 << 20) - 100)
     );
     api.post_raw("/api/v1/packages/", "application/json", ok.as_bytes())
         .expect(200);
+    // ... but no field may be that long.
+    let long = format!(
+        "{{\"name\": \"{name}-2\", \"description\": \"{}\"}}",
+        "x".repeat(2001)
+    );
+    api.post_raw("/api/v1/packages/", "application/json", long.as_bytes())
+        .expect_error(400, "description is at most 2000 bytes");
 }
 
 #[test]

@@ -57,9 +57,12 @@ fn launch_fills_names_interfaces_and_defaults() {
     assert_eq!(job["status"], "pending");
     assert_eq!(job["active"], false);
     assert_eq!(job["package_name"], f.package["name"]);
-    assert_eq!(job["config_id"], f.config["id"], "the package's own config");
-    assert_eq!(job["config_name"], f.config["name"]);
-    assert_eq!(job["device_name"], f.device["name"]);
+    // As in CDRouter: no config or device given keeps "0" (the package's own, used when it
+    // runs); the interfaces come from the package's config.
+    assert_eq!(job["config_id"], "0", "the package's own config, resolved when it runs");
+    assert_eq!(job["config_name"], "");
+    assert_eq!(job["device_id"], "0");
+    assert_eq!(job["device_name"], "");
     assert_eq!(job["user_id"], "1");
     assert_eq!(job["result_id"], Value::Null);
     assert_eq!(job["interface_names"], json!(["eth1", "wifi0"]));
@@ -161,12 +164,26 @@ fn run_at_in_the_future_is_kept_and_the_past_means_now() {
         )
         .expect(200);
     assert_eq!(later.data()["run_at"], "2199-01-01T00:00:00.000000000Z");
+    // Any valid time, to the end of 9999 (past 2255 kept to the second).
+    let far = f
+        .api
+        .post(
+            "/api/v1/jobs/",
+            &json!({"package_id": f.package["id"], "run_at": "9999-12-31T23:59:59.5Z"}),
+        )
+        .expect(200);
+    assert_eq!(far.data()["run_at"], "9999-12-31T23:59:59.000000000Z");
+    let id = far.data()["id"].as_str().unwrap_or("0").to_string();
+    assert_eq!(
+        f.api.get(&format!("/api/v1/jobs/{id}/")).expect(200).data()["run_at"],
+        "9999-12-31T23:59:59.000000000Z"
+    );
     f.api
         .post(
             "/api/v1/jobs/",
-            &json!({"package_id": f.package["id"], "run_at": "2999-01-01T00:00:00Z"}),
+            &json!({"package_id": f.package["id"], "run_at": "10000-01-01T00:00:00Z"}),
         )
-        .expect_error(400, "run_at is too far in the future (after 2200)");
+        .expect(400);
     assert_eq!(later.data()["status"], "pending");
     let past = f
         .api
@@ -208,6 +225,32 @@ fn edit_while_pending_recomputes_and_refuses_afterwards() {
         .expect_error(409, "job has already finished: stopped");
     f.api.delete(&path).expect(204);
     f.api.get(&path).expect_error(404, "no such job");
+}
+
+#[test]
+fn a_pending_job_on_its_packages_own_config_follows_a_new_package() {
+    let f = fixture();
+    let cfg = f.api.create(
+        "configs",
+        json!({"name": unique("cfg"), "contents": "testvar lanInterface eth7\ntestvar wanInterface eth8\n"}),
+    );
+    let pkg = f.api.create(
+        "packages",
+        json!({"name": unique("pkg"), "testlist": ["cdrouter_basic_1"], "config_id": cfg["id"]}),
+    );
+    let job = f.api.create("jobs", json!({"package_id": f.package["id"], "run_at": "2099-01-01T00:00:00Z"}));
+    assert_eq!(job["config_id"], "0");
+    let path = format!("/api/v1/jobs/{}/", id(&job));
+    // Another package: its own config now, so its interfaces.
+    let moved = f.api.patch(&path, &json!({"package_id": pkg["id"]})).expect(200);
+    assert_eq!(moved.data()["config_id"], "0");
+    assert_eq!(moved.data()["interface_names"], json!(["eth7", "eth8"]));
+    // An explicit config stays explicit.
+    let pinned = f.api.patch(&path, &json!({"config_id": f.config["id"]})).expect(200);
+    assert_eq!(pinned.data()["config_name"], f.config["name"]);
+    let back = f.api.patch(&path, &json!({"config_id": "0"})).expect(200);
+    assert_eq!((back.data()["config_id"].as_str(), back.data()["config_name"].as_str()), (Some("0"), Some("")));
+    f.api.delete(&path).expect(204);
 }
 
 #[test]

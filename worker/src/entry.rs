@@ -28,6 +28,10 @@ pub async fn route(req: Request, env: Env) -> Result<Response> {
         if declared_length(&req).is_some_and(|n| n > MAX_BODY) {
             return respond(ApiError::TooLarge(MAX_BODY));
         }
+        let req = match bounded(req).await {
+            Ok(r) => r,
+            Err(e) => return respond(e),
+        };
         return store_stub(&env)?.fetch_with_request(req).await;
     }
     env.assets("ASSETS")?.fetch_request(req).await
@@ -58,6 +62,34 @@ pub fn store_stub(env: &Env) -> Result<worker::Stub> {
     env.durable_object("STORE")?
         .id_from_name(STORE_NAME)?
         .get_stub()
+}
+
+/// The request with its body read here, at most `MAX_BODY` bytes (a chunked body with no
+/// length is counted as it comes): the store never holds more than that of any request.
+async fn bounded(mut req: Request) -> std::result::Result<Request, ApiError> {
+    use futures::StreamExt;
+    if matches!(req.method(), worker::Method::Get | worker::Method::Head | worker::Method::Delete | worker::Method::Options) {
+        return Ok(req);
+    }
+    let mut body = Vec::new();
+    let mut stream = req
+        .stream()
+        .map_err(|e| ApiError::invalid(format!("unreadable body: {e}")))?;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| ApiError::invalid(format!("unreadable body: {e}")))?;
+        if body.len() + chunk.len() > MAX_BODY {
+            return Err(ApiError::TooLarge(MAX_BODY));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let url = req
+        .url()
+        .map_err(|e| ApiError::invalid(format!("bad URL: {e}")))?;
+    let mut init = worker::RequestInit::new();
+    init.with_method(req.method())
+        .with_headers(req.headers().clone())
+        .with_body(Some(js_sys::Uint8Array::from(&body[..]).into()));
+    Request::new_with_init(url.as_str(), &init).map_err(|e| ApiError::Internal(e.to_string()))
 }
 
 fn is_store_path(path: &str) -> bool {

@@ -9,10 +9,18 @@ pub fn now() -> Timestamp {
     Timestamp::from_millis(js_sys::Date::now())
 }
 
+/// What a 5xx says: the details (SQL, runtime messages) go to the log, never to the caller.
+const INTERNAL: &str = "internal error: the server could not complete this request";
+
 pub fn respond(err: ApiError) -> worker::Result<Response> {
     let status = err.status();
     if status >= 500 {
         worker::console_error!("internal error: {err}");
+        let body = serde_json::to_vec(&ErrorBody {
+            timestamp: Some(now()),
+            error: INTERNAL.into(),
+        });
+        return json_response(status, body.unwrap_or_default());
     }
     let body = match &err {
         // A log gap also says, as data, where the agent should resend from.

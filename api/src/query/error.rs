@@ -13,6 +13,10 @@ pub enum QueryError {
     Sort { raw: String, reason: SortError },
     #[error("invalid page \"{0}\": must be a positive integer")]
     Page(String),
+    #[error("invalid page \"{0}\": at most {max}", max = super::page::MAX_PAGE)]
+    PageTooLarge(String),
+    #[error("too many {what}: at most {max} in one request")]
+    TooMany { what: &'static str, max: usize },
     #[error("invalid limit \"{0}\": must be a positive integer up to 1000 or none")]
     Limit(String),
     #[error("invalid type \"{0}\": must be inter or union")]
@@ -50,6 +54,8 @@ pub enum FilterError {
     NotAnArray { value: String, reason: &'static str },
     #[error("bad regex: {0}")]
     BadRegex(String),
+    #[error("too long: at most {0} bytes")]
+    TooLong(usize),
 }
 
 /// Why a `sort=` value is invalid.

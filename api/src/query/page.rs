@@ -7,6 +7,9 @@ use serde::{Deserialize, Serialize};
 pub const DEFAULT_LIMIT: u64 = 25;
 /// The largest `limit` a client may ask for.
 pub const MAX_LIMIT: u64 = 1000;
+/// The highest page a client may ask for: with `MAX_LIMIT` rows a page, far past any list
+/// the store holds, and an offset SQLite (and JavaScript's numbers) carry exactly.
+pub const MAX_PAGE: u64 = 1_000_000;
 
 /// Which page a list request wants.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,7 +39,14 @@ fn positive(raw: &str) -> Option<u64> {
 impl PageRequest {
     /// Parses `page=`: a positive integer.
     pub fn parse_page(raw: &str) -> Result<u64, QueryError> {
-        positive(raw).ok_or_else(|| QueryError::Page(raw.to_string()))
+        if !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit()) && raw.trim_start_matches('0').len() > 7 {
+            return Err(QueryError::PageTooLarge(raw.to_string()));
+        }
+        match positive(raw) {
+            Some(n) if n > MAX_PAGE => Err(QueryError::PageTooLarge(raw.to_string())),
+            Some(n) => Ok(n),
+            None => Err(QueryError::Page(raw.to_string())),
+        }
     }
 
     /// Parses `limit=`: a positive integer up to [`MAX_LIMIT`], or `none` (= `None`).

@@ -29,6 +29,9 @@ impl Combine {
     }
 }
 
+/// Most filters in one request.
+pub const MAX_FILTERS: usize = 32;
+
 /// The filters of a bulk operation (`filter` and `type` parameters).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FilterSet {
@@ -37,12 +40,19 @@ pub struct FilterSet {
 }
 
 impl FilterSet {
-    /// Reads every `filter` (empty ones ignored) and `type`; other keys are ignored.
+    /// Reads every `filter` (empty ones ignored) and `type`; other keys are ignored. At most
+    /// [`MAX_FILTERS`]: each filter is work for the store on every row it looks at.
     pub fn parse(params: &[(String, String)], schema: &Schema) -> Result<FilterSet, QueryError> {
         let mut set = FilterSet::default();
         for (key, value) in params {
             match key.as_str() {
                 "filter" if value.is_empty() => {}
+                "filter" if set.filters.len() >= MAX_FILTERS => {
+                    return Err(QueryError::TooMany {
+                        what: "filters",
+                        max: MAX_FILTERS,
+                    })
+                }
                 "filter" => set.filters.push(parse_filter(value, schema)?),
                 "type" => set.combine = Combine::parse(value)?,
                 _ => {}

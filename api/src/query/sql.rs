@@ -80,6 +80,10 @@ fn prefix_hint(f: &Filter, binds: &mut Vec<Bind>) -> Option<String> {
         return None;
     }
     let pattern = re.as_str().strip_prefix('^')?;
+    // `^a|b` is `(^a)|b`: an alternation anywhere makes a prefix wrong.
+    if pattern.contains('|') {
+        return None;
+    }
     let mut prefix: Vec<char> = Vec::new();
     let mut chars = pattern.chars().peekable();
     while let Some(&c) = chars.peek() {

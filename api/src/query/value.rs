@@ -133,9 +133,22 @@ pub(crate) fn parse_time(text: &str) -> Result<i64, FilterError> {
         .map_err(|_| FilterError::NotATime(text.to_string()))
 }
 
+/// A compiled regex's budget: enough for any pattern a person types, far below what would
+/// make matching slow (matching is linear in the input times the program's size).
+pub const REGEX_SIZE_LIMIT: usize = 64 << 10;
+/// Longest filter value (a regex or an array) accepted.
+pub const MAX_VALUE_BYTES: usize = 1024;
+/// Most elements in an array filter value.
+pub const MAX_ARRAY_ITEMS: usize = 64;
+
 fn parse_regex(text: &str, op: Op) -> Result<Regex, FilterError> {
+    if text.len() > MAX_VALUE_BYTES {
+        return Err(FilterError::TooLong(MAX_VALUE_BYTES));
+    }
     RegexBuilder::new(text)
         .case_insensitive(matches!(op, Op::IMatch | Op::NotIMatch))
+        .size_limit(REGEX_SIZE_LIMIT)
+        .dfa_size_limit(4 * REGEX_SIZE_LIMIT)
         .build()
         .map_err(|e| FilterError::BadRegex(regex_reason(&e)))
 }
@@ -158,6 +171,9 @@ fn regex_reason(e: &regex::Error) -> String {
 /// free of `"{}`; `"..."` quotes an element verbatim (commas, braces, spaces), with `\"` and
 /// `\\` escapes.
 pub(crate) fn parse_array(text: &str) -> Result<Vec<String>, &'static str> {
+    if text.len() > MAX_VALUE_BYTES {
+        return Err("too long: at most 1024 bytes");
+    }
     let inner = text
         .trim()
         .strip_prefix('{')
@@ -194,6 +210,9 @@ pub(crate) fn parse_array(text: &str) -> Result<Vec<String>, &'static str> {
                 return Err("empty element");
             }
             out.push(trimmed.to_string());
+        }
+        if out.len() > MAX_ARRAY_ITEMS {
+            return Err("too many elements: at most 64");
         }
         match chars.next() {
             None => return Ok(out),

@@ -119,6 +119,16 @@ fn register(db: &Db, ctx: &Ctx, polling: Polling) -> Result<Reply, ApiError> {
     if name.is_empty() {
         return Err(ApiError::invalid("name is required"));
     }
+    if name.len() > labrelay_api::limits::MAX_NAME || name.chars().any(char::is_control) {
+        return Err(ApiError::invalid("name is at most 200 printable bytes"));
+    }
+    if let Some(labels) = &input.labels {
+        if labels.len() > labrelay_api::limits::MAX_TAGS
+            || labels.iter().any(|l| l.len() > labrelay_api::limits::MAX_TAG)
+        {
+            return Err(ApiError::invalid("at most 100 labels of at most 200 bytes"));
+        }
+    }
     if db.int(
         "SELECT count(*) FROM agents WHERE name = ?",
         vec![name.clone().into()],

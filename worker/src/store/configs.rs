@@ -56,6 +56,10 @@ impl Resource for ConfigRow {
     type Input = ConfigInput;
     type Wire = Config;
 
+    fn check(input: &Self::Input) -> Result<(), String> {
+        labrelay_api::limits::check_config(input)
+    }
+
     fn blank(name: String, user_id: i64, now_us: i64) -> Self {
         ConfigRow {
             id: 0,

@@ -8,6 +8,7 @@ use crate::error::now;
 use labrelay_api::error::ApiError;
 use labrelay_api::query::{parse_bool, FilterSet, ListQuery, Schema};
 use labrelay_api::resources::{ConfigInput, DeviceInput, PackageInput};
+use labrelay_api::limits::MAX_BULK;
 use labrelay_api::Id;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -26,6 +27,8 @@ pub trait Resource: DeserializeOwned + Sized {
     const KIND: Kind;
     type Input: DeserializeOwned + NamedInput;
     type Wire: Serialize;
+    /// Sizes and syntax of a create/edit body (`labrelay_api::limits`), before anything else.
+    fn check(input: &Self::Input) -> Result<(), String>;
     /// A new record named `name`, before the create body's other keys apply.
     fn blank(name: String, user_id: i64, now_us: i64) -> Self;
     fn apply(&mut self, input: Self::Input);
@@ -78,6 +81,7 @@ fn list<R: Resource>(db: &Db, q: &ListQuery) -> Result<Reply, ApiError> {
 
 fn create<R: Resource>(db: &Db, ctx: &Ctx, caller: &Caller) -> Result<Reply, ApiError> {
     let input: R::Input = ctx.json()?;
+    R::check(&input).map_err(ApiError::Invalid)?;
     let name = check_name(db, &R::KIND, input.name().unwrap_or(""), Id::NONE)?;
     let mut row = R::blank(name, caller.user_id.as_i64(), us(now()));
     row.apply(input);
@@ -92,6 +96,7 @@ fn get<R: Resource>(db: &Db, id: Id) -> Result<Reply, ApiError> {
 
 fn edit<R: Resource>(db: &Db, ctx: &Ctx, id: Id) -> Result<Reply, ApiError> {
     let input: R::Input = ctx.json()?;
+    R::check(&input).map_err(ApiError::Invalid)?;
     let mut row: R = get_row(db, &R::KIND, id)?;
     check_unlocked(&R::KIND, row.locked(), input.locked())?;
     if let Some(name) = input.name() {
@@ -224,16 +229,24 @@ pub fn bulk_selection(db: &Db, ctx: &Ctx, kind: &Kind) -> Result<Vec<i64>, ApiEr
     };
     let filters = FilterSet::parse(&ctx.query, kind.schema)?;
     let body: BulkIds = ctx.json()?;
-    if let Some(refs) = body.ids.filter(|r| !r.is_empty()) {
-        return Ok(refs.iter().map(|r| r.id.as_i64()).collect());
+    let ids = if let Some(refs) = body.ids.filter(|r| !r.is_empty()) {
+        refs.iter().map(|r| r.id.as_i64()).collect()
+    } else if !filters.filters.is_empty() || all {
+        list::matching_ids(db, kind.table.name, &filters.plan(), "id ASC")?
+    } else {
+        return Err(ApiError::invalid(format!(
+            "nothing selected: give {}s by id, a filter, or all=true",
+            kind.noun
+        )));
+    };
+    if ids.len() > MAX_BULK {
+        return Err(ApiError::invalid(format!(
+            "the selection holds {} {}s: at most {MAX_BULK} in one bulk request; narrow it with a filter",
+            ids.len(),
+            kind.noun
+        )));
     }
-    if !filters.filters.is_empty() || all {
-        return list::matching_ids(db, kind.table.name, &filters.plan(), "id ASC");
-    }
-    Err(ApiError::invalid(format!(
-        "nothing selected: give {}s by id, a filter, or all=true",
-        kind.noun
-    )))
+    Ok(ids)
 }
 
 fn bulk_delete(db: &Db, ctx: &Ctx, kind: &Kind) -> Result<Reply, ApiError> {

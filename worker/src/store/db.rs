@@ -112,6 +112,32 @@ pub fn bind(b: &Bind) -> SqlStorageValue {
     }
 }
 
+/// An INTEGER column that may come back from JavaScript as a float: values past 2^53 (a
+/// `run_at` after the year 2255) do, whole as they are.
+pub fn lenient_i64<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    struct V;
+    impl serde::de::Visitor<'_> for V {
+        type Value = i64;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an integer")
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<i64, E> {
+            Ok(v)
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<i64, E> {
+            i64::try_from(v).map_err(E::custom)
+        }
+        fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<i64, E> {
+            if v.fract() == 0.0 && v.abs() < 9.2e18 {
+                Ok(v as i64)
+            } else {
+                Err(E::custom(format!("{v} is not an integer")))
+            }
+        }
+    }
+    d.deserialize_any(V)
+}
+
 /// Microseconds: how times are stored (see `schema`).
 pub fn micros(t: labrelay_api::Timestamp) -> SqlStorageValue {
     SqlStorageValue::Integer(us(t))

@@ -66,6 +66,10 @@ impl Resource for DeviceRow {
     type Input = DeviceInput;
     type Wire = Device;
 
+    fn check(input: &Self::Input) -> Result<(), String> {
+        labrelay_api::limits::check_device(input)
+    }
+
     fn blank(name: String, user_id: i64, now_us: i64) -> Self {
         DeviceRow {
             id: 0,

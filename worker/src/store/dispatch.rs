@@ -3,8 +3,11 @@
 //! agent, every one of its interfaces is among the agent's, and none of them is in use by a
 //! job that agent already holds (CDRouter's own queue rule). A claim happens inside one
 //! synchronous stretch of the Durable Object, so each job goes to exactly one agent.
+//!
+//! The whole rule is one SQL query: however many jobs no agent can run wait ahead of a
+//! runnable one (pinned elsewhere, needing absent interfaces), the runnable one is found.
 
-use super::db::{us, Db};
+use super::db::{json_string, us, Db};
 use super::jobs::{self, JobRow};
 use super::{configs, devices, packages};
 use crate::error::now;
@@ -12,16 +15,15 @@ use labrelay_api::agents::{Claim, Lease, HEARTBEAT_SECS, LEASE_SECS};
 use labrelay_api::error::ApiError;
 use labrelay_api::{Id, Timestamp};
 use serde::Deserialize;
-use std::collections::HashSet;
-
-/// How many due jobs one claim looks at; the queue is ordered by run_at, then id.
-const SCAN: i64 = 500;
 
 #[derive(Deserialize)]
 struct Candidate {
     id: i64,
+}
+
+#[derive(Deserialize)]
+struct HeldRow {
     interface_names: String,
-    pin: i64,
 }
 
 pub fn lease(expires_us: i64) -> Lease {
@@ -46,32 +48,31 @@ pub fn try_claim(
     if capacity == 0 {
         return Ok(None);
     }
-    let mine: HashSet<&str> = interfaces.iter().map(String::as_str).collect();
-    let held: Vec<Candidate> = db.rows(
-        "SELECT id, interface_names, 0 AS pin FROM jobs
-         WHERE agent_id = ? AND status IN ('pending', 'running')",
+    let held: Vec<HeldRow> = db.rows(
+        "SELECT interface_names FROM jobs WHERE agent_id = ? AND status IN ('pending', 'running')",
         vec![agent.as_i64().into()],
     )?;
-    let mut busy: HashSet<String> = HashSet::new();
+    let mut busy: Vec<String> = Vec::new();
     for h in &held {
         busy.extend(names(&h.interface_names));
     }
     let t = us(now());
-    let candidates: Vec<Candidate> = db.rows(
-        "SELECT j.id AS id, j.interface_names AS interface_names,
-                coalesce(p.agent_id, 0) AS pin
-         FROM jobs j LEFT JOIN packages p ON p.id = j.package_id
+    let pick: Option<Candidate> = db.first(
+        "SELECT j.id AS id FROM jobs j LEFT JOIN packages p ON p.id = j.package_id
          WHERE j.status = 'pending' AND j.agent_id = 0 AND j.run_at <= ?
-         ORDER BY j.run_at, j.id LIMIT ?",
-        vec![t.into(), SCAN.into()],
+           AND coalesce(p.agent_id, 0) IN (0, ?)
+           AND NOT EXISTS (SELECT 1 FROM json_each(j.interface_names) AS n
+                           WHERE n.value NOT IN (SELECT value FROM json_each(?))
+                              OR n.value IN (SELECT value FROM json_each(?)))
+         ORDER BY j.run_at, j.id LIMIT 1",
+        vec![
+            t.into(),
+            agent.as_i64().into(),
+            json_string(&interfaces).into(),
+            json_string(&busy).into(),
+        ],
     )?;
-    let fits = |c: &Candidate| {
-        (c.pin == 0 || c.pin == agent.as_i64())
-            && names(&c.interface_names)
-                .iter()
-                .all(|n| mine.contains(n.as_str()) && !busy.contains(n))
-    };
-    let Some(pick) = candidates.iter().find(|c| fits(c)) else {
+    let Some(pick) = pick else {
         return Ok(None);
     };
     let expires = lease_end();
@@ -94,24 +95,64 @@ fn names(json: &str) -> Vec<String> {
 }
 
 /// What the run needs: the job, its testlist, the effective config text, the device.
+/// What a job runs with, its package's own config and device standing in for a 0.
+pub struct Effective {
+    pub package: Option<packages::PackageRow>,
+    pub config_id: i64,
+    pub config_name: String,
+    pub device_id: i64,
+    pub device: Option<labrelay_api::resources::Device>,
+}
+
+impl Effective {
+    pub fn of(db: &Db, job: &JobRow) -> Result<Effective, ApiError> {
+        let package = match packages::find(db, Id(job.package_id as u64)) {
+            Ok(p) => Some(p),
+            Err(ApiError::NotFound(_)) => None,
+            Err(e) => return Err(e),
+        };
+        let own_or_package = |own: i64, of_package: fn(&packages::PackageRow) -> i64| {
+            if own != 0 {
+                own
+            } else {
+                package.as_ref().map_or(0, of_package)
+            }
+        };
+        let config_id = own_or_package(job.config_id, |p| p.config_id);
+        let device_id = own_or_package(job.device_id, |p| p.device_id);
+        let device = match devices::find(db, Id(device_id as u64)) {
+            Ok(d) => Some(d.to_wire()?),
+            Err(ApiError::NotFound(_)) => None,
+            Err(e) => return Err(e),
+        };
+        let config_name = match configs::find(db, Id(config_id as u64)) {
+            Ok(c) => c.name,
+            Err(ApiError::NotFound(_)) => String::new(),
+            Err(e) => return Err(e),
+        };
+        Ok(Effective {
+            package,
+            config_id,
+            config_name,
+            device_id,
+            device,
+        })
+    }
+}
+
 fn claim_for(db: &Db, job: &JobRow, expires: i64) -> Result<Claim, ApiError> {
-    let (testlist, package_args) = match packages::find(db, Id(job.package_id as u64)) {
-        Ok(p) => (p.testlist()?, p.extra_cli_args),
-        Err(ApiError::NotFound(_)) => (Vec::new(), String::new()),
-        Err(e) => return Err(e),
-    };
-    let device = match devices::find(db, Id(job.device_id as u64)) {
-        Ok(d) => Some(d.to_wire()?),
-        Err(ApiError::NotFound(_)) => None,
-        Err(e) => return Err(e),
+    let e = Effective::of(db, job)?;
+    let (testlist, package_args) = match &e.package {
+        Some(p) => (p.testlist()?, p.extra_cli_args.clone()),
+        None => (Vec::new(), String::new()),
     };
     Ok(Claim {
         job: job.to_wire()?,
         testlist,
         package_extra_cli_args: package_args,
-        config_name: job.config_name.clone(),
-        config: configs::contents(db, Id(job.config_id as u64))?,
-        device,
+        config: configs::contents(db, Id(e.config_id as u64))?,
+        config_name: e.config_name,
+        device: e.device,
         lease: lease(expires),
     })
 }

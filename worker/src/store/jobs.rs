@@ -42,6 +42,7 @@ pub struct JobRow {
     pub created: i64,
     pub updated: i64,
     pub automatic: i64,
+    #[serde(deserialize_with = "super::db::lenient_i64")]
     pub run_at: i64,
     pub interfaces: String,
     pub interface_names: String,
@@ -162,7 +163,9 @@ struct Resolved {
 }
 
 /// Resolves a launch/edit body against `base` (the job being edited, if any): the package
-/// must exist; a device or config of 0 means the package's own; names and interfaces follow.
+/// must exist; a device or config of 0 means the package's own, and stays 0 (as in CDRouter:
+/// the package's own is used when the job runs, so a new package brings its own config);
+/// names follow, and the interfaces of the config the job will use.
 fn resolve(db: &Db, input: &JobInput, base: Option<&JobRow>) -> Result<Resolved, ApiError> {
     let package_id = input
         .package_id
@@ -170,37 +173,25 @@ fn resolve(db: &Db, input: &JobInput, base: Option<&JobRow>) -> Result<Resolved,
         .or(base.map(|b| Id(b.package_id as u64)))
         .ok_or_else(|| ApiError::invalid("package_id is required"))?;
     let package = packages::find(db, package_id)?;
-    let pick = |given: Option<Id>, was: Option<i64>, own: i64| -> (Id, bool) {
+    // An explicit id given now, else the one the job had (0 = the package's own).
+    let pick = |given: Option<Id>, was: Option<i64>| -> Id {
         match given {
-            Some(id) if !id.is_none() => (id, true),
-            Some(_) => (Id(own as u64), false),
-            None => match was {
-                Some(w) if w != 0 => (Id(w as u64), true),
-                _ => (Id(own as u64), false),
-            },
+            Some(id) => id,
+            None => Id(was.unwrap_or(0).max(0) as u64),
         }
     };
-    let (device_id, explicit_device) = pick(
-        input.device_id,
-        base.map(|b| b.device_id),
-        package.device_id,
-    );
-    let (config_id, explicit_config) = pick(
-        input.config_id,
-        base.map(|b| b.config_id),
-        package.config_id,
-    );
-    let device_name = match devices::find(db, device_id) {
-        Ok(d) => d.name,
-        Err(ApiError::NotFound(_)) if !explicit_device || device_id.is_none() => String::new(),
-        Err(e) => return Err(e),
+    let device_id = pick(input.device_id, base.map(|b| b.device_id));
+    let config_id = pick(input.config_id, base.map(|b| b.config_id));
+    let device_name = if device_id.is_none() {
+        String::new()
+    } else {
+        devices::find(db, device_id)?.name
     };
-    let (config_name, contents) = match configs::find(db, config_id) {
-        Ok(c) => (c.name, c.contents),
-        Err(ApiError::NotFound(_)) if !explicit_config || config_id.is_none() => {
-            (String::new(), String::new())
-        }
-        Err(e) => return Err(e),
+    let (config_name, contents) = if config_id.is_none() {
+        (String::new(), configs::contents(db, Id(package.config_id as u64))?)
+    } else {
+        let c = configs::find(db, config_id)?;
+        (c.name, c.contents)
     };
     let mut options = match base {
         Some(b) => parse_json(&b.options)?,
@@ -218,11 +209,12 @@ fn resolve(db: &Db, input: &JobInput, base: Option<&JobRow>) -> Result<Resolved,
     let t = now();
     if input.run_at.is_some_and(|r| r.micros() > LATEST_RUN_AT_US) {
         return Err(ApiError::invalid(
-            "run_at is too far in the future (after 2200)",
+            "run_at is too far in the future (after 9999-12-31)",
         ));
     }
     let run_at = input
         .run_at
+        .map(exact_in_storage)
         .or(base.map(|b| from_micros(b.run_at)))
         .map_or(t, |r| r.max(t));
     Ok(Resolved {
@@ -236,6 +228,17 @@ fn resolve(db: &Db, input: &JobInput, base: Option<&JobRow>) -> Result<Resolved,
         run_at,
         interfaces,
     })
+}
+
+/// Times travel through JavaScript numbers (53 bits): microseconds past 2^53 (after the year
+/// 2255) are kept to the whole second, which those numbers carry exactly to the year 9999.
+fn exact_in_storage(t: Timestamp) -> Timestamp {
+    const EXACT_US: i64 = 1 << 53;
+    if t.micros() > EXACT_US {
+        Timestamp(t.micros() / 1_000_000 * 1_000_000)
+    } else {
+        t
+    }
 }
 
 impl Resolved {
@@ -261,9 +264,8 @@ impl Resolved {
     }
 }
 
-/// 2200-01-01: times are stored as microseconds, which JavaScript numbers (53 bits) carry
-/// exactly only until about 2255.
-const LATEST_RUN_AT_US: i64 = 7_258_118_400_000_000;
+/// 9999-12-31T23:59:59Z, the last time RFC 3339 writes (see `exact_in_storage`).
+const LATEST_RUN_AT_US: i64 = 253_402_300_799_999_999;
 
 const FIELD_COLUMNS: &str = "options, package_id, package_name, device_id, device_name, \
      config_id, config_name, run_at, interfaces, interface_names, uses_wireless, uses_ics, \
@@ -285,6 +287,7 @@ fn insert(db: &Db, r: &Resolved, caller: &Caller) -> Result<Id, ApiError> {
 
 fn launch(db: &Db, ctx: &Ctx, caller: &Caller) -> Result<Reply, ApiError> {
     let input: JobInput = ctx.json()?;
+    labrelay_api::limits::check_job(&input).map_err(ApiError::Invalid)?;
     let resolved = resolve(db, &input, None)?;
     let id = insert(db, &resolved, caller)?;
     http::data(&find(db, id)?.to_wire()?)
@@ -292,6 +295,7 @@ fn launch(db: &Db, ctx: &Ctx, caller: &Caller) -> Result<Reply, ApiError> {
 
 fn preview_interfaces(db: &Db, ctx: &Ctx) -> Result<Reply, ApiError> {
     let input: JobInput = ctx.json()?;
+    labrelay_api::limits::check_job(&input).map_err(ApiError::Invalid)?;
     http::data(&resolve(db, &input, None)?.interfaces)
 }
 
@@ -319,6 +323,17 @@ fn bulk_launch(db: &Db, ctx: &Ctx, caller: &Caller) -> Result<Reply, ApiError> {
             "nothing to launch: give jobs, a package filter, or all=true",
         ));
     };
+    if inputs.len() > labrelay_api::limits::MAX_BULK {
+        return Err(ApiError::invalid(format!(
+            "{} jobs: at most {} in one bulk launch",
+            inputs.len(),
+            labrelay_api::limits::MAX_BULK
+        )));
+    }
+    for (i, input) in inputs.iter().enumerate() {
+        labrelay_api::limits::check_job(input)
+            .map_err(|e| ApiError::invalid(format!("jobs[{i}]: {e}")))?;
+    }
     let resolved = inputs
         .iter()
         .enumerate()
@@ -339,6 +354,7 @@ fn bulk_launch(db: &Db, ctx: &Ctx, caller: &Caller) -> Result<Reply, ApiError> {
 
 fn edit(db: &Db, ctx: &Ctx, id: Id) -> Result<Reply, ApiError> {
     let input: JobInput = ctx.json()?;
+    labrelay_api::limits::check_job(&input).map_err(ApiError::Invalid)?;
     let job = find(db, id)?;
     if job.status() != JobStatus::Pending {
         return Err(ApiError::Conflict(format!(

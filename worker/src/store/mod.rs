@@ -13,7 +13,7 @@ mod configs;
 mod crud;
 pub(crate) mod db;
 mod devices;
-mod dispatch;
+pub(crate) mod dispatch;
 pub(crate) mod http;
 pub(crate) mod jobs;
 pub(crate) mod lease;

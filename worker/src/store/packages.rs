@@ -54,6 +54,10 @@ impl Resource for PackageRow {
     type Input = PackageInput;
     type Wire = Package;
 
+    fn check(input: &Self::Input) -> Result<(), String> {
+        labrelay_api::limits::check_package(input)
+    }
+
     fn blank(name: String, user_id: i64, now_us: i64) -> Self {
         PackageRow {
             id: 0,

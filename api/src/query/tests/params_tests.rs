@@ -134,13 +134,29 @@ fn page_and_limit_errors() {
         "",
         "+1",
         " 1",
-        "99999999999999999999999",
     ] {
         assert_eq!(
             list_err(&[("page", raw)]),
             format!("invalid page \"{raw}\": must be a positive integer")
         );
     }
+    // Past any list the store holds, and past what an offset may be: refused, not a 500.
+    for raw in ["1000001", "99999999999999999999999", "18446744073709551615"] {
+        assert_eq!(
+            list_err(&[("page", raw)]),
+            format!("invalid page \"{raw}\": at most 1000000")
+        );
+    }
+    assert!(list(&[("page", "1000000")]).is_ok());
+    // At most 32 filters, each value bounded.
+    let many: Vec<(&str, String)> = (0..33).map(|i| ("filter", format!("id={i}"))).collect();
+    let many: Vec<(String, String)> = many.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    assert_eq!(
+        ListQuery::parse(&many, &SCHEMA).map(|_| ()).map_err(|e| e.to_string()),
+        Err("too many filters: at most 32 in one request".to_string())
+    );
+    let wide = format!("filter=tags@>{{{}}}", (0..65).map(|i| i.to_string()).collect::<Vec<_>>().join(","));
+    assert!(list_err(&[("filter", &wide["filter=".len()..])]).contains("too many elements"));
     for raw in ["0", "1001", "-1", "x", "", "all", "1e3"] {
         assert_eq!(
             list_err(&[("limit", raw)]),

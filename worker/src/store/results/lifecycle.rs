@@ -60,6 +60,8 @@ pub fn create(
         _ => String::new(),
     };
     let options: JobOptions = serde_json::from_str(&job.options).unwrap_or_default();
+    // The config and device the run uses (a job's 0 is its package's own).
+    let used = crate::store::dispatch::Effective::of(db, job)?;
     db.exec(
         "INSERT INTO results (id, job_id, status, created, updated, agent_name, package_id,
          package_name, device_id, device_name, config_id, config_name, user_id, tags, options,
@@ -73,10 +75,10 @@ pub fn create(
             agent_name.into(),
             job.package_id.into(),
             job.package_name.clone().into(),
-            job.device_id.into(),
-            job.device_name.clone().into(),
-            job.config_id.into(),
-            job.config_name.clone().into(),
+            used.device_id.into(),
+            used.device.map(|d| d.name).unwrap_or_default().into(),
+            used.config_id.into(),
+            used.config_name.into(),
             job.user_id.into(),
             json_string(&options.tags).into(),
             job.options.clone().into(),
