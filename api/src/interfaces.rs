@@ -85,8 +85,11 @@ impl Testvars {
             }
             _ => {
                 self.index.insert(key, self.vars.len());
-                self.vars
-                    .push(Some((group.to_string(), name.to_string(), value.to_string())));
+                self.vars.push(Some((
+                    group.to_string(),
+                    name.to_string(),
+                    value.to_string(),
+                )));
             }
         }
     }

@@ -74,7 +74,9 @@ pub fn owned_flag(args: &str) -> Option<String> {
 /// Extra cdrouter-cli arguments: bounded, and none of the agent's own flags.
 pub fn check_extra_cli_args(v: &str) -> Result<(), String> {
     if v.len() > MAX_EXTRA_CLI_ARGS {
-        return Err(format!("extra_cli_args is at most {MAX_EXTRA_CLI_ARGS} bytes"));
+        return Err(format!(
+            "extra_cli_args is at most {MAX_EXTRA_CLI_ARGS} bytes"
+        ));
     }
     if v.chars().any(|c| c == '\0' || c == '\n' || c == '\r') {
         return Err("extra_cli_args may not hold NUL or line breaks".into());
@@ -121,13 +123,17 @@ pub fn check_testvar(tv: &Testvar) -> Result<(), String> {
         TestvarAction::SetTestvar | TestvarAction::DeleteTestvar
     );
     config_word("testvar name", &tv.name, !name_needed)?;
-    if matches!(tv.action, TestvarAction::CreateGroup | TestvarAction::DeleteGroup)
-        && (tv.group.is_empty() || tv.group == "main")
+    if matches!(
+        tv.action,
+        TestvarAction::CreateGroup | TestvarAction::DeleteGroup
+    ) && (tv.group.is_empty() || tv.group == "main")
     {
         return Err("create-group and delete-group need a group".into());
     }
     if tv.value.len() > MAX_TESTVAR_VALUE {
-        return Err(format!("a testvar value is at most {MAX_TESTVAR_VALUE} bytes"));
+        return Err(format!(
+            "a testvar value is at most {MAX_TESTVAR_VALUE} bytes"
+        ));
     }
     if tv.value.chars().any(char::is_control) {
         return Err("a testvar value may not hold control characters or line breaks".into());
@@ -182,8 +188,14 @@ pub fn check_package(p: &PackageInput) -> Result<(), String> {
             return Err(format!("testlist holds at most {MAX_TESTLIST} tests"));
         }
         for t in l {
-            if t.is_empty() || t.len() > MAX_TEST_NAME || t.chars().any(|c| c.is_control() || c.is_whitespace()) {
-                return Err(format!("testlist: \"{}\" is not a test name", t.escape_debug()));
+            if t.is_empty()
+                || t.len() > MAX_TEST_NAME
+                || t.chars().any(|c| c.is_control() || c.is_whitespace())
+            {
+                return Err(format!(
+                    "testlist: \"{}\" is not a test name",
+                    t.escape_debug()
+                ));
             }
         }
     }
@@ -234,7 +246,13 @@ mod tests {
 
     #[test]
     fn owned_flags_are_found_however_written() {
-        for args in ["-config /x", "--config=/x", "-noclean -LOGDIR /tmp", "-execute 'a b'", "-testpath=/t"] {
+        for args in [
+            "-config /x",
+            "--config=/x",
+            "-noclean -LOGDIR /tmp",
+            "-execute 'a b'",
+            "-testpath=/t",
+        ] {
             assert!(check_extra_cli_args(args).is_err(), "{args}");
         }
         for args in ["-noclean", "-testvar a=b -trace", "'-configure-me'", ""] {
@@ -258,7 +276,12 @@ mod tests {
         for bad in [
             tv("a}\ntestvar_group evil {", "x", "1", SetTestvar),
             tv("", "lan Interface", "eth1", SetTestvar),
-            tv("", "lanInterface", "eth1\ntestvar wanInterface eth9", SetTestvar),
+            tv(
+                "",
+                "lanInterface",
+                "eth1\ntestvar wanInterface eth9",
+                SetTestvar,
+            ),
             tv("", "", "x", SetTestvar),
             tv("main", "", "", DeleteGroup),
             tv("{", "", "", CreateGroup),

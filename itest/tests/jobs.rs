@@ -59,7 +59,10 @@ fn launch_fills_names_interfaces_and_defaults() {
     assert_eq!(job["package_name"], f.package["name"]);
     // As in CDRouter: no config or device given keeps "0" (the package's own, used when it
     // runs); the interfaces come from the package's config.
-    assert_eq!(job["config_id"], "0", "the package's own config, resolved when it runs");
+    assert_eq!(
+        job["config_id"], "0",
+        "the package's own config, resolved when it runs"
+    );
     assert_eq!(job["config_name"], "");
     assert_eq!(job["device_id"], "0");
     assert_eq!(job["device_name"], "");
@@ -238,18 +241,33 @@ fn a_pending_job_on_its_packages_own_config_follows_a_new_package() {
         "packages",
         json!({"name": unique("pkg"), "testlist": ["cdrouter_basic_1"], "config_id": cfg["id"]}),
     );
-    let job = f.api.create("jobs", json!({"package_id": f.package["id"], "run_at": "2099-01-01T00:00:00Z"}));
+    let job = f.api.create(
+        "jobs",
+        json!({"package_id": f.package["id"], "run_at": "2099-01-01T00:00:00Z"}),
+    );
     assert_eq!(job["config_id"], "0");
     let path = format!("/api/v1/jobs/{}/", id(&job));
     // Another package: its own config now, so its interfaces.
-    let moved = f.api.patch(&path, &json!({"package_id": pkg["id"]})).expect(200);
+    let moved = f
+        .api
+        .patch(&path, &json!({"package_id": pkg["id"]}))
+        .expect(200);
     assert_eq!(moved.data()["config_id"], "0");
     assert_eq!(moved.data()["interface_names"], json!(["eth7", "eth8"]));
     // An explicit config stays explicit.
-    let pinned = f.api.patch(&path, &json!({"config_id": f.config["id"]})).expect(200);
+    let pinned = f
+        .api
+        .patch(&path, &json!({"config_id": f.config["id"]}))
+        .expect(200);
     assert_eq!(pinned.data()["config_name"], f.config["name"]);
     let back = f.api.patch(&path, &json!({"config_id": "0"})).expect(200);
-    assert_eq!((back.data()["config_id"].as_str(), back.data()["config_name"].as_str()), (Some("0"), Some("")));
+    assert_eq!(
+        (
+            back.data()["config_id"].as_str(),
+            back.data()["config_name"].as_str()
+        ),
+        (Some("0"), Some(""))
+    );
     f.api.delete(&path).expect(204);
 }
 

@@ -68,7 +68,13 @@ pub fn store_stub(env: &Env) -> Result<worker::Stub> {
 /// length is counted as it comes): the store never holds more than that of any request.
 async fn bounded(mut req: Request) -> std::result::Result<Request, ApiError> {
     use futures::StreamExt;
-    if matches!(req.method(), worker::Method::Get | worker::Method::Head | worker::Method::Delete | worker::Method::Options) {
+    if matches!(
+        req.method(),
+        worker::Method::Get
+            | worker::Method::Head
+            | worker::Method::Delete
+            | worker::Method::Options
+    ) {
         return Ok(req);
     }
     let mut body = Vec::new();

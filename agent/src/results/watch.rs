@@ -4,8 +4,9 @@
 //! - `start.txt` is test `seq` 1, `start` ("CDRouter Startup"); it ends when the first test
 //!   begins.
 //! - A `.txt` whose header says `Test cdrouter-N: ...` / `Name: x` is a test, numbered in
-//!   the order tests appear; `x.N.txt` is loop N of `x`. A test ends with its verdict line,
-//!   or when the next one begins, or with the run; one cut off has no verdict: `fatal`.
+//!   the order tests began (the first time in their logs; several can turn up in one look);
+//!   `x.N.txt` is loop N of `x`. A test ends with its verdict line, or with the run; one cut
+//!   off has no verdict: `fatal`.
 //! - `final.txt` is the last test, `final` ("CDRouter Shutdown Sequence"). When the run is
 //!   over its synopsis is the authority on every verdict; planned tests that never began are
 //!   `pending` (or `skipped`, when `skip.log` names them).
@@ -18,7 +19,7 @@
 use super::localtime::to_utc;
 use crate::outbox::{Outbox, OutboxError};
 use labrelay_api::agents::Summary;
-use labrelay_api::cdrouter::{classify, parse_synopsis, summarize, FileKind, TestHeader};
+use labrelay_api::cdrouter::{classify, parse_synopsis, summarize, FileKind, LogTime, TestHeader};
 use labrelay_api::results::{valid_file_name, TestRecord};
 use std::collections::HashMap;
 use std::io::Read;
@@ -127,43 +128,53 @@ impl Watcher {
                 0,
             )?;
         }
+        // New test logs, in the order the tests began.
+        let mut new: Vec<(Option<LogTime>, SystemTime, String, TestHeader)> = Vec::new();
         for (name, stamp) in &files {
-            let FileKind::MaybeTestLog { base, .. } = classify(name) else {
+            if !matches!(classify(name), FileKind::MaybeTestLog { .. }) {
                 continue;
-            };
+            }
             if self.tests.iter().any(|t| t.record.log == *name)
                 || self.not_tests.get(name) == Some(&stamp.size)
             {
                 continue;
             }
             match self.header_of(name) {
-                Some(h) => {
-                    let repeat = match classify(name) {
-                        FileKind::MaybeTestLog { repeat, .. } => repeat,
-                        _ => 1,
-                    };
-                    self.end_open_tests()?;
-                    let record = TestRecord {
-                        seq: 0,
-                        loop_: u64::from(repeat),
-                        name: h.name.clone(),
-                        description: h.description.clone(),
-                        result: "running".into(),
-                        log: name.clone(),
-                        keylog: if has("keylog.txt") {
-                            "keylog.txt".into()
-                        } else {
-                            String::new()
-                        },
-                        ..TestRecord::default()
-                    };
-                    let base = base.to_string();
-                    self.begin(record, &base, h.number)?;
-                }
+                Some(h) => new.push((self.first_log_time(name), stamp.modified, name.clone(), h)),
                 None => {
                     self.not_tests.insert(name.clone(), stamp.size);
                 }
             }
+        }
+        new.sort_by(|a, b| (a.0, a.1, &a.2).cmp(&(b.0, b.1, &b.2)));
+        for (_, _, name, h) in new {
+            let FileKind::MaybeTestLog { base, repeat, .. } = classify(&name) else {
+                continue;
+            };
+            // The start ends when the first test begins.
+            if let Some(i) = self
+                .tests
+                .iter()
+                .position(|t| t.record.name == "start" && t.open)
+            {
+                let text = self.read_text("start.txt");
+                self.end(i, &text)?;
+            }
+            let record = TestRecord {
+                loop_: u64::from(repeat),
+                name: h.name.clone(),
+                description: h.description.clone(),
+                result: "running".into(),
+                log: name.clone(),
+                keylog: if has("keylog.txt") {
+                    "keylog.txt".into()
+                } else {
+                    String::new()
+                },
+                ..TestRecord::default()
+            };
+            let base = base.to_string();
+            self.begin(record, &base, h.number)?;
         }
         // Verdicts of the tests still running.
         for i in 0..self.tests.len() {
@@ -185,7 +196,6 @@ impl Watcher {
             }
         }
         if has("final.txt") && !self.has_test("final") {
-            self.end_open_tests()?;
             let keylog = if has("keylog.txt") { "keylog.txt" } else { "" };
             self.begin(
                 phase_record("final", "CDRouter Shutdown Sequence", "final.txt", keylog),
@@ -315,16 +325,6 @@ impl Watcher {
         Ok(())
     }
 
-    fn end_open_tests(&mut self) -> Result<(), OutboxError> {
-        for i in 0..self.tests.len() {
-            if self.tests[i].open && self.tests[i].record.name != "final" {
-                let text = self.read_text(&self.tests[i].record.log);
-                self.end(i, &text)?;
-            }
-        }
-        Ok(())
-    }
-
     /// Ends test `i` from its log: verdict (`fatal` without one), times; queues its files.
     fn end(&mut self, i: usize, text: &str) -> Result<(), OutboxError> {
         let summary = summarize(text);
@@ -400,16 +400,19 @@ impl Watcher {
         TestHeader::parse(&String::from_utf8_lossy(&head))
     }
 
-    fn first_time(&self, name: &str) -> Option<labrelay_api::Timestamp> {
+    /// When a test began by its own log: its first timestamped line.
+    fn first_log_time(&self, name: &str) -> Option<LogTime> {
         let mut head = Vec::new();
         std::fs::File::open(self.dir.join(name))
             .ok()?
             .take(HEAD_BYTES * 4)
             .read_to_end(&mut head)
             .ok()?;
-        summarize(&String::from_utf8_lossy(&head))
-            .first
-            .and_then(|t| to_utc(&t.format()))
+        summarize(&String::from_utf8_lossy(&head)).first
+    }
+
+    fn first_time(&self, name: &str) -> Option<labrelay_api::Timestamp> {
+        self.first_log_time(name).and_then(|t| to_utc(&t.format()))
     }
 }
 
@@ -426,5 +429,109 @@ fn phase_record(name: &str, description: &str, log: &str, keylog: &str) -> TestR
         log: log.into(),
         keylog: keylog.into(),
         ..TestRecord::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use labrelay_api::Id;
+    use labrelay_export::{fixtures_dir, Bundle};
+
+    fn fail_run() -> labrelay_export::ResultDir {
+        Bundle::read_dir(&fixtures_dir())
+            .expect("fixtures")
+            .into_iter()
+            .find(|(n, _)| n.ends_with("-fail"))
+            .and_then(|(_, b)| b.results.into_iter().next())
+            .expect("the failing run")
+    }
+
+    fn records(outbox: &Outbox) -> Vec<(u64, String, String)> {
+        let text = std::fs::read_to_string(
+            outbox
+                .result_dir()
+                .parent()
+                .expect("job dir")
+                .join("outbox/tests.jsonl"),
+        )
+        .unwrap_or_default();
+        let mut last: std::collections::BTreeMap<u64, (String, String)> = Default::default();
+        for line in text.lines() {
+            let r: TestRecord = serde_json::from_str(line).expect("a record");
+            last.insert(r.seq, (r.name, r.result));
+        }
+        last.into_iter().map(|(s, (n, r))| (s, n, r)).collect()
+    }
+
+    #[test]
+    fn the_real_failing_run_gives_cdrouters_records_whatever_order_files_turn_up_in() {
+        let real = fail_run();
+        let job = tempfile::tempdir().expect("tempdir");
+        let outbox = Outbox::create(&job.path().join("job-1"), Id(1)).expect("outbox");
+        let dir = outbox.result_dir();
+        std::fs::create_dir_all(&dir).expect("result dir");
+        let write = |name: &str| std::fs::write(dir.join(name), &real.files[name]).expect("write");
+        let planned = vec!["cdrouter_app_14".to_string(), "dns_45".to_string()];
+        let mut w = Watcher::new(&dir, outbox.clone(), planned, u64::MAX);
+        write("start.txt");
+        w.scan().expect("scan");
+        // Both tests turn up in one look, the later one written first (its file is older):
+        // they are numbered by when their logs say they began.
+        write("dns_45.txt");
+        write("cdrouter_app_14.txt");
+        w.scan().expect("scan");
+        let got = records(&outbox);
+        assert_eq!(got[1].1, "cdrouter_app_14");
+        assert_eq!(got[2].1, "dns_45");
+        write("final.txt");
+        let summary = w.finish().expect("finish");
+        assert_eq!((summary.tests, summary.passed, summary.failed), (2, 1, 1));
+        let want: Vec<(u64, String, String)> = [
+            (1, "start", "pass"),
+            (2, "cdrouter_app_14", "fail"),
+            (3, "dns_45", "pass"),
+            (4, "final", "pass"),
+        ]
+        .iter()
+        .map(|(s, n, r)| (*s, n.to_string(), r.to_string()))
+        .collect();
+        assert_eq!(records(&outbox), want);
+    }
+
+    #[test]
+    fn a_run_cut_short_keeps_what_it_reached() {
+        let real = fail_run();
+        let job = tempfile::tempdir().expect("tempdir");
+        let outbox = Outbox::create(&job.path().join("job-2"), Id(2)).expect("outbox");
+        let dir = outbox.result_dir();
+        std::fs::create_dir_all(&dir).expect("result dir");
+        std::fs::write(dir.join("start.txt"), &real.files["start.txt"]).expect("write");
+        // The first test's log stops before its verdict; the second never began.
+        let log = String::from_utf8_lossy(&real.files["cdrouter_app_14.txt"]).into_owned();
+        let cut: String = log.lines().take(100).map(|l| format!("{l}\n")).collect();
+        std::fs::write(dir.join("cdrouter_app_14.txt"), cut).expect("write");
+        let planned = vec!["cdrouter_app_14".to_string(), "dns_45".to_string()];
+        let mut w = Watcher::new(&dir, outbox.clone(), planned, u64::MAX);
+        w.scan().expect("scan");
+        assert_eq!(
+            records(&outbox)[1].2,
+            "running",
+            "no verdict yet: still running"
+        );
+        let summary = w.finish().expect("finish");
+        assert_eq!((summary.tests, summary.passed, summary.failed), (0, 0, 0));
+        let got: Vec<(String, String)> = records(&outbox)
+            .into_iter()
+            .map(|(_, n, r)| (n, r))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("start".to_string(), "pass".to_string()),
+                ("cdrouter_app_14".to_string(), "fatal".to_string()),
+                ("dns_45".to_string(), "pending".to_string()),
+            ]
+        );
     }
 }

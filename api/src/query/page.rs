@@ -39,7 +39,10 @@ fn positive(raw: &str) -> Option<u64> {
 impl PageRequest {
     /// Parses `page=`: a positive integer.
     pub fn parse_page(raw: &str) -> Result<u64, QueryError> {
-        if !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit()) && raw.trim_start_matches('0').len() > 7 {
+        if !raw.is_empty()
+            && raw.bytes().all(|b| b.is_ascii_digit())
+            && raw.trim_start_matches('0').len() > 7
+        {
             return Err(QueryError::PageTooLarge(raw.to_string()));
         }
         match positive(raw) {

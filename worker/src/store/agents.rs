@@ -124,7 +124,9 @@ fn register(db: &Db, ctx: &Ctx, polling: Polling) -> Result<Reply, ApiError> {
     }
     if let Some(labels) = &input.labels {
         if labels.len() > labrelay_api::limits::MAX_TAGS
-            || labels.iter().any(|l| l.len() > labrelay_api::limits::MAX_TAG)
+            || labels
+                .iter()
+                .any(|l| l.len() > labrelay_api::limits::MAX_TAG)
         {
             return Err(ApiError::invalid("at most 100 labels of at most 200 bytes"));
         }

@@ -188,7 +188,10 @@ fn resolve(db: &Db, input: &JobInput, base: Option<&JobRow>) -> Result<Resolved,
         devices::find(db, device_id)?.name
     };
     let (config_name, contents) = if config_id.is_none() {
-        (String::new(), configs::contents(db, Id(package.config_id as u64))?)
+        (
+            String::new(),
+            configs::contents(db, Id(package.config_id as u64))?,
+        )
     } else {
         let c = configs::find(db, config_id)?;
         (c.name, c.contents)

@@ -126,15 +126,7 @@ fn page_and_limit_errors() {
         })
     );
     assert_eq!(list(&[("limit", "NONE")]).map(|q| q.page.limit), Ok(None));
-    for raw in [
-        "0",
-        "-1",
-        "1.5",
-        "x",
-        "",
-        "+1",
-        " 1",
-    ] {
+    for raw in ["0", "-1", "1.5", "x", "", "+1", " 1"] {
         assert_eq!(
             list_err(&[("page", raw)]),
             format!("invalid page \"{raw}\": must be a positive integer")
@@ -152,10 +144,15 @@ fn page_and_limit_errors() {
     let many: Vec<(&str, String)> = (0..33).map(|i| ("filter", format!("id={i}"))).collect();
     let many: Vec<(String, String)> = many.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
     assert_eq!(
-        ListQuery::parse(&many, &SCHEMA).map(|_| ()).map_err(|e| e.to_string()),
+        ListQuery::parse(&many, &SCHEMA)
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
         Err("too many filters: at most 32 in one request".to_string())
     );
-    let wide = format!("filter=tags@>{{{}}}", (0..65).map(|i| i.to_string()).collect::<Vec<_>>().join(","));
+    let wide = format!(
+        "filter=tags@>{{{}}}",
+        (0..65).map(|i| i.to_string()).collect::<Vec<_>>().join(",")
+    );
     assert!(list_err(&[("filter", &wide["filter=".len()..])]).contains("too many elements"));
     for raw in ["0", "1001", "-1", "x", "", "all", "1e3"] {
         assert_eq!(
