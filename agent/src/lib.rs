@@ -3,13 +3,16 @@
 //!
 //! Layers, each a file: [`client`] (HTTP + retryable-or-not), [`retry`] (backoff), [`worker`]
 //! (claim loop, shutdown), [`job`] (one job), [`process`] (process groups), [`outbox`] (disk
-//! buffer + replay), [`progress`] (PASS/FAIL parsing), [`config`] (flags, env, file).
+//! buffer + replay), [`progress`] (PASS/FAIL parsing), [`config`] (flags, env, file),
+//! [`retention`] (which old job directories go), [`check`] (`labrelay-agent check`).
 
+pub mod check;
 pub mod client;
 pub mod config;
 pub mod job;
 pub mod outbox;
 pub mod process;
 pub mod progress;
+pub mod retention;
 pub mod retry;
 pub mod worker;
