@@ -49,10 +49,7 @@ pub async fn server_and_token(server: &str, token: &str, host: &str) -> (Item, I
         }
     };
     let tls = url.scheme() == "https";
-    let reached = format!(
-        "{server} answers at {addr} (TCP connect {} ms)",
-        took.as_millis()
-    );
+    let reached = format!("{server}: connected to {addr} in {} ms", took.as_millis());
     let resp = match whoami(server, token).await {
         Ok(r) => r,
         Err(e) => {
@@ -63,7 +60,7 @@ pub async fn server_and_token(server: &str, token: &str, host: &str) -> (Item, I
                     CALL_TIMEOUT.as_secs()
                 )
             } else if tls && e.is_connect() {
-                format!("{reached}, but the TLS handshake failed: {chain}")
+                format!("{reached}, but the TLS handshake failed: {}", tls_cause(&e))
             } else {
                 format!("{reached}, but the request failed: {chain}")
             };
@@ -186,6 +183,23 @@ fn who(me: &WhoAmI, host: &str) -> Item {
                 me.hostname
             ),
         )
+    }
+}
+
+/// The innermost cause (rustls's own words), with a hint for the common case.
+fn tls_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut inner = e;
+    while let Some(s) = inner.source() {
+        inner = s;
+    }
+    let text = inner.to_string();
+    if text.contains("UnknownIssuer") {
+        format!(
+            "{text} (the agent trusts the public certificate authorities built into it; \
+             a certificate from a private CA or a TLS-inspecting proxy is not accepted)"
+        )
+    } else {
+        text
     }
 }
 
