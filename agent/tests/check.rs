@@ -344,12 +344,10 @@ async fn a_work_dir_that_is_not_a_directory_fails() {
     );
 }
 
-#[tokio::test]
-async fn a_work_dir_this_user_cannot_write_fails() {
-    let s = Setup::good().await;
-    // Readable and searchable by all, writable by its owner only: root is refused nothing,
-    // so as root the check runs as nobody (setpriv, util-linux).
-    for p in [s.dir.path(), s.work.as_path()] {
+/// Runs the check as a user who may not write `readonly`: root is refused nothing, so as
+/// root it runs as nobody (setpriv, util-linux); otherwise `readonly` is made read-only.
+async fn check_without_write_access(s: &Setup, readonly: &Path) -> (i32, String) {
+    for p in [s.dir.path(), readonly] {
         std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).expect("chmod");
     }
     let mut cmd = if nix::unistd::geteuid().is_root() {
@@ -357,18 +355,38 @@ async fn a_work_dir_this_user_cannot_write_fails() {
         c.args(["--reuid=65534", "--regid=65534", "--clear-groups", AGENT]);
         c
     } else {
-        std::fs::set_permissions(&s.work, std::fs::Permissions::from_mode(0o555)).expect("chmod");
+        std::fs::set_permissions(readonly, std::fs::Permissions::from_mode(0o555)).expect("chmod");
         tokio::process::Command::new(AGENT)
     };
     let base = s.command();
     cmd.args(base.as_std().get_args())
         .env("LABRELAY_TOKEN", &s.token)
         .env_remove("LABRELAY_CONFIG");
-    let (code, out) = report(cmd.output().await.expect("run"));
+    report(cmd.output().await.expect("run"))
+}
+
+#[tokio::test]
+async fn a_work_dir_this_user_cannot_write_fails() {
+    let s = Setup::good().await;
+    let (code, out) = check_without_write_access(&s, &s.work).await;
     assert_eq!(code, 1, "{out}");
     let work = line(&out, "work dir");
     assert!(
         work.contains("is not writable by this user: Permission denied"),
+        "{out}"
+    );
+}
+
+#[tokio::test]
+async fn a_work_dir_this_user_cannot_create_fails() {
+    let mut s = Setup::good().await;
+    let parent = s.work.clone();
+    s.work = parent.join("not-yet");
+    let (code, out) = check_without_write_access(&s, &parent).await;
+    assert_eq!(code, 1, "{out}");
+    let work = line(&out, "work dir");
+    assert!(
+        work.contains("does not exist and this user cannot create it"),
         "{out}"
     );
 }

@@ -218,10 +218,17 @@ pub fn work_dir(dir: &Path, min_free: u64) -> Item {
         }
     };
     if let Err(e) = probe(&probe_in) {
-        return Item::fail(
-            WORK,
-            format!("{} is not writable by this user: {e}", probe_in.display()),
-        );
+        let why = if note.is_empty() {
+            format!("{} is not writable by this user: {e}", dir.display())
+        } else {
+            format!(
+                "{} does not exist and this user cannot create it in {} ({e}): create it, \
+                 owned by the agent's user",
+                dir.display(),
+                probe_in.display()
+            )
+        };
+        return Item::fail(WORK, why);
     }
     // The casts: both are narrower than u64 on some targets.
     #[allow(clippy::unnecessary_cast)]
@@ -313,6 +320,7 @@ mod tests {
         assert_eq!(full.verdict, Verdict::Fail, "{full}");
         assert!(full.text.contains("free some space"), "{full}");
         let later = work_dir(&dir.path().join("new"), 1);
+        assert!(later.text.contains("does not exist yet"), "{later}");
         assert_eq!(later.verdict, Verdict::Ok, "{later}");
         assert!(!dir.path().join("new").exists());
         let file = dir.path().join("file");
