@@ -25,6 +25,10 @@ pub fn run(root: &Path) -> Result {
     build::all(root)?;
     build::agent(root, false)?;
 
+    step("the agent's package (cargo xtask dist), and a static simulator for its empty-root test");
+    let dist = crate::dist::run_dist(root)?;
+    crate::dist::build_static(root, &["cdrouter-cli-sim"])?;
+
     step("deploy dry run (bundle and wrangler.toml)");
     let out = fresh_dir(root, "deploy")?;
     sh(Command::new(node_bin(root, "wrangler"))
@@ -60,6 +64,11 @@ pub fn run(root: &Path) -> Result {
             .env(
                 "LABRELAY_SIM_BIN",
                 build::agent_bin(root, false, "cdrouter-cli-sim"),
+            )
+            .env("LABRELAY_DIST_TARBALL", &dist.tarball)
+            .env(
+                "LABRELAY_STATIC_SIM_BIN",
+                crate::dist::static_bin(root, "cdrouter-cli-sim"),
             )
             .env("LABRELAY_ADMIN_TOKEN", &server.admin_token)
             .env("LABRELAY_ADMIN_PASSWORD", &server.admin_password)
