@@ -1,9 +1,9 @@
 //! The packaged agent on a machine with nothing else on it: the tarball of `cargo xtask
 //! dist` (`LABRELAY_DIST_TARBALL`) is unpacked and checked against its `SHA256SUMS`, and its
 //! binary runs in an empty root (a chroot holding only the agent, a static build of the
-//! cdrouter-cli simulator (`LABRELAY_STATIC_SIM_BIN`) and a CA bundle: no C library, no
-//! `/etc/passwd`, no `/proc`, no `/sys`): `--version`, `check`, and a job claimed, run and
-//! reported to the real worker.
+//! cdrouter-cli simulator (`LABRELAY_STATIC_SIM_BIN`), a CA bundle and `/dev/null`: no C
+//! library, no `/etc/passwd`, no `/proc`, no `/sys`): `--version`, `check`, and a job
+//! claimed, run and reported to the real worker.
 
 use labrelay_itest::{base_url, id, unique, wait_for_job, Api, Scratch};
 use serde_json::{json, Value};
@@ -76,7 +76,8 @@ fn files(dir: &Path) -> Vec<String> {
     out
 }
 
-/// The root: the agent, the simulator as `/cdrouter-cli`, a CA bundle. Nothing else.
+/// The root: the agent, the simulator as `/cdrouter-cli`, a CA bundle, and a place for
+/// `/dev/null` (children's stdin; [`in_root`] binds the real one there). Nothing else.
 fn empty_root(pkg: &Path, root: &Path) {
     let copy = |from: &Path, to: &str, mode: u32| {
         let to = root.join(to);
@@ -91,21 +92,23 @@ fn empty_root(pkg: &Path, root: &Path) {
     if let Some(bundle) = CA_BUNDLES.iter().map(Path::new).find(|p| p.is_file()) {
         copy(bundle, "etc/ssl/certs/ca-certificates.crt", 0o644);
     }
+    std::fs::create_dir_all(root.join("dev")).expect("mkdir dev");
+    std::fs::write(root.join("dev/null"), "").expect("dev/null mount point");
 }
 
-/// A command run inside `root` as its `/`: chroot as root, else a user namespace.
+/// A command run with `root` as its `/`: in a mount namespace of its own (a user namespace
+/// too when not root), the real /dev/null bound in, then chroot.
 fn in_root(root: &Path, argv: &[&str]) -> Command {
     let uid = sh(Command::new("id").arg("-u"));
-    let mut cmd = if uid.trim() == "0" {
-        Command::new("chroot")
-    } else {
-        let mut c = Command::new("unshare");
-        c.args(["--map-root-user", "--root"]);
-        c
-    };
-    // Nothing from this machine's environment either (PATH only finds chroot itself).
-    cmd.arg(root)
+    let mut cmd = Command::new("unshare");
+    if uid.trim() != "0" {
+        cmd.arg("--map-root-user");
+    }
+    cmd.args(["--mount", "sh", "-c"])
+        .arg(r#"mount --bind /dev/null "$0/dev/null" && exec chroot "$0" "$@""#)
+        .arg(root)
         .args(argv)
+        // Nothing from this machine's environment either (PATH finds mount and chroot).
         .env_clear()
         .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
         .env("LABRELAY_LOG", "info");
@@ -166,8 +169,8 @@ fn the_packaged_agent_runs_a_job_in_an_empty_root() {
     empty_root(&pkg, &root);
     let in_root_files = files(&root);
     assert!(
-        in_root_files.len() <= 3,
-        "only the agent, the simulator and a CA bundle: {in_root_files:?}"
+        in_root_files.len() <= 4,
+        "only the agent, the simulator, a CA bundle and dev/null: {in_root_files:?}"
     );
 
     let version = sh(&mut in_root(&root, &["/labrelay-agent", "--version"]));
@@ -195,6 +198,7 @@ fn the_packaged_agent_runs_a_job_in_an_empty_root() {
     argv.extend_from_slice(&common);
     let out = in_root(&root, &argv).output().expect("check runs");
     let report = String::from_utf8_lossy(&out.stdout);
+    eprintln!("check in the empty root:\n{report}");
     assert!(report.contains("  ok    server "), "{report}");
     assert!(
         report.contains(&format!("valid: agent {} ", id(&agent))),
