@@ -8,6 +8,7 @@
 use labrelay_api::agents::{
     Claim, ClaimRequest, Finish, Heartbeat, HeartbeatReply, LogAck, LogAppend, StartRequest,
 };
+use labrelay_api::results::{FileState, TestsUpload};
 use labrelay_api::{Envelope, ErrorBody, Id};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -18,6 +19,8 @@ use std::time::Duration;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Every call but the claim answers at once; a third of the lease leaves room to retry.
 const CALL_TIMEOUT: Duration = Duration::from_secs(10);
+/// A file part (8 MiB) over a slow lab uplink (1 MB/s) with room to spare.
+const PART_TIMEOUT: Duration = Duration::from_secs(120);
 /// On top of the claim hold: the server's own lateness and the network's.
 const CLAIM_SLACK: Duration = Duration::from_secs(15);
 
@@ -80,6 +83,31 @@ pub trait Uplink {
         job: Id,
         finish: &Finish,
     ) -> impl Future<Output = Result<(), ClientError>> + Send;
+    fn tests(
+        &self,
+        job: Id,
+        tests: &TestsUpload,
+    ) -> impl Future<Output = Result<(), ClientError>> + Send;
+    /// What the server holds of this exact file (`size`, `sha256`).
+    fn file_state(
+        &self,
+        job: Id,
+        name: &str,
+        size: u64,
+        sha256: &str,
+    ) -> impl Future<Output = Result<FileState, ClientError>> + Send;
+    /// Sends part `part` (1-based) of a file.
+    #[allow(clippy::too_many_arguments)]
+    fn file_part(
+        &self,
+        job: Id,
+        name: &str,
+        size: u64,
+        sha256: &str,
+        part: u32,
+        part_sha256: &str,
+        bytes: Vec<u8>,
+    ) -> impl Future<Output = Result<FileState, ClientError>> + Send;
 }
 
 #[derive(Clone)]
@@ -180,6 +208,80 @@ impl Uplink for Client {
             .post(&job_path(job, "finish"), finish, CALL_TIMEOUT)
             .await?;
         check(resp).await.map(drop)
+    }
+
+    /// Upserts by `seq`: safe to retry.
+    async fn tests(&self, job: Id, tests: &TestsUpload) -> Result<(), ClientError> {
+        let resp = self
+            .post(&job_path(job, "tests"), tests, CALL_TIMEOUT)
+            .await?;
+        check(resp).await.map(drop)
+    }
+
+    async fn file_state(
+        &self,
+        job: Id,
+        name: &str,
+        size: u64,
+        sha256: &str,
+    ) -> Result<FileState, ClientError> {
+        let url = self.file_url(job, name)?;
+        self.file_call(
+            self.http
+                .get(url)
+                .query(&[("size", size.to_string()), ("sha256", sha256.to_string())])
+                .timeout(CALL_TIMEOUT),
+        )
+        .await
+    }
+
+    async fn file_part(
+        &self,
+        job: Id,
+        name: &str,
+        size: u64,
+        sha256: &str,
+        part: u32,
+        part_sha256: &str,
+        bytes: Vec<u8>,
+    ) -> Result<FileState, ClientError> {
+        let url = self.file_url(job, name)?;
+        self.file_call(
+            self.http
+                .put(url)
+                .query(&[
+                    ("size", size.to_string()),
+                    ("sha256", sha256.to_string()),
+                    ("part", part.to_string()),
+                    ("part_sha256", part_sha256.to_string()),
+                ])
+                .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+                .timeout(PART_TIMEOUT)
+                .body(bytes),
+        )
+        .await
+    }
+}
+
+impl Client {
+    /// `/api/v1/agent/jobs/{job}/files/{name}` with the name as one encoded path segment.
+    fn file_url(&self, job: Id, name: &str) -> Result<reqwest::Url, ClientError> {
+        let mut url = reqwest::Url::parse(&format!("{}{}", self.base, job_path(job, "files")))
+            .map_err(|e| ClientError::Transport(format!("bad server URL: {e}")))?;
+        url.path_segments_mut()
+            .map_err(|()| ClientError::Transport("bad server URL".into()))?
+            .push(name);
+        Ok(url)
+    }
+
+    async fn file_call(&self, req: reqwest::RequestBuilder) -> Result<FileState, ClientError> {
+        let resp = req
+            .header(reqwest::header::AUTHORIZATION, &self.auth)
+            .send()
+            .await
+            .map_err(|e| ClientError::Transport(error_chain(&e)))?;
+        let resp = check(resp).await?;
+        Ok(decode::<Envelope<FileState>>(resp).await?.data)
     }
 }
 

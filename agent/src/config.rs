@@ -21,8 +21,8 @@ pub const DEFAULT_STOP_GRACE: u64 = 10;
 const AFTER_HELP: &str = "\
 Precedence: flags, then LABRELAY_* variables, then the --config file, then defaults.
 Config file keys: server, token, interfaces, cdrouter_cli, work_dir, concurrency, testpath,
-  begin_flag, end_flag, skip_flag, stop_grace, claim_wait, host, log_level, keep_runs,
-  keep_days.
+  begin_flag, end_flag, skip_flag, stop_grace, claim_wait, host, log_level, results_max_bytes,
+  keep_runs, keep_days.
 Options go before or after `check`.
 Signals: the first SIGTERM/SIGINT stops claiming and lets running jobs finish; the second
   stops them (SIGTERM, --stop-grace, SIGKILL) and reports them stopped.";
@@ -112,6 +112,10 @@ pub struct Cli {
     #[arg(long, env = "LABRELAY_LOG", value_name = "LEVEL")]
     pub log_level: Option<String>,
 
+    /// Most bytes of one run's result directory to upload; 0 uploads none [default: 1 GiB]
+    #[arg(long, env = "LABRELAY_RESULTS_MAX_BYTES", value_name = "BYTES")]
+    pub results_max_bytes: Option<u64>,
+
     /// Delivered job directories kept, newest first; 0: no limit [default: 50]
     #[arg(long, env = "LABRELAY_KEEP_RUNS", value_name = "N")]
     pub keep_runs: Option<u32>,
@@ -172,6 +176,7 @@ pub struct FileConfig {
     pub claim_wait: Option<u64>,
     pub host: Option<String>,
     pub log_level: Option<String>,
+    pub results_max_bytes: Option<u64>,
     pub keep_runs: Option<u32>,
     pub keep_days: Option<u32>,
 }
@@ -232,6 +237,8 @@ pub struct RunSettings {
     pub testpath: PathBuf,
     pub flags: Flags,
     pub stop_grace: Duration,
+    /// The per-result upload cap (the server has its own).
+    pub results_max_bytes: u64,
 }
 
 impl Default for RunSettings {
@@ -241,6 +248,7 @@ impl Default for RunSettings {
             testpath: DEFAULT_TESTPATH.into(),
             flags: Flags::default(),
             stop_grace: Duration::from_secs(DEFAULT_STOP_GRACE),
+            results_max_bytes: labrelay_api::results::DEFAULT_RESULT_MAX_BYTES,
         }
     }
 }
@@ -361,6 +369,10 @@ impl Settings {
                         .or(file.stop_grace)
                         .unwrap_or(DEFAULT_STOP_GRACE),
                 ),
+                results_max_bytes: cli
+                    .results_max_bytes
+                    .or(file.results_max_bytes)
+                    .unwrap_or(labrelay_api::results::DEFAULT_RESULT_MAX_BYTES),
             },
             retention: Policy {
                 keep_runs: cli

@@ -1,8 +1,10 @@
 //! One job: its directory, the cdrouter-cli command line, the run (output streamed into the
-//! job log, progress from `PASS:`/`FAIL:` lines, heartbeats, stop requests) and its finish.
+//! job log, progress from test verdict lines, heartbeats, stop requests, the result
+//! directory watched and uploaded) and its finish.
 //!
 //! `<work-dir>/job-<id>/` holds `testlist.log` (one test per line), the config
-//! (`<config_name>.conf`), cdrouter-cli's own output (`-logdir`) and the [`Outbox`].
+//! (`<config_name>.conf`), cdrouter-cli's result directory (`result/`, its `-logdir`) and the
+//! [`Outbox`].
 //! The command line and the config edits for testvars are in [`command`].
 
 mod command;
@@ -14,6 +16,7 @@ use crate::config::RunSettings;
 use crate::outbox::{Outbox, OutboxError};
 use crate::process::{self, ProcessGroup};
 use crate::progress::{self, Tally};
+use crate::results::Watcher;
 use crate::retry::Backoff;
 use labrelay_api::agents::{Claim, Finish, FinishStatus, Heartbeat, Progress, StartRequest};
 use labrelay_api::{Id, Timestamp};
@@ -35,6 +38,9 @@ const DRAIN: Duration = Duration::from_secs(5);
 const MAX_LINE: usize = 64 << 10;
 /// Marks the agent's own lines in a job log.
 const PREFIX: &str = "[labrelay-agent]";
+/// How often the result directory is looked at while a test runs (a verdict line makes it
+/// look at once): new tests show up within this.
+const SCAN_EVERY: Duration = Duration::from_millis(500);
 
 #[derive(Debug, thiserror::Error)]
 pub enum JobError {
@@ -272,12 +278,14 @@ async fn execute(
     let config_file = job.dir.join(config_file_name(&claim.config_name));
     let mut testlist = claim.testlist.join("\n");
     testlist.push('\n');
-    let written = std::fs::write(job.dir.join("testlist.log"), testlist).and_then(|()| {
-        std::fs::write(
-            &config_file,
-            edit_config(&claim.config, &claim.job.options.testvars),
-        )
-    });
+    let written = std::fs::write(job.dir.join("testlist.log"), testlist)
+        .and_then(|()| {
+            std::fs::write(
+                &config_file,
+                edit_config(&claim.config, &claim.job.options.testvars),
+            )
+        })
+        .and_then(|()| std::fs::create_dir_all(job.outbox.result_dir()));
     if let Err(e) = written {
         let reason = format!("cannot write the job's files in {}: {e}", job.dir.display());
         log.line(&format!("{PREFIX} {reason}"));
@@ -310,6 +318,14 @@ async fn execute(
         AbortOnDrop(tokio::spawn(read_lines(output.stdout, line_tx.clone()))),
         AbortOnDrop(tokio::spawn(read_lines(output.stderr, line_tx))),
     ];
+    let mut watcher = Watcher::new(
+        &job.outbox.result_dir(),
+        job.outbox.clone(),
+        progress::planned(&claim.testlist, &claim.job.options),
+        settings.results_max_bytes,
+    );
+    let mut scan_tick = tokio::time::interval(SCAN_EVERY);
+    scan_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let (progress_tx, progress_rx) = watch::channel(tally.progress());
     let (event_tx, mut events) = mpsc::channel(4);
     let every = Duration::from_secs(claim.lease.heartbeat_secs.max(1));
@@ -339,13 +355,16 @@ async fn execute(
         tokio::select! {
             line = lines.recv(), if lines_open => match line {
                 Some(line) => {
+                    log.line(&line);
                     if tally.observe(&line).is_some() {
                         progress_tx.send_replace(tally.progress());
+                        // A test ended: its log and captures can go now.
+                        scan(&mut watcher, log, &job.wake);
                     }
-                    log.line(&line);
                 }
                 None => lines_open = false,
             },
+            _ = scan_tick.tick() => scan(&mut watcher, log, &job.wake),
             st = group.wait(), if status.is_none() => {
                 status = Some(st);
                 drain_until = Some(Instant::now() + DRAIN);
@@ -386,7 +405,21 @@ async fn execute(
         }
     }
     drop(readers);
-    let summary = tally.summary();
+    // The synopsis in final.txt is the authority on verdicts; without one (a run cut
+    // short), the verdicts seen so far.
+    let summary = match watcher.finish() {
+        Ok(s) => s,
+        Err(e) => {
+            log.line(&format!(
+                "{PREFIX} the result directory could not be read whole: {e}"
+            ));
+            tally.summary()
+        }
+    };
+    for note in watcher.notes() {
+        log.line(&format!("{PREFIX} {note}"));
+    }
+    job.wake.notify_one();
     let status = match status {
         Some(Ok(st)) => Ok(st),
         Some(Err(e)) => Err(e.to_string()),
@@ -424,6 +457,17 @@ async fn execute(
         }),
         (None, Err(e)) => error_finish(format!("waiting for cdrouter-cli failed: {e}"), summary),
     }
+}
+
+/// One look at the result directory; queued files wake the delivery.
+fn scan(watcher: &mut Watcher, log: &mut JobLog, wake: &Notify) {
+    if let Err(e) = watcher.scan() {
+        tracing::warn!("result directory: {e}");
+    }
+    for note in watcher.notes() {
+        log.line(&format!("{PREFIX} {note}"));
+    }
+    wake.notify_one();
 }
 
 fn describe_stop(reason: &StopReason) -> String {

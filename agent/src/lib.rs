@@ -3,8 +3,9 @@
 //!
 //! Layers, each a file: [`client`] (HTTP + retryable-or-not), [`retry`] (backoff), [`worker`]
 //! (claim loop, shutdown), [`job`] (one job), [`process`] (process groups), [`outbox`] (disk
-//! buffer + replay), [`progress`] (PASS/FAIL parsing), [`config`] (flags, env, file),
-//! [`retention`] (which old job directories go), [`check`] (`labrelay-agent check`).
+//! buffer + replay), [`progress`] (verdict counting), [`results`] (the result directory,
+//! watched and uploaded), [`config`] (flags, env, file), [`retention`] (which old job
+//! directories go), [`check`] (`labrelay-agent check`).
 
 pub mod check;
 pub mod client;
@@ -13,6 +14,7 @@ pub mod job;
 pub mod outbox;
 pub mod process;
 pub mod progress;
+pub mod results;
 pub mod retention;
 pub mod retry;
 pub mod worker;

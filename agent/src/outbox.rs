@@ -5,22 +5,36 @@
 //! - `log`: the job's whole log as the agent saw it (UTF-8): the buffer itself;
 //! - `acked`: the byte offset up to which the server has acknowledged `log`;
 //! - `start.json`: a start the server has not acknowledged yet;
+//! - `tests.jsonl`: test records, one JSON object a line (a later line for the same `seq`
+//!   replaces an earlier one), and `tests.acked`: the byte offset sent so far;
+//! - `files.jsonl`: files of the result directory (`../result/`) to upload, one
+//!   `name<TAB>size<TAB>mtime` a line, and `files.acked`: the byte offset done so far;
 //! - `finish.json`: the finish, written once the run is over (the log is then complete);
 //! - `closed`: everything is delivered, or the server refused the job; why, in one line.
+//!
+//! Each delivery pass sends the start, the log, the test records, one queued file (so a big
+//! file does not hold the live log back for long), and the finish once all else is in.
 //!
 //! Appends go from `acked` to the end of `log`, so a resend after a lost answer overlaps what
 //! the server has (it keeps only the new tail) and a 409 gap answer moves `acked` back to
 //! where the server's log ends: nothing is lost and nothing is doubled.
 
 use crate::client::{ClientError, LogOutcome, Uplink};
+use crate::results::upload::{upload, UploadError};
 use crate::retry::Backoff;
 use labrelay_api::agents::{Finish, LogAppend, StartRequest};
+use labrelay_api::results::{TestRecord, TestsUpload, MAX_TESTS_PER_UPLOAD};
 use labrelay_api::Id;
+use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+use std::time::{SystemTime, UNIX_EPOCH};
 use tokio::sync::Notify;
+
+/// The run's result directory (cdrouter-cli's `-logdir`), inside the job's directory.
+pub const RESULT_DIR: &str = "result";
 
 /// Largest log append: the server takes 1 MiB bodies and JSON escaping can grow control
 /// characters sixfold (`\u0000`), so 128 KiB always fits.
@@ -88,6 +102,99 @@ impl Outbox {
 
     pub fn log_path(&self) -> PathBuf {
         self.path("log")
+    }
+
+    /// Where cdrouter-cli writes the run's results (`-logdir`): `<job dir>/result`.
+    pub fn result_dir(&self) -> PathBuf {
+        self.dir
+            .parent()
+            .map_or_else(|| self.dir.join(RESULT_DIR), |d| d.join(RESULT_DIR))
+    }
+
+    /// Appends a test record to send.
+    pub fn append_test(&self, record: &TestRecord) -> Result<(), OutboxError> {
+        let line = serde_json::to_string(record).map_err(|e| OutboxError::Corrupt {
+            path: self.path("tests.jsonl"),
+            message: e.to_string(),
+        })?;
+        self.append("tests.jsonl", &line)
+    }
+
+    /// Queues a file of the result directory for upload, as it is now.
+    pub fn queue_file(
+        &self,
+        name: &str,
+        size: u64,
+        modified: SystemTime,
+    ) -> Result<(), OutboxError> {
+        let nanos = modified
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        self.append("files.jsonl", &format!("{name}\t{size}\t{nanos}"))
+    }
+
+    /// Every file queued so far, with the size and time it had then (the last entry wins).
+    pub fn queued_files(&self) -> Result<HashMap<String, (u64, SystemTime)>, OutboxError> {
+        let text = self.read_text("files.jsonl")?;
+        Ok(text
+            .lines()
+            .filter_map(parse_file_line)
+            .map(|(name, size, nanos)| {
+                let t = UNIX_EPOCH + Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX));
+                (name.to_string(), (size, t))
+            })
+            .collect())
+    }
+
+    fn read_text(&self, name: &str) -> Result<String, OutboxError> {
+        let path = self.path(name);
+        match fs::read(&path) {
+            Ok(b) => Ok(String::from_utf8_lossy(&b).into_owned()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(String::new()),
+            Err(e) => Err(self.io(&path, e)),
+        }
+    }
+
+    fn append(&self, name: &str, line: &str) -> Result<(), OutboxError> {
+        let path = self.path(name);
+        let mut f = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(|e| self.io(&path, e))?;
+        f.write_all(format!("{line}\n").as_bytes())
+            .map_err(|e| self.io(&path, e))
+    }
+
+    fn offset(&self, name: &str) -> Result<u64, OutboxError> {
+        let text = self.read_text(name)?;
+        if text.trim().is_empty() {
+            return Ok(0);
+        }
+        text.trim().parse().map_err(|_| OutboxError::Corrupt {
+            path: self.path(name),
+            message: format!("not an offset: {text:?}"),
+        })
+    }
+
+    /// Whole lines of `name` from byte `from`: (line, offset after it), at most `max`.
+    fn lines_from(
+        &self,
+        name: &str,
+        from: u64,
+        max: usize,
+    ) -> Result<Vec<(String, u64)>, OutboxError> {
+        let text = self.read_text(name)?;
+        let mut out = Vec::new();
+        let mut at = usize::try_from(from).unwrap_or(usize::MAX).min(text.len());
+        while out.len() < max {
+            let Some(end) = text[at..].find('\n') else {
+                break;
+            };
+            out.push((text[at..at + end].to_string(), (at + end + 1) as u64));
+            at += end + 1;
+        }
+        Ok(out)
     }
 
     fn path(&self, name: &str) -> PathBuf {
@@ -222,7 +329,7 @@ impl Outbox {
 
     /// Write to a temporary file, flush it to disk, rename over: a crash leaves the old
     /// content or the new, never half of one.
-    fn write_atomic(&self, name: &str, bytes: &[u8]) -> Result<(), OutboxError> {
+    pub(crate) fn write_atomic(&self, name: &str, bytes: &[u8]) -> Result<(), OutboxError> {
         let path = self.path(name);
         let tmp = self.path(&format!("{name}.tmp"));
         let write = || -> io::Result<()> {
@@ -272,6 +379,14 @@ impl From<OutboxError> for Stop {
     }
 }
 
+/// `name<TAB>size<TAB>mtime-nanos`.
+fn parse_file_line(line: &str) -> Option<(&str, u64, u128)> {
+    let mut parts = line.rsplitn(3, '\t');
+    let nanos = parts.next()?.parse().ok()?;
+    let size = parts.next()?.parse().ok()?;
+    Some((parts.next()?, size, nanos))
+}
+
 fn classify(what: &str, e: ClientError) -> Stop {
     if e.is_retryable() {
         Stop::Retry(e)
@@ -286,6 +401,8 @@ fn classify(what: &str, e: ClientError) -> Stop {
 /// `wake` is notified after new log text and after the finish is written.
 pub async fn deliver<U: Uplink>(outbox: &Outbox, uplink: &U, wake: &Notify) -> Delivery {
     let mut backoff = Backoff::default();
+    // Files that changed under an upload, by name: how many times (each is re-read).
+    let mut changed: HashMap<String, u32> = HashMap::new();
     loop {
         if outbox.is_closed() {
             return Delivery::Abandoned;
@@ -295,6 +412,11 @@ pub async fn deliver<U: Uplink>(outbox: &Outbox, uplink: &U, wake: &Notify) -> D
             let finish = outbox.pending_finish()?;
             send_start(outbox, uplink).await?;
             send_log(outbox, uplink).await?;
+            send_tests(outbox, uplink).await?;
+            if send_one_file(outbox, uplink, &mut changed).await? {
+                // More files wait: go round again at once (the log goes first each time).
+                return Ok::<Pass, Stop>(Pass::More);
+            }
             if let Some(finish) = &finish {
                 uplink
                     .finish(outbox.job, finish)
@@ -302,16 +424,21 @@ pub async fn deliver<U: Uplink>(outbox: &Outbox, uplink: &U, wake: &Notify) -> D
                     .map_err(|e| classify("finish", e))?;
                 outbox.remove("finish.json")?;
             }
-            Ok::<bool, Stop>(finish.is_some())
+            Ok(if finish.is_some() {
+                Pass::Done
+            } else {
+                Pass::Idle
+            })
         };
         match pass.await {
-            Ok(true) => {
+            Ok(Pass::More) => backoff.reset(),
+            Ok(Pass::Done) => {
                 if let Err(e) = outbox.close("delivered") {
                     tracing::warn!(job = %outbox.job, "{e}");
                 }
                 return Delivery::Delivered;
             }
-            Ok(false) => {
+            Ok(Pass::Idle) => {
                 backoff.reset();
                 wake.notified().await;
                 if !matches!(outbox.pending_finish(), Ok(Some(_))) {
@@ -343,6 +470,82 @@ pub async fn deliver<U: Uplink>(outbox: &Outbox, uplink: &U, wake: &Notify) -> D
             }
         }
     }
+}
+
+enum Pass {
+    /// Everything is delivered.
+    Done,
+    /// Nothing more to send now: wait for news.
+    Idle,
+    /// More to send at once.
+    More,
+}
+
+/// Sends the test records queued since the last acknowledged offset, in batches.
+async fn send_tests<U: Uplink>(outbox: &Outbox, uplink: &U) -> Result<(), Stop> {
+    loop {
+        let from = outbox.offset("tests.acked")?;
+        let lines = outbox.lines_from("tests.jsonl", from, MAX_TESTS_PER_UPLOAD)?;
+        let Some((_, end)) = lines.last().cloned() else {
+            return Ok(());
+        };
+        let tests: Vec<TestRecord> = lines
+            .iter()
+            .filter_map(|(l, _)| serde_json::from_str(l).ok())
+            .collect();
+        if !tests.is_empty() {
+            uplink
+                .tests(outbox.job, &TestsUpload { tests })
+                .await
+                .map_err(|e| classify("tests", e))?;
+        }
+        outbox.write_atomic("tests.acked", end.to_string().as_bytes())?;
+    }
+}
+
+/// How often a file that keeps changing under its upload is tried before it is left out.
+const CHANGED_TRIES: u32 = 3;
+
+/// Uploads the next queued file, if any; true when more are queued after it.
+async fn send_one_file<U: Uplink>(
+    outbox: &Outbox,
+    uplink: &U,
+    changed: &mut HashMap<String, u32>,
+) -> Result<bool, Stop> {
+    let from = outbox.offset("files.acked")?;
+    let lines = outbox.lines_from("files.jsonl", from, 2)?;
+    let Some((line, end)) = lines.first().cloned() else {
+        return Ok(false);
+    };
+    let done = |outbox: &Outbox| outbox.write_atomic("files.acked", end.to_string().as_bytes());
+    let Some((name, _, _)) = parse_file_line(&line) else {
+        done(outbox)?;
+        return Ok(lines.len() > 1);
+    };
+    match upload(uplink, outbox.job, &outbox.result_dir(), name).await {
+        Ok(_) => {}
+        Err(UploadError::Client(e)) if e.is_retryable() || e.is_auth() => {
+            return Err(classify(&format!("file {name}"), e));
+        }
+        // The job is gone or no longer this agent's: nothing more will be taken.
+        Err(UploadError::Client(
+            e @ ClientError::Status {
+                status: 404 | 409, ..
+            },
+        )) => {
+            return Err(classify(&format!("file {name}"), e));
+        }
+        Err(UploadError::Changed { .. })
+            if changed.get(name).copied().unwrap_or(0) < CHANGED_TRIES =>
+        {
+            *changed.entry(name.to_string()).or_default() += 1;
+            return Ok(true);
+        }
+        // This file cannot be taken (too big, a bad name, gone): the rest still can.
+        Err(e) => tracing::warn!(job = %outbox.job, "file {name} not sent: {e}"),
+    }
+    done(outbox)?;
+    Ok(lines.len() > 1)
 }
 
 async fn send_start<U: Uplink>(outbox: &Outbox, uplink: &U) -> Result<(), Stop> {
@@ -411,6 +614,8 @@ mod tests {
         /// Appends left that are stored but answered with a 503 (the answer is lost).
         lose_acks: u32,
         appends: u32,
+        tests: Vec<u64>,
+        files: Vec<(String, Vec<u8>)>,
     }
 
     fn unavailable() -> ClientError {
@@ -466,6 +671,49 @@ mod tests {
             self.outage()?;
             self.state().finishes.push(f.status);
             Ok(())
+        }
+
+        async fn tests(&self, _job: Id, t: &TestsUpload) -> Result<(), ClientError> {
+            self.outage()?;
+            self.state().tests.extend(t.tests.iter().map(|r| r.seq));
+            Ok(())
+        }
+
+        async fn file_state(
+            &self,
+            _job: Id,
+            name: &str,
+            size: u64,
+            sha256: &str,
+        ) -> Result<labrelay_api::results::FileState, ClientError> {
+            self.outage()?;
+            Ok(labrelay_api::results::FileState {
+                name: name.into(),
+                size,
+                sha256: sha256.into(),
+                ..Default::default()
+            })
+        }
+
+        async fn file_part(
+            &self,
+            _job: Id,
+            name: &str,
+            size: u64,
+            sha256: &str,
+            _part: u32,
+            _part_sha256: &str,
+            bytes: Vec<u8>,
+        ) -> Result<labrelay_api::results::FileState, ClientError> {
+            self.outage()?;
+            self.state().files.push((name.to_string(), bytes));
+            Ok(labrelay_api::results::FileState {
+                name: name.into(),
+                size,
+                sha256: sha256.into(),
+                complete: true,
+                ..Default::default()
+            })
         }
     }
 
@@ -560,6 +808,46 @@ mod tests {
         let local = fs::read_to_string(ob.log_path()).expect("log");
         assert_eq!(server.state().log, local);
         assert_eq!(server.state().finishes.len(), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn test_records_and_files_go_before_the_finish_once_each() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let job_dir = dir.path().join("job-5");
+        let ob = Outbox::create(&job_dir, Id(5)).expect("outbox");
+        fs::create_dir_all(ob.result_dir()).expect("result dir");
+        fs::write(ob.result_dir().join("start.txt"), "hello\n").expect("file");
+        fs::write(ob.result_dir().join("a b.cap"), [0u8, 1, 2]).expect("file");
+        let server = FakeServer::default();
+        for seq in [1, 2, 1] {
+            ob.append_test(&TestRecord {
+                seq,
+                name: format!("t{seq}"),
+                result: "pass".into(),
+                ..TestRecord::default()
+            })
+            .expect("test");
+        }
+        let now = SystemTime::now();
+        ob.queue_file("start.txt", 6, now).expect("queue");
+        ob.queue_file("a b.cap", 3, now).expect("queue");
+        ob.queue_file("gone.txt", 1, now).expect("queue");
+        ob.set_finish(&finish()).expect("finish");
+        server.state().down = 3;
+        let wake = Notify::new();
+        assert_eq!(deliver(&ob, &server, &wake).await, Delivery::Delivered);
+        let s = server.state();
+        assert_eq!(s.tests, [1, 2, 1]);
+        let names: Vec<&str> = s.files.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            ["start.txt", "a b.cap"],
+            "a vanished file is skipped"
+        );
+        assert_eq!(s.files[1].1, [0u8, 1, 2]);
+        assert_eq!(s.finishes.len(), 1);
+        let queued = ob.queued_files().expect("queued");
+        assert_eq!(queued.get("a b.cap").map(|q| q.0), Some(3));
     }
 
     #[test]

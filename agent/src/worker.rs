@@ -14,6 +14,7 @@ use crate::config::Settings;
 use crate::job::{self, JobEnd};
 use crate::outbox::{self, Delivery, Outbox};
 use crate::progress::Tally;
+use crate::results::Watcher;
 use crate::retention;
 use crate::retry::Backoff;
 use labrelay_api::agents::{Claim, ClaimRequest, Finish, FinishStatus};
@@ -219,10 +220,21 @@ impl Agent {
             match ob.pending_finish() {
                 Ok(Some(_)) => {}
                 Ok(None) => {
+                    // What the run left in its result directory goes up with the report.
+                    let mut results = Watcher::new(
+                        &ob.result_dir(),
+                        ob.clone(),
+                        Vec::new(),
+                        self.settings.run.results_max_bytes,
+                    );
+                    let summary = match results.finish() {
+                        Ok(s) if results.tests_begun() > 0 => s,
+                        _ => summary_from_log(&ob.log_path()),
+                    };
                     let finish = Finish {
                         status: FinishStatus::Error,
                         exit_code: None,
-                        summary: summary_from_log(&ob.log_path()),
+                        summary,
                         reason: "the agent stopped while the job was running".into(),
                     };
                     if let Err(e) = ob.set_finish(&finish) {

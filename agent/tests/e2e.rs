@@ -111,12 +111,33 @@ fn count(haystack: &str, needle: &str) -> usize {
     haystack.matches(needle).count()
 }
 
-/// The pid the simulator printed (`INFO  pid N`).
+/// The pid the simulator printed (`cdrouter-cli-sim: SIMULATOR, ...: pid N, ...`).
 fn sim_pid(log: &str) -> i32 {
     log.lines()
-        .find_map(|l| l.split("INFO  pid ").nth(1))
+        .find_map(|l| l.split(": pid ").nth(1))
+        .and_then(|p| p.split(',').next())
         .and_then(|p| p.trim().parse().ok())
         .expect("the simulator's pid in the log")
+}
+
+/// Every file of the job's result directory is on the server, byte for byte.
+fn assert_results_uploaded(server: &FakeServer, work: &Path, job: u64) -> usize {
+    let dir = work.join(format!("job-{job}/result"));
+    let s = server.state();
+    let mut n = 0;
+    for entry in std::fs::read_dir(&dir).expect("result dir") {
+        let entry = entry.expect("entry");
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let local = std::fs::read(entry.path()).expect("file");
+        let remote = s
+            .files
+            .get(&(job, name.clone()))
+            .and_then(|f| f.bytes.clone())
+            .unwrap_or_else(|| panic!("{name} was not uploaded whole"));
+        assert!(remote == local, "{name} differs");
+        n += 1;
+    }
+    n
 }
 
 fn is_gone(pid: i32) -> bool {
@@ -164,17 +185,16 @@ async fn a_job_runs_and_its_log_and_finish_arrive_exactly_once() {
     let remote = &s.logs[&11];
     assert_eq!(remote, &local, "the server has the log, once, in order");
     for (line, n) in [
-        ("PASS: t1", 1),
-        ("FAIL: t2", 1),
-        ("PASS: t3", 1),
-        ("test t4", 0),
-        (": t4", 0),
+        ("PASS: Test t1 (", 1),
+        ("FAIL: Test t2 (", 1),
+        ("PASS: Test t3 (", 1),
+        ("Test t4", 0),
     ] {
         assert_eq!(count(remote, line), n, "{line} in\n{remote}");
     }
-    assert!(remote.contains("Tests: 3  Pass: 2  Fail: 1"), "{remote}");
-    assert!(remote.contains("Testvar lanIp=10.0.0.1"), "{remote}");
-    assert!(remote.contains("Testvar wanMode=DHCP client"), "{remote}");
+    assert!(remote.contains("3 test(s) run\n1 failure(s)"), "{remote}");
+    assert!(remote.contains("testvar lanIp=10.0.0.1"), "{remote}");
+    assert!(remote.contains("testvar wanMode=DHCP client"), "{remote}");
 
     assert_eq!(s.finishes.len(), 1);
     let (id, finish) = &s.finishes[0];
@@ -190,10 +210,29 @@ async fn a_job_runs_and_its_log_and_finish_arrive_exactly_once() {
     let config = std::fs::read_to_string(dir.join("lab_config.conf")).expect("config");
     assert!(config.contains("testvar wanMode DHCP"));
     assert!(
-        dir.join("sim-result.json").is_file(),
+        dir.join("result/final.txt").is_file(),
         "the simulator wrote into -logdir"
     );
     assert!(dir.join("outbox/closed").is_file());
+    // The tests as CDRouter numbers them, start and final included, with their logs.
+    let tests: Vec<(u64, String, String, String)> = s.tests[&11]
+        .values()
+        .map(|t| (t.seq, t.name.clone(), t.result.clone(), t.log.clone()))
+        .collect();
+    let want: Vec<(u64, String, String, String)> = [
+        (1, "start", "pass", "start.txt"),
+        (2, "t1", "pass", "t1.txt"),
+        (3, "t2", "fail", "t2.txt"),
+        (4, "t3", "pass", "t3.txt"),
+        (5, "final", "pass", "final.txt"),
+    ]
+    .iter()
+    .map(|(a, b, c, d)| (*a, b.to_string(), c.to_string(), d.to_string()))
+    .collect();
+    assert_eq!(tests, want);
+    assert!(s.tests[&11].values().all(|t| t.started.is_some()));
+    drop(s);
+    assert!(assert_results_uploaded(&server, work.path(), 11) > 10);
 }
 
 #[tokio::test]
@@ -229,11 +268,14 @@ async fn an_outage_during_the_run_loses_and_doubles_nothing() {
     let local = local_log(work.path(), 12);
     assert_eq!(s.logs[&12], local, "byte for byte");
     for t in &tests {
-        assert_eq!(count(&s.logs[&12], &format!("PASS: {t}\n")), 1, "{t}");
+        assert_eq!(count(&s.logs[&12], &format!("PASS: Test {t} (")), 1, "{t}");
     }
     assert_eq!(s.finishes.len(), 1);
     assert_eq!(s.finishes[0].1.status, FinishStatus::Completed);
     assert_eq!(s.finishes[0].1.summary.passed, 30);
+    assert_eq!(s.tests[&12].len(), 32, "start, 30 tests, final");
+    drop(s);
+    assert!(assert_results_uploaded(&server, work.path(), 12) > 30);
 }
 
 #[tokio::test]
@@ -328,7 +370,8 @@ async fn reports_left_by_an_earlier_agent_are_replayed_at_start() {
     // An agent died mid-run: half its log was acknowledged, no finish was written.
     let outbox: PathBuf = work.path().join("job-15/outbox");
     std::fs::create_dir_all(&outbox).expect("mkdir");
-    let log = "header\n12:00:00.000 PASS: a\n12:00:01.000 FAIL: b\n";
+    let log = "header\n2026-01-02 12:00:00.000 PASS: Test a (1) passed\n\
+               2026-01-02 12:00:01.000 FAIL: Test b (2) failed\n";
     std::fs::write(outbox.join("log"), log).expect("log");
     std::fs::write(outbox.join("acked"), "7").expect("acked");
     server.state().logs.insert(15, "header\n".into());

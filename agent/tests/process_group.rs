@@ -18,20 +18,31 @@ fn spawn_sim(dir: &Path, vars: &[&str]) -> (ProcessGroup, labrelay_agent::proces
         SIM.into(),
         "-execute".into(),
         format!("@{}", list.display()),
+        "-logdir".into(),
+        dir.join("logs").display().to_string(),
     ]);
     ProcessGroup::spawn(Path::new("/usr/bin/env"), &args, dir).expect("spawn")
 }
 
-/// Reads stdout until the simulator hangs; returns the pids it printed (its own, the helper's).
+/// Reads stderr until the simulator hangs (stdout, its log, is drained meanwhile); returns
+/// the pids it printed (its own, the helper's).
 async fn pids_once_hanging(output: labrelay_agent::process::Output) -> (i32, i32) {
-    let mut lines = BufReader::new(output.stdout).lines();
+    let mut stdout = output.stdout;
+    tokio::spawn(async move {
+        let _ = tokio::io::copy(&mut stdout, &mut tokio::io::sink()).await;
+    });
+    let mut lines = BufReader::new(output.stderr).lines();
     let (mut pid, mut helper) = (0, 0);
     let read = async {
         while let Ok(Some(line)) = lines.next_line().await {
             if let Some(p) = line.split("helper pid ").nth(1) {
                 helper = p.trim().parse().expect("helper pid");
-            } else if let Some(p) = line.split("INFO  pid ").nth(1) {
-                pid = p.trim().parse().expect("pid");
+            } else if let Some(p) = line.split(": pid ").nth(1) {
+                pid = p
+                    .split(',')
+                    .next()
+                    .and_then(|p| p.trim().parse().ok())
+                    .expect("pid");
             }
             if line.contains("simulated hang") {
                 return;
@@ -99,7 +110,11 @@ async fn a_group_that_honours_sigterm_ends_with_it() {
     );
     let (pid, helper) = pids_once_hanging(output).await;
     let status = group.stop(Duration::from_secs(30)).await.expect("stop");
-    assert_eq!(status.signal(), Some(15));
+    assert_eq!(
+        status.code(),
+        Some(143),
+        "it stopped on SIGTERM: {status:?}"
+    );
     until_gone(pid).await;
     until_gone(helper).await;
 }
@@ -125,7 +140,11 @@ async fn dropping_the_group_kills_it() {
 async fn leftovers_are_killed_when_the_leader_exits() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (mut group, output) = spawn_sim(dir.path(), &["CDROUTER_SIM_SPAWN_CHILD=1"]);
-    let mut lines = BufReader::new(output.stdout).lines();
+    let mut stdout = output.stdout;
+    tokio::spawn(async move {
+        let _ = tokio::io::copy(&mut stdout, &mut tokio::io::sink()).await;
+    });
+    let mut lines = BufReader::new(output.stderr).lines();
     let mut helper = 0;
     while let Ok(Some(line)) = lines.next_line().await {
         if let Some(p) = line.split("helper pid ").nth(1) {

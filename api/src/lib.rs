@@ -3,13 +3,16 @@
 //! Pure code: no I/O, builds for wasm32 and native alike.
 
 pub mod agents;
+pub mod cdrouter;
 pub mod envelope;
 pub mod error;
 pub mod id;
 pub mod interfaces;
 pub mod jobs;
+pub mod logview;
 pub mod query;
 pub mod resources;
+pub mod results;
 pub mod time;
 pub mod users;
 

@@ -141,6 +141,32 @@ impl Api {
         )
     }
 
+    /// A raw `PUT` body (result file parts).
+    pub fn put_bytes(&self, path: &str, body: &[u8]) -> Answer {
+        Self::finish(
+            self.request("PUT", path)
+                .set("content-type", "application/octet-stream")
+                .send_bytes(body),
+        )
+    }
+
+    /// A download: status, content type and the bytes.
+    pub fn get_bytes(&self, path: &str) -> (u16, String, Vec<u8>) {
+        let resp = match self.request("GET", path).call() {
+            Ok(r) => r,
+            Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => panic!("transport error: {e}"),
+        };
+        let status = resp.status();
+        let ct = resp.content_type().to_string();
+        let mut bytes = Vec::new();
+        use std::io::Read;
+        resp.into_reader()
+            .read_to_end(&mut bytes)
+            .expect("read the body");
+        (status, ct, bytes)
+    }
+
     pub fn method(&self, method: &str, path: &str) -> Answer {
         Self::finish(self.request(method, path).call())
     }

@@ -1,9 +1,9 @@
 //! The packaged agent on a machine with nothing else on it: the tarball of `cargo xtask
 //! dist` (`LABRELAY_DIST_TARBALL`) is unpacked and checked against its `SHA256SUMS`, and its
 //! binary runs in an empty root (a chroot holding only the agent, a static build of the
-//! cdrouter-cli simulator (`LABRELAY_STATIC_SIM_BIN`), a CA bundle and `/dev/null`: no C
-//! library, no `/etc/passwd`, no `/proc`, no `/sys`): `--version`, `check`, and a job
-//! claimed, run and reported to the real worker.
+//! cdrouter-cli simulator (`LABRELAY_STATIC_SIM_BIN`) with the recorded runs it replays, a CA
+//! bundle and `/dev/null`: no C library, no `/etc/passwd`, no `/proc`, no `/sys`):
+//! `--version`, `check`, and a job claimed, run and reported to the real worker.
 
 use labrelay_itest::{base_url, id, unique, wait_for_job, Api, Scratch};
 use serde_json::{json, Value};
@@ -76,8 +76,9 @@ fn files(dir: &Path) -> Vec<String> {
     out
 }
 
-/// The root: the agent, the simulator as `/cdrouter-cli`, a CA bundle, and a place for
-/// `/dev/null` (children's stdin; [`in_root`] binds the real one there). Nothing else.
+/// The root: the agent, the simulator as `/cdrouter-cli` with its recorded runs in
+/// `/exports`, a CA bundle, and a place for `/dev/null` (children's stdin; [`in_root`] binds
+/// the real one there). Nothing else.
 fn empty_root(pkg: &Path, root: &Path) {
     let copy = |from: &Path, to: &str, mode: u32| {
         let to = root.join(to);
@@ -89,6 +90,14 @@ fn empty_root(pkg: &Path, root: &Path) {
     };
     copy(&pkg.join("labrelay-agent"), "labrelay-agent", 0o755);
     copy(&env_path("LABRELAY_STATIC_SIM_BIN"), "cdrouter-cli", 0o755);
+    let exports = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/cdrouter-exports");
+    for e in std::fs::read_dir(&exports).expect("the simulator's recorded runs") {
+        let path = e.expect("entry").path();
+        if path.extension().is_some_and(|x| x == "gz") {
+            let name = path.file_name().and_then(|n| n.to_str()).expect("name");
+            copy(&path, &format!("exports/{name}"), 0o644);
+        }
+    }
     if let Some(bundle) = CA_BUNDLES.iter().map(Path::new).find(|p| p.is_file()) {
         copy(bundle, "etc/ssl/certs/ca-certificates.crt", 0o644);
     }
@@ -167,10 +176,13 @@ fn the_packaged_agent_runs_a_job_in_an_empty_root() {
     );
     let root = scratch.path.join("root");
     empty_root(&pkg, &root);
-    let in_root_files = files(&root);
+    let in_root_files: Vec<String> = files(&root)
+        .into_iter()
+        .filter(|f| !f.starts_with("exports/"))
+        .collect();
     assert!(
         in_root_files.len() <= 4,
-        "only the agent, the simulator, a CA bundle and dev/null: {in_root_files:?}"
+        "only the agent, the simulator and its runs, a CA bundle and dev/null: {in_root_files:?}"
     );
 
     let version = sh(&mut in_root(&root, &["/labrelay-agent", "--version"]));
@@ -192,8 +204,8 @@ fn the_packaged_agent_runs_a_job_in_an_empty_root() {
         "/work",
     ];
 
-    // check: the server and the token pass from inside the root; interfaces cannot, with
-    // no /sys to list them (so the exit status is not asked for here).
+    // check: the server, the token and cdrouter-cli pass from inside the root; interfaces
+    // cannot, with no /sys to list them (so the exit status is not asked for here).
     let mut argv = vec!["/labrelay-agent", "check", "--interfaces", "lo"];
     argv.extend_from_slice(&common);
     let out = in_root(&root, &argv).output().expect("check runs");
@@ -204,6 +216,7 @@ fn the_packaged_agent_runs_a_job_in_an_empty_root() {
         report.contains(&format!("valid: agent {} ", id(&agent))),
         "{report}"
     );
+    assert!(report.contains("  ok    cdrouter-cli "), "{report}");
 
     let lanwan = ifaces.join(",");
     let mut argv = vec![
@@ -218,6 +231,7 @@ fn the_packaged_agent_runs_a_job_in_an_empty_root() {
     let running = Running(
         in_root(&root, &argv)
             .env("CDROUTER_SIM_TEST_MS", "50")
+            .env("CDROUTER_SIM_EXPORTS", "/exports")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log)

@@ -1,5 +1,5 @@
-//! The route table of the worker entry: which requests go to the store Durable Object and
-//! which are static assets. Nothing else happens here.
+//! The route table of the worker entry: result files (`crate::files`, the bytes between the
+//! caller and R2), the store Durable Object (every other API call), static assets (the app).
 
 use crate::error::respond;
 use labrelay_api::error::ApiError;
@@ -18,16 +18,23 @@ pub async fn route(req: Request, env: Env) -> Result<Response> {
         return Response::ok("hello");
     }
     if is_store_path(&path) {
+        let req = match crate::files::route(req, &env).await {
+            crate::files::Routed::Done(answer) => return answer,
+            crate::files::Routed::Store(req) => req,
+        };
         if declared_length(&req).is_some_and(|n| n > MAX_BODY) {
             return respond(ApiError::TooLarge(MAX_BODY));
         }
-        let stub = env
-            .durable_object("STORE")?
-            .id_from_name(STORE_NAME)?
-            .get_stub()?;
-        return stub.fetch_with_request(req).await;
+        return store_stub(&env)?.fetch_with_request(req).await;
     }
     env.assets("ASSETS")?.fetch_request(req).await
+}
+
+/// The store object.
+pub fn store_stub(env: &Env) -> Result<worker::Stub> {
+    env.durable_object("STORE")?
+        .id_from_name(STORE_NAME)?
+        .get_stub()
 }
 
 fn is_store_path(path: &str) -> bool {

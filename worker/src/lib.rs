@@ -4,6 +4,8 @@
 
 mod entry;
 mod error;
+mod files;
+mod internal;
 mod store;
 
 pub use store::Store;

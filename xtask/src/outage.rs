@@ -1,13 +1,16 @@
 //! The outage scenario of `cargo xtask test`: a job is running on the real agent when the
 //! server goes away for 20 s and comes back (same port, same state). The agent keeps the run
-//! going, buffers its log on disk and replays it: every test's line must be in the job's log
-//! exactly once, and the job must complete. Needs control of the server, hence here and
-//! not in itest/.
+//! going, buffers its log and its result files on disk and replays them: every test's line
+//! must be in the job's log exactly once, the job must complete, and every file of its result
+//! directory must be on the server byte for byte (SHA-256 and a download of each). Needs
+//! control of the server, hence here and not in itest/.
 
 use crate::build;
 use crate::server::{Options, Server};
 use crate::Result;
 use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use std::io::Read;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -77,8 +80,10 @@ pub fn run(root: &Path, port: u16, state: &Path) -> Result {
             )
         })?;
         let text = api.log(&id)?;
+        let files = check_files(&api, &done, &work.join(format!("job-{id}/result")));
         drop(server);
-        check(&done, &text)
+        check(&done, &text)?;
+        files.map(|n| println!("outage: {n} result files on the server, byte for byte"))
     })();
     let _ = child.kill();
     let _ = child.wait();
@@ -94,13 +99,58 @@ fn check(job: &Value, log: &str) -> Result {
         return Err(format!("job ended {} ({})", job["status"], job["reason"]));
     }
     for i in 1..=TESTS {
-        let line = format!("PASS: cdrouter_outage_{i}\n");
+        let line = format!("PASS: Test cdrouter_outage_{i} (");
         let n = log.matches(&line).count();
         if n != 1 {
             return Err(format!("{line:?} is in the log {n} times"));
         }
     }
     Ok(())
+}
+
+/// Every file the run wrote is on the server with the same SHA-256, and downloads whole.
+fn check_files(api: &Api, job: &Value, dir: &Path) -> Result<usize> {
+    let result = job["result_id"].as_str().ok_or("the job has no result")?;
+    let listed = api.get(&format!("/api/v1/results/{result}/logdir/"))?;
+    let listed = listed.as_array().ok_or("no logdir list")?;
+    let mut n = 0;
+    for entry in std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))? {
+        let entry = entry.map_err(|e| e.to_string())?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let local = std::fs::read(entry.path()).map_err(|e| e.to_string())?;
+        let sum = hex(&Sha256::digest(&local));
+        let remote = listed
+            .iter()
+            .find(|f| f["name"] == name.as_str())
+            .ok_or_else(|| format!("{name} is not on the server"))?;
+        if remote["sha256"] != sum.as_str() {
+            return Err(format!(
+                "{name}: the server has {}, the agent {sum}",
+                remote["sha256"]
+            ));
+        }
+        let path: String = name
+            .bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect();
+        let bytes = api.bytes(&format!("/api/v1/results/{result}/logdir/{path}"))?;
+        if bytes != local {
+            return Err(format!(
+                "{name}: the download differs from the agent's file"
+            ));
+        }
+        n += 1;
+    }
+    Ok(n)
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 struct Api {
@@ -157,6 +207,19 @@ impl Api {
             }
             std::thread::sleep(Duration::from_millis(200));
         }
+    }
+
+    fn bytes(&self, path: &str) -> Result<Vec<u8>> {
+        let mut out = Vec::new();
+        self.agent
+            .get(&format!("{}{path}", self.base))
+            .set("authorization", &self.auth)
+            .call()
+            .map_err(|e| format!("GET {path}: {e}"))?
+            .into_reader()
+            .read_to_end(&mut out)
+            .map_err(|e| format!("GET {path}: {e}"))?;
+        Ok(out)
     }
 
     fn log(&self, id: &str) -> Result<String> {

@@ -124,10 +124,12 @@ fn steps(root: &Path) -> Result {
 
     step("official Python client (cdrouter) against the worker");
     let python = python_env(root)?;
-    let mut py = Command::new(python);
-    py.arg(root.join("itest/python/test_cdrouter_client.py"));
-    env(&mut py);
-    sh(&mut py)?;
+    for script in ["test_cdrouter_client.py", "test_ci_script.py"] {
+        let mut py = Command::new(&python);
+        py.arg(root.join("itest/python").join(script));
+        env(&mut py);
+        sh(&mut py)?;
+    }
 
     step("browser app end to end (headless Chromium)");
     crate::e2e::run(root, &server)?;

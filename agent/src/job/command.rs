@@ -144,7 +144,7 @@ pub fn command_args(
         "-config".into(),
         config_file.display().to_string(),
         "-logdir".into(),
-        dir.display().to_string(),
+        dir.join(crate::outbox::RESULT_DIR).display().to_string(),
         "-testpath".into(),
         run.testpath.display().to_string(),
     ];
@@ -251,7 +251,7 @@ mod tests {
                 "-config",
                 "/w/job-42/cfg.conf",
                 "-logdir",
-                "/w/job-42",
+                "/w/job-42/result",
                 "-testpath",
                 "/t",
                 "-testvar",

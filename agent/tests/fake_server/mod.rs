@@ -1,13 +1,17 @@
 //! A small in-process Labrelay server for the agent's end-to-end tests: the agent endpoints
 //! with the real log semantics (gaps answer 409, overlaps keep only the new tail), a queue of
-//! claims, a record of every call, and switches for outages and lost answers.
+//! claims, a record of every call, and switches for outages and lost answers; test records
+//! upserted by `seq`, files taken in checksummed parts (as the real server checks them).
 
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use labrelay_api::agents::{Finish, Heartbeat, LogAppend, StartRequest};
+use labrelay_api::results::{part_count, FileState, TestRecord, TestsUpload};
 use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -38,6 +42,37 @@ pub struct State {
     /// Appends left that are stored but answered 503 (a lost answer).
     pub lose_acks: u32,
     pub heartbeat_secs: u64,
+    /// Test records by job, then seq (the last upsert wins).
+    pub tests: HashMap<u64, BTreeMap<u64, TestRecord>>,
+    /// Files by (job, name).
+    pub files: HashMap<(u64, String), FakeFile>,
+    pub parts_received: u32,
+}
+
+#[derive(Default, Clone)]
+pub struct FakeFile {
+    pub size: u64,
+    pub sha256: String,
+    pub parts: BTreeMap<u32, Vec<u8>>,
+    /// The whole file, once every part is in and its checksum matched.
+    pub bytes: Option<Vec<u8>>,
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+impl FakeFile {
+    fn state(&self, name: &str) -> FileState {
+        FileState {
+            name: name.to_string(),
+            size: self.size,
+            sha256: self.sha256.clone(),
+            parts_received: self.parts.keys().copied().collect(),
+            parts: part_count(self.size),
+            complete: self.bytes.is_some(),
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -112,6 +147,15 @@ impl FakeServer {
 
     async fn handle(&self, req: Request<Incoming>) -> Response<Full<Bytes>> {
         let path = req.uri().path().to_string();
+        let query: HashMap<String, String> = req
+            .uri()
+            .query()
+            .unwrap_or("")
+            .split('&')
+            .filter_map(|kv| kv.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let method = req.method().clone();
         let authorized = req
             .headers()
             .get("authorization")
@@ -121,7 +165,14 @@ impl FakeServer {
             Ok(b) => b.to_bytes(),
             Err(_) => return reply(400, json!({"error": "bad body"})),
         };
-        let resp = if authorized {
+        let resp = if authorized && path.contains("/files/") {
+            if self.state().down {
+                self.state().refused += 1;
+                reply(503, json!({"error": "down for the test"}))
+            } else {
+                self.file(&method, &path, &query, &body)
+            }
+        } else if authorized {
             self.route(&path, &body).await
         } else {
             reply(401, json!({"error": "invalid token"}))
@@ -203,6 +254,17 @@ impl FakeServer {
                 }
                 reply(200, envelope(json!({"next_offset": next})))
             }
+            "tests" => {
+                let Ok(t) = serde_json::from_slice::<TestsUpload>(body) else {
+                    return reply(400, json!({"error": "bad tests"}));
+                };
+                let n = t.tests.len();
+                let job = s.tests.entry(id).or_default();
+                for r in t.tests {
+                    job.insert(r.seq, r);
+                }
+                reply(200, envelope(json!({"stored": n})))
+            }
             "finish" => {
                 let Ok(f) = serde_json::from_slice::<Finish>(body) else {
                     return reply(400, json!({"error": "bad finish"}));
@@ -212,6 +274,67 @@ impl FakeServer {
             }
             _ => reply(404, json!({"error": "no such route"})),
         }
+    }
+
+    /// `GET|PUT /api/v1/agent/jobs/{id}/files/{name}?size&sha256[&part&part_sha256]`.
+    fn file(
+        &self,
+        method: &hyper::Method,
+        path: &str,
+        q: &HashMap<String, String>,
+        body: &[u8],
+    ) -> Response<Full<Bytes>> {
+        let rest = path.trim_start_matches("/api/v1/agent/jobs/");
+        let Some((id, name)) = rest.split_once("/files/") else {
+            return reply(404, json!({"error": "no such route"}));
+        };
+        let (Ok(id), Ok(name)) = (id.parse::<u64>(), percent_decode(name)) else {
+            return reply(404, json!({"error": "no such route"}));
+        };
+        let size: u64 = q.get("size").and_then(|v| v.parse().ok()).unwrap_or(0);
+        let sha = q.get("sha256").cloned().unwrap_or_default();
+        let mut s = self.state();
+        let key = (id, name.clone());
+        let current = s.files.get(&key).cloned().unwrap_or_default();
+        let mut file = if current.size == size && current.sha256 == sha {
+            current
+        } else {
+            FakeFile {
+                size,
+                sha256: sha.clone(),
+                ..FakeFile::default()
+            }
+        };
+        if method == hyper::Method::GET {
+            return reply(
+                200,
+                envelope(serde_json::to_value(file.state(&name)).unwrap_or_default()),
+            );
+        }
+        let part: u32 = q.get("part").and_then(|v| v.parse().ok()).unwrap_or(0);
+        let part_sha = q.get("part_sha256").cloned().unwrap_or_default();
+        if part == 0 || part > part_count(size) {
+            return reply(400, json!({"error": "bad part"}));
+        }
+        if hex(&Sha256::digest(body)) != part_sha {
+            return reply(400, json!({"error": "checksum mismatch"}));
+        }
+        s.parts_received += 1;
+        file.parts.insert(part, body.to_vec());
+        if file.parts.len() as u32 == part_count(size) && file.bytes.is_none() {
+            let whole: Vec<u8> = file.parts.values().flatten().copied().collect();
+            if hex(&Sha256::digest(&whole)) != sha || whole.len() as u64 != size {
+                return reply(400, json!({"error": "checksum mismatch (whole file)"}));
+            }
+            file.bytes = Some(whole);
+            file.parts.clear();
+        }
+        let state = file.state(&name);
+        s.files.insert(key, file);
+        reply(
+            200,
+            envelope(serde_json::to_value(state).unwrap_or_default()),
+        )
     }
 
     async fn claim(&self, body: &[u8]) -> Response<Full<Bytes>> {
@@ -233,6 +356,23 @@ impl FakeServer {
             }
         }
     }
+}
+
+fn percent_decode(s: &str) -> Result<String, ()> {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            let h = std::str::from_utf8(&b[i + 1..i + 3]).map_err(|_| ())?;
+            out.push(u8::from_str_radix(h, 16).map_err(|_| ())?);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).map_err(|_| ())
 }
 
 fn envelope(data: Value) -> Value {

@@ -1,6 +1,6 @@
 //! The agent endpoints other than the claim (which the store holds open itself):
-//! `agent/jobs/{id}/{start,heartbeat,log,finish}` and `agent/whoami`, all with the agent's
-//! own token.
+//! `agent/jobs/{id}/{start,heartbeat,log,finish,tests}` and `agent/whoami`, all with the
+//! agent's own token (the result files go through the entry worker: `crate::files`).
 
 use super::db::Db;
 use super::http::{self, parse_id, Ctx, Reply};
@@ -23,6 +23,7 @@ pub fn route(db: &Db, ctx: &Ctx, agent: Id, rest: &[&str]) -> Result<Reply, ApiE
                 "heartbeat" => lease::heartbeat(db, ctx, agent, id),
                 "log" => logs::append(db, ctx, agent, id),
                 "finish" => lease::finish(db, ctx, agent, id),
+                "tests" => super::results::upsert_tests(db, ctx, agent, id),
                 _ => Err(ApiError::NoRoute),
             }
         }

@@ -139,6 +139,7 @@ pub fn expire_leases(db: &Db) -> Result<bool, ApiError> {
          lease_expires = NULL WHERE status = 'running' AND lease_expires < ?",
         vec![t.into(), t.into(), t.into()],
     )?;
+    super::results::lifecycle::settle(db, t)?;
     Ok(true)
 }
 

@@ -373,6 +373,7 @@ fn delete(db: &Db, id: Id) -> Result<Reply, ApiError> {
         "DELETE FROM job_logs WHERE job_id = ?",
         vec![id.as_i64().into()],
     )?;
+    super::results::lifecycle::delete_where(db, "job_id = ?", id.as_i64().into())?;
     Ok(Reply::NoContent)
 }
 
@@ -387,6 +388,11 @@ fn bulk_delete(db: &Db, ctx: &Ctx) -> Result<Reply, ApiError> {
         "DELETE FROM job_logs WHERE job_id IN (SELECT value FROM json_each(?))
          AND job_id NOT IN (SELECT id FROM jobs)",
         vec![json_text(&ids)],
+    )?;
+    super::results::lifecycle::delete_where(
+        db,
+        "job_id IN (SELECT value FROM json_each(?)) AND job_id NOT IN (SELECT id FROM jobs)",
+        json_text(&ids),
     )?;
     Ok(Reply::NoContent)
 }

@@ -28,14 +28,22 @@ pub fn start(db: &Db, ctx: &Ctx, agent: Id, id: Id) -> Result<Reply, ApiError> {
         JobStatus::Running => {}
         JobStatus::Pending => {
             let t = now();
-            let result_id = req
-                .result_id
-                .filter(|r| !r.is_empty() && r.bytes().all(|b| b.is_ascii_digit()))
-                .unwrap_or_else(|| t.compact());
             let total = super::packages::find(db, Id(job.package_id as u64))
                 .and_then(|p| p.testlist())
                 .map(|l| l.len() as i64)
                 .unwrap_or(0);
+            // The run's result: the agent's id when free (it names the run's directory on
+            // the lab machine), the next free second otherwise.
+            let result_id = super::results::lifecycle::create(
+                db,
+                &job,
+                agent,
+                req.result_id.as_deref(),
+                &t.compact(),
+                us(t),
+                total,
+            )?
+            .to_string();
             db.exec(
                 "UPDATE jobs SET status = 'running', result_id = ?, started = ?, updated = ?,
                  lease_expires = ?, progress_total = ? WHERE id = ?",
@@ -84,6 +92,7 @@ pub fn heartbeat(db: &Db, ctx: &Ctx, agent: Id, id: Id) -> Result<Reply, ApiErro
             id.as_i64().into(),
         ],
     )?;
+    super::results::lifecycle::progress(db, &job, p.done as i64, p.total as i64, us(now()))?;
     http::data(&HeartbeatReply {
         stop: job.stop_requested != 0,
         lease: lease(expires),
@@ -117,6 +126,7 @@ pub fn finish(db: &Db, ctx: &Ctx, agent: Id, id: Id) -> Result<Reply, ApiError> 
                 id.as_i64().into(),
             ],
         )?;
+        super::results::lifecycle::settle(db, t)?;
     }
     http::data(&jobs::find(db, id)?.to_wire()?)
 }

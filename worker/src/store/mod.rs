@@ -11,15 +11,16 @@ mod agents;
 mod auth;
 mod configs;
 mod crud;
-mod db;
+pub(crate) mod db;
 mod devices;
 mod dispatch;
-mod http;
-mod jobs;
-mod lease;
-mod list;
+pub(crate) mod http;
+pub(crate) mod jobs;
+pub(crate) mod lease;
+pub(crate) mod list;
 mod logs;
 mod packages;
+mod results;
 mod schema;
 mod users;
 
@@ -44,6 +45,8 @@ pub struct Store {
     /// Bumped on every change; browsers long-poll `GET /api/v1/changes?after=N` on it.
     version: std::cell::Cell<u64>,
     watchers: RefCell<Vec<oneshot::Sender<()>>>,
+    /// The cap on one result's files (`RESULT_MAX_BYTES`, default 1 GiB).
+    result_max_bytes: u64,
 }
 
 impl DurableObject for Store {
@@ -56,10 +59,14 @@ impl DurableObject for Store {
                 &secret(&env, "ADMIN_TOKEN"),
             )
         });
+        let result_max_bytes = secret(&env, "RESULT_MAX_BYTES")
+            .parse()
+            .unwrap_or(labrelay_api::results::DEFAULT_RESULT_MAX_BYTES);
         Store {
             db,
             state,
             env,
+            result_max_bytes,
             init_error: init.err().map(|e| e.to_string()),
             waiters: RefCell::new(Vec::new()),
             // Start from the clock, so a restarted store never repeats a version a browser saw.
@@ -111,6 +118,15 @@ impl Store {
             auth::caller(&self.db, ctx.bearer.as_deref())?;
             return self.changes(ctx).await;
         }
+        if ctx.path.starts_with("/internal/") {
+            return self.internal(ctx).await;
+        }
+        if let (["results", id], Some(after)) = (seg.as_slice(), ctx.param("updates")) {
+            if ctx.method == Method::Get {
+                auth::caller(&self.db, ctx.bearer.as_deref())?;
+                return self.updates(id, after).await;
+            }
+        }
         if let ["agent", rest @ ..] = seg.as_slice() {
             let agent = auth::agent(&self.db, ctx.bearer.as_deref())?;
             let reply = if rest == ["claim"] && ctx.method == Method::Post {
@@ -155,6 +171,7 @@ impl Store {
             ["configs", rest @ ..] => configs::route(db, ctx, &caller, rest),
             ["devices", rest @ ..] => devices::route(db, ctx, &caller, rest),
             ["users", rest @ ..] => users::route(db, ctx, &caller, rest),
+            ["results", rest @ ..] => results::route(db, ctx, &caller, rest),
             ["agents", rest @ ..] => agents::route(db, ctx, &caller, rest, &polling),
             _ => Err(ApiError::NoRoute),
         }
@@ -230,6 +247,85 @@ impl Store {
     async fn after_change(&self) {
         self.wake();
         self.reschedule().await;
+        self.collect_garbage().await;
+    }
+
+    /// The entry worker's calls about result files (see `crate::internal`).
+    async fn internal(&self, ctx: &Ctx) -> std::result::Result<Reply, ApiError> {
+        use crate::internal::{BEGIN, COMMIT, COMPLETE, STATE};
+        let agent_call = [BEGIN, COMMIT, COMPLETE, STATE].contains(&ctx.path.as_str());
+        let agent = if agent_call {
+            let agent = auth::agent(&self.db, ctx.bearer.as_deref())?;
+            agents::touch(&self.db, agent)?;
+            Some(agent)
+        } else {
+            auth::caller(&self.db, ctx.bearer.as_deref())?;
+            None
+        };
+        let reply = results::internal_route(&self.db, ctx, agent, self.result_max_bytes);
+        if agent_call && ctx.path != STATE && reply.is_ok() {
+            self.after_change().await;
+        }
+        reply
+    }
+
+    /// `GET /api/v1/results/{id}/?updates=N`: what changed since update `N` (-1 or less:
+    /// all), answered as soon as there is something, or after `UPDATES_WAIT_SECS` with no
+    /// updates (CDRouter's long-poll).
+    async fn updates(&self, id: &str, after: &str) -> std::result::Result<Reply, ApiError> {
+        let id = http::parse_id(id, "result")?;
+        let after: i64 = after.trim().parse().map_err(|_| {
+            ApiError::invalid(format!("invalid updates \"{after}\": must be a number"))
+        })?;
+        let deadline =
+            js_sys::Date::now() + labrelay_api::results::UPDATES_WAIT_SECS as f64 * 1000.0;
+        loop {
+            if results::update_seq(&self.db, id)? > after {
+                return http::data(&results::updates_since(&self.db, id, after)?);
+            }
+            let left = deadline - js_sys::Date::now();
+            if left <= 0.0 {
+                return http::data(&results::updates_since(&self.db, id, after)?);
+            }
+            let (tx, rx) = oneshot::channel();
+            self.watchers.borrow_mut().push(tx);
+            let delay = worker::Delay::from(std::time::Duration::from_millis(left as u64));
+            futures::pin_mut!(delay);
+            let _ = futures::future::select(rx, delay).await;
+            self.watchers.borrow_mut().retain(|tx| !tx.is_canceled());
+        }
+    }
+
+    /// Deletes the R2 objects of deleted results and replaced files, a batch at a time.
+    async fn collect_garbage(&self) {
+        let batch = match results::lifecycle::garbage(&self.db, 100) {
+            Ok(b) if !b.is_empty() => b,
+            Ok(_) => return,
+            Err(e) => return worker::console_error!("garbage: {e}"),
+        };
+        let Ok(bucket) = self.env.bucket("RESULTS") else {
+            return worker::console_error!("garbage: no RESULTS bucket binding");
+        };
+        let mut done = Vec::new();
+        for (key, upload_id) in batch {
+            let gone = if upload_id.is_empty() {
+                bucket.delete(key.clone()).await.is_ok()
+            } else {
+                match bucket.resume_multipart_upload(key.clone(), upload_id.clone()) {
+                    Ok(u) => {
+                        let _ = u.abort().await;
+                        bucket.delete(key.clone()).await.is_ok()
+                    }
+                    Err(_) => bucket.delete(key.clone()).await.is_ok(),
+                }
+            };
+            if gone {
+                done.push((key, upload_id));
+            }
+        }
+        if let Err(e) = results::lifecycle::garbage_done(&self.db, &done) {
+            worker::console_error!("garbage: {e}");
+        }
     }
 
     /// Sets the alarm for the next thing the store must do on its own (see `dispatch`).

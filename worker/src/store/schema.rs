@@ -127,6 +127,80 @@ const MIGRATIONS: &[&str] = &[
         text TEXT NOT NULL,
         PRIMARY KEY (job_id, offset)
     );",
+    // 3: results (one per run), their tests and the files of their result directories
+    // (the bytes are in R2 under `key`); R2 keys waiting to be deleted.
+    "CREATE TABLE results (
+        id INTEGER PRIMARY KEY,
+        job_id INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        result TEXT NOT NULL DEFAULT '',
+        created INTEGER NOT NULL,
+        updated INTEGER NOT NULL,
+        finished INTEGER,
+        tests INTEGER NOT NULL DEFAULT 0,
+        pass INTEGER NOT NULL DEFAULT 0,
+        fail INTEGER NOT NULL DEFAULT 0,
+        duration INTEGER NOT NULL DEFAULT 0,
+        size_on_disk INTEGER NOT NULL DEFAULT 0,
+        files INTEGER NOT NULL DEFAULT 0,
+        starred INTEGER NOT NULL DEFAULT 0,
+        archived INTEGER NOT NULL DEFAULT 0,
+        locked INTEGER NOT NULL DEFAULT 0,
+        note TEXT NOT NULL DEFAULT '',
+        agent_name TEXT NOT NULL DEFAULT '',
+        package_id INTEGER NOT NULL,
+        package_name TEXT NOT NULL,
+        device_id INTEGER NOT NULL,
+        device_name TEXT NOT NULL,
+        config_id INTEGER NOT NULL,
+        config_name TEXT NOT NULL,
+        user_id INTEGER NOT NULL,
+        tags TEXT NOT NULL,
+        options TEXT NOT NULL,
+        interfaces TEXT NOT NULL,
+        testcases TEXT NOT NULL DEFAULT '[]',
+        progress_done INTEGER NOT NULL DEFAULT 0,
+        progress_total INTEGER NOT NULL DEFAULT 0,
+        update_seq INTEGER NOT NULL DEFAULT 1
+    );
+    CREATE INDEX results_job ON results(job_id);
+    CREATE TABLE result_tests (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        result_id INTEGER NOT NULL,
+        seq INTEGER NOT NULL,
+        loop INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        description TEXT NOT NULL,
+        result TEXT NOT NULL,
+        started INTEGER,
+        duration INTEGER NOT NULL,
+        log TEXT NOT NULL,
+        keylog TEXT NOT NULL,
+        skip_reason TEXT NOT NULL,
+        flagged INTEGER NOT NULL DEFAULT 0,
+        note TEXT NOT NULL DEFAULT '',
+        update_seq INTEGER NOT NULL,
+        UNIQUE (result_id, seq)
+    );
+    CREATE TABLE result_files (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        result_id INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,
+        key TEXT NOT NULL,
+        upload_id TEXT,
+        parts TEXT NOT NULL DEFAULT '[]',
+        crc32 INTEGER NOT NULL DEFAULT 0,
+        complete INTEGER NOT NULL DEFAULT 0,
+        modified INTEGER NOT NULL,
+        UNIQUE (result_id, name)
+    );
+    CREATE TABLE r2_garbage (
+        key TEXT NOT NULL,
+        upload_id TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (key, upload_id)
+    );",
 ];
 
 /// Brings the database up to the latest schema version.

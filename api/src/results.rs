@@ -1,0 +1,375 @@
+//! Results: one per job run, CDRouter-shaped (field names from the official client's
+//! `results.py`, `testresults.py`, `captures.py`), with its tests, captures and the files of
+//! its result directory; and what an agent sends to fill them.
+//!
+//! User endpoints (`/api/v1/results/...`, see the spec): list, get, `?updates=N` long-poll,
+//! delete, `tests/` list and get, `tests/{seq}/log` (parsed lines), `tests/{seq}/captures/`
+//! (list, get, `?format=cap` download), `logdir/` (list, `?format=zip|tgz` archive) and
+//! `logdir/{file}` download.
+//!
+//! Agent endpoints (agent token, only for jobs it holds):
+//! - `POST /api/v1/agent/jobs/{id}/tests` — [`TestsUpload`]: upsert test records by `seq`.
+//! - `PUT /api/v1/agent/jobs/{id}/files/{name}?size=S&sha256=H&part=P[&part_sha256=h]` —
+//!   the bytes of part `P` (1-based, [`FILE_PART_BYTES`] each, the last one shorter) of a
+//!   file of `S` bytes whose SHA-256 is `H`; the server checks each part's checksum (`h`,
+//!   or `H` for a one-part file) and, once all parts are in, the whole file's. Answers
+//!   [`FileState`]. Re-sending a part it has is harmless; a new `H` replaces the file.
+//! - `GET /api/v1/agent/jobs/{id}/files/{name}?size=S&sha256=H` — [`FileState`]: which parts
+//!   of that exact file the server already has (resume after an outage).
+
+use crate::interfaces::Interface;
+use crate::jobs::JobOptions;
+use crate::query::{Field, FieldType as T, Schema};
+use crate::{Id, Timestamp};
+use serde::{Deserialize, Serialize};
+
+/// Files travel in parts of this size (the last one shorter): small enough for a Worker
+/// request body and its memory, above R2's 5 MiB minimum for all but the last part.
+pub const FILE_PART_BYTES: u64 = 8 << 20;
+/// The default cap on one result's files (the server's `RESULT_MAX_BYTES` overrides it).
+pub const DEFAULT_RESULT_MAX_BYTES: u64 = 1 << 30;
+/// Most files one result may hold (a long repeated run writes a few thousand).
+pub const MAX_RESULT_FILES: u64 = 20_000;
+/// Most test records one result may hold.
+pub const MAX_RESULT_TESTS: u64 = 20_000;
+/// Most test records in one `tests` upload.
+pub const MAX_TESTS_PER_UPLOAD: usize = 500;
+/// Longest file name in a result directory.
+pub const MAX_FILE_NAME: usize = 200;
+/// How long `?updates=N` waits for a change before answering with none (CDRouter: 10 s).
+pub const UPDATES_WAIT_SECS: u64 = 10;
+
+/// A run's status, as CDRouter names them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ResultStatus {
+    Running,
+    Completed,
+    Stopped,
+    Error,
+}
+
+impl ResultStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResultStatus::Running => "running",
+            ResultStatus::Completed => "completed",
+            ResultStatus::Stopped => "stopped",
+            ResultStatus::Error => "error",
+        }
+    }
+}
+
+/// `GET /results/{id}/` (the summary form, in lists, leaves out the `Option`s).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunResult {
+    pub id: Id,
+    pub created: Timestamp,
+    pub updated: Timestamp,
+    pub locked: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<String>,
+    pub active: bool,
+    pub status: ResultStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loops: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tests: Option<u64>,
+    #[serde(rename = "pass")]
+    pub passed: u64,
+    pub fail: u64,
+    pub alerts: u64,
+    /// Seconds from the start of the run to its end (or to now, while it runs).
+    pub duration: u64,
+    pub size_on_disk: u64,
+    pub starred: bool,
+    pub archived: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_dir: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_name: Option<String>,
+    pub package_name: String,
+    pub device_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_name: Option<String>,
+    pub package_id: Id,
+    pub device_id: Id,
+    pub config_id: Id,
+    pub user_id: Id,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub build_info: Option<String>,
+    pub tags: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub testcases: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub options: Option<JobOptions>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interfaces: Option<Vec<Interface>>,
+    /// Labrelay: the job this run belongs to, and its progress.
+    pub job_id: Id,
+    pub progress: RunProgress,
+}
+
+/// CDRouter's progress object: `progress` is a percentage.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunProgress {
+    pub finished: u64,
+    pub total: u64,
+    pub progress: u64,
+    pub unit: String,
+}
+
+impl RunProgress {
+    pub fn of(finished: u64, total: u64) -> RunProgress {
+        let total = total.max(finished);
+        RunProgress {
+            finished,
+            total,
+            progress: (finished * 100).checked_div(total).unwrap_or(0),
+            unit: "percentage".into(),
+        }
+    }
+}
+
+/// A test of a run (`start` and `final` included, as in CDRouter).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TestResult {
+    /// The result's id.
+    pub id: Id,
+    pub seq: Id,
+    #[serde(rename = "loop")]
+    pub loop_: Id,
+    pub active: bool,
+    /// `pass`, `fail`, `fatal`, `skipped`, `pending` or `running`.
+    pub result: String,
+    pub alerts: u64,
+    pub retries: u64,
+    pub started: Option<Timestamp>,
+    /// Seconds.
+    pub duration: u64,
+    pub flagged: bool,
+    pub name: String,
+    pub description: String,
+    pub skip_name: String,
+    pub skip_reason: String,
+    /// The test's log file in the result directory (`dns_45.txt`).
+    pub log: String,
+    pub keylog: String,
+    pub note: String,
+}
+
+/// What the agent knows of a test and sends (`POST agent/jobs/{id}/tests`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TestRecord {
+    pub seq: u64,
+    #[serde(rename = "loop", default = "first_loop")]
+    pub loop_: u64,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// `pass`, `fail`, `fatal`, `skipped`, `pending` or `running`.
+    pub result: String,
+    #[serde(default)]
+    pub started: Option<Timestamp>,
+    #[serde(default)]
+    pub duration: u64,
+    #[serde(default)]
+    pub log: String,
+    #[serde(default)]
+    pub keylog: String,
+    #[serde(default)]
+    pub skip_reason: String,
+}
+
+fn first_loop() -> u64 {
+    1
+}
+
+/// The test results CDRouter reports.
+pub const TEST_RESULTS: &[&str] = &["pass", "fail", "fatal", "skipped", "pending", "running"];
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct TestsUpload {
+    pub tests: Vec<TestRecord>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TestsAck {
+    pub stored: u64,
+}
+
+/// A capture of a test (`tests/{seq}/captures/`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Capture {
+    pub id: Id,
+    pub seq: Id,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub interface: String,
+    pub filename: String,
+}
+
+/// A file of the result directory (`logdir/`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogDirFile {
+    pub name: String,
+    pub size: u64,
+    pub modified: Timestamp,
+    /// Labrelay: the file's SHA-256 (hex), verified by the server.
+    pub sha256: String,
+}
+
+/// What the server holds of one file (`PUT`/`GET agent/jobs/{id}/files/{name}`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileState {
+    pub name: String,
+    pub size: u64,
+    pub sha256: String,
+    /// Parts stored (1-based), while the file is incomplete.
+    pub parts_received: Vec<u32>,
+    pub parts: u32,
+    pub complete: bool,
+}
+
+/// How many parts a file of `size` bytes travels in (an empty file is one empty part).
+pub fn part_count(size: u64) -> u32 {
+    u32::try_from(size.div_ceil(FILE_PART_BYTES).max(1)).unwrap_or(u32::MAX)
+}
+
+/// Whether `name` may be a file of a result directory: a plain name (no path), printable,
+/// not `.`/`..`, at most [`MAX_FILE_NAME`] bytes. CDRouter writes the config under its own
+/// name, spaces included (`Cisco E4200`).
+pub fn valid_file_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= MAX_FILE_NAME
+        && name != "."
+        && name != ".."
+        && !name.starts_with(' ')
+        && !name.ends_with(' ')
+        && name
+            .chars()
+            .all(|c| !c.is_control() && c != '/' && c != '\\' && c != '"')
+}
+
+/// `GET /results/{id}/?updates=N`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Update {
+    pub id: Id,
+    pub timestamp: Timestamp,
+    pub progress: Option<RunProgress>,
+    pub running: Option<TestResult>,
+    /// What changed since `N`: the result and the tests that changed.
+    pub updates: Vec<serde_json::Value>,
+}
+
+/// `GET /results/{id}/tests/{seq}/log`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct TestLog {
+    pub offset: u64,
+    pub limit: u64,
+    pub lines: Vec<LogLineOut>,
+    pub total: u64,
+    pub more: bool,
+}
+
+/// One parsed log line, as CDRouter's `list_log` gives it.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct LogLineOut {
+    pub raw: String,
+    /// 1-based line number.
+    pub line: u64,
+    pub header: bool,
+    pub section: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp_display: Option<String>,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interface: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub packet: Option<Id>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub src: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dst: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proto: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub info: Option<String>,
+    pub summary: LineSummary,
+}
+
+/// Counts over a section (for `SECTION` lines; zero elsewhere).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct LineSummary {
+    pub errors: u64,
+    pub fails: u64,
+    pub passes: u64,
+    pub warnings: u64,
+    pub alerts: u64,
+}
+
+#[rustfmt::skip]
+pub static RESULT_SCHEMA: Schema = Schema {
+    fields: &[
+        Field { name: "id", ty: T::Id, sql: "id" },
+        Field { name: "created", ty: T::Time, sql: "created" },
+        Field { name: "updated", ty: T::Time, sql: "updated" },
+        Field { name: "status", ty: T::Str, sql: "status" },
+        Field { name: "active", ty: T::Bool, sql: "(status = 'running')" },
+        Field { name: "result", ty: T::Str, sql: "result" },
+        Field { name: "tests", ty: T::Int, sql: "tests" },
+        Field { name: "pass", ty: T::Int, sql: "pass" },
+        Field { name: "fail", ty: T::Int, sql: "fail" },
+        Field { name: "duration", ty: T::Int, sql: "duration" },
+        Field { name: "size_on_disk", ty: T::Int, sql: "size_on_disk" },
+        Field { name: "starred", ty: T::Bool, sql: "starred" },
+        Field { name: "archived", ty: T::Bool, sql: "archived" },
+        Field { name: "locked", ty: T::Bool, sql: "locked" },
+        Field { name: "agent_name", ty: T::Str, sql: "agent_name" },
+        Field { name: "package_id", ty: T::Id, sql: "package_id" },
+        Field { name: "package_name", ty: T::Str, sql: "package_name" },
+        Field { name: "device_id", ty: T::Id, sql: "device_id" },
+        Field { name: "device_name", ty: T::Str, sql: "device_name" },
+        Field { name: "config_id", ty: T::Id, sql: "config_id" },
+        Field { name: "config_name", ty: T::Str, sql: "config_name" },
+        Field { name: "user_id", ty: T::Id, sql: "user_id" },
+        Field { name: "job_id", ty: T::Id, sql: "job_id" },
+        Field { name: "note", ty: T::Str, sql: "note" },
+        Field { name: "tags", ty: T::StrArray, sql: "tags" },
+        Field { name: "testcases", ty: T::StrArray, sql: "testcases" },
+    ],
+};
+
+#[rustfmt::skip]
+pub static TEST_SCHEMA: Schema = Schema {
+    fields: &[
+        Field { name: "seq", ty: T::Id, sql: "seq" },
+        Field { name: "loop", ty: T::Int, sql: "loop" },
+        Field { name: "result", ty: T::Str, sql: "result" },
+        Field { name: "active", ty: T::Bool, sql: "(result = 'running')" },
+        Field { name: "name", ty: T::Str, sql: "name" },
+        Field { name: "description", ty: T::Str, sql: "description" },
+        Field { name: "started", ty: T::Time, sql: "started" },
+        Field { name: "duration", ty: T::Int, sql: "duration" },
+        Field { name: "flagged", ty: T::Bool, sql: "flagged" },
+        Field { name: "log", ty: T::Str, sql: "log" },
+        Field { name: "note", ty: T::Str, sql: "note" },
+    ],
+};
+
+#[rustfmt::skip]
+pub static LOGDIR_SCHEMA: Schema = Schema {
+    fields: &[
+        Field { name: "name", ty: T::Str, sql: "name" },
+        Field { name: "size", ty: T::Int, sql: "size" },
+        Field { name: "modified", ty: T::Time, sql: "modified" },
+    ],
+};

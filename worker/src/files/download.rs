@@ -1,0 +1,87 @@
+//! Downloads of single files: a result directory's file by name, a test's capture as pcap.
+//! The store says where the bytes are (and that the caller may have them); R2 streams them
+//! to the caller without passing through wasm.
+
+use super::store_call::{call, Refused};
+use super::{bearer, bucket, number};
+use crate::internal::{Locate, Located, LOCATE};
+use labrelay_api::error::ApiError;
+use worker::{Env, Headers, Request, Response};
+
+/// What a browser should take a file for.
+pub fn content_type(name: &str) -> &'static str {
+    let ext = name.rsplit_once('.').map_or("", |(_, e)| e);
+    match ext {
+        "txt" | "log" | "conf" => "text/plain; charset=utf-8",
+        "csv" => "text/csv; charset=utf-8",
+        "cap" | "pcap" => "application/vnd.tcpdump.pcap",
+        "json" => "application/json",
+        _ => "application/octet-stream",
+    }
+}
+
+/// Streams a located file with its name, length and checksum.
+pub async fn stream(env: &Env, file: &Located, content_type: &str) -> Result<Response, Refused> {
+    let r2 = |e: worker::Error| ApiError::Internal(format!("R2: {e}"));
+    let obj = bucket(env)?
+        .get(file.key.clone())
+        .execute()
+        .await
+        .map_err(r2)?
+        .ok_or(ApiError::NotFound("file"))?;
+    let body = obj
+        .body()
+        .ok_or(ApiError::NotFound("file"))?
+        .response_body()
+        .map_err(r2)?;
+    let headers = Headers::new();
+    let set = |k: &str, v: &str| headers.set(k, v).map_err(r2);
+    set("content-type", content_type)?;
+    set("content-length", &file.size.to_string())?;
+    set(
+        "content-disposition",
+        &format!("attachment; filename=\"{}\"", file.name),
+    )?;
+    set("x-content-type-options", "nosniff")?;
+    set("etag", &format!("\"{}\"", file.sha256))?;
+    set("x-checksum-sha256", &file.sha256)?;
+    Ok(Response::from_body(body).map_err(r2)?.with_headers(headers))
+}
+
+pub async fn file(req: &Request, env: &Env, result: &str, name: &str) -> Result<Response, Refused> {
+    let located: Located = call(
+        env,
+        LOCATE,
+        bearer(req).as_deref(),
+        &Locate {
+            result: number(result, "result")?,
+            name: Some(name.to_string()),
+            ..Locate::default()
+        },
+    )
+    .await?;
+    let ct = content_type(&located.name);
+    stream(env, &located, ct).await
+}
+
+pub async fn capture(
+    req: &Request,
+    env: &Env,
+    result: &str,
+    seq: &str,
+    interface: &str,
+) -> Result<Response, Refused> {
+    let located: Located = call(
+        env,
+        LOCATE,
+        bearer(req).as_deref(),
+        &Locate {
+            result: number(result, "result")?,
+            seq: Some(number(seq, "test")?),
+            interface: Some(interface.to_string()),
+            ..Locate::default()
+        },
+    )
+    .await?;
+    stream(env, &located, "application/vnd.tcpdump.pcap").await
+}

@@ -1,0 +1,107 @@
+//! `GET /api/v1/results/{id}/tests/{seq}/log`: a test's log, parsed as CDRouter's `list_log`
+//! answers it (`labrelay_api::logview`), or as plain text with `format=text`. The log is read
+//! from R2 and parsed here, in the entry, never in the store; logs past [`MAX_PARSED`] are
+//! for download only.
+
+use super::store_call::{call, Refused};
+use super::{bearer, bucket, number};
+use crate::error::{json_response, now};
+use crate::internal::{Locate, Located, LOCATE};
+use labrelay_api::error::ApiError;
+use labrelay_api::{logview, Envelope};
+use worker::{Env, Request, Response};
+
+/// The largest log parsed into lines (real test logs run to a few hundred KB).
+const MAX_PARSED: u64 = 32 << 20;
+
+pub async fn list(req: &Request, env: &Env, result: &str, seq: &str) -> Result<Response, Refused> {
+    let result = number(result, "result")?;
+    let seq = number(seq, "test")?;
+    let params: Vec<(String, String)> = req
+        .url()
+        .map(|u| {
+            u.query_pairs()
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let format = params
+        .iter()
+        .find(|(k, _)| k == "format")
+        .map_or("json", |(_, v)| v.as_str());
+    if !matches!(format, "json" | "text" | "") {
+        return Err(ApiError::invalid(format!("invalid format \"{format}\": json or text")).into());
+    }
+    // Bad parameters are a 400 before anything is fetched.
+    logview::list_log("", &params).map_err(ApiError::Query)?;
+    let located: Result<Located, Refused> = call(
+        env,
+        LOCATE,
+        bearer(req).as_deref(),
+        &Locate {
+            result,
+            seq: Some(seq),
+            ..Locate::default()
+        },
+    )
+    .await;
+    // A test whose log has not arrived yet (it is still running) has an empty log.
+    let text = match located {
+        Ok(file) => {
+            if file.size > MAX_PARSED {
+                return Err(ApiError::invalid(format!(
+                    "{} is {} bytes, too long to list: download it from logdir/",
+                    file.name, file.size
+                ))
+                .into());
+            }
+            let obj = bucket(env)?
+                .get(file.key.clone())
+                .execute()
+                .await
+                .map_err(|e| ApiError::Internal(format!("R2: {e}")))?
+                .ok_or(ApiError::NotFound("log"))?;
+            let bytes = obj
+                .body()
+                .ok_or(ApiError::NotFound("log"))?
+                .bytes()
+                .await
+                .map_err(|e| ApiError::Internal(format!("R2: {e}")))?;
+            String::from_utf8_lossy(&bytes).into_owned()
+        }
+        Err(Refused::Answer(resp)) if resp.status_code() == 404 => {
+            let mut resp = resp;
+            let body = resp.text().await.unwrap_or_default();
+            if body.contains("no such log") {
+                String::new()
+            } else {
+                return Err(Refused::Error(not_found_from(&body)));
+            }
+        }
+        Err(e) => return Err(e),
+    };
+    if format == "text" {
+        let mut resp = Response::ok(text).map_err(|e| ApiError::Internal(e.to_string()))?;
+        let _ = resp.headers_mut().set("x-content-type-options", "nosniff");
+        return Ok(resp);
+    }
+    let log = logview::list_log(&text, &params).map_err(ApiError::Query)?;
+    let body = serde_json::to_vec(&Envelope {
+        timestamp: now(),
+        data: log,
+    })
+    .map_err(|e| ApiError::Internal(e.to_string()))?;
+    json_response(200, body).map_err(|e| Refused::Error(ApiError::Internal(e.to_string())))
+}
+
+/// The store's 404 message, as the error to answer with.
+fn not_found_from(body: &str) -> ApiError {
+    let msg = serde_json::from_str::<labrelay_api::ErrorBody>(body)
+        .map(|e| e.error)
+        .unwrap_or_default();
+    match msg.as_str() {
+        "no such result" => ApiError::NotFound("result"),
+        "no such test" => ApiError::NotFound("test"),
+        _ => ApiError::NotFound("log"),
+    }
+}

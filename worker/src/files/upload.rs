@@ -1,0 +1,295 @@
+//! An agent's file parts: `PUT /api/v1/agent/jobs/{id}/files/{name}?size=S&sha256=H&part=P
+//! &part_sha256=h` with the part's bytes. The part's length and checksum are checked before
+//! the store hears of it; the store then checks the agent, the job, the name and the caps
+//! (`internal::BEGIN`) before a byte goes to R2; the last part of a multi-part file completes
+//! R2's multipart upload and the whole file's checksum is checked as it streams back.
+
+use super::digest::{sha256, sha256_of_stream};
+use super::store_call::{call, Refused};
+use super::{bearer, bucket, number, param};
+use crate::error::json_response;
+use crate::internal::{
+    Assemble, Begin, BeginReply, Commit, CommitReply, Complete, BEGIN, COMMIT, COMPLETE, STATE,
+};
+use futures::StreamExt;
+use labrelay_api::error::ApiError;
+use labrelay_api::results::{part_count, FileState, FILE_PART_BYTES};
+use labrelay_api::Envelope;
+use worker::{Env, Request, Response, ResponseBody, UploadedPart};
+
+struct FileParams {
+    job: u64,
+    name: String,
+    size: u64,
+    sha256: String,
+}
+
+fn is_sha256(s: &str) -> bool {
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+}
+
+fn file_params(req: &Request, job: &str, name: &str) -> Result<FileParams, ApiError> {
+    let job = number(job, "job")?;
+    let size = param(req, "size")
+        .and_then(|s| s.parse::<u64>().ok())
+        .ok_or_else(|| ApiError::invalid("size is required: the file's size in bytes"))?;
+    let sha256 = param(req, "sha256").unwrap_or_default();
+    if !is_sha256(&sha256) {
+        return Err(ApiError::invalid("sha256 must be 64 lower-case hex digits"));
+    }
+    Ok(FileParams {
+        job,
+        name: name.to_string(),
+        size,
+        sha256,
+    })
+}
+
+fn ok<T: serde::Serialize>(value: &T) -> Result<Response, Refused> {
+    let body = serde_json::to_vec(&Envelope {
+        timestamp: crate::error::now(),
+        data: value,
+    })
+    .map_err(|e| ApiError::Internal(e.to_string()))?;
+    json_response(200, body).map_err(|e| Refused::Error(ApiError::Internal(e.to_string())))
+}
+
+/// `GET`: what the server holds of this exact file.
+pub async fn state(req: &Request, env: &Env, job: &str, name: &str) -> Result<Response, Refused> {
+    let f = file_params(req, job, name)?;
+    let begin = Begin {
+        job: f.job,
+        name: f.name,
+        size: f.size,
+        sha256: f.sha256,
+        part: 0,
+    };
+    let state: FileState = call(env, STATE, bearer(req).as_deref(), &begin).await?;
+    ok(&state)
+}
+
+/// Reads exactly `want` bytes of body; more or fewer is a 400, and more is never buffered.
+async fn read_part(req: &mut Request, want: u64, what: &str) -> Result<Vec<u8>, ApiError> {
+    if let Some(len) = req
+        .headers()
+        .get("content-length")
+        .ok()
+        .flatten()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        if len != want {
+            return Err(ApiError::invalid(format!(
+                "{what} must be {want} bytes, not {len}"
+            )));
+        }
+    }
+    let mut body = Vec::with_capacity(usize::try_from(want).unwrap_or(0));
+    let mut stream = req
+        .stream()
+        .map_err(|e| ApiError::invalid(format!("unreadable body: {e}")))?;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| ApiError::invalid(format!("unreadable body: {e}")))?;
+        if body.len() as u64 + chunk.len() as u64 > want {
+            return Err(ApiError::invalid(format!(
+                "{what} must be {want} bytes: the body is longer"
+            )));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    if body.len() as u64 != want {
+        return Err(ApiError::invalid(format!(
+            "{what} must be {want} bytes, not {}",
+            body.len()
+        )));
+    }
+    Ok(body)
+}
+
+/// `PUT`: one part.
+pub async fn put_part(
+    mut req: Request,
+    env: &Env,
+    job: &str,
+    name: &str,
+) -> Result<Response, Refused> {
+    let f = file_params(&req, job, name)?;
+    let parts = part_count(f.size);
+    let part: u32 = param(&req, "part")
+        .and_then(|p| p.parse().ok())
+        .filter(|p| (1..=parts).contains(p))
+        .ok_or_else(|| {
+            ApiError::invalid(format!(
+                "part must be 1 to {parts} for a file of {} bytes",
+                f.size
+            ))
+        })?;
+    let part_sha = param(&req, "part_sha256").unwrap_or_else(|| f.sha256.clone());
+    if !is_sha256(&part_sha) || (parts == 1 && part_sha != f.sha256) {
+        return Err(ApiError::invalid(
+            "part_sha256 must be 64 lower-case hex digits (the file's sha256 for a one-part file)",
+        )
+        .into());
+    }
+    let start = u64::from(part - 1) * FILE_PART_BYTES;
+    let want = FILE_PART_BYTES.min(f.size - start);
+    let what = format!("part {part} of {}", f.name);
+    // Auth first: a stranger's body is never read.
+    let auth = bearer(&req);
+    let begin: BeginReply = call(
+        env,
+        BEGIN,
+        auth.as_deref(),
+        &Begin {
+            job: f.job,
+            name: f.name.clone(),
+            size: f.size,
+            sha256: f.sha256.clone(),
+            part,
+        },
+    )
+    .await?;
+    if !begin.store {
+        return ok(&begin.state);
+    }
+    let body = read_part(&mut req, want, &what).await?;
+    if sha256(&body).await? != part_sha {
+        return Err(ApiError::invalid(format!(
+            "checksum mismatch: {what} is not what part_sha256 says"
+        ))
+        .into());
+    }
+    let crc = crc32fast::hash(&body);
+    let len = body.len() as u64;
+    let bucket = bucket(env)?;
+    let r2 = |e: worker::Error| ApiError::Internal(format!("R2: {e}"));
+    let (etag, upload_id, started_upload) = if parts == 1 {
+        let obj = bucket
+            .put(begin.key.clone(), body)
+            .execute()
+            .await
+            .map_err(r2)?;
+        (obj.map(|o| o.etag()).unwrap_or_default(), None, false)
+    } else {
+        let (upload, started) = match &begin.upload_id {
+            Some(id) => (
+                bucket
+                    .resume_multipart_upload(begin.key.clone(), id.clone())
+                    .map_err(r2)?,
+                false,
+            ),
+            None => (
+                bucket
+                    .create_multipart_upload(begin.key.clone())
+                    .execute()
+                    .await
+                    .map_err(r2)?,
+                true,
+            ),
+        };
+        let number = u16::try_from(part).map_err(|_| ApiError::invalid("too many parts"))?;
+        let uploaded = upload.upload_part(number, body).await.map_err(r2)?;
+        (uploaded.etag(), Some(upload.upload_id().await), started)
+    };
+    let commit = Commit {
+        job: f.job,
+        name: f.name.clone(),
+        size: f.size,
+        sha256: f.sha256.clone(),
+        part,
+        etag,
+        crc32: crc,
+        len,
+        upload_id: upload_id.clone(),
+    };
+    let reply: CommitReply = match call(env, COMMIT, auth.as_deref(), &commit).await {
+        Ok(r) => r,
+        Err(e) => {
+            // Another upload of this file won the race: drop ours.
+            if let (true, Some(id)) = (started_upload, &upload_id) {
+                if let Ok(u) = bucket.resume_multipart_upload(begin.key.clone(), id.clone()) {
+                    let _ = u.abort().await;
+                }
+            }
+            return Err(e);
+        }
+    };
+    match reply.assemble {
+        None => ok(&reply.state),
+        Some(a) => assemble(env, &bucket, auth.as_deref(), &f, a).await,
+    }
+}
+
+/// All parts are in: complete the multipart upload and check the whole file's SHA-256.
+async fn assemble(
+    env: &Env,
+    bucket: &worker::Bucket,
+    auth: Option<&str>,
+    f: &FileParams,
+    a: Assemble,
+) -> Result<Response, Refused> {
+    let r2 = |e: worker::Error| ApiError::Internal(format!("R2: {e}"));
+    let upload = bucket
+        .resume_multipart_upload(a.key.clone(), a.upload_id.clone())
+        .map_err(r2)?;
+    let parts: Vec<UploadedPart> = a
+        .parts
+        .iter()
+        .map(|(n, etag, _, _)| UploadedPart::new(*n, etag.clone()))
+        .collect();
+    upload.complete(parts).await.map_err(r2)?;
+    let obj = bucket
+        .get(a.key.clone())
+        .execute()
+        .await
+        .map_err(r2)?
+        .ok_or_else(|| ApiError::Internal("R2: the assembled file is not there".into()))?;
+    let body = obj
+        .body()
+        .ok_or_else(|| ApiError::Internal("R2: the assembled file has no body".into()))?
+        .response_body()
+        .map_err(r2)?;
+    let got = match body {
+        ResponseBody::Stream(s) => sha256_of_stream(&s).await?,
+        ResponseBody::Body(b) => sha256(&b).await?,
+        ResponseBody::Empty => sha256(&[]).await?,
+    };
+    let size_ok = obj.size() == f.size;
+    let ok_sum = got == f.sha256 && size_ok;
+    let crc = a
+        .parts
+        .iter()
+        .fold(None::<crc32fast::Hasher>, |acc, (_, _, c, len)| {
+            let next = crc32fast::Hasher::new_with_initial_len(*c, *len);
+            Some(match acc {
+                None => next,
+                Some(mut h) => {
+                    h.combine(&next);
+                    h
+                }
+            })
+        });
+    let crc32 = crc.map_or(0, |h| h.finalize());
+    let state: FileState = call(
+        env,
+        COMPLETE,
+        auth,
+        &Complete {
+            job: f.job,
+            name: f.name.clone(),
+            sha256: f.sha256.clone(),
+            ok: ok_sum,
+            crc32,
+        },
+    )
+    .await?;
+    if !ok_sum {
+        return Err(ApiError::invalid(format!(
+            "checksum mismatch: {} as assembled is not what sha256 says: send it again",
+            f.name
+        ))
+        .into());
+    }
+    ok(&state)
+}

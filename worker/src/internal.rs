@@ -1,0 +1,110 @@
+//! The contract between the entry worker and the store object for result files: the bytes
+//! go between the entry and R2 only; the store checks who may do what and keeps the records.
+//! These calls travel on the store's `/internal/...` paths, which the entry never forwards
+//! from outside, with the caller's own `Authorization` header.
+
+use labrelay_api::results::FileState;
+use labrelay_api::Timestamp;
+use serde::{Deserialize, Serialize};
+
+pub const BEGIN: &str = "/internal/files/begin";
+pub const COMMIT: &str = "/internal/files/commit";
+pub const COMPLETE: &str = "/internal/files/complete";
+pub const STATE: &str = "/internal/files/state";
+pub const LOCATE: &str = "/internal/files/locate";
+pub const ARCHIVE: &str = "/internal/files/archive";
+
+/// An agent is about to send part `part` of a file.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Begin {
+    pub job: u64,
+    pub name: String,
+    pub size: u64,
+    pub sha256: String,
+    pub part: u32,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct BeginReply {
+    pub state: FileState,
+    /// The R2 key of this version of the file.
+    pub key: String,
+    /// The multipart upload under way, when the file has more than one part and one began.
+    pub upload_id: Option<String>,
+    /// False when the store has this part (or the whole file) already.
+    pub store: bool,
+}
+
+/// A part is in R2.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Commit {
+    pub job: u64,
+    pub name: String,
+    pub size: u64,
+    pub sha256: String,
+    pub part: u32,
+    pub etag: String,
+    pub crc32: u32,
+    pub len: u64,
+    pub upload_id: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CommitReply {
+    pub state: FileState,
+    /// Every part is in: the entry completes the multipart upload, checks the whole file's
+    /// checksum and reports with [`Complete`].
+    pub assemble: Option<Assemble>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Assemble {
+    pub key: String,
+    pub upload_id: String,
+    /// (part number, etag, crc32, length), in order.
+    pub parts: Vec<(u16, String, u32, u64)>,
+}
+
+/// The assembled file matched its checksum (`ok`), or not (it is dropped).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Complete {
+    pub job: u64,
+    pub name: String,
+    pub sha256: String,
+    pub ok: bool,
+    pub crc32: u32,
+}
+
+/// Which file a user wants: by name, or a test's log, or a test's capture.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Locate {
+    pub result: u64,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub seq: Option<u64>,
+    #[serde(default)]
+    pub interface: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Located {
+    pub key: String,
+    pub name: String,
+    pub size: u64,
+    pub sha256: String,
+    pub crc32: u32,
+    pub modified: Timestamp,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct ArchiveRequest {
+    pub result: u64,
+    #[serde(default)]
+    pub exclude_captures: bool,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ArchiveList {
+    pub files: Vec<Located>,
+}
