@@ -254,7 +254,8 @@ fn the_packaged_agent_runs_a_job_in_an_empty_root() {
     assert_eq!(done["agent_id"], agent["id"]);
     assert_eq!(done["progress"]["done"], 2, "{done}");
     let log = labrelay_itest::read_log(&api, &id(&job));
-    assert!(log.contains("PASS: cdrouter_basic_1"), "{log}");
+    assert!(log.contains("PASS: Test cdrouter_basic_1 ("), "{log}");
+    assert_eq!(done["progress"]["passed"], 2, "{done}");
     // The job's directory is in the root, where the agent put it.
     assert!(root.join(format!("work/job-{}", id(&job))).is_dir());
     drop(running);
