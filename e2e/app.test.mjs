@@ -9,7 +9,7 @@
 
 import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
@@ -97,7 +97,7 @@ before(async () => {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync'],
   });
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
   page.setDefaultTimeout(30_000);
   page.on('pageerror', (e) => pageErrors.push(e.message));
 });
@@ -309,6 +309,51 @@ test('lists the lab agent as online', async () => {
   await page.getByRole('link', { name: 'Agents', exact: true }).click();
   await page.locator('table tbody tr', { hasText: 'online' }).first().waitFor();
   await snap('agents');
+});
+
+test("a failed test's log is two clicks from the jobs table; its capture downloads", { timeout: JOB_MS + 60_000 }, async () => {
+  // The simulator replays the real CDRouter run of these two tests (one fails).
+  const pkg = await api('POST', '/api/v1/packages/', {
+    name: `e2e-real-${RUN}`,
+    testlist: ['cdrouter_app_14', 'dns_45'],
+    config_id: fx.config.id,
+  });
+  let job = await api('POST', '/api/v1/jobs/', { package_id: pkg.id, options: { tags: [`real-${RUN}`] } });
+  const until = Date.now() + JOB_MS;
+  while (job.status !== 'completed') {
+    assert.ok(Date.now() < until, `job ${job.id} did not complete: ${JSON.stringify(job)}`);
+    await new Promise((r) => setTimeout(r, 250));
+    job = await api('GET', `/api/v1/jobs/${job.id}/`);
+  }
+  await page.goto(`${URL_}/?tags=real-${RUN}`);
+  await waitForRows([job.id]);
+  // Click 1: the run's result, showing its failures.
+  await page.getByRole('link', { name: `Result ${job.result_id} of job ${job.id}` }).click();
+  await page.waitForURL(/\/results\/\d+\?failed=1$/);
+  await page.getByRole('heading', { name: new RegExp(`^Result ${job.result_id}`) }).waitFor();
+  await page.getByText('1 passed, 1 failed of 2 tests').waitFor();
+  await page.locator('table.tests tbody tr', { hasText: 'cdrouter_app_14' }).waitFor();
+  assert.equal(await page.locator('table.tests tbody tr').count(), 1, 'only the failure is listed');
+  await snap('result-failures');
+  // Click 2: the failing test's log, the failing assertion marked.
+  await page.getByRole('link', { name: 'cdrouter_app_14', exact: true }).click();
+  await page.waitForURL(/\/tests\/2$/);
+  await page.locator('.testlog .ln-fail', { hasText: 'Inbound FTP data connection succeeded' }).waitFor();
+  await page.getByRole('link', { name: 'First failure' }).click();
+  await page.waitForURL(/#line-\d+$/);
+  await snap('test-log');
+  await page.getByRole('link', { name: 'FAIL lines only' }).click();
+  await page.waitForURL(/only=fail/);
+  await page.waitForFunction(() => document.querySelectorAll('.testlog .ln').length === 2);
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Download cdrouter_app_14-lan-eth1.cap (lan-eth1)' }).click(),
+  ]);
+  assert.equal(download.suggestedFilename(), 'cdrouter_app_14-lan-eth1.cap');
+  const bytes = readFileSync(await download.path());
+  assert.equal(bytes.length, 17558);
+  // A pcap file (either byte order).
+  assert.ok(['d4c3b2a1', 'a1b2c3d4'].includes(bytes.subarray(0, 4).toString('hex')), bytes.subarray(0, 4).toString('hex'));
 });
 
 test('signs out', async () => {

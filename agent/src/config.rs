@@ -355,10 +355,11 @@ impl Settings {
                 .or(file.log_level)
                 .unwrap_or_else(|| "info".into()),
             run: RunSettings {
-                cdrouter_cli: cli
-                    .cdrouter_cli
-                    .or(file.cdrouter_cli)
-                    .unwrap_or_else(|| DEFAULT_CDROUTER_CLI.into()),
+                cdrouter_cli: absolute(
+                    cli.cdrouter_cli
+                        .or(file.cdrouter_cli)
+                        .unwrap_or_else(|| DEFAULT_CDROUTER_CLI.into()),
+                ),
                 testpath: cli
                     .testpath
                     .or(file.testpath)
@@ -386,6 +387,18 @@ impl Settings {
             },
         })
     }
+}
+
+/// A relative path with a directory in it (`bin/cdrouter-cli`) is taken from where the agent
+/// was started: runs start in their own job directory, where it would not be found. A bare
+/// name (`cdrouter-cli`) is left to the PATH.
+fn absolute(path: PathBuf) -> PathBuf {
+    if path.is_relative() && path.components().count() > 1 {
+        if let Ok(cwd) = std::env::current_dir() {
+            return cwd.join(path);
+        }
+    }
+    path
 }
 
 pub fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {

@@ -13,6 +13,7 @@ use labrelay_api::agents::{Agent, AgentInput, LogChunk};
 use labrelay_api::interfaces::Interface;
 use labrelay_api::jobs::{Job, JobInput};
 use labrelay_api::resources::{Config, ConfigInput, Device, DeviceInput, Package, PackageInput};
+use labrelay_api::results::{Capture, RunResult, TestLog, TestResult};
 use labrelay_api::users::User;
 use labrelay_api::{Envelope, ErrorBody, Id, ListEnvelope};
 use serde::de::DeserializeOwned;
@@ -286,6 +287,83 @@ pub async fn agents(query: &str) -> Result<ListEnvelope<Agent>> {
 /// Registers an agent; the answer carries its token, shown this once.
 pub async fn register_agent(input: &AgentInput) -> Result<Agent> {
     write(Method::POST, "/api/v1/agents/", input).await
+}
+
+// --- results --------------------------------------------------------------------------------
+
+pub async fn result(id: Id) -> Result<RunResult> {
+    get(&format!("/api/v1/results/{id}/")).await
+}
+
+pub async fn result_tests(id: Id, query: &str) -> Result<ListEnvelope<TestResult>> {
+    list(&format!("/api/v1/results/{id}/tests/"), query).await
+}
+
+pub async fn result_test(id: Id, seq: Id) -> Result<TestResult> {
+    get(&format!("/api/v1/results/{id}/tests/{seq}/")).await
+}
+
+/// A test's log, parsed (`query`: `filter=prefix=FAIL`, `offset`, `limit`).
+pub async fn test_log(id: Id, seq: Id, query: &str) -> Result<TestLog> {
+    get(&format!("/api/v1/results/{id}/tests/{seq}/log?{query}")).await
+}
+
+pub async fn captures(id: Id, seq: Id) -> Result<Vec<Capture>> {
+    get(&format!("/api/v1/results/{id}/tests/{seq}/captures/")).await
+}
+
+/// Downloads `path` with the session's token and hands it to the browser as `file_name`
+/// (a plain link could not send the token).
+pub async fn download(path: &str, file_name: &str) -> Result<()> {
+    let token = session().map(|s| s.token);
+    let mut req = RequestBuilder::new(path).method(Method::GET);
+    if let Some(t) = &token {
+        req = req.header("authorization", &format!("Bearer {t}"));
+    }
+    let unreachable = |_| Error {
+        status: 0,
+        message: user_words(0, ""),
+    };
+    let resp = req
+        .build()
+        .map_err(unreachable)?
+        .send()
+        .await
+        .map_err(unreachable)?;
+    if !(200..300).contains(&resp.status()) {
+        let status = resp.status();
+        let text = resp.text().await.unwrap_or_default();
+        let server = serde_json::from_str::<ErrorBody>(&text)
+            .map(|b| b.error)
+            .unwrap_or_default();
+        return Err(Error {
+            status,
+            message: user_words(status, &server),
+        });
+    }
+    let bytes = resp.binary().await.map_err(unreachable)?;
+    save_bytes(&bytes, file_name).map_err(|()| Error {
+        status: 0,
+        message: "The browser would not save the file.".into(),
+    })
+}
+
+fn save_bytes(bytes: &[u8], file_name: &str) -> std::result::Result<(), ()> {
+    use wasm_bindgen::JsCast;
+    let array = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+    let blob = web_sys::Blob::new_with_u8_array_sequence(&array).map_err(drop)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(drop)?;
+    let document = web_sys::window().and_then(|w| w.document()).ok_or(())?;
+    let a: web_sys::HtmlAnchorElement = document
+        .create_element("a")
+        .map_err(drop)?
+        .dyn_into()
+        .map_err(drop)?;
+    a.set_href(&url);
+    a.set_download(file_name);
+    a.click();
+    let _ = web_sys::Url::revoke_object_url(&url);
+    Ok(())
 }
 
 // --- live updates ---------------------------------------------------------------------------

@@ -47,6 +47,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/") view=JobsPage/>
                         <Route path=path!("/jobs") view=JobsPage/>
                         <Route path=path!("/jobs/:id") view=JobPage/>
+                        <Route path=path!("/results/:id") view=ResultPage/>
+                        <Route path=path!("/results/:id/tests/:seq") view=TestLogPage/>
                         <Route path=path!("/launch") view=LaunchPage/>
                         <Route path=path!("/packages") view=PackagesPage/>
                         <Route path=path!("/configs") view=ConfigsPage/>

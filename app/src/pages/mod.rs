@@ -8,6 +8,8 @@ mod jobs;
 mod launch;
 mod login;
 mod packages;
+mod result;
+mod test_log;
 
 pub use agents::AgentsPage;
 pub use configs::ConfigsPage;
@@ -17,3 +19,5 @@ pub use jobs::JobsPage;
 pub use launch::LaunchPage;
 pub use login::LoginPage;
 pub use packages::PackagesPage;
+pub use result::ResultPage;
+pub use test_log::TestLogPage;

@@ -66,7 +66,11 @@ pub fn Fields(job: Job) -> impl IntoView {
                     {row("Config", or_dash(&job.config_name))}
                     {row("Status", job.status.as_str().into())}
                     {row("Reason", or_dash(&job.reason))}
-                    {row("Result", job.result_id.clone().unwrap_or_else(|| "—".into()))}
+                    <dt>"Result"</dt>
+                    <dd>{match job.result_id.clone() {
+                        Some(r) => view! { <a href=format!("/results/{r}")>{format!("{r}: tests, logs, captures")}</a> }.into_any(),
+                        None => view! { <span>"—"</span> }.into_any(),
+                    }}</dd>
                     {row("Progress", format::progress_text(&job.progress))}
                     {row("Exit code", job.exit_code.map_or("—".into(), |c| c.to_string()))}
                     {row("Agent", if job.agent_id.is_none() { "not claimed yet".into() } else { format!("agent {}", job.agent_id) })}

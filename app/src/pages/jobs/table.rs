@@ -172,7 +172,15 @@ fn JobRow(index: usize, job: Job, selected: RwSignal<Vec<Id>>) -> impl IntoView 
             <td class="tags">{job.options.tags.iter().map(|t| view! { <span class="tag">{t.clone()}</span> }).collect_view()}</td>
             <td class="time"><Time t=job.created/></td>
             <td class="time"><Time t=job.run_at/></td>
-            <td class="mono">{job.result_id.clone().unwrap_or_else(|| "—".into())}</td>
+            <td class="mono">{match job.result_id.clone() {
+                Some(r) => {
+                    // One click to the failures of a run that had some.
+                    let href = if job.progress.failed > 0 { format!("/results/{r}?failed=1") } else { format!("/results/{r}") };
+                    let label = format!("Result {r} of job {id}");
+                    view! { <a href=href aria-label=label>{r}</a> }.into_any()
+                }
+                None => view! { <span>"—"</span> }.into_any(),
+            }}</td>
             <td><ProgressBar progress=job.progress.clone()/></td>
         </tr>
     }
