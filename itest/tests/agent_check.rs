@@ -6,6 +6,13 @@ use serde_json::{json, Value};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
+/// Deletes a registered agent: the shared server is left as it was found.
+fn forget(agent: &Value) {
+    Api::admin()
+        .delete(&format!("/api/v1/agents/{}/", id(agent)))
+        .expect(204);
+}
+
 fn register() -> (Value, String) {
     let made = Api::admin().create("agents", json!({"name": unique("whoami")}));
     let token = made["token"].as_str().expect("agent token").to_string();
@@ -36,11 +43,12 @@ fn whoami_names_the_agent_and_where_it_last_claimed_from() {
         .expect(204);
     let me = as_agent.get("/api/v1/agent/whoami/").expect(200);
     assert_eq!(me.data()["hostname"], host.as_str());
+    forget(&made);
 }
 
 #[test]
 fn whoami_takes_only_an_agents_token_and_only_get() {
-    let (_, token) = register();
+    let (made, token) = register();
     Api::anonymous()
         .get("/api/v1/agent/whoami")
         .expect_error(401, "invalid token");
@@ -50,6 +58,7 @@ fn whoami_takes_only_an_agents_token_and_only_get() {
     Api::with_token(Some(token))
         .post("/api/v1/agent/whoami", &json!({}))
         .expect(405);
+    forget(&made);
 }
 
 fn check(token: &str, scratch: &Path) -> (i32, String) {
@@ -85,6 +94,7 @@ fn check_passes_against_the_worker_and_names_the_agent() {
         "{out}"
     );
     assert!(out.contains("ready: all 5 checks passed"), "{out}");
+    forget(&made);
 }
 
 #[test]

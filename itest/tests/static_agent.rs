@@ -259,4 +259,13 @@ fn the_packaged_agent_runs_a_job_in_an_empty_root() {
     // The job's directory is in the root, where the agent put it.
     assert!(root.join(format!("work/job-{}", id(&job))).is_dir());
     drop(running);
+    // Leave the shared server as it was found (the browser tests page through configs).
+    api.delete(&format!("/api/v1/jobs/{}/", id(&job)))
+        .expect(204);
+    api.delete(&format!("/api/v1/packages/{}/", id(&pkg_record)))
+        .expect(204);
+    let cfg = pkg_record["config_id"].as_str().expect("config id");
+    api.delete(&format!("/api/v1/configs/{cfg}/")).expect(204);
+    api.delete(&format!("/api/v1/agents/{}/", id(&agent)))
+        .expect(204);
 }
