@@ -8,7 +8,7 @@
 use labrelay_api::agents::{
     Claim, ClaimRequest, Finish, Heartbeat, HeartbeatReply, LogAck, LogAppend, StartRequest,
 };
-use labrelay_api::results::{FileState, TestsUpload};
+use labrelay_api::results::{BatchOutcome, FileState, TestsUpload};
 use labrelay_api::{Envelope, ErrorBody, Id};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -108,6 +108,12 @@ pub trait Uplink {
         part_sha256: &str,
         bytes: Vec<u8>,
     ) -> impl Future<Output = Result<FileState, ClientError>> + Send;
+    /// Sends many small files at once: `body` is the manifest line, then the files' bytes.
+    fn file_batch(
+        &self,
+        job: Id,
+        body: Vec<u8>,
+    ) -> impl Future<Output = Result<Vec<BatchOutcome>, ClientError>> + Send;
 }
 
 #[derive(Clone)]
@@ -233,6 +239,21 @@ impl Uplink for Client {
                 .timeout(CALL_TIMEOUT),
         )
         .await
+    }
+
+    async fn file_batch(&self, job: Id, body: Vec<u8>) -> Result<Vec<BatchOutcome>, ClientError> {
+        let resp = self
+            .http
+            .post(format!("{}{}/", self.base, job_path(job, "files")))
+            .header(reqwest::header::AUTHORIZATION, &self.auth)
+            .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+            .timeout(PART_TIMEOUT)
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| ClientError::Transport(error_chain(&e)))?;
+        let resp = check(resp).await?;
+        Ok(decode::<Envelope<Vec<BatchOutcome>>>(resp).await?.data)
     }
 
     async fn file_part(

@@ -20,10 +20,12 @@
 //! where the server's log ends: nothing is lost and nothing is doubled.
 
 use crate::client::{ClientError, LogOutcome, Uplink};
-use crate::results::upload::{upload, UploadError};
+use crate::results::upload::{upload, upload_batch, UploadError, BATCHED_BELOW};
 use crate::retry::Backoff;
 use labrelay_api::agents::{Finish, LogAppend, StartRequest};
-use labrelay_api::results::{TestRecord, TestsUpload, MAX_TESTS_PER_UPLOAD};
+use labrelay_api::results::{
+    TestRecord, TestsUpload, BATCH_FILES, FILE_PART_BYTES, MAX_TESTS_PER_UPLOAD,
+};
 use labrelay_api::Id;
 use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
@@ -506,46 +508,171 @@ async fn send_tests<U: Uplink>(outbox: &Outbox, uplink: &U) -> Result<(), Stop> 
 /// How often a file that keeps changing under its upload is tried before it is left out.
 const CHANGED_TRIES: u32 = 3;
 
-/// Uploads the next queued file, if any; true when more are queued after it.
-async fn send_one_file<U: Uplink>(
-    outbox: &Outbox,
-    uplink: &U,
-    changed: &mut HashMap<String, u32>,
-) -> Result<bool, Stop> {
-    let from = outbox.offset("files.acked")?;
-    let lines = outbox.lines_from("files.jsonl", from, 2)?;
-    let Some((line, end)) = lines.first().cloned() else {
-        return Ok(false);
-    };
-    let done = |outbox: &Outbox| outbox.write_atomic("files.acked", end.to_string().as_bytes());
-    let Some((name, _, _)) = parse_file_line(&line) else {
-        done(outbox)?;
-        return Ok(lines.len() > 1);
-    };
+/// Files sent at once: a result directory is mostly small files, each a round trip or two
+/// to the server; a few in flight keep the link busy (measured: `cargo xtask bench results`).
+pub const FILES_IN_FLIGHT: usize = 4;
+
+/// What became of one file's upload.
+enum Sent {
+    /// Stored, or left out for good (too big, a bad name, gone): move past it.
+    Done,
+    /// It changed while being read: try it again.
+    Again,
+    Stop(Stop),
+}
+
+async fn send_file<U: Uplink>(outbox: &Outbox, uplink: &U, name: &str, tries: u32) -> Sent {
     match upload(uplink, outbox.job, &outbox.result_dir(), name).await {
-        Ok(_) => {}
+        Ok(_) => Sent::Done,
         Err(UploadError::Client(e)) if e.is_retryable() || e.is_auth() => {
-            return Err(classify(&format!("file {name}"), e));
+            Sent::Stop(classify(&format!("file {name}"), e))
         }
         // The job is gone or no longer this agent's: nothing more will be taken.
         Err(UploadError::Client(
             e @ ClientError::Status {
                 status: 404 | 409, ..
             },
-        )) => {
-            return Err(classify(&format!("file {name}"), e));
+        )) => Sent::Stop(classify(&format!("file {name}"), e)),
+        Err(UploadError::Changed { .. }) if tries < CHANGED_TRIES => Sent::Again,
+        Err(e) => {
+            tracing::warn!(job = %outbox.job, "file {name} not sent: {e}");
+            Sent::Done
         }
-        Err(UploadError::Changed { .. })
-            if changed.get(name).copied().unwrap_or(0) < CHANGED_TRIES =>
-        {
-            *changed.entry(name.to_string()).or_default() += 1;
-            return Ok(true);
-        }
-        // This file cannot be taken (too big, a bad name, gone): the rest still can.
-        Err(e) => tracing::warn!(job = %outbox.job, "file {name} not sent: {e}"),
     }
-    done(outbox)?;
-    Ok(lines.len() > 1)
+}
+
+/// Uploads the next queued files: small ones in batches, big ones alone, [`FILES_IN_FLIGHT`]
+/// requests at once; the acknowledged offset moves past those done, in queue order. True
+/// when more are queued.
+async fn send_one_file<U: Uplink>(
+    outbox: &Outbox,
+    uplink: &U,
+    changed: &mut HashMap<String, u32>,
+) -> Result<bool, Stop> {
+    let from = outbox.offset("files.acked")?;
+    let lines = outbox.lines_from("files.jsonl", from, FILES_IN_FLIGHT * BATCH_FILES + 1)?;
+    if lines.is_empty() {
+        return Ok(false);
+    }
+    let units = units_of(&lines, changed);
+    let taken: usize = units.iter().map(|u| u.len()).sum();
+    let sends = units.iter().map(|unit| async {
+        let names: Vec<String> = unit.iter().filter_map(|(n, _)| n.clone()).collect();
+        let alone = names.first().is_some_and(|n| changed.contains_key(n));
+        if unit.len() == 1 && (unit[0].1 >= BATCHED_BELOW || alone) {
+            let name = names.first().cloned().unwrap_or_default();
+            let tries = changed.get(&name).copied().unwrap_or(0);
+            return vec![(
+                Some(name.clone()),
+                send_file(outbox, uplink, &name, tries).await,
+            )];
+        }
+        match upload_batch(uplink, outbox.job, &outbox.result_dir(), &names).await {
+            Ok(each) => each
+                .into_iter()
+                .map(|(name, r)| {
+                    let sent = match r {
+                        Ok(()) => Sent::Done,
+                        Err(e) => {
+                            tracing::warn!(job = %outbox.job, "file {name} not sent: {e}");
+                            Sent::Done
+                        }
+                    };
+                    (Some(name), sent)
+                })
+                .collect(),
+            Err(UploadError::Client(e)) => {
+                let stop =
+                    if e.is_retryable() || e.is_auth() || matches!(e.status(), Some(404 | 409)) {
+                        classify("files", e)
+                    } else {
+                        // A batch refused whole (too big after the files grew, say): send them
+                        // alone.
+                        return names.into_iter().map(|n| (Some(n), Sent::Again)).collect();
+                    };
+                vec![(None, Sent::Stop(stop))]
+            }
+            Err(e) => vec![(None, Sent::Stop(Stop::Refused(e.to_string())))],
+        }
+    });
+    let outcomes: Vec<(Option<String>, Sent)> = futures::future::join_all(sends)
+        .await
+        .into_iter()
+        .flatten()
+        .collect();
+    let mut stop = None;
+    let mut blocked = false;
+    let mut again = Vec::new();
+    for (name, sent) in outcomes {
+        match sent {
+            Sent::Done => {}
+            Sent::Again => {
+                again.extend(name);
+                blocked = true;
+            }
+            Sent::Stop(s) => {
+                blocked = true;
+                stop.get_or_insert(s);
+            }
+        }
+    }
+    for n in &again {
+        *changed.entry(n.clone()).or_default() += 1;
+    }
+    if !blocked {
+        let end = lines.get(taken - 1).map_or(from, |(_, e)| *e);
+        outbox.write_atomic("files.acked", end.to_string().as_bytes())?;
+    }
+    match stop {
+        Some(s) => Err(s),
+        None => Ok(lines.len() > taken || blocked),
+    }
+}
+
+/// The next requests to make: each a batch of small files or one big file, as
+/// (name, size) of the queued lines, in queue order.
+fn units_of(
+    lines: &[(String, u64)],
+    changed: &HashMap<String, u32>,
+) -> Vec<Vec<(Option<String>, u64)>> {
+    let mut units: Vec<Vec<(Option<String>, u64)>> = Vec::new();
+    let mut batch: Vec<(Option<String>, u64)> = Vec::new();
+    let mut batch_bytes = 0u64;
+    for (line, _) in lines {
+        if units.len() >= FILES_IN_FLIGHT {
+            break;
+        }
+        let (name, size) = match parse_file_line(line) {
+            Some((n, size, _)) => (Some(n.to_string()), size),
+            None => (None, 0),
+        };
+        // A file that upset a batch before goes alone from now on.
+        let alone = name.as_ref().is_some_and(|n| changed.contains_key(n));
+        if size >= BATCHED_BELOW || alone {
+            if !batch.is_empty() {
+                units.push(std::mem::take(&mut batch));
+                batch_bytes = 0;
+                if units.len() >= FILES_IN_FLIGHT {
+                    break;
+                }
+            }
+            units.push(vec![(name, size)]);
+            continue;
+        }
+        if batch.len() >= BATCH_FILES || batch_bytes + size > FILE_PART_BYTES {
+            units.push(std::mem::take(&mut batch));
+            batch_bytes = 0;
+            if units.len() >= FILES_IN_FLIGHT {
+                break;
+            }
+        }
+        batch_bytes += size;
+        batch.push((name, size));
+    }
+    if !batch.is_empty() && units.len() < FILES_IN_FLIGHT {
+        units.push(batch);
+    }
+    units
 }
 
 async fn send_start<U: Uplink>(outbox: &Outbox, uplink: &U) -> Result<(), Stop> {
@@ -693,6 +820,37 @@ mod tests {
                 sha256: sha256.into(),
                 ..Default::default()
             })
+        }
+
+        async fn file_batch(
+            &self,
+            _job: Id,
+            body: Vec<u8>,
+        ) -> Result<Vec<labrelay_api::results::BatchOutcome>, ClientError> {
+            self.outage()?;
+            let nl = body.iter().position(|b| *b == b'\n').unwrap_or(0);
+            let manifest: labrelay_api::results::BatchManifest =
+                serde_json::from_slice(&body[..nl]).unwrap_or_default();
+            let mut rest = &body[nl + 1..];
+            let mut out = Vec::new();
+            for f in manifest.files {
+                let (bytes, tail) = rest.split_at(f.size as usize);
+                rest = tail;
+                self.state().files.push((f.name.clone(), bytes.to_vec()));
+                out.push(labrelay_api::results::BatchOutcome {
+                    name: f.name.clone(),
+                    state: Some(labrelay_api::results::FileState {
+                        name: f.name,
+                        size: f.size,
+                        sha256: f.sha256,
+                        complete: true,
+                        ..Default::default()
+                    }),
+                    error: None,
+                    status: 200,
+                });
+            }
+            Ok(out)
         }
 
         async fn file_part(

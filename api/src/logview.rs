@@ -4,9 +4,10 @@
 //! paged by `offset` (lines to skip, after filtering) and `limit`; `packets=false` leaves out
 //! the packet lines. `SECTION` lines carry the counts of the section they open.
 
-use crate::cdrouter::parse_line;
+use crate::cdrouter::{parse_line, LogLine};
 use crate::query::{parse_bool, Field, FieldType as T, FilterSet, QueryError, Scalar, Schema};
 use crate::results::{LineSummary, LogLineOut, TestLog};
+use std::collections::HashMap;
 
 /// CDRouter's default `limit` (lines).
 pub const DEFAULT_LINES: u64 = 700_000;
@@ -30,8 +31,7 @@ pub static LINE_SCHEMA: Schema = Schema {
     ],
 };
 
-fn out_line(raw: &str, number: u64) -> LogLineOut {
-    let l = parse_line(raw);
+fn out_line(l: &LogLine<'_>, number: u64, summary: LineSummary) -> LogLineOut {
     let packet = l.packet.as_ref();
     LogLineOut {
         raw: l.raw.to_string(),
@@ -51,39 +51,42 @@ fn out_line(raw: &str, number: u64) -> LogLineOut {
         dst: packet.map(|p| p.dst.to_string()),
         proto: packet.map(|p| p.proto.to_string()),
         info: packet.map(|p| p.info.to_string()),
-        summary: LineSummary::default(),
+        summary,
     }
 }
 
-fn value_of(l: &LogLineOut, field: &str) -> Scalar {
-    let text = |v: &Option<String>| v.clone().map_or(Scalar::Null, Scalar::Text);
+/// A field of a parsed line, for the filters (only the fields they name are built).
+fn value_of(l: &LogLine<'_>, number: u64, field: &str) -> Scalar {
+    let text = |v: Option<&str>| v.map_or(Scalar::Null, |s| Scalar::Text(s.to_string()));
+    let packet = l.packet.as_ref();
     match field {
-        "line" => Scalar::Int(l.line as i64),
-        "raw" => Scalar::Text(l.raw.clone()),
-        "prefix" => text(&l.prefix),
-        "name" => text(&l.name),
-        "message" => Scalar::Text(l.message.clone()),
-        "timestamp" => text(&l.timestamp),
-        "interface" => text(&l.interface),
-        "src" => text(&l.src),
-        "dst" => text(&l.dst),
-        "proto" => text(&l.proto),
-        "info" => text(&l.info),
-        "section" => Scalar::Int(i64::from(l.section)),
-        "header" => Scalar::Int(i64::from(l.header)),
+        "line" => Scalar::Int(number as i64),
+        "raw" => Scalar::Text(l.raw.to_string()),
+        "prefix" => text(l.prefix),
+        "name" => text(l.name),
+        "message" => Scalar::Text(l.message.to_string()),
+        "timestamp" => text(l.timestamp),
+        "interface" => text(packet.map(|p| p.interface)),
+        "src" => text(packet.map(|p| p.src)),
+        "dst" => text(packet.map(|p| p.dst)),
+        "proto" => text(packet.map(|p| p.proto)),
+        "info" => text(packet.map(|p| p.info)),
+        "section" => Scalar::Int(i64::from(l.is_section())),
+        "header" => Scalar::Int(i64::from(l.is_header())),
         _ => Scalar::Null,
     }
 }
 
-/// Fills each `SECTION` line's summary with the counts of the lines up to the next one.
-fn summarize_sections(lines: &mut [LogLineOut]) {
+/// The counts of each `SECTION` line's section (the lines up to the next one), by index.
+fn section_summaries(lines: &[LogLine<'_>]) -> HashMap<usize, LineSummary> {
+    let mut out = HashMap::new();
     let mut counts = LineSummary::default();
-    for l in lines.iter_mut().rev() {
-        if l.section {
-            l.summary = std::mem::take(&mut counts);
+    for (i, l) in lines.iter().enumerate().rev() {
+        if l.is_section() {
+            out.insert(i, std::mem::take(&mut counts));
             continue;
         }
-        match l.prefix.as_deref() {
+        match l.prefix {
             Some("FAIL") => counts.fails += 1,
             Some("PASS") => counts.passes += 1,
             Some("WARNING") => counts.warnings += 1,
@@ -91,10 +94,12 @@ fn summarize_sections(lines: &mut [LogLineOut]) {
             _ => {}
         }
     }
+    out
 }
 
 /// The page of `text`'s lines a `list_log` request asks for (`offset`, `limit`, `filter`,
-/// `type`, `packets`; other keys ignored).
+/// `type`, `packets`; other keys ignored). Lines are parsed without copying; only the page
+/// is built.
 pub fn list_log(text: &str, params: &[(String, String)]) -> Result<TestLog, QueryError> {
     let filters = FilterSet::parse(params, &LINE_SCHEMA)?;
     let residual = filters.residual();
@@ -117,18 +122,17 @@ pub fn list_log(text: &str, params: &[(String, String)]) -> Result<TestLog, Quer
             _ => {}
         }
     }
-    let mut all: Vec<LogLineOut> = text
-        .lines()
-        .enumerate()
-        .map(|(i, raw)| out_line(raw, i as u64 + 1))
-        .collect();
-    summarize_sections(&mut all);
-    let kept: Vec<LogLineOut> = all
-        .into_iter()
-        .filter(|l| packets || l.interface.is_none())
-        .filter(|l| {
-            let row: Vec<Scalar> = fields.iter().map(|f| value_of(l, f.name)).collect();
-            residual.matches(&row)
+    let parsed: Vec<LogLine<'_>> = text.lines().map(parse_line).collect();
+    let kept: Vec<usize> = (0..parsed.len())
+        .filter(|&i| packets || parsed[i].packet.is_none())
+        .filter(|&i| {
+            fields.is_empty() || {
+                let row: Vec<Scalar> = fields
+                    .iter()
+                    .map(|f| value_of(&parsed[i], i as u64 + 1, f.name))
+                    .collect();
+                residual.matches(&row)
+            }
         })
         .collect();
     let total = kept.len() as u64;
@@ -138,7 +142,19 @@ pub fn list_log(text: &str, params: &[(String, String)]) -> Result<TestLog, Quer
     let end = start
         .saturating_add(usize::try_from(limit).unwrap_or(usize::MAX))
         .min(kept.len());
-    let lines: Vec<LogLineOut> = kept.into_iter().skip(start).take(end - start).collect();
+    let page = &kept[start..end];
+    let sections = if page.iter().any(|&i| parsed[i].is_section()) {
+        section_summaries(&parsed)
+    } else {
+        HashMap::new()
+    };
+    let lines = page
+        .iter()
+        .map(|&i| {
+            let summary = sections.get(&i).cloned().unwrap_or_default();
+            out_line(&parsed[i], i as u64 + 1, summary)
+        })
+        .collect();
     Ok(TestLog {
         offset,
         limit,

@@ -16,6 +16,10 @@
 //!   [`FileState`]. Re-sending a part it has is harmless; a new `H` replaces the file.
 //! - `GET /api/v1/agent/jobs/{id}/files/{name}?size=S&sha256=H` — [`FileState`]: which parts
 //!   of that exact file the server already has (resume after an outage).
+//! - `POST /api/v1/agent/jobs/{id}/files/` — many small files in one request (a result is
+//!   mostly small files): the body is one line of JSON, a [`BatchManifest`], then each file's
+//!   bytes in order; at most [`BATCH_FILES`] files and [`FILE_PART_BYTES`] bytes. Answers a
+//!   [`BatchOutcome`] per file (one refused file does not refuse the others).
 
 use crate::interfaces::Interface;
 use crate::jobs::JobOptions;
@@ -231,6 +235,36 @@ pub struct FileState {
     pub parts_received: Vec<u32>,
     pub parts: u32,
     pub complete: bool,
+}
+
+/// Most files in one batch upload.
+pub const BATCH_FILES: usize = 64;
+/// Longest manifest line of a batch upload.
+pub const MAX_MANIFEST: usize = 64 << 10;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchFile {
+    pub name: String,
+    pub size: u64,
+    pub sha256: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchManifest {
+    pub files: Vec<BatchFile>,
+}
+
+/// One file of a batch: its state, or why it was refused.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchOutcome {
+    pub name: String,
+    #[serde(default)]
+    pub state: Option<FileState>,
+    #[serde(default)]
+    pub error: Option<String>,
+    /// The HTTP status the error would have had alone (400, 413, ...).
+    #[serde(default)]
+    pub status: u16,
 }
 
 /// How many parts a file of `size` bytes travels in (an empty file is one empty part).

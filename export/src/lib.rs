@@ -143,10 +143,10 @@ impl Bundle {
 
     /// Every bundle (`*.gz`) in a directory, by file stem; `files` as in [`Bundle::read`].
     pub fn read_dir(dir: &Path) -> Result<Vec<(String, Bundle)>, ExportError> {
-        Ok(bundle_paths(dir)?
+        bundle_paths(dir)?
             .into_iter()
             .map(|(stem, p)| Bundle::read(&p).map(|b| (stem, b)))
-            .collect::<Result<_, _>>()?)
+            .collect()
     }
 }
 

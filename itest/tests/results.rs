@@ -465,7 +465,7 @@ fn file_uploads_are_checked_resumable_and_capped() {
         huge.raw
     );
     put(&agent, &job, "y.txt", b"x", 2, b"x").expect(400);
-    put(&agent, &"999999999".to_string(), "y.txt", b"x", 1, b"x").expect_error(404, "no such job");
+    put(&agent, "999999999", "y.txt", b"x", 1, b"x").expect_error(404, "no such job");
     Api::anonymous()
         .put_bytes(
             &format!(

@@ -17,6 +17,9 @@ pub async fn route(req: Request, env: Env) -> Result<Response> {
         // Answered by the entry itself: the baseline for what the hop to the store costs.
         return Response::ok("hello");
     }
+    if let Some(name) = path.strip_prefix("/healthz/put/") {
+        return bench_put(req, &env, name).await;
+    }
     if is_store_path(&path) {
         let req = match crate::files::route(req, &env).await {
             crate::files::Routed::Done(answer) => return answer,
@@ -28,6 +31,26 @@ pub async fn route(req: Request, env: Env) -> Result<Response> {
         return store_stub(&env)?.fetch_with_request(req).await;
     }
     env.assets("ASSETS")?.fetch_request(req).await
+}
+
+/// `PUT /healthz/put/{name}`: the body straight into R2, nothing checked, no store: the
+/// baseline of `cargo xtask bench results`. Exists only when the worker runs with
+/// `BENCH_ENDPOINTS=1` (never set in wrangler.toml).
+async fn bench_put(mut req: Request, env: &Env, name: &str) -> Result<Response> {
+    let enabled = env
+        .var("BENCH_ENDPOINTS")
+        .map(|v| v.to_string() == "1")
+        .unwrap_or(false);
+    if !enabled || req.method() != worker::Method::Put {
+        return respond(ApiError::NoRoute);
+    }
+    let body = req.bytes().await?;
+    let len = body.len();
+    env.bucket("RESULTS")?
+        .put(format!("bench/{name}"), body)
+        .execute()
+        .await?;
+    Response::ok(len.to_string())
 }
 
 /// The store object.

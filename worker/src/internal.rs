@@ -8,6 +8,9 @@ use labrelay_api::Timestamp;
 use serde::{Deserialize, Serialize};
 
 pub const BEGIN: &str = "/internal/files/begin";
+pub const WHOLE: &str = "/internal/files/whole";
+pub const WHOLE_BATCH: &str = "/internal/files/whole-batch";
+pub const HOLDS: &str = "/internal/files/holds";
 pub const COMMIT: &str = "/internal/files/commit";
 pub const COMPLETE: &str = "/internal/files/complete";
 pub const STATE: &str = "/internal/files/state";
@@ -26,6 +29,8 @@ pub struct Begin {
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct BeginReply {
+    /// The result the job's files belong to.
+    pub result: u64,
     pub state: FileState,
     /// The R2 key of this version of the file.
     pub key: String,
@@ -33,6 +38,44 @@ pub struct BeginReply {
     pub upload_id: Option<String>,
     /// False when the store has this part (or the whole file) already.
     pub store: bool,
+}
+
+/// A one-part file already in R2 under [`file_key`], from an agent the entry saw hold the
+/// job a moment ago: the store checks everything again and records it, or refuses (and the
+/// entry deletes the bytes).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Whole {
+    pub job: u64,
+    pub name: String,
+    pub size: u64,
+    pub sha256: String,
+    pub crc32: u32,
+}
+
+/// Many one-part files already in R2 (a batch upload): each recorded or refused on its own.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct WholeBatch {
+    pub job: u64,
+    pub files: Vec<Whole>,
+}
+
+/// Does this agent hold this job? Answers its result's id.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Holds {
+    pub job: u64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct HoldsReply {
+    pub result: u64,
+}
+
+/// Where a version of a result's file lives in R2.
+pub fn file_key(result: u64, sha256: &str, name: &str) -> String {
+    format!(
+        "results/{result}/{}/{name}",
+        sha256.get(..16).unwrap_or(sha256)
+    )
 }
 
 /// A part is in R2.

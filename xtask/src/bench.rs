@@ -16,19 +16,21 @@ const CONNECTIONS: usize = 8;
 /// How long each case runs; long enough for a stable p99 at a few hundred requests/s.
 const CASE_SECONDS: u64 = 6;
 
-struct Case {
-    label: &'static str,
-    method: &'static str,
-    path: String,
-    body: Option<Value>,
+pub struct Case {
+    pub label: &'static str,
+    pub method: &'static str,
+    pub path: String,
+    pub body: Option<Value>,
+    /// More paths taken in turn with `path` (e.g. pages at different offsets).
+    pub also: Vec<String>,
 }
 
-struct Measured {
-    label: &'static str,
-    rps: f64,
-    p50: Duration,
-    p99: Duration,
-    errors: usize,
+pub struct Measured {
+    pub label: &'static str,
+    pub rps: f64,
+    pub p50: Duration,
+    pub p99: Duration,
+    pub errors: usize,
 }
 
 pub fn run(root: &Path, which: &str, jobs: u64) -> Result {
@@ -36,8 +38,9 @@ pub fn run(root: &Path, which: &str, jobs: u64) -> Result {
         "api" => api(root, jobs),
         "dispatch" => crate::bench_dispatch::run(root),
         "app" => crate::bench_app::run(root),
+        "results" => crate::bench_results::run(root),
         other => Err(format!(
-            "unknown benchmark {other:?}: try `api`, `dispatch` or `app`"
+            "unknown benchmark {other:?}: try `api`, `dispatch`, `app` or `results`"
         )),
     }
 }
@@ -80,6 +83,7 @@ fn api(root: &Path, jobs: u64) -> Result {
                 method: "POST",
                 path: "/api/v1/jobs/".into(),
                 body: Some(json!({"package_id": nat.to_string()})),
+                also: Vec::new(),
             });
         }
         v
@@ -121,21 +125,30 @@ fn api(root: &Path, jobs: u64) -> Result {
 }
 
 impl Case {
-    fn get(label: &'static str, path: &str) -> Case {
+    pub fn get(label: &'static str, path: &str) -> Case {
         Case {
             label,
             method: "GET",
             path: path.into(),
             body: None,
+            also: Vec::new(),
+        }
+    }
+
+    /// The path of the `n`-th request.
+    fn path_for(&self, n: usize) -> &str {
+        match n % (self.also.len() + 1) {
+            0 => &self.path,
+            i => &self.also[i - 1],
         }
     }
 }
 
-fn ms(d: Duration) -> f64 {
+pub fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-fn print_table(title: &str, rows: &[Measured]) {
+pub fn print_table(title: &str, rows: &[Measured]) {
     let base = rows
         .iter()
         .find(|m| m.label.starts_with("(e)"))
@@ -157,14 +170,14 @@ fn print_table(title: &str, rows: &[Measured]) {
     }
 }
 
-fn measure_all(client: &Client, cases: &[Case]) -> Vec<Measured> {
+pub fn measure_all(client: &Client, cases: &[Case]) -> Vec<Measured> {
     cases.iter().map(|c| measure(client, c)).collect()
 }
 
 fn measure(client: &Client, case: &Case) -> Measured {
     // Warm up the connections and the Durable Object.
-    for _ in 0..20 {
-        let _ = client.send(case);
+    for n in 0..20 {
+        let _ = client.send(case, n);
     }
     let stop = Arc::new(AtomicBool::new(false));
     let start = Instant::now();
@@ -177,13 +190,16 @@ fn measure(client: &Client, case: &Case) -> Measured {
                 method: case.method,
                 path: case.path.clone(),
                 body: case.body.clone(),
+                also: case.also.clone(),
             };
             std::thread::spawn(move || {
                 let mut lat = Vec::new();
                 let mut errors = 0;
+                let mut n = 0;
                 while !stop.load(Ordering::Relaxed) {
                     let t = Instant::now();
-                    match client.send(&case) {
+                    n += 1;
+                    match client.send(&case, n) {
                         Ok(()) => lat.push(t.elapsed()),
                         Err(_) => errors += 1,
                     }
@@ -218,14 +234,14 @@ fn measure(client: &Client, case: &Case) -> Measured {
     }
 }
 
-struct Client {
+pub struct Client {
     agent: ureq::Agent,
     base: String,
     auth: String,
 }
 
 impl Client {
-    fn new(base: &str, token: &str) -> Client {
+    pub fn new(base: &str, token: &str) -> Client {
         Client {
             agent: ureq::AgentBuilder::new()
                 .timeout(Duration::from_secs(60))
@@ -235,15 +251,19 @@ impl Client {
         }
     }
 
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
     /// Its own connection, for one load thread.
     fn clone_fresh(&self) -> Client {
         Client::new(&self.base, self.auth.trim_start_matches("Bearer "))
     }
 
-    fn send(&self, case: &Case) -> std::result::Result<(), String> {
+    fn send(&self, case: &Case, n: usize) -> std::result::Result<(), String> {
         let req = self
             .agent
-            .request(case.method, &format!("{}{}", self.base, case.path))
+            .request(case.method, &format!("{}{}", self.base, case.path_for(n)))
             .set("authorization", &self.auth);
         let resp = match &case.body {
             Some(b) => req.send_json(b.clone()),
@@ -254,7 +274,17 @@ impl Client {
         resp.into_string().map(|_| ()).map_err(|e| e.to_string())
     }
 
-    fn post(&self, path: &str, body: Value) -> Result<Value> {
+    pub fn get_json(&self, path: &str) -> Result<Value> {
+        self.agent
+            .get(&format!("{}{}", self.base, path))
+            .set("authorization", &self.auth)
+            .call()
+            .map_err(|e| format!("GET {path}: {e}"))?
+            .into_json()
+            .map_err(|e| e.to_string())
+    }
+
+    pub fn post(&self, path: &str, body: Value) -> Result<Value> {
         self.agent
             .post(&format!("{}{}", self.base, path))
             .set("authorization", &self.auth)

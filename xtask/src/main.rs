@@ -3,6 +3,7 @@
 mod bench;
 mod bench_app;
 mod bench_dispatch;
+mod bench_results;
 mod build;
 mod dist;
 mod dist_deb;
@@ -40,7 +41,7 @@ enum Cmd {
     },
     /// Unit tests, then integration tests against the real worker under wrangler dev.
     Test,
-    /// Benchmarks (not tests): `api`, `dispatch`, `app`.
+    /// Benchmarks (not tests): `api`, `dispatch`, `app`, `results`.
     Bench {
         #[arg(default_value = "api")]
         which: String,

@@ -31,6 +31,16 @@ pub struct Options {
     pub background: bool,
 }
 
+/// `cargo xtask bench` turns on the worker's benchmark-only endpoints (a plain R2 PUT, the
+/// baseline of the upload benchmark) with `LABRELAY_BENCH_ENDPOINTS=1`; never otherwise.
+fn bench_endpoints() -> Vec<String> {
+    if std::env::var("LABRELAY_BENCH_ENDPOINTS").is_ok_and(|v| v == "1") {
+        vec!["--var".into(), "BENCH_ENDPOINTS:1".into()]
+    } else {
+        Vec::new()
+    }
+}
+
 pub fn free_port() -> Result<u16> {
     let l = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("no free port: {e}"))?;
     l.local_addr()
@@ -66,6 +76,7 @@ impl Server {
             .arg(format!("ADMIN_PASSWORD:{}", opts.admin_password))
             .arg("--var")
             .arg(format!("ADMIN_TOKEN:{}", opts.admin_token))
+            .args(bench_endpoints())
             .env("PATH", path_env(root))
             .env("LABRELAY_PREBUILT", "1")
             .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")

@@ -4,7 +4,7 @@
 //! on the blocking pool: a 1 GiB capture must not stall the agent's single thread.
 
 use crate::client::{ClientError, Uplink};
-use labrelay_api::results::{part_count, FILE_PART_BYTES};
+use labrelay_api::results::{part_count, BatchFile, BatchManifest, FILE_PART_BYTES};
 use labrelay_api::Id;
 use sha2::{Digest, Sha256};
 use std::io::{Read, Seek, SeekFrom};
@@ -108,6 +108,13 @@ pub async fn upload<U: Uplink>(
     if !path.is_file() {
         return Err(UploadError::Missing { name: name.into() });
     }
+    let meta = std::fs::metadata(&path).map_err(|source| UploadError::Io {
+        path: path.clone(),
+        source,
+    })?;
+    if meta.len() <= FILE_PART_BYTES {
+        return upload_small(uplink, job, &path, name).await;
+    }
     let p = path.clone();
     let hashed = blocking(&path, move || hash_file(&p)).await?;
     let parts = part_count(hashed.size);
@@ -146,6 +153,96 @@ pub async fn upload<U: Uplink>(
         status: 503,
         message: format!("{name}: the server does not have every part yet"),
     }))
+}
+
+/// Files up to this size travel in batches (most of a result directory: logs, small
+/// captures), `BATCH_FILES` or [`FILE_PART_BYTES`] at a time.
+pub const BATCHED_BELOW: u64 = 1 << 20;
+
+/// What became of each file of a batch: `Ok` stored, `Err` refused (with why); a transport
+/// or server failure refuses the whole call instead.
+pub async fn upload_batch<U: Uplink>(
+    uplink: &U,
+    job: Id,
+    dir: &Path,
+    names: &[String],
+) -> Result<Vec<(String, Result<(), UploadError>)>, UploadError> {
+    let d = dir.to_path_buf();
+    let list = names.to_vec();
+    let files = blocking(dir, move || {
+        list.iter()
+            .map(|n| match std::fs::read(d.join(n)) {
+                Ok(b) => Ok((n.clone(), Some(b))),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok((n.clone(), None)),
+                Err(e) => Err(e),
+            })
+            .collect::<std::io::Result<Vec<_>>>()
+    })
+    .await?;
+    let mut out = Vec::new();
+    let mut manifest = BatchManifest::default();
+    let mut data = Vec::new();
+    for (name, bytes) in files {
+        match bytes {
+            None => out.push((name.clone(), Err(UploadError::Missing { name }))),
+            Some(b) => {
+                manifest.files.push(BatchFile {
+                    name,
+                    size: b.len() as u64,
+                    sha256: hex(&Sha256::digest(&b)),
+                });
+                data.extend_from_slice(&b);
+            }
+        }
+    }
+    if manifest.files.is_empty() {
+        return Ok(out);
+    }
+    let mut body = serde_json::to_vec(&manifest).map_err(|e| UploadError::Io {
+        path: dir.to_path_buf(),
+        source: std::io::Error::other(e),
+    })?;
+    body.push(b'\n');
+    body.extend_from_slice(&data);
+    for o in uplink.file_batch(job, body).await? {
+        let r = match (o.state, o.error) {
+            (Some(s), _) if s.complete => Ok(()),
+            (_, why) => Err(UploadError::Client(ClientError::Status {
+                status: if o.status == 0 { 400 } else { o.status },
+                message: why.unwrap_or_else(|| "not kept".into()),
+            })),
+        };
+        out.push((o.name, r));
+    }
+    Ok(out)
+}
+
+/// A one-part file: read once, hashed once, sent.
+async fn upload_small<U: Uplink>(
+    uplink: &U,
+    job: Id,
+    path: &Path,
+    name: &str,
+) -> Result<u64, UploadError> {
+    let p = path.to_path_buf();
+    let bytes = blocking(path, move || std::fs::read(&p)).await?;
+    if bytes.len() as u64 > FILE_PART_BYTES {
+        // It grew between the look and the read.
+        return Err(UploadError::Changed { name: name.into() });
+    }
+    let sha = hex(&Sha256::digest(&bytes));
+    let size = bytes.len() as u64;
+    let state = uplink
+        .file_part(job, name, size, &sha, 1, &sha, bytes)
+        .await?;
+    if state.complete {
+        Ok(size)
+    } else {
+        Err(UploadError::Client(ClientError::Status {
+            status: 503,
+            message: format!("{name}: the server did not keep it"),
+        }))
+    }
 }
 
 #[cfg(test)]

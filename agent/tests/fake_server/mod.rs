@@ -165,7 +165,14 @@ impl FakeServer {
             Ok(b) => b.to_bytes(),
             Err(_) => return reply(400, json!({"error": "bad body"})),
         };
-        let resp = if authorized && path.contains("/files/") {
+        let resp = if authorized && path.ends_with("/files/") && method == hyper::Method::POST {
+            if self.state().down {
+                self.state().refused += 1;
+                reply(503, json!({"error": "down for the test"}))
+            } else {
+                self.batch(&path, &body)
+            }
+        } else if authorized && path.contains("/files/") {
             if self.state().down {
                 self.state().refused += 1;
                 reply(503, json!({"error": "down for the test"}))
@@ -335,6 +342,48 @@ impl FakeServer {
             200,
             envelope(serde_json::to_value(state).unwrap_or_default()),
         )
+    }
+
+    /// `POST /api/v1/agent/jobs/{id}/files/`: a manifest line, then the files' bytes.
+    fn batch(&self, path: &str, body: &[u8]) -> Response<Full<Bytes>> {
+        let id: u64 = path
+            .trim_start_matches("/api/v1/agent/jobs/")
+            .split('/')
+            .next()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let Some(nl) = body.iter().position(|b| *b == b'\n') else {
+            return reply(400, json!({"error": "no manifest"}));
+        };
+        let Ok(manifest) =
+            serde_json::from_slice::<labrelay_api::results::BatchManifest>(&body[..nl])
+        else {
+            return reply(400, json!({"error": "bad manifest"}));
+        };
+        let mut rest = &body[nl + 1..];
+        let mut out = Vec::new();
+        let mut s = self.state();
+        for f in manifest.files {
+            let n = usize::try_from(f.size)
+                .unwrap_or(usize::MAX)
+                .min(rest.len());
+            let (bytes, tail) = rest.split_at(n);
+            rest = tail;
+            if hex(&Sha256::digest(bytes)) != f.sha256 {
+                out.push(json!({"name": f.name, "error": "checksum mismatch", "status": 400}));
+                continue;
+            }
+            s.parts_received += 1;
+            let file = FakeFile {
+                size: f.size,
+                sha256: f.sha256.clone(),
+                parts: BTreeMap::new(),
+                bytes: Some(bytes.to_vec()),
+            };
+            out.push(json!({"name": f.name, "state": file.state(&f.name), "status": 200}));
+            s.files.insert((id, f.name.clone()), file);
+        }
+        reply(200, envelope(json!(out)))
     }
 
     async fn claim(&self, body: &[u8]) -> Response<Full<Bytes>> {

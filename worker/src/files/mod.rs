@@ -6,6 +6,7 @@
 //! |---|---|
 //! | `PUT /api/v1/agent/jobs/{id}/files/{name}` | an agent sends a part of a file ([`upload`]) |
 //! | `GET /api/v1/agent/jobs/{id}/files/{name}` | which parts the server has |
+//! | `POST /api/v1/agent/jobs/{id}/files/` | many small files at once |
 //! | `GET /api/v1/results/{id}/logdir/{name}` | download a file ([`download`]) |
 //! | `GET /api/v1/results/{id}/logdir/?format=zip\|tgz` | the whole directory ([`archive`]) |
 //! | `GET /api/v1/results/{id}/tests/{seq}/captures/{intf}/?format=cap` | a capture as pcap |
@@ -65,6 +66,9 @@ pub async fn route(req: Request, env: &Env) -> Routed {
     match (seg.as_slice(), method) {
         (["agent", "jobs", job, "files", name], Method::Put) => {
             done(upload::put_part(req, env, job, name).await)
+        }
+        (["agent", "jobs", job, "files"], Method::Post) => {
+            done(upload::put_batch(req, env, job).await)
         }
         (["agent", "jobs", job, "files", name], Method::Get) => {
             done(upload::state(&req, env, job, name).await)

@@ -13,6 +13,30 @@ use worker::{Env, Request, Response};
 
 /// The largest log parsed into lines (real test logs run to a few hundred KB).
 const MAX_PARSED: u64 = 32 << 20;
+/// Logs kept in this isolate between requests (paging through one log reads it once). R2
+/// keys name a file's content (its SHA-256 is in the key), so a kept copy is never stale.
+const CACHE_BYTES: usize = 32 << 20;
+
+thread_local! {
+    static CACHE: std::cell::RefCell<(usize, std::collections::HashMap<String, std::rc::Rc<String>>)> =
+        std::cell::RefCell::new((0, std::collections::HashMap::new()));
+}
+
+fn cached(key: &str) -> Option<std::rc::Rc<String>> {
+    CACHE.with(|c| c.borrow().1.get(key).cloned())
+}
+
+fn keep(key: &str, text: std::rc::Rc<String>) {
+    CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.0 + text.len() > CACHE_BYTES {
+            c.1.clear();
+            c.0 = 0;
+        }
+        c.0 += text.len();
+        c.1.insert(key.to_string(), text);
+    });
+}
 
 pub async fn list(req: &Request, env: &Env, result: &str, seq: &str) -> Result<Response, Refused> {
     let result = number(result, "result")?;
@@ -46,7 +70,8 @@ pub async fn list(req: &Request, env: &Env, result: &str, seq: &str) -> Result<R
     )
     .await;
     // A test whose log has not arrived yet (it is still running) has an empty log.
-    let text = match located {
+    let text: std::rc::Rc<String> = match located {
+        Ok(file) if cached(&file.key).is_some() => cached(&file.key).unwrap_or_default(),
         Ok(file) => {
             if file.size > MAX_PARSED {
                 return Err(ApiError::invalid(format!(
@@ -67,13 +92,15 @@ pub async fn list(req: &Request, env: &Env, result: &str, seq: &str) -> Result<R
                 .bytes()
                 .await
                 .map_err(|e| ApiError::Internal(format!("R2: {e}")))?;
-            String::from_utf8_lossy(&bytes).into_owned()
+            let text = std::rc::Rc::new(String::from_utf8_lossy(&bytes).into_owned());
+            keep(&file.key, text.clone());
+            text
         }
         Err(Refused::Answer(resp)) if resp.status_code() == 404 => {
             let mut resp = resp;
             let body = resp.text().await.unwrap_or_default();
             if body.contains("no such log") {
-                String::new()
+                std::rc::Rc::new(String::new())
             } else {
                 return Err(Refused::Error(not_found_from(&body)));
             }
@@ -81,7 +108,8 @@ pub async fn list(req: &Request, env: &Env, result: &str, seq: &str) -> Result<R
         Err(e) => return Err(e),
     };
     if format == "text" {
-        let mut resp = Response::ok(text).map_err(|e| ApiError::Internal(e.to_string()))?;
+        let mut resp =
+            Response::ok(text.as_str()).map_err(|e| ApiError::Internal(e.to_string()))?;
         let _ = resp.headers_mut().set("x-content-type-options", "nosniff");
         return Ok(resp);
     }

@@ -3,19 +3,66 @@
 //! the store hears of it; the store then checks the agent, the job, the name and the caps
 //! (`internal::BEGIN`) before a byte goes to R2; the last part of a multi-part file completes
 //! R2's multipart upload and the whole file's checksum is checked as it streams back.
+//!
+//! Most files of a result are small and one part: once the store has said this token holds
+//! this job, the entry remembers it for [`HELD_MS`] and sends the next one-part files of the
+//! job with a single store call (`internal::WHOLE`) after the bytes are in R2; the store
+//! checks everything again, and if it refuses the bytes are deleted at once.
 
 use super::digest::{sha256, sha256_of_stream};
 use super::store_call::{call, Refused};
 use super::{bearer, bucket, number, param};
 use crate::error::json_response;
 use crate::internal::{
-    Assemble, Begin, BeginReply, Commit, CommitReply, Complete, BEGIN, COMMIT, COMPLETE, STATE,
+    file_key, Assemble, Begin, BeginReply, Commit, CommitReply, Complete, Holds, HoldsReply, Whole,
+    WholeBatch, BEGIN, COMMIT, COMPLETE, HOLDS, STATE, WHOLE, WHOLE_BATCH,
 };
 use futures::StreamExt;
 use labrelay_api::error::ApiError;
 use labrelay_api::results::{part_count, FileState, FILE_PART_BYTES};
+use labrelay_api::results::{
+    valid_file_name, BatchManifest, BatchOutcome, BATCH_FILES, MAX_MANIFEST,
+};
 use labrelay_api::Envelope;
+use std::cell::RefCell;
+use std::collections::HashMap;
 use worker::{Env, Request, Response, ResponseBody, UploadedPart};
+
+/// How long the entry trusts "this token holds this job" without asking the store (ms): a
+/// revoked agent can put at most this long's one-part files in R2, each deleted at once.
+const HELD_MS: f64 = 60_000.0;
+/// Most (token, job) pairs remembered by one isolate.
+const HELD_MAX: usize = 1024;
+
+thread_local! {
+    /// (bearer, job) -> (result id, until when).
+    static HELD: RefCell<HashMap<(String, u64), (u64, f64)>> = RefCell::new(HashMap::new());
+}
+
+fn held_result(auth: &str, job: u64) -> Option<u64> {
+    let now = js_sys::Date::now();
+    HELD.with(|h| {
+        h.borrow()
+            .get(&(auth.to_string(), job))
+            .filter(|(_, until)| *until > now)
+            .map(|(r, _)| *r)
+    })
+}
+
+fn remember_held(auth: &str, job: u64, result: u64) {
+    let until = js_sys::Date::now() + HELD_MS;
+    HELD.with(|h| {
+        let mut h = h.borrow_mut();
+        if h.len() >= HELD_MAX {
+            h.clear();
+        }
+        h.insert((auth.to_string(), job), (result, until));
+    });
+}
+
+fn forget_held(auth: &str, job: u64) {
+    HELD.with(|h| h.borrow_mut().remove(&(auth.to_string(), job)));
+}
 
 struct FileParams {
     job: u64,
@@ -137,6 +184,11 @@ pub async fn put_part(
     let what = format!("part {part} of {}", f.name);
     // Auth first: a stranger's body is never read.
     let auth = bearer(&req);
+    if let (1, Some(a)) = (parts, auth.as_deref()) {
+        if let Some(result) = held_result(a, f.job) {
+            return put_whole(&mut req, env, a, &f, result, want, &what).await;
+        }
+    }
     let begin: BeginReply = call(
         env,
         BEGIN,
@@ -150,6 +202,9 @@ pub async fn put_part(
         },
     )
     .await?;
+    if let Some(a) = auth.as_deref() {
+        remember_held(a, f.job, begin.result);
+    }
     if !begin.store {
         return ok(&begin.state);
     }
@@ -218,6 +273,196 @@ pub async fn put_part(
     match reply.assemble {
         None => ok(&reply.state),
         Some(a) => assemble(env, &bucket, auth.as_deref(), &f, a).await,
+    }
+}
+
+/// `POST .../files/`: many small files in one request (see `labrelay_api::results`): the
+/// bytes of each checked and put in R2, then one store call records them all; the files it
+/// refuses are deleted again.
+pub async fn put_batch(mut req: Request, env: &Env, job: &str) -> Result<Response, Refused> {
+    let job = number(job, "job")?;
+    let auth = bearer(&req);
+    let result = match auth.as_deref().and_then(|a| held_result(a, job)) {
+        Some(r) => r,
+        None => {
+            let held: HoldsReply = call(env, HOLDS, auth.as_deref(), &Holds { job }).await?;
+            if let Some(a) = auth.as_deref() {
+                remember_held(a, job, held.result);
+            }
+            held.result
+        }
+    };
+    let limit = FILE_PART_BYTES + MAX_MANIFEST as u64;
+    let body = read_bounded(&mut req, limit).await?;
+    let (line, mut rest) = match body.iter().position(|b| *b == b'\n') {
+        Some(i) if i <= MAX_MANIFEST => (&body[..i], &body[i + 1..]),
+        _ => {
+            return Err(
+                ApiError::invalid("a batch starts with one line of JSON: its manifest").into(),
+            )
+        }
+    };
+    let manifest: BatchManifest = serde_json::from_slice(line)
+        .map_err(|e| ApiError::BadJson(format!("batch manifest: {e}")))?;
+    if manifest.files.len() > BATCH_FILES {
+        return Err(ApiError::invalid(format!("at most {BATCH_FILES} files in one batch")).into());
+    }
+    let declared = manifest
+        .files
+        .iter()
+        .fold(0u64, |sum, f| sum.saturating_add(f.size));
+    if declared != rest.len() as u64 {
+        return Err(ApiError::invalid(format!(
+            "the manifest declares {declared} bytes of files, the body holds {}",
+            rest.len()
+        ))
+        .into());
+    }
+    let mut outcomes: Vec<BatchOutcome> = Vec::new();
+    let mut accepted: Vec<(Whole, Vec<u8>)> = Vec::new();
+    for f in &manifest.files {
+        let (bytes, tail) = rest.split_at(
+            usize::try_from(f.size)
+                .unwrap_or(usize::MAX)
+                .min(rest.len()),
+        );
+        rest = tail;
+        let refuse = |why: String| BatchOutcome {
+            name: f.name.clone(),
+            state: None,
+            error: Some(why),
+            status: 400,
+        };
+        if !valid_file_name(&f.name) || !is_sha256(&f.sha256) {
+            outcomes.push(refuse(format!(
+                "invalid name or sha256 for \"{}\"",
+                f.name.escape_debug()
+            )));
+            continue;
+        }
+        if sha256(bytes).await? != f.sha256 {
+            outcomes.push(refuse(format!(
+                "checksum mismatch: {} is not what sha256 says",
+                f.name
+            )));
+            continue;
+        }
+        accepted.push((
+            Whole {
+                job,
+                name: f.name.clone(),
+                size: f.size,
+                sha256: f.sha256.clone(),
+                crc32: crc32fast::hash(bytes),
+            },
+            bytes.to_vec(),
+        ));
+    }
+    let bucket = bucket(env)?;
+    let puts = accepted.iter().map(|(w, bytes)| {
+        let key = file_key(result, &w.sha256, &w.name);
+        let bucket = bucket.clone();
+        let bytes = bytes.clone();
+        async move { bucket.put(key, bytes).execute().await }
+    });
+    for put in futures::future::join_all(puts).await {
+        put.map_err(|e| ApiError::Internal(format!("R2: {e}")))?;
+    }
+    let batch = WholeBatch {
+        job,
+        files: accepted.iter().map(|(w, _)| w.clone()).collect(),
+    };
+    let stored: Vec<BatchOutcome> = match call(env, WHOLE_BATCH, auth.as_deref(), &batch).await {
+        Ok(s) => s,
+        Err(refused) => {
+            if let Some(a) = auth.as_deref() {
+                forget_held(a, job);
+            }
+            for (w, _) in &accepted {
+                let _ = bucket.delete(file_key(result, &w.sha256, &w.name)).await;
+            }
+            return Err(refused);
+        }
+    };
+    for (o, (w, _)) in stored.iter().zip(&accepted) {
+        if o.state.is_none() {
+            let _ = bucket.delete(file_key(result, &w.sha256, &w.name)).await;
+        }
+    }
+    outcomes.extend(stored);
+    // In the manifest's order.
+    outcomes.sort_by_key(|o| manifest.files.iter().position(|f| f.name == o.name));
+    ok(&outcomes)
+}
+
+/// The whole body, refused (413) past `limit` bytes without reading further.
+async fn read_bounded(req: &mut Request, limit: u64) -> Result<Vec<u8>, ApiError> {
+    let too_big = || ApiError::TooLarge(usize::try_from(limit).unwrap_or(usize::MAX));
+    if let Some(len) = req
+        .headers()
+        .get("content-length")
+        .ok()
+        .flatten()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        if len > limit {
+            return Err(too_big());
+        }
+    }
+    let mut body = Vec::new();
+    let mut stream = req
+        .stream()
+        .map_err(|e| ApiError::invalid(format!("unreadable body: {e}")))?;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| ApiError::invalid(format!("unreadable body: {e}")))?;
+        if body.len() as u64 + chunk.len() as u64 > limit {
+            return Err(too_big());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// A one-part file of a job this token was seen to hold: the bytes into R2, then one store
+/// call; a refusal deletes them again.
+async fn put_whole(
+    req: &mut Request,
+    env: &Env,
+    auth: &str,
+    f: &FileParams,
+    result: u64,
+    want: u64,
+    what: &str,
+) -> Result<Response, Refused> {
+    let body = read_part(req, want, what).await?;
+    if sha256(&body).await? != f.sha256 {
+        return Err(ApiError::invalid(format!(
+            "checksum mismatch: {what} is not what sha256 says"
+        ))
+        .into());
+    }
+    let crc32 = crc32fast::hash(&body);
+    let key = file_key(result, &f.sha256, &f.name);
+    let bucket = bucket(env)?;
+    bucket
+        .put(key.clone(), body)
+        .execute()
+        .await
+        .map_err(|e| ApiError::Internal(format!("R2: {e}")))?;
+    let whole = Whole {
+        job: f.job,
+        name: f.name.clone(),
+        size: f.size,
+        sha256: f.sha256.clone(),
+        crc32,
+    };
+    match call::<_, FileState>(env, WHOLE, Some(auth), &whole).await {
+        Ok(state) => ok(&state),
+        Err(refused) => {
+            forget_held(auth, f.job);
+            let _ = bucket.delete(key).await;
+            Err(refused)
+        }
     }
 }
 

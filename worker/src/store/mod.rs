@@ -212,6 +212,12 @@ impl Store {
         for (_, tx) in self.waiters.borrow_mut().drain(..) {
             let _ = tx.send(());
         }
+        self.wake_watchers();
+    }
+
+    /// Wakes the browsers (and `?updates` long-polls) only: for changes that cannot make a
+    /// job dispatchable, such as a result's files.
+    fn wake_watchers(&self) {
         self.version.set(self.version.get() + 1);
         for tx in self.watchers.borrow_mut().drain(..) {
             let _ = tx.send(());
@@ -252,8 +258,9 @@ impl Store {
 
     /// The entry worker's calls about result files (see `crate::internal`).
     async fn internal(&self, ctx: &Ctx) -> std::result::Result<Reply, ApiError> {
-        use crate::internal::{BEGIN, COMMIT, COMPLETE, STATE};
-        let agent_call = [BEGIN, COMMIT, COMPLETE, STATE].contains(&ctx.path.as_str());
+        use crate::internal::{BEGIN, COMMIT, COMPLETE, HOLDS, STATE, WHOLE, WHOLE_BATCH};
+        let agent_call = [BEGIN, COMMIT, COMPLETE, STATE, WHOLE, WHOLE_BATCH, HOLDS]
+            .contains(&ctx.path.as_str());
         let agent = if agent_call {
             let agent = auth::agent(&self.db, ctx.bearer.as_deref())?;
             agents::touch(&self.db, agent)?;
@@ -263,8 +270,10 @@ impl Store {
             None
         };
         let reply = results::internal_route(&self.db, ctx, agent, self.result_max_bytes);
-        if agent_call && ctx.path != STATE && reply.is_ok() {
-            self.after_change().await;
+        if agent_call && ctx.path != STATE && ctx.path != HOLDS && reply.is_ok() {
+            // Files change no job's dispatch: no claim to wake, no alarm to move.
+            self.wake_watchers();
+            self.collect_garbage().await;
         }
         reply
     }

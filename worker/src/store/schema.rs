@@ -2,7 +2,8 @@
 //! version reached is kept in `meta`. Add a migration; never edit one that has shipped.
 //!
 //! Times are INTEGER microseconds since the Unix epoch (JavaScript numbers carry 53 bits, so
-//! nanoseconds would lose precision on the way in and out). Arrays are JSON text.
+//! nanoseconds would lose precision on the way in and out). Arrays are JSON text. Totals a
+//! request would otherwise count row by row are kept by triggers.
 
 use super::db::Db;
 use labrelay_api::error::ApiError;
@@ -161,7 +162,9 @@ const MIGRATIONS: &[&str] = &[
         testcases TEXT NOT NULL DEFAULT '[]',
         progress_done INTEGER NOT NULL DEFAULT 0,
         progress_total INTEGER NOT NULL DEFAULT 0,
-        update_seq INTEGER NOT NULL DEFAULT 1
+        update_seq INTEGER NOT NULL DEFAULT 1,
+        reserved INTEGER NOT NULL DEFAULT 0,
+        file_rows INTEGER NOT NULL DEFAULT 0
     );
     CREATE INDEX results_job ON results(job_id);
     CREATE TABLE result_tests (
@@ -200,7 +203,23 @@ const MIGRATIONS: &[&str] = &[
         key TEXT NOT NULL,
         upload_id TEXT NOT NULL DEFAULT '',
         PRIMARY KEY (key, upload_id)
-    );",
+    );
+    CREATE TRIGGER result_files_added AFTER INSERT ON result_files BEGIN
+        UPDATE results SET reserved = reserved + NEW.size, file_rows = file_rows + 1,
+        size_on_disk = size_on_disk + NEW.size * NEW.complete, files = files + NEW.complete
+        WHERE id = NEW.result_id;
+    END;
+    CREATE TRIGGER result_files_removed AFTER DELETE ON result_files BEGIN
+        UPDATE results SET reserved = reserved - OLD.size, file_rows = file_rows - 1,
+        size_on_disk = size_on_disk - OLD.size * OLD.complete, files = files - OLD.complete
+        WHERE id = OLD.result_id;
+    END;
+    CREATE TRIGGER result_files_changed AFTER UPDATE OF size, complete ON result_files BEGIN
+        UPDATE results SET reserved = reserved - OLD.size + NEW.size,
+        size_on_disk = size_on_disk - OLD.size * OLD.complete + NEW.size * NEW.complete,
+        files = files - OLD.complete + NEW.complete
+        WHERE id = NEW.result_id;
+    END;",
 ];
 
 /// Brings the database up to the latest schema version.
@@ -217,8 +236,8 @@ pub fn migrate(db: &Db) -> Result<(), ApiError> {
         .and_then(|r| r.value.parse().ok())
         .unwrap_or(0);
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(current) {
-        for statement in sql.split(';').map(str::trim).filter(|s| !s.is_empty()) {
-            db.exec(statement, vec![])?;
+        for statement in statements(sql) {
+            db.exec(&statement, vec![])?;
         }
         db.exec(
             "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
@@ -226,6 +245,27 @@ pub fn migrate(db: &Db) -> Result<(), ApiError> {
         )?;
     }
     Ok(())
+}
+
+/// The statements of a migration: split at `;`, except inside a trigger's `BEGIN ... END`.
+fn statements(sql: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    for piece in sql.split(';') {
+        current.push_str(piece);
+        let upper = current.to_ascii_uppercase();
+        let in_trigger = upper.contains("CREATE TRIGGER") && !upper.trim_end().ends_with("END");
+        if in_trigger {
+            current.push(';');
+            continue;
+        }
+        let s = current.trim();
+        if !s.is_empty() {
+            out.push(s.to_string());
+        }
+        current.clear();
+    }
+    out
 }
 
 #[derive(serde::Deserialize)]

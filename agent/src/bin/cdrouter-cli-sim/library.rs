@@ -22,12 +22,15 @@ pub struct TestSource {
     pub passed: Option<bool>,
 }
 
+/// A real run's tests in order: (name, log file, result).
+pub type RunOrder = Vec<(String, String, String)>;
+
 struct Entry {
     path: PathBuf,
     testcases: Vec<String>,
     result_ids: Vec<String>,
-    /// The real run's tests in order: (name, log file, result), `start`/`final` left out.
-    run: Vec<(String, String, String)>,
+    /// The real run's tests in order, `start`/`final` left out.
+    run: RunOrder,
     dir: Option<ResultDir>,
 }
 
@@ -95,10 +98,7 @@ impl Library {
     }
 
     /// The result with this id and its tests in the order they ran (for replaying a run).
-    pub fn result(
-        &mut self,
-        id: &str,
-    ) -> Result<(Vec<(String, String, String)>, &ResultDir), String> {
+    pub fn result(&mut self, id: &str) -> Result<(RunOrder, &ResultDir), String> {
         let i = self
             .entries
             .iter()
@@ -137,7 +137,7 @@ impl Library {
 
 /// The tests of the bundle's first result by `seq`, as (name, log, result): what ran, in
 /// order.
-fn run_order(meta: &Bundle) -> Vec<(String, String, String)> {
+fn run_order(meta: &Bundle) -> RunOrder {
     let mut tests: Vec<(u64, String, String, String)> = meta.body["results"][0]["tests"]
         .as_array()
         .into_iter()

@@ -46,18 +46,18 @@ pub fn select(all: &[String], args: &Args) -> Vec<String> {
         .collect()
 }
 
-fn phases(
-    dir: &ResultDir,
-) -> Result<
-    (
-        String,
-        String,
-        Vec<(String, Vec<u8>)>,
-        Vec<(String, Vec<u8>)>,
-        Vec<(String, Vec<u8>)>,
-    ),
-    String,
-> {
+type Files = Vec<(String, Vec<u8>)>;
+
+/// What a run writes before its first test and after its last, from a real run.
+struct Phases {
+    start: String,
+    finale: String,
+    start_captures: Files,
+    final_captures: Files,
+    files: Files,
+}
+
+fn phases(dir: &ResultDir) -> Result<Phases, String> {
     let start = dir
         .text("start.txt")
         .ok_or("the exports' run has no start.txt")?;
@@ -66,13 +66,13 @@ fn phases(
         .iter()
         .filter_map(|n| dir.files.get(*n).map(|b| (n.to_string(), b.clone())))
         .collect();
-    Ok((
+    Ok(Phases {
         start,
         finale,
-        phase_captures(dir, "start"),
-        phase_captures(dir, "final"),
+        start_captures: phase_captures(dir, "start"),
+        final_captures: phase_captures(dir, "final"),
         files,
-    ))
+    })
 }
 
 /// Each requested test replays its own real log when the exports have one.
@@ -120,14 +120,14 @@ pub fn from_testlist(
         Some(id) => lib.result(&id)?.1,
         None => lib.finished_result()?,
     };
-    let (start, finale, start_captures, final_captures, files) = phases(dir)?;
+    let p = phases(dir)?;
     Ok(Plan {
         tests: planned,
-        start,
-        start_captures,
-        finale,
-        final_captures,
-        files,
+        start: p.start,
+        start_captures: p.start_captures,
+        finale: p.finale,
+        final_captures: p.final_captures,
+        files: p.files,
     })
 }
 
@@ -148,25 +148,21 @@ pub fn replay(lib: &mut Library, id: &str, args: &Args) -> Result<Plan, String> 
         let source = test_source(dir, &base).ok_or_else(|| format!("no log {log}"))?;
         tests.push(PlannedTest { base, source });
     }
-    let (start, finale, start_captures, final_captures, files) = phases(dir)?;
-    let finished = if finale.is_empty() {
-        phases(lib.finished_result()?)?
+    let own = phases(dir)?;
+    // A run cut off has no final.txt: its shutdown comes from a run that finished.
+    let (finale, final_captures) = if own.finale.is_empty() {
+        let done = phases(lib.finished_result()?)?;
+        (done.finale, done.final_captures)
     } else {
-        (
-            start.clone(),
-            finale.clone(),
-            start_captures.clone(),
-            final_captures.clone(),
-            files.clone(),
-        )
+        (own.finale, own.final_captures)
     };
     Ok(Plan {
         tests,
-        start,
-        start_captures,
-        finale: finished.1,
-        final_captures: finished.3,
-        files,
+        start: own.start,
+        start_captures: own.start_captures,
+        finale,
+        final_captures,
+        files: own.files,
     })
 }
 

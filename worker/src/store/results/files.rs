@@ -12,8 +12,8 @@ use super::rows::{FileRow, FILE_COLUMNS};
 use super::tests::{captures_of, find as find_test, scoped};
 use crate::error::now;
 use crate::internal::{
-    ArchiveList, ArchiveRequest, Assemble, Begin, BeginReply, Commit, CommitReply, Complete,
-    Locate, Located,
+    file_key, ArchiveList, ArchiveRequest, Assemble, Begin, BeginReply, Commit, CommitReply,
+    Complete, Holds, HoldsReply, Locate, Located, Whole, WholeBatch,
 };
 use crate::store::db::{from_micros, us, Db};
 use crate::store::http::{self, Ctx, Reply};
@@ -21,6 +21,7 @@ use crate::store::lease::held;
 use crate::store::list::{self, Table};
 use labrelay_api::error::ApiError;
 use labrelay_api::query::{ListQuery, PageRequest};
+use labrelay_api::results::BatchOutcome;
 use labrelay_api::results::{
     part_count, valid_file_name, FileState, LOGDIR_SCHEMA, MAX_RESULT_FILES,
 };
@@ -131,6 +132,7 @@ pub fn begin(db: &Db, ctx: &Ctx, agent: Id, max_bytes: u64) -> Result<Reply, Api
     {
         let have = r.complete != 0 || parts_of(r).iter().any(|p| p.part == req.part);
         return http::data(&BeginReply {
+            result: result as u64,
             state: state_of(Some(r), &req.name, req.size, &req.sha256),
             key: r.key.clone(),
             upload_id: r.upload_id.clone(),
@@ -186,11 +188,152 @@ pub fn begin(db: &Db, ctx: &Ctx, agent: Id, max_bytes: u64) -> Result<Reply, Api
     )?;
     refresh_totals(db, result, t)?;
     http::data(&BeginReply {
+        result: result as u64,
         state: state_of(None, &req.name, req.size, &req.sha256),
         key,
         upload_id: None,
         store: true,
     })
+}
+
+/// A new file, or a new version of one: within the caps? The old version's bytes are queued
+/// for deletion. Returns the new version's R2 key.
+fn new_version(
+    db: &Db,
+    result: i64,
+    old: Option<&FileRow>,
+    name: &str,
+    size: u64,
+    sha256: &str,
+    max_bytes: u64,
+) -> Result<String, ApiError> {
+    #[derive(Deserialize)]
+    struct Totals {
+        reserved: i64,
+        file_rows: i64,
+    }
+    let totals: Totals = db
+        .first(
+            "SELECT reserved, file_rows FROM results WHERE id = ?",
+            vec![result.into()],
+        )?
+        .ok_or(ApiError::NotFound("result"))?;
+    let others = totals.reserved - old.map_or(0, |o| o.size);
+    if others.max(0) as u64 + size > max_bytes {
+        return Err(ApiError::TooLarge(
+            usize::try_from(max_bytes).unwrap_or(usize::MAX),
+        ));
+    }
+    if old.is_none() && totals.file_rows.max(0) as u64 >= MAX_RESULT_FILES {
+        return Err(ApiError::invalid(format!(
+            "a result holds at most {MAX_RESULT_FILES} files"
+        )));
+    }
+    let key = file_key(result as u64, sha256, name);
+    if let Some(old) = old.filter(|o| o.key != key || o.upload_id.is_some()) {
+        db.exec(
+            "INSERT OR IGNORE INTO r2_garbage (key, upload_id) VALUES (?, ?)",
+            vec![
+                old.key.clone().into(),
+                old.upload_id.clone().unwrap_or_default().into(),
+            ],
+        )?;
+    }
+    Ok(key)
+}
+
+/// `internal::HOLDS`: the result of a job this agent holds.
+pub fn holds(db: &Db, ctx: &Ctx, agent: Id) -> Result<Reply, ApiError> {
+    let req: Holds = ctx.json()?;
+    let result = result_of(db, agent, req.job)?;
+    http::data(&HoldsReply {
+        result: result as u64,
+    })
+}
+
+/// A one-part file the entry already put in R2 (see `internal::Whole`).
+pub fn whole(db: &Db, ctx: &Ctx, agent: Id, max_bytes: u64) -> Result<Reply, ApiError> {
+    let req: Whole = ctx.json()?;
+    let result = result_of(db, agent, req.job)?;
+    let state = store_whole(db, result, &req, max_bytes)?;
+    lifecycle::bump(db, result, us(now()))?;
+    http::data(&state)
+}
+
+/// Many one-part files the entry already put in R2: each recorded or refused on its own.
+pub fn whole_batch(db: &Db, ctx: &Ctx, agent: Id, max_bytes: u64) -> Result<Reply, ApiError> {
+    let req: WholeBatch = ctx.json()?;
+    let result = result_of(db, agent, req.job)?;
+    if req.files.len() > labrelay_api::results::BATCH_FILES {
+        return Err(ApiError::invalid("too many files in one batch"));
+    }
+    let outcomes: Vec<BatchOutcome> = req
+        .files
+        .iter()
+        .map(|f| match store_whole(db, result, f, max_bytes) {
+            Ok(state) => BatchOutcome {
+                name: f.name.clone(),
+                state: Some(state),
+                error: None,
+                status: 200,
+            },
+            Err(e) => BatchOutcome {
+                name: f.name.clone(),
+                state: None,
+                status: e.status(),
+                error: Some(e.to_string()),
+            },
+        })
+        .collect();
+    lifecycle::bump(db, result, us(now()))?;
+    http::data(&outcomes)
+}
+
+/// Records one whole file of `result` whose bytes are under its key in R2.
+fn store_whole(db: &Db, result: i64, req: &Whole, max_bytes: u64) -> Result<FileState, ApiError> {
+    check_file(&req.name, req.size, &req.sha256, max_bytes)?;
+    if part_count(req.size) != 1 {
+        return Err(ApiError::invalid("only a one-part file is sent whole"));
+    }
+    let row = find(db, result, &req.name)?;
+    if let Some(r) = row
+        .as_ref()
+        .filter(|r| r.size as u64 == req.size && r.sha256 == req.sha256 && r.complete != 0)
+    {
+        return Ok(state_of(Some(r), &req.name, req.size, &req.sha256));
+    }
+    let key = new_version(
+        db,
+        result,
+        row.as_ref(),
+        &req.name,
+        req.size,
+        &req.sha256,
+        max_bytes,
+    )?;
+    let t = us(now());
+    db.exec(
+        "INSERT INTO result_files (result_id, name, size, sha256, key, upload_id, parts, crc32,
+         complete, modified) VALUES (?, ?, ?, ?, ?, NULL, '[]', ?, 1, ?)
+         ON CONFLICT (result_id, name) DO UPDATE SET size = excluded.size,
+         sha256 = excluded.sha256, key = excluded.key, upload_id = NULL, parts = '[]',
+         crc32 = excluded.crc32, complete = 1, modified = excluded.modified",
+        vec![
+            result.into(),
+            req.name.clone().into(),
+            (req.size as i64).into(),
+            req.sha256.clone().into(),
+            key.into(),
+            i64::from(req.crc32).into(),
+            t.into(),
+        ],
+    )?;
+    Ok(state_of(
+        find(db, result, &req.name)?.as_ref(),
+        &req.name,
+        req.size,
+        &req.sha256,
+    ))
 }
 
 pub fn commit(db: &Db, ctx: &Ctx, agent: Id) -> Result<Reply, ApiError> {
@@ -319,15 +462,9 @@ pub fn state(db: &Db, ctx: &Ctx, agent: Id) -> Result<Reply, ApiError> {
     http::data(&state_of(row.as_ref(), &req.name, req.size, &req.sha256))
 }
 
-/// The result's size and file count, from its complete files.
+/// A change to the result's files: its totals follow by trigger (see `schema`); readers
+/// following `?updates` hear of it.
 fn refresh_totals(db: &Db, result: i64, now_us: i64) -> Result<(), ApiError> {
-    db.exec(
-        "UPDATE results SET
-         size_on_disk = (SELECT coalesce(sum(size), 0) FROM result_files WHERE result_id = ? AND complete = 1),
-         files = (SELECT count(*) FROM result_files WHERE result_id = ? AND complete = 1)
-         WHERE id = ?",
-        vec![result.into(), result.into(), result.into()],
-    )?;
     lifecycle::bump(db, result, now_us).map(drop)
 }
 

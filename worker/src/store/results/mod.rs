@@ -176,6 +176,9 @@ pub fn internal_route(
 ) -> Result<Reply, ApiError> {
     match (ctx.path.as_str(), agent) {
         (crate::internal::BEGIN, Some(a)) => files::begin(db, ctx, a, max_bytes),
+        (crate::internal::WHOLE, Some(a)) => files::whole(db, ctx, a, max_bytes),
+        (crate::internal::WHOLE_BATCH, Some(a)) => files::whole_batch(db, ctx, a, max_bytes),
+        (crate::internal::HOLDS, Some(a)) => files::holds(db, ctx, a),
         (crate::internal::COMMIT, Some(a)) => files::commit(db, ctx, a),
         (crate::internal::COMPLETE, Some(a)) => files::complete(db, ctx, a),
         (crate::internal::STATE, Some(a)) => files::state(db, ctx, a),
