@@ -5,7 +5,8 @@
 //! [`FileConfig`]. Keep the token in the file or the environment: command-line arguments are
 //! visible to every user of the machine in `ps`.
 
-use clap::Parser;
+use crate::retention::{self, Policy};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -20,7 +21,9 @@ pub const DEFAULT_STOP_GRACE: u64 = 10;
 const AFTER_HELP: &str = "\
 Precedence: flags, then LABRELAY_* variables, then the --config file, then defaults.
 Config file keys: server, token, interfaces, cdrouter_cli, work_dir, concurrency, testpath,
-  begin_flag, end_flag, skip_flag, stop_grace, claim_wait, host, log_level, results_max_bytes.
+  begin_flag, end_flag, skip_flag, stop_grace, claim_wait, host, log_level, results_max_bytes,
+  keep_runs, keep_days.
+Options go before or after `check`.
 Signals: the first SIGTERM/SIGINT stops claiming and lets running jobs finish; the second
   stops them (SIGTERM, --stop-grace, SIGKILL) and reports them stopped.";
 
@@ -112,6 +115,45 @@ pub struct Cli {
     /// Most bytes of one run's result directory to upload; 0 uploads none [default: 1 GiB]
     #[arg(long, env = "LABRELAY_RESULTS_MAX_BYTES", value_name = "BYTES")]
     pub results_max_bytes: Option<u64>,
+
+    /// Delivered job directories kept, newest first; 0: no limit [default: 50]
+    #[arg(long, env = "LABRELAY_KEEP_RUNS", value_name = "N")]
+    pub keep_runs: Option<u32>,
+
+    /// Days a delivered job directory is kept; 0: no limit [default: 30]
+    #[arg(long, env = "LABRELAY_KEEP_DAYS", value_name = "DAYS")]
+    pub keep_days: Option<u32>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Command {
+    /// Check the set-up in words (server and TLS, token, cdrouter-cli, interfaces, work
+    /// directory) and exit: status 0 only when every check passes
+    Check,
+}
+
+impl Cli {
+    /// Parses the command line; every option may come before or after the subcommand.
+    pub fn parse_args() -> Cli {
+        match Cli::try_parse_args(std::env::args_os()) {
+            Ok(cli) => cli,
+            Err(e) => e.exit(),
+        }
+    }
+
+    pub fn try_parse_args<I, T>(args: I) -> Result<Cli, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        let mut matches = Cli::command()
+            .mut_args(|a| a.global(true))
+            .try_get_matches_from(args)?;
+        Cli::from_arg_matches_mut(&mut matches)
+    }
 }
 
 /// The config file: every key optional, unknown keys are an error (a typo must not be
@@ -135,6 +177,8 @@ pub struct FileConfig {
     pub host: Option<String>,
     pub log_level: Option<String>,
     pub results_max_bytes: Option<u64>,
+    pub keep_runs: Option<u32>,
+    pub keep_days: Option<u32>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -222,6 +266,8 @@ pub struct Settings {
     pub host: String,
     pub log_level: String,
     pub run: RunSettings,
+    /// Which old job directories go.
+    pub retention: Policy,
 }
 
 impl Settings {
@@ -328,6 +374,16 @@ impl Settings {
                     .results_max_bytes
                     .or(file.results_max_bytes)
                     .unwrap_or(labrelay_api::results::DEFAULT_RESULT_MAX_BYTES),
+            },
+            retention: Policy {
+                keep_runs: cli
+                    .keep_runs
+                    .or(file.keep_runs)
+                    .unwrap_or(retention::DEFAULT_KEEP_RUNS),
+                keep_days: cli
+                    .keep_days
+                    .or(file.keep_days)
+                    .unwrap_or(retention::DEFAULT_KEEP_DAYS),
             },
         })
     }
@@ -471,5 +527,48 @@ mod tests {
         .is_err());
         assert!(Cli::try_parse_from(["a", "--concurrency", "0"]).is_err());
         assert!(parse_file("servr = \"typo\"").is_err());
+    }
+
+    #[test]
+    fn options_go_before_or_after_check() {
+        for args in [
+            &["a", "--work-dir", "/w", "check", "--keep-runs", "3"][..],
+            &["a", "check", "--work-dir", "/w", "--keep-runs=3"][..],
+        ] {
+            let cli = Cli::try_parse_args(args).expect("parses");
+            assert_eq!(cli.command, Some(Command::Check), "{args:?}");
+            assert_eq!(cli.work_dir, Some(PathBuf::from("/w")), "{args:?}");
+            assert_eq!(cli.keep_runs, Some(3), "{args:?}");
+        }
+        let cli = Cli::try_parse_args(["a", "--server", "http://x"]).expect("parses");
+        assert_eq!(cli.command, None);
+        assert!(Cli::try_parse_args(["a", "chek"]).is_err());
+    }
+
+    #[test]
+    fn retention_comes_from_flags_or_the_file() {
+        let file = parse_file("keep_runs = 7\nkeep_days = 0").expect("parses");
+        let s = Settings::merge(cli(&["--server=http://x", "--token=t"]), file, Vec::new)
+            .expect("settings");
+        assert_eq!(
+            s.retention,
+            Policy {
+                keep_runs: 7,
+                keep_days: 0
+            }
+        );
+        let s = Settings::merge(
+            cli(&["--server=http://x", "--token=t", "--keep-days", "2"]),
+            FileConfig::default(),
+            Vec::new,
+        )
+        .expect("settings");
+        assert_eq!(
+            s.retention,
+            Policy {
+                keep_runs: retention::DEFAULT_KEEP_RUNS,
+                keep_days: 2
+            }
+        );
     }
 }

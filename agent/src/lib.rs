@@ -4,8 +4,10 @@
 //! Layers, each a file: [`client`] (HTTP + retryable-or-not), [`retry`] (backoff), [`worker`]
 //! (claim loop, shutdown), [`job`] (one job), [`process`] (process groups), [`outbox`] (disk
 //! buffer + replay), [`progress`] (verdict counting), [`results`] (the result directory,
-//! watched and uploaded), [`config`] (flags, env, file).
+//! watched and uploaded), [`config`] (flags, env, file), [`retention`] (which old job
+//! directories go), [`check`] (`labrelay-agent check`).
 
+pub mod check;
 pub mod client;
 pub mod config;
 pub mod job;
@@ -13,5 +15,6 @@ pub mod outbox;
 pub mod process;
 pub mod progress;
 pub mod results;
+pub mod retention;
 pub mod retry;
 pub mod worker;

@@ -1,19 +1,24 @@
-//! `labrelay-agent`: parse the flags, merge the config, run the agent loop.
+//! `labrelay-agent`: parse the flags, merge the config, run the agent loop (or `check`).
 
-use clap::Parser;
-use labrelay_agent::config::{Cli, Settings};
-use labrelay_agent::{process, worker};
+use labrelay_agent::config::{Cli, Command, Settings};
+use labrelay_agent::{check, process, worker};
 use std::process::ExitCode;
 use tracing_subscriber::filter::LevelFilter;
 
 fn main() -> ExitCode {
-    let settings = match Settings::load(Cli::parse()) {
+    let mut cli = Cli::parse_args();
+    let command = cli.command.take();
+    let config = cli.config.clone();
+    let settings = match Settings::load(cli) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("labrelay-agent: {e}");
             return ExitCode::from(2);
         }
     };
+    if command == Some(Command::Check) {
+        return run_check(&settings, config.as_deref());
+    }
     let level: LevelFilter = match settings.log_level.parse() {
         Ok(l) => l,
         Err(_) => {
@@ -49,5 +54,26 @@ fn main() -> ExitCode {
             tracing::error!("{e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// `labrelay-agent check`: the report on stdout; 0 when every check passed, else 1.
+fn run_check(settings: &Settings, config: Option<&std::path::Path>) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("labrelay-agent: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let report = runtime.block_on(check::run(settings, config));
+    println!("{report}");
+    if report.passed() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     }
 }

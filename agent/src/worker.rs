@@ -15,6 +15,7 @@ use crate::job::{self, JobEnd};
 use crate::outbox::{self, Delivery, Outbox};
 use crate::progress::Tally;
 use crate::results::Watcher;
+use crate::retention;
 use crate::retry::Backoff;
 use labrelay_api::agents::{Claim, ClaimRequest, Finish, FinishStatus};
 use labrelay_api::Id;
@@ -77,6 +78,7 @@ pub async fn run(settings: Settings) -> Result<(), AgentError> {
         "labrelay-agent {} started",
         env!("CARGO_PKG_VERSION")
     );
+    retention::sweep_in_background(&agent.settings.work_dir, agent.settings.retention);
     agent.replay_outboxes();
     let fatal = agent.claim_loop(&mut signals).await;
     agent.drain(&mut signals, fatal.is_some()).await;
@@ -206,6 +208,8 @@ impl Agent {
             self.hard_stop.subscribe(),
         );
         self.jobs.spawn(async move { (id, run.await) });
+        // At each new job: the runs before it are mostly delivered by now; old ones make room.
+        retention::sweep_in_background(&self.settings.work_dir, self.settings.retention);
     }
 
     /// Starts delivering what earlier agent runs left behind. A job that has no finish was

@@ -1,7 +1,10 @@
 //! Lab agents and the agent protocol: registration (admin), then, with the agent's own token,
 //! claim (long-poll), start, heartbeat (lease renewal + stop signal), log append, finish.
 //!
-//! Agent endpoints, all `POST` with a JSON body and `Authorization: Bearer <agent token>`:
+//! Agent endpoints, all with `Authorization: Bearer <agent token>`, all `POST` with a JSON
+//! body but `whoami`:
+//! - `GET /api/v1/agent/whoami` → 200 `{data: WhoAmI}`: which agent the token belongs to
+//!   (for `labrelay-agent check`; it does not count as the agent being seen).
 //! - `/api/v1/agent/claim` — `ClaimRequest`; held up to `wait_secs` (max 50) until a job is
 //!   dispatchable to this agent: 200 `{data: Claim}`, or 204 when nothing came.
 //! - `/api/v1/agent/jobs/{id}/start` — `StartRequest` → 200 `{data: Job}` (idempotent).
@@ -128,6 +131,15 @@ pub struct HeartbeatReply {
     /// A user asked to stop the job: stop cdrouter-cli and finish as `stopped`.
     pub stop: bool,
     pub lease: Lease,
+}
+
+/// The answer to `GET /api/v1/agent/whoami`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WhoAmI {
+    pub id: Id,
+    pub name: String,
+    /// The host the agent named in its last claim; empty before its first.
+    pub hostname: String,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]

@@ -186,8 +186,29 @@ pub fn id(v: &Value) -> String {
     v["id"].as_str().expect("ids are strings").to_string()
 }
 
+/// A fresh directory in the system temp dir, removed with everything in it when dropped:
+/// tests leave nothing behind.
+pub struct Scratch {
+    pub path: std::path::PathBuf,
+}
+
+impl Scratch {
+    pub fn new(prefix: &str) -> Scratch {
+        let path = std::env::temp_dir().join(unique(prefix));
+        std::fs::create_dir_all(&path).expect("scratch dir");
+        Scratch { path }
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
 /// A real `labrelay-agent` process on the cdrouter-cli simulator (built by `cargo xtask
-/// test`, found through `LABRELAY_AGENT_BIN` and `LABRELAY_SIM_BIN`). Killed when dropped.
+/// test`, found through `LABRELAY_AGENT_BIN` and `LABRELAY_SIM_BIN`). Killed when dropped,
+/// and its work directory removed (its log printed first when the test failed).
 pub struct AgentProc {
     pub child: std::process::Child,
     pub id: String,
@@ -278,13 +299,26 @@ impl Drop for AgentProc {
         let _ = std::process::Command::new("kill")
             .args(["-TERM", &pid])
             .status();
+        let mut gone = false;
         for _ in 0..50 {
             if let Ok(Some(_)) = self.child.try_wait() {
-                return;
+                gone = true;
+                break;
             }
             std::thread::sleep(Duration::from_millis(100));
         }
-        self.kill_hard();
+        if !gone {
+            self.kill_hard();
+        }
+        if std::thread::panicking() {
+            eprintln!(
+                "agent {} log ({}):\n{}",
+                self.id,
+                self.work.display(),
+                self.log()
+            );
+        }
+        let _ = std::fs::remove_dir_all(&self.work);
     }
 }
 

@@ -5,6 +5,8 @@ mod bench_app;
 mod bench_dispatch;
 mod bench_results;
 mod build;
+mod dist;
+mod dist_deb;
 mod e2e;
 mod local_agent;
 mod outage;
@@ -18,7 +20,7 @@ use std::path::PathBuf;
 pub type Result<T = ()> = std::result::Result<T, String>;
 
 #[derive(Parser)]
-#[command(about = "Labrelay's tasks: dev, serve, test, bench")]
+#[command(about = "Labrelay's tasks: dev, serve, test, bench, dist")]
 struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
@@ -51,6 +53,8 @@ enum Cmd {
     Setup,
     /// Install what is missing, then build the browser app and the worker.
     Build,
+    /// The lab agent as a package: a static x86_64 Linux build, tarball (+ .deb) in target/dist/.
+    Dist,
     /// Build the worker's wasm (wrangler's [build] command).
     BuildWorker,
 }
@@ -66,6 +70,7 @@ fn main() {
         Cmd::Setup => tools::ensure_all(&root),
         Cmd::Build => tools::ensure_all(&root).and_then(|()| build::all(&root)),
         Cmd::BuildWorker => build::worker_for_wrangler(&root),
+        Cmd::Dist => dist::run_dist(&root).map(drop),
     };
     if let Err(e) = result {
         eprintln!("xtask: {e}");

@@ -1,6 +1,8 @@
 //! `cargo xtask test`: native unit tests, then the integration suites against the real worker
 //! under `wrangler dev` (fresh state, free port), the official Python client, and a
-//! `wrangler deploy --dry-run` of the bundle. The server is stopped whatever happens.
+//! `wrangler deploy --dry-run` of the bundle. The server is stopped whatever happens; the
+//! state and work directories the run made under `target/labrelay/` are removed when it
+//! passes and kept for a look when it fails.
 
 use crate::server::{free_port, fresh_dir, Options, Server};
 use crate::tools::{self, node_bin, path_env, run as sh};
@@ -16,6 +18,47 @@ fn step(name: &str) {
 }
 
 pub fn run(root: &Path) -> Result {
+    let result = steps(root);
+    let own = own_dirs(&root.join("target/labrelay"), std::process::id());
+    match &result {
+        // What this run made goes; after a failure it stays for a look.
+        Ok(()) => own.iter().for_each(|d| {
+            let _ = std::fs::remove_dir_all(d);
+        }),
+        Err(_) if !own.is_empty() => println!(
+            "kept for a look: {}",
+            own.iter()
+                .map(|d| d.display().to_string())
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
+        Err(_) => {}
+    }
+    result
+}
+
+/// The directories `fresh_dir` made for process `pid` (`<name>-<pid>-<n>`).
+fn own_dirs(base: &Path, pid: u32) -> Vec<std::path::PathBuf> {
+    let Ok(entries) = std::fs::read_dir(base) else {
+        return Vec::new();
+    };
+    let mut dirs: Vec<std::path::PathBuf> = entries
+        .filter_map(std::result::Result::ok)
+        .filter(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let mut parts = name.rsplitn(3, '-');
+            let n = parts.next().unwrap_or_default();
+            parts.next() == Some(pid.to_string().as_str())
+                && !n.is_empty()
+                && n.bytes().all(|b| b.is_ascii_digit())
+        })
+        .map(|e| e.path())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+fn steps(root: &Path) -> Result {
     tools::ensure_all(root)?;
 
     step("native unit tests (api, agent, xtask)");
@@ -24,6 +67,10 @@ pub fn run(root: &Path) -> Result {
     step("build app, worker and agent");
     build::all(root)?;
     build::agent(root, false)?;
+
+    step("the agent's package (cargo xtask dist), and a static simulator for its empty-root test");
+    let dist = crate::dist::run_dist(root)?;
+    crate::dist::build_static(root, &["cdrouter-cli-sim"])?;
 
     step("deploy dry run (bundle and wrangler.toml)");
     let out = fresh_dir(root, "deploy")?;
@@ -60,6 +107,11 @@ pub fn run(root: &Path) -> Result {
             .env(
                 "LABRELAY_SIM_BIN",
                 build::agent_bin(root, false, "cdrouter-cli-sim"),
+            )
+            .env("LABRELAY_DIST_TARBALL", &dist.tarball)
+            .env(
+                "LABRELAY_STATIC_SIM_BIN",
+                crate::dist::static_bin(root, "cdrouter-cli-sim"),
             )
             .env("LABRELAY_ADMIN_TOKEN", &server.admin_token)
             .env("LABRELAY_ADMIN_PASSWORD", &server.admin_password)
@@ -103,4 +155,29 @@ fn python_env(root: &Path) -> Result<std::path::PathBuf> {
         sh(Command::new(&python).args(["-m", "pip", "install", "--quiet", CDROUTER_CLIENT]))?;
     }
     Ok(python)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_run_finds_only_its_own_directories() {
+        let base = std::env::temp_dir().join(format!("xtask-own-dirs-{}", std::process::id()));
+        for name in [
+            "test-state-42-0",
+            "outage-state-42-3",
+            "test-state-420-0",
+            "e2e-agent-7-42",
+            "other",
+        ] {
+            std::fs::create_dir_all(base.join(name)).expect("mkdir");
+        }
+        let own: Vec<String> = own_dirs(&base, 42)
+            .iter()
+            .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .collect();
+        let _ = std::fs::remove_dir_all(&base);
+        assert_eq!(own, ["outage-state-42-3", "test-state-42-0"]);
+    }
 }

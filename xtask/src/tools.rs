@@ -60,24 +60,31 @@ pub fn path_env(root: &Path) -> std::ffi::OsString {
 }
 
 pub fn ensure_all(root: &Path) -> Result {
-    ensure_wasm_target()?;
+    ensure_target("wasm32-unknown-unknown")?;
     for (bin, krate, version, flags) in CARGO_TOOLS {
         ensure_cargo_tool(bin, krate, version, flags)?;
     }
     ensure_npm(root)
 }
 
-fn ensure_wasm_target() -> Result {
+/// `rustup target add`, when the target is not installed yet.
+pub fn ensure_target(target: &str) -> Result {
     let installed =
         output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
-    if installed
-        .lines()
-        .any(|l| l.trim() == "wasm32-unknown-unknown")
-    {
+    if installed.lines().any(|l| l.trim() == target) {
         return Ok(());
     }
-    println!("xtask: adding the wasm32-unknown-unknown target");
-    run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))
+    println!("xtask: adding the {target} target");
+    run(Command::new("rustup").args(["target", "add", target]))
+}
+
+/// Installs a Debian package with apt-get (as the e2e step does for chromium).
+pub fn apt_install(package: &str) -> Result {
+    println!("xtask: installing {package} (apt-get, once)");
+    run(Command::new("apt-get").arg("update"))?;
+    run(Command::new("apt-get")
+        .args(["install", "-y", "--no-install-recommends", package])
+        .env("DEBIAN_FRONTEND", "noninteractive"))
 }
 
 fn ensure_cargo_tool(bin: &str, krate: &str, version: &str, flags: &[&str]) -> Result {
