@@ -302,6 +302,8 @@ test('edits a config and shows the interfaces it defines', async () => {
   await snap('config-editor');
   await form.getByRole('button', { name: 'Save' }).click();
   await page.getByText(`Saved config e2e-newcfg-${RUN}.`).waitFor();
+  // Other suites leave configs that sort first: find this one by searching, as a user would.
+  await page.goto(`${URL_}/configs?q=e2e-newcfg-${RUN}`);
   await page.getByRole('cell', { name: `e2e-newcfg-${RUN}`, exact: true }).waitFor();
 });
 
