@@ -134,9 +134,9 @@ impl Store {
             } else {
                 agent_api::route(&self.db, ctx, agent, rest)
             };
-            // A claim that found nothing changed nothing: waking everyone would only make
-            // every other held claim re-check in vain.
-            if !matches!(reply, Ok(Reply::NoContent) | Err(_)) {
+            // A claim that found nothing, or a read (whoami), changed nothing: waking everyone
+            // would only make every other held claim re-check in vain.
+            if ctx.method != Method::Get && !matches!(reply, Ok(Reply::NoContent) | Err(_)) {
                 self.after_change().await;
             }
             return reply;
