@@ -358,9 +358,14 @@ test("a failed test's log is two clicks from the jobs table; its capture downloa
   assert.ok(['d4c3b2a1', 'a1b2c3d4'].includes(bytes.subarray(0, 4).toString('hex')), bytes.subarray(0, 4).toString('hex'));
 });
 
-test('signs out', async () => {
+test('signs out (the session ends on the server too)', async () => {
+  const token = await page.evaluate(() => sessionStorage.getItem('labrelay.token'));
+  const status = () => page.evaluate(async (t) =>
+    (await fetch('/api/v1/jobs/', { headers: { authorization: `Bearer ${t}` } })).status, token);
+  assert.equal(await status(), 200);
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByRole('button', { name: 'Sign in' }).waitFor();
   assert.equal(await page.evaluate(() => sessionStorage.getItem('labrelay.token')), null);
+  assert.equal(await status(), 401);
   await snap('signed-out');
 });

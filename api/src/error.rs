@@ -10,6 +10,9 @@ pub enum ApiError {
     InvalidToken,
     #[error("insufficient privileges")]
     Forbidden,
+    /// Allowed to the record's owner or an admin only (403 with why).
+    #[error("insufficient privileges: {0}")]
+    NotOwner(String),
     #[error("invalid username or password")]
     BadLogin,
     #[error("no such {0}")]
@@ -33,6 +36,10 @@ pub enum ApiError {
     LogGap(u64),
     #[error("request body too large: the limit is {0} bytes")]
     TooLarge(usize),
+    #[error("too many failed sign-ins: try again in {retry_after} s")]
+    TooManyRequests { retry_after: u64 },
+    #[error("the server is not configured: {0}")]
+    NotConfigured(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -41,12 +48,14 @@ impl ApiError {
     pub fn status(&self) -> u16 {
         match self {
             ApiError::InvalidToken | ApiError::BadLogin => 401,
-            ApiError::Forbidden => 403,
+            ApiError::Forbidden | ApiError::NotOwner(_) => 403,
             ApiError::NotFound(_) | ApiError::NoRoute => 404,
             ApiError::MethodNotAllowed => 405,
             ApiError::BadJson(_) | ApiError::Query(_) | ApiError::Invalid(_) => 400,
             ApiError::NameTaken | ApiError::Conflict(_) | ApiError::LogGap(_) => 409,
             ApiError::TooLarge(_) => 413,
+            ApiError::TooManyRequests { .. } => 429,
+            ApiError::NotConfigured(_) => 503,
             ApiError::Internal(_) => 500,
         }
     }

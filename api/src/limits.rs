@@ -153,11 +153,9 @@ pub fn check_testvars(tvs: &[Testvar]) -> Result<(), String> {
 
 pub fn check_job_options(o: &JobOptionsInput) -> Result<(), String> {
     tags(&o.tags)?;
-    for list in [&o.skip_tests] {
-        if let Some(l) = list {
-            if l.len() > MAX_TESTLIST || l.iter().any(|t| t.len() > MAX_TEST_NAME) {
-                return Err("skip_tests: too many or too long".into());
-            }
+    if let Some(l) = &o.skip_tests {
+        if l.len() > MAX_TESTLIST || l.iter().any(|t| t.len() > MAX_TEST_NAME) {
+            return Err("skip_tests: too many or too long".into());
         }
     }
     single_line("options.begin_at", &o.begin_at, MAX_TEST_NAME)?;

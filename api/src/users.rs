@@ -1,5 +1,6 @@
-//! Users and sign-in. Passwords and tokens are stored hashed; a token is shown only when it is
-//! minted (user creation, `/authenticate`), to the admin or the user itself.
+//! Users and sign-in. Passwords and tokens are stored hashed; a user's API token is shown by
+//! `/authenticate` and when it is made (user creation, `/users/{id}/token/`, a password change
+//! with `change_token`), never by a read.
 
 use crate::query::{Field, FieldType as T, Schema};
 use crate::{Id, Timestamp};
@@ -10,6 +11,9 @@ pub struct User {
     pub id: Id,
     pub admin: bool,
     pub disabled: bool,
+    /// May read everything and change nothing (Labrelay's role beside CDRouter's `admin`).
+    #[serde(default)]
+    pub readonly: bool,
     pub name: String,
     pub description: String,
     pub created: Timestamp,
@@ -29,6 +33,8 @@ pub struct UserInput {
     #[serde(default)]
     pub disabled: Option<bool>,
     #[serde(default)]
+    pub readonly: Option<bool>,
+    #[serde(default)]
     pub password: Option<String>,
     /// The CDRouter client sends the new password twice; when present they must match.
     #[serde(default)]
@@ -43,7 +49,48 @@ pub static USER_SCHEMA: Schema = Schema {
         Field { name: "description", ty: T::Str, sql: "description" },
         Field { name: "admin", ty: T::Bool, sql: "admin" },
         Field { name: "disabled", ty: T::Bool, sql: "disabled" },
+        Field { name: "readonly", ty: T::Bool, sql: "readonly" },
         Field { name: "created", ty: T::Time, sql: "created" },
         Field { name: "updated", ty: T::Time, sql: "updated" },
     ],
 };
+
+/// The body of `POST /users/{id}/password/` (CDRouter's `change_password`).
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+pub struct PasswordChange {
+    /// Required unless the caller is an admin.
+    #[serde(default)]
+    pub old: Option<String>,
+    pub new: String,
+    #[serde(default)]
+    pub new_confirm: Option<String>,
+}
+
+/// The local defaults `cargo xtask dev` writes to `.dev.vars`; a deployed worker refuses to
+/// serve with them.
+pub const DEV_ADMIN_PASSWORD: &str = "labrelay-admin";
+pub const DEV_ADMIN_TOKEN: &str = "labrelay-local-admin-token";
+
+/// The shortest password accepted.
+pub const MIN_PASSWORD: usize = 8;
+/// The longest (a password is hashed on every sign-in: its size is bounded).
+pub const MAX_PASSWORD: usize = 1024;
+
+/// A new password's rules: its length, and the confirmation when one is given.
+pub fn check_new_password(pw: &str, confirm: Option<&str>) -> Result<(), crate::error::ApiError> {
+    use crate::error::ApiError;
+    if pw.chars().count() < MIN_PASSWORD {
+        return Err(ApiError::invalid(format!(
+            "password must be at least {MIN_PASSWORD} characters"
+        )));
+    }
+    if pw.len() > MAX_PASSWORD {
+        return Err(ApiError::invalid(format!(
+            "password must be at most {MAX_PASSWORD} bytes"
+        )));
+    }
+    if confirm.is_some_and(|c| c != pw) {
+        return Err(ApiError::invalid("password and password_confirm differ"));
+    }
+    Ok(())
+}

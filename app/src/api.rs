@@ -133,11 +133,13 @@ async fn delete(path: &str) -> Result<()> {
 
 // --- sign-in -------------------------------------------------------------------------------
 
-/// `POST /authenticate`; on success the session is kept in sessionStorage.
+/// `POST /authenticate` for a browser session (`session=1`: a token that expires and ends
+/// with sign-out, not the user's API token); kept in sessionStorage.
 pub async fn sign_in(username: &str, password: &str) -> Result<Session> {
     let form = crate::model::query::Query::new()
         .push("username", username)
         .push("password", password)
+        .push("session", "1")
         .build();
     let text = send(Method::POST, "/authenticate", Body::Form(form), None).await?;
     let user: User = decode::<Envelope<User>>(&text)?.data;
@@ -145,6 +147,13 @@ pub async fn sign_in(username: &str, password: &str) -> Result<Session> {
         status: 200,
         message: "The server signed you in but sent no token.".to_string(),
     })
+}
+
+/// Ends the session on the server (`POST /api/v1/logout`), then forgets it here, whatever
+/// the server answered (an expired session is as good as ended).
+pub async fn sign_out_everywhere() {
+    let _ = send(Method::POST, "/api/v1/logout", Body::None, None).await;
+    sign_out();
 }
 
 // --- jobs ----------------------------------------------------------------------------------

@@ -66,8 +66,10 @@ fn Header() -> impl IntoView {
     let session = use_session();
     let name = move || session.with(|s| s.as_ref().map(|s| s.name.clone()).unwrap_or_default());
     let sign_out = move |_| {
-        api::sign_out();
-        session.set(None);
+        leptos::task::spawn_local(async move {
+            api::sign_out_everywhere().await;
+            session.set(None);
+        });
     };
     view! {
         <header class="top">

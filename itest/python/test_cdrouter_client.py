@@ -80,7 +80,9 @@ class ClientTest(unittest.TestCase):
         job = self.c.jobs.launch(Job(package_id=pkg.id, options=Options(tags=[tag])))
         self.assertEqual(job.status, "pending")
         self.assertEqual(job.package_name, pkg.name)
-        self.assertEqual(job.config_name, cfg.name)
+        # Launched without config_id: CDRouter's 0, "the package's own", resolved when it runs
+        # (the interfaces already come from the package's config).
+        self.assertEqual(job.config_id, 0)
         self.assertEqual(job.interface_names, ["eth3", "eth2"])
         self.assertEqual(self.c.jobs.get(job.id).id, job.id)
 

@@ -171,6 +171,29 @@ impl Api {
         Self::finish(self.request(method, path).call())
     }
 
+    /// `POST /authenticate` from a given client address (`CF-Connecting-IP`, as Cloudflare
+    /// sets it), with `session=1` when asked: the answer and its `Retry-After`.
+    pub fn sign_in(
+        username: &str,
+        password: &str,
+        address: &str,
+        session: bool,
+    ) -> (Answer, Option<String>) {
+        let api = Api::anonymous();
+        let mut req = api
+            .request("POST", "/authenticate")
+            .set("cf-connecting-ip", address);
+        if session {
+            req = req.query("session", "1");
+        }
+        let resp = req.send_form(&[("username", username), ("password", password)]);
+        let retry = match &resp {
+            Err(ureq::Error::Status(_, r)) => r.header("retry-after").map(str::to_string),
+            _ => None,
+        };
+        (Self::finish(resp), retry)
+    }
+
     /// Creates a record and returns its data.
     #[track_caller]
     pub fn create(&self, resource: &str, body: Value) -> Value {

@@ -83,6 +83,15 @@ fn launch_fills_names_interfaces_and_defaults() {
         .get(&format!("/api/v1/jobs/{}/", id(&job)))
         .expect(200);
     assert_eq!(got.data(), &job);
+
+    // Given explicitly, a device is kept with its name.
+    let pinned = f.api.create(
+        "jobs",
+        json!({"package_id": f.package["id"], "device_id": f.device["id"],
+               "options": {"tags": [f.tag]}}),
+    );
+    assert_eq!(pinned["device_id"], f.device["id"]);
+    assert_eq!(pinned["device_name"], f.device["name"]);
 }
 
 #[test]

@@ -1,5 +1,6 @@
-//! The route table of the worker entry: result files (`crate::files`, the bytes between the
-//! caller and R2), the store Durable Object (every other API call), static assets (the app).
+//! The route table of the worker entry: signing in and passwords (`crate::signin`), result
+//! files (`crate::files`, the bytes between the caller and R2), the store Durable Object
+//! (every other API call), static assets (the app).
 
 use crate::error::respond;
 use labrelay_api::error::ApiError;
@@ -7,6 +8,12 @@ use worker::{Env, Request, Response, Result};
 
 /// The largest request body the API accepts (1 MiB); bigger ones get 413.
 pub const MAX_BODY: usize = 1 << 20;
+
+/// Handled by an entry module, or the request back for the store.
+pub enum Routed {
+    Done(Result<Response>),
+    Store(Request),
+}
 
 /// The one Durable Object every API request is served by.
 const STORE_NAME: &str = "labrelay";
@@ -21,9 +28,18 @@ pub async fn route(req: Request, env: Env) -> Result<Response> {
         return bench_put(req, &env, name).await;
     }
     if is_store_path(&path) {
+        if !path.starts_with("/healthz/") {
+            if let Err(e) = crate::signin::secrets::check(&env) {
+                return respond(e);
+            }
+        }
+        let req = match crate::signin::route(req, &env).await {
+            Routed::Done(answer) => return answer,
+            Routed::Store(req) => req,
+        };
         let req = match crate::files::route(req, &env).await {
-            crate::files::Routed::Done(answer) => return answer,
-            crate::files::Routed::Store(req) => req,
+            Routed::Done(answer) => return answer,
+            Routed::Store(req) => req,
         };
         if declared_length(&req).is_some_and(|n| n > MAX_BODY) {
             return respond(ApiError::TooLarge(MAX_BODY));
@@ -67,7 +83,6 @@ pub fn store_stub(env: &Env) -> Result<worker::Stub> {
 /// The request with its body read here, at most `MAX_BODY` bytes (a chunked body with no
 /// length is counted as it comes): the store never holds more than that of any request.
 async fn bounded(mut req: Request) -> std::result::Result<Request, ApiError> {
-    use futures::StreamExt;
     if matches!(
         req.method(),
         worker::Method::Get
@@ -77,10 +92,21 @@ async fn bounded(mut req: Request) -> std::result::Result<Request, ApiError> {
     ) {
         return Ok(req);
     }
+    let body = read_body(&mut req).await?;
+    with_body(&req, &body)
+}
+
+/// The body, at most `MAX_BODY` bytes (413 past that, however it is sent).
+pub async fn read_body(req: &mut Request) -> std::result::Result<Vec<u8>, ApiError> {
+    use futures::StreamExt;
+    if declared_length(req).is_some_and(|n| n > MAX_BODY) {
+        return Err(ApiError::TooLarge(MAX_BODY));
+    }
     let mut body = Vec::new();
-    let mut stream = req
-        .stream()
-        .map_err(|e| ApiError::invalid(format!("unreadable body: {e}")))?;
+    let Ok(mut stream) = req.stream() else {
+        // No body at all.
+        return Ok(body);
+    };
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|e| ApiError::invalid(format!("unreadable body: {e}")))?;
         if body.len() + chunk.len() > MAX_BODY {
@@ -88,13 +114,18 @@ async fn bounded(mut req: Request) -> std::result::Result<Request, ApiError> {
         }
         body.extend_from_slice(&chunk);
     }
+    Ok(body)
+}
+
+/// A copy of `req` (method, URL, headers) with this body.
+pub fn with_body(req: &Request, body: &[u8]) -> std::result::Result<Request, ApiError> {
     let url = req
         .url()
         .map_err(|e| ApiError::invalid(format!("bad URL: {e}")))?;
     let mut init = worker::RequestInit::new();
     init.with_method(req.method())
         .with_headers(req.headers().clone())
-        .with_body(Some(js_sys::Uint8Array::from(&body[..]).into()));
+        .with_body(Some(js_sys::Uint8Array::from(body).into()));
     Request::new_with_init(url.as_str(), &init).map_err(|e| ApiError::Internal(e.to_string()))
 }
 

@@ -14,6 +14,23 @@ const INTERNAL: &str = "internal error: the server could not complete this reque
 
 pub fn respond(err: ApiError) -> worker::Result<Response> {
     let status = err.status();
+    if let ApiError::TooManyRequests { retry_after } = &err {
+        let body = serde_json::to_vec(&ErrorBody {
+            timestamp: Some(now()),
+            error: err.to_string(),
+        });
+        let resp = json_response(status, body.unwrap_or_default())?;
+        resp.headers()
+            .set("retry-after", &retry_after.to_string())?;
+        return Ok(resp);
+    }
+    if let ApiError::NotConfigured(_) = &err {
+        let body = serde_json::to_vec(&ErrorBody {
+            timestamp: Some(now()),
+            error: err.to_string(),
+        });
+        return json_response(status, body.unwrap_or_default());
+    }
     if status >= 500 {
         worker::console_error!("internal error: {err}");
         let body = serde_json::to_vec(&ErrorBody {

@@ -151,3 +151,106 @@ pub struct ArchiveRequest {
 pub struct ArchiveList {
     pub files: Vec<Located>,
 }
+
+// --- signing in (see `crate::signin` and `store::signin`) ---------------------------------
+
+pub const SIGNIN_BEGIN: &str = "/internal/signin/begin";
+pub const SIGNIN_FINISH: &str = "/internal/signin/finish";
+pub const USER_CREATE: &str = "/internal/users/create";
+pub const USER_PASSWORD: &str = "/internal/users/password";
+pub const USER_TOKEN: &str = "/internal/users/token";
+
+/// PBKDF2-HMAC-SHA256 rounds for a password (OWASP's 2023 figure for SHA-256).
+pub const PBKDF2_ROUNDS: u32 = 600_000;
+/// How long a browser session lasts (seconds).
+pub const SESSION_SECS: i64 = 12 * 3600;
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct SigninBegin {
+    pub username: String,
+    /// Instead of the name (a password change).
+    #[serde(default)]
+    pub user_id: Option<u64>,
+    /// The client's address (throttling).
+    pub address: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SigninChallenge {
+    pub rounds: u32,
+    /// Hex.
+    pub salt: String,
+    /// The built-in admin's password is still the `ADMIN_PASSWORD` secret: the entry compares
+    /// with that (`env_ok`), and derives the key to store from then on (`upgrade`).
+    pub env_password: bool,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct SigninFinish {
+    pub username: String,
+    #[serde(default)]
+    pub user_id: Option<u64>,
+    pub address: String,
+    /// PBKDF2 of the password given, hex.
+    pub key: String,
+    /// The password given is the `ADMIN_PASSWORD` secret (only asked when `env_password`).
+    #[serde(default)]
+    pub env_ok: bool,
+    /// A new stored hash at today's rounds (when the stored one has fewer, or is `env`).
+    #[serde(default)]
+    pub upgrade: Option<String>,
+    /// A browser session (its token's hash) rather than the API token.
+    #[serde(default)]
+    pub session: bool,
+    #[serde(default)]
+    pub session_hash: Option<String>,
+    /// A candidate API token (hash, sealed copy), kept if the user has none yet.
+    #[serde(default)]
+    pub api_hash: String,
+    #[serde(default)]
+    pub api_sealed: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SigninOk {
+    pub user: labrelay_api::users::User,
+    /// The user's API token, sealed by the entry.
+    pub api_sealed: String,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct UserCreate {
+    pub input: labrelay_api::users::UserInput,
+    pub password_hash: String,
+    pub api_hash: String,
+    pub api_sealed: String,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct UserPassword {
+    pub user_id: u64,
+    pub password_hash: String,
+    /// The old password's key, required unless the caller is an admin.
+    #[serde(default)]
+    pub old: Option<SigninFinish>,
+    /// A new API token as well (CDRouter's `change_token`).
+    #[serde(default)]
+    pub api_hash: Option<String>,
+    #[serde(default)]
+    pub api_sealed: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct UserToken {
+    pub user_id: u64,
+    pub api_hash: String,
+    pub api_sealed: String,
+}
+
+/// A user as the store answers an internal user call: the wire user and its sealed token.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct UserOut {
+    pub user: labrelay_api::users::User,
+    #[serde(default)]
+    pub api_sealed: Option<String>,
+}

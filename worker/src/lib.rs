@@ -6,7 +6,10 @@ mod entry;
 mod error;
 mod files;
 mod internal;
+mod signin;
 mod store;
+mod store_call;
+mod webcrypto;
 
 pub use store::Store;
 use worker::{event, Context, Env, Request, Response, Result};

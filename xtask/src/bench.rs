@@ -56,6 +56,7 @@ fn api(root: &Path, jobs: u64) -> Result {
             admin_password: "bench-password".into(),
             admin_token: "bench-token".into(),
             background: true,
+            dev: true,
         },
     )?;
     let client = Client::new(&server.url, &server.admin_token);

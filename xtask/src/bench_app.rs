@@ -30,6 +30,7 @@ pub fn run(root: &Path) -> Result {
             admin_password: "bench-password".into(),
             admin_token: "bench-token".into(),
             background: true,
+            dev: true,
         },
     )?;
     seed(&server)?;

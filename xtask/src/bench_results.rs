@@ -38,6 +38,7 @@ pub fn run(root: &Path) -> Result {
             admin_password: "bench-password".into(),
             admin_token: "bench-token".into(),
             background: true,
+            dev: true,
         },
     )?;
     let client = Client::new(&server.url, &server.admin_token);

@@ -21,9 +21,11 @@ pub fn run(root: &Path, port: u16, state: &Path) -> Result {
     let opts = || Options {
         port,
         state: state.to_path_buf(),
-        admin_password: "outage-password".into(),
-        admin_token: "outage-token".into(),
+        // Not a dev server: the secrets must pass the worker's production checks.
+        admin_password: "outage-admin-password".into(),
+        admin_token: "outage-admin-token-0123456789abcdef".into(),
         background: true,
+        dev: false,
     };
     let server = Server::start(root, opts())?;
     let api = Api::new(&server.url, &server.admin_token);

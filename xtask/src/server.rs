@@ -10,9 +10,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// Local defaults (written to .dev.vars by `cargo xtask dev`); never use them in production.
-pub const DEV_ADMIN_PASSWORD: &str = "labrelay-admin";
-pub const DEV_ADMIN_TOKEN: &str = "labrelay-local-admin-token";
+/// Local defaults (written to .dev.vars by `cargo xtask dev`); a worker started without
+/// `LABRELAY_DEV=1` refuses them.
+pub use labrelay_api::users::{DEV_ADMIN_PASSWORD, DEV_ADMIN_TOKEN};
 
 pub struct Server {
     child: Child,
@@ -29,6 +29,9 @@ pub struct Options {
     pub admin_token: String,
     /// Own process group and output to a log file (tests); otherwise inherit the terminal.
     pub background: bool,
+    /// `LABRELAY_DEV=1`: the worker accepts weak or default admin secrets (local runs only;
+    /// the outage scenario runs without it, as a deployment would).
+    pub dev: bool,
 }
 
 /// `cargo xtask bench` turns on the worker's benchmark-only endpoints (a plain R2 PUT, the
@@ -77,6 +80,11 @@ impl Server {
             .arg("--var")
             .arg(format!("ADMIN_TOKEN:{}", opts.admin_token))
             .args(bench_endpoints())
+            .args(if opts.dev {
+                vec!["--var", "LABRELAY_DEV:1"]
+            } else {
+                vec![]
+            })
             .env("PATH", path_env(root))
             .env("LABRELAY_PREBUILT", "1")
             .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
@@ -202,6 +210,7 @@ fn run(root: &Path, port: u16, state: Option<PathBuf>, with_agent: bool) -> Resu
             admin_password: password.clone(),
             admin_token: token.clone(),
             background: false,
+            dev: true,
         },
     )?;
     let agent = if with_agent {

@@ -93,6 +93,7 @@ fn steps(root: &Path) -> Result {
             admin_password: "test-admin-password".into(),
             admin_token: format!("test-admin-token-{}", std::process::id()),
             background: true,
+            dev: true,
         },
     )?;
     println!("worker at {} (log: {})", server.url, server.log.display());
@@ -138,6 +139,9 @@ fn steps(root: &Path) -> Result {
 
     step("agent through a 20 s server outage (real worker restarted, real agent)");
     crate::outage::run(root, free_port()?, &fresh_dir(root, "outage-state")?)?;
+
+    step("a worker with the default admin secrets refuses to serve (no LABRELAY_DEV)");
+    crate::secrets_check::run(root, free_port()?, &fresh_dir(root, "secrets-state")?)?;
     Ok(())
 }
 

@@ -3,9 +3,9 @@
 //! held in memory. `zip` is stored (no compression: captures do not shrink, and the CRC-32s
 //! were taken at upload); `tgz` is a POSIX tar through the runtime's own gzip.
 
-use super::store_call::{call, Refused};
 use super::{bearer, bucket, number, param};
 use crate::internal::{ArchiveList, ArchiveRequest, Located, ARCHIVE};
+use crate::store_call::{call, Refused};
 use futures::stream::{self, Stream, StreamExt};
 use js_sys::{Function, Reflect};
 use labrelay_api::error::ApiError;

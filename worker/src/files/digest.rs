@@ -4,40 +4,11 @@
 
 use js_sys::{Function, Promise, Reflect, Uint8Array};
 use labrelay_api::error::ApiError;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-fn js_err(what: &str) -> impl Fn(JsValue) -> ApiError + '_ {
-    move |e| {
-        ApiError::Internal(format!(
-            "{what}: {}",
-            e.as_string().unwrap_or_else(|| format!("{e:?}"))
-        ))
-    }
-}
-
-fn crypto() -> Result<JsValue, ApiError> {
-    Reflect::get(&js_sys::global(), &"crypto".into()).map_err(js_err("crypto"))
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// The SHA-256 of `bytes`, hex.
-pub async fn sha256(bytes: &[u8]) -> Result<String, ApiError> {
-    let subtle = Reflect::get(&crypto()?, &"subtle".into()).map_err(js_err("crypto.subtle"))?;
-    let digest: Function = Reflect::get(&subtle, &"digest".into())
-        .and_then(|f| f.dyn_into())
-        .map_err(js_err("crypto.subtle.digest"))?;
-    let data = Uint8Array::from(bytes);
-    let promise: Promise = digest
-        .call2(&subtle, &"SHA-256".into(), &data)
-        .and_then(|p| p.dyn_into())
-        .map_err(js_err("digest"))?;
-    let buf = JsFuture::from(promise).await.map_err(js_err("digest"))?;
-    Ok(hex(&Uint8Array::new(&buf).to_vec()))
-}
+pub use crate::webcrypto::sha256;
+use crate::webcrypto::{crypto, hex, js_err};
 
 /// The SHA-256 of everything `stream` (a JS `ReadableStream`) yields, hex.
 pub async fn sha256_of_stream(stream: &web_sys::ReadableStream) -> Result<String, ApiError> {

@@ -2,9 +2,9 @@
 //! The store says where the bytes are (and that the caller may have them); R2 streams them
 //! to the caller without passing through wasm.
 
-use super::store_call::{call, Refused};
 use super::{bearer, bucket, number};
 use crate::internal::{Locate, Located, LOCATE};
+use crate::store_call::{call, Refused};
 use labrelay_api::error::ApiError;
 use worker::{Env, Headers, Request, Response};
 

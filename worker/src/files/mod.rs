@@ -17,19 +17,15 @@
 mod archive;
 mod digest;
 mod download;
-mod store_call;
+
 mod testlog;
 mod upload;
 
+use crate::store_call::{answer, Refused};
 use labrelay_api::error::ApiError;
-use store_call::{answer, Refused};
 use worker::{Env, Method, Request, Response};
 
-/// Handled here, or the request back for the store.
-pub enum Routed {
-    Done(worker::Result<Response>),
-    Store(Request),
-}
+pub use crate::entry::Routed;
 
 fn param(req: &Request, key: &str) -> Option<String> {
     req.url()

@@ -3,10 +3,10 @@
 //! from R2 and parsed here, in the entry, never in the store; logs past [`MAX_PARSED`] are
 //! for download only.
 
-use super::store_call::{call, Refused};
 use super::{bearer, bucket, number};
 use crate::error::{json_response, now};
 use crate::internal::{Locate, Located, LOCATE};
+use crate::store_call::{call, Refused};
 use labrelay_api::error::ApiError;
 use labrelay_api::{logview, Envelope};
 use worker::{Env, Request, Response};

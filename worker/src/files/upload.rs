@@ -10,13 +10,13 @@
 //! checks everything again, and if it refuses the bytes are deleted at once.
 
 use super::digest::{sha256, sha256_of_stream};
-use super::store_call::{call, Refused};
 use super::{bearer, bucket, number, param};
 use crate::error::json_response;
 use crate::internal::{
     file_key, Assemble, Begin, BeginReply, Commit, CommitReply, Complete, Holds, HoldsReply, Whole,
     WholeBatch, BEGIN, COMMIT, COMPLETE, HOLDS, STATE, WHOLE, WHOLE_BATCH,
 };
+use crate::store_call::{call, Refused};
 use futures::StreamExt;
 use labrelay_api::error::ApiError;
 use labrelay_api::results::{part_count, FileState, FILE_PART_BYTES};

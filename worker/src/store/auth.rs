@@ -1,17 +1,18 @@
-//! Who may do what. Tokens are random, shown once, and stored as SHA-256 hashes; passwords
-//! as salted PBKDF2-HMAC-SHA256. The admin's first password and a standing admin token come
-//! from the worker's environment (`ADMIN_PASSWORD`, `ADMIN_TOKEN`).
+//! Who is calling, and what they may do. Tokens are random, shown when minted, and stored as
+//! SHA-256 hashes (a user's API token also sealed by the entry worker, so that
+//! `/authenticate` can give it again); passwords are PBKDF2 keys derived in the entry worker
+//! (`store::signin`). The admin's first password and a standing admin token come from the
+//! worker's environment (`ADMIN_PASSWORD`, `ADMIN_TOKEN`).
+//!
+//! Roles: an admin may do anything; a user may read everything and change what it owns (its
+//! jobs, results, packages, configs, devices); a read-only user may only read.
 
-use super::db::{micros, Db};
+use super::db::{micros, us, Db};
 use super::http::Caller;
 use crate::error::now;
 use labrelay_api::error::ApiError;
 use labrelay_api::Id;
 use sha2::{Digest, Sha256};
-
-/// PBKDF2 rounds: enough to make an offline guess costly, few enough that a sign-in costs the
-/// Durable Object only milliseconds of CPU.
-const PBKDF2_ROUNDS: u32 = 10_000;
 
 pub fn hash_token(token: &str) -> String {
     hex(&Sha256::digest(token.as_bytes()))
@@ -23,55 +24,27 @@ pub fn new_token() -> Result<String, ApiError> {
     Ok(hex(&bytes))
 }
 
-pub fn hash_password(password: &str) -> Result<String, ApiError> {
-    let mut salt = [0u8; 16];
-    getrandom::getrandom(&mut salt).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let key = derive(password, &salt, PBKDF2_ROUNDS);
-    Ok(format!(
-        "pbkdf2-sha256${PBKDF2_ROUNDS}${}${}",
-        hex(&salt),
-        hex(&key)
-    ))
-}
-
-pub fn verify_password(password: &str, stored: &str) -> bool {
-    let parts: Vec<&str> = stored.split('$').collect();
-    let [_, rounds, salt, key] = parts.as_slice() else {
-        return false;
-    };
-    let (Ok(rounds), Some(salt)) = (rounds.parse(), unhex(salt)) else {
-        return false;
-    };
-    // Compare in constant time.
-    let got = hex(&derive(password, &salt, rounds));
-    got.len() == key.len()
-        && got
-            .bytes()
-            .zip(key.bytes())
-            .fold(0, |acc, (a, b)| acc | (a ^ b))
-            == 0
-}
-
-fn derive(password: &str, salt: &[u8], rounds: u32) -> [u8; 32] {
-    pbkdf2::pbkdf2_hmac_array::<Sha256, 32>(password.as_bytes(), salt, rounds)
-}
-
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn unhex(s: &str) -> Option<Vec<u8>> {
-    (0..s.len())
-        .step_by(2)
-        .map(|i| s.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
-        .collect()
-}
-
 #[derive(serde::Deserialize)]
-struct CallerRow {
+pub struct CallerRow {
     user_id: i64,
     admin: i64,
     disabled: i64,
+    readonly: i64,
+}
+
+/// The user a token belongs to, if it is a live user token (sessions expire).
+pub fn caller_row(db: &Db, token: &str) -> Result<Option<CallerRow>, ApiError> {
+    db.first(
+        "SELECT t.user_id AS user_id, u.admin AS admin, u.disabled AS disabled,
+                u.readonly AS readonly
+         FROM tokens t JOIN users u ON u.id = t.user_id
+         WHERE t.hash = ? AND (t.expires IS NULL OR t.expires > ?)",
+        vec![hash_token(token).into(), us(now()).into()],
+    )
 }
 
 /// The caller a bearer token belongs to.
@@ -79,15 +52,11 @@ pub fn caller(db: &Db, bearer: Option<&str>) -> Result<Caller, ApiError> {
     let token = bearer
         .filter(|t| !t.is_empty())
         .ok_or(ApiError::InvalidToken)?;
-    let row: Option<CallerRow> = db.first(
-        "SELECT t.user_id AS user_id, u.admin AS admin, u.disabled AS disabled
-         FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ?",
-        vec![hash_token(token).into()],
-    )?;
-    match row {
+    match caller_row(db, token)? {
         Some(r) if r.disabled == 0 => Ok(Caller {
             user_id: Id(r.user_id as u64),
             admin: r.admin != 0,
+            readonly: r.readonly != 0 && r.admin == 0,
         }),
         Some(_) => Err(ApiError::InvalidToken),
         // An agent's token is valid, but never for user endpoints.
@@ -131,31 +100,99 @@ pub fn require_admin(caller: &Caller) -> Result<(), ApiError> {
     }
 }
 
-/// Stores a new token for a user and returns it (the only time it is seen).
-pub fn mint(db: &Db, user: Id, source: &str) -> Result<String, ApiError> {
-    let token = new_token()?;
-    db.exec(
-        "INSERT INTO tokens (hash, user_id, source, created) VALUES (?, ?, ?, ?)",
-        vec![
-            hash_token(&token).into(),
-            user.as_i64().into(),
-            source.into(),
-            micros(now()),
-        ],
-    )?;
-    Ok(token)
+/// A change to a record owned by `owner` (its `user_id`): its owner or an admin; never a
+/// read-only user.
+pub fn require_owner(caller: &Caller, owner: i64, what: &str) -> Result<(), ApiError> {
+    require_writer(caller)?;
+    if caller.admin || caller.user_id.as_i64() == owner {
+        Ok(())
+    } else {
+        Err(ApiError::NotOwner(format!(
+            "only its owner or an admin may change this {what}"
+        )))
+    }
 }
 
-/// First start: the `admin` user (id 1) with `ADMIN_PASSWORD`. Every start: `ADMIN_TOKEN` is
-/// the admin's standing token (replacing the one an earlier environment gave).
-pub fn bootstrap(db: &Db, admin_password: &str, admin_token: &str) -> Result<(), ApiError> {
+/// The owner (`user_id`) of row `id` of `table`; 404 when there is no such row.
+pub fn owner(db: &Db, table: &str, id: Id, noun: &'static str) -> Result<i64, ApiError> {
+    #[derive(serde::Deserialize)]
+    struct Owner {
+        user_id: i64,
+    }
+    db.first::<Owner>(
+        &format!("SELECT user_id FROM {table} WHERE id = ?"),
+        vec![id.as_i64().into()],
+    )?
+    .map(|o| o.user_id)
+    .ok_or(ApiError::NotFound(noun))
+}
+
+/// A change to row `id` of `table`: its owner or an admin.
+pub fn require_owner_of(
+    db: &Db,
+    caller: &Caller,
+    table: &str,
+    id: Id,
+    noun: &'static str,
+) -> Result<(), ApiError> {
+    let owner = owner(db, table, id, noun)?;
+    require_owner(caller, owner, noun)
+}
+
+/// Of the rows a bulk operation selected, those the caller may change (all, for an admin).
+pub fn owned_only(
+    db: &Db,
+    caller: &Caller,
+    table: &str,
+    ids: Vec<i64>,
+) -> Result<Vec<i64>, ApiError> {
+    require_writer(caller)?;
+    if caller.admin || ids.is_empty() {
+        return Ok(ids);
+    }
+    #[derive(serde::Deserialize)]
+    struct Row {
+        id: i64,
+    }
+    let json = serde_json::to_string(&ids).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let rows: Vec<Row> = db.rows(
+        &format!(
+            "SELECT id FROM {table} WHERE user_id = ? AND id IN (SELECT value FROM json_each(?))"
+        ),
+        vec![caller.user_id.as_i64().into(), json.into()],
+    )?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
+}
+
+/// Any change at all: not for read-only users.
+pub fn require_writer(caller: &Caller) -> Result<(), ApiError> {
+    if caller.readonly {
+        Err(ApiError::NotOwner(
+            "a read-only user may not change anything".into(),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// First start: the `admin` user (id 1), whose password is `ADMIN_PASSWORD` until it signs
+/// in first (the entry then stores its PBKDF2 key). Every start: `ADMIN_TOKEN` is the admin's
+/// standing token (replacing the one an earlier environment gave).
+pub fn bootstrap(db: &Db, admin_token: &str) -> Result<(), ApiError> {
     let users = db.int("SELECT count(*) FROM users", vec![])?;
     if users == 0 {
         let t = micros(now());
+        let mut salt = [0u8; 16];
+        getrandom::getrandom(&mut salt).map_err(|e| ApiError::Internal(e.to_string()))?;
+        let hash = format!(
+            "pbkdf2-sha256${}${}$env",
+            crate::internal::PBKDF2_ROUNDS,
+            hex(&salt)
+        );
         db.exec(
             "INSERT INTO users (id, name, description, admin, disabled, password_hash, created, updated)
              VALUES (1, 'admin', 'administrator', 1, 0, ?, ?, ?)",
-            vec![hash_password(admin_password)?.into(), t.clone(), t],
+            vec![hash.into(), t.clone(), t],
         )?;
     }
     db.exec("DELETE FROM tokens WHERE source = 'env'", vec![])?;

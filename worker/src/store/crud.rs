@@ -1,6 +1,7 @@
 //! What packages, configs and devices share: the route table of a CDRouter-shaped resource
 //! (list, create, get, edit, delete, `?bulk=delete`), unique names, locking, deletes.
 
+use super::auth::{owned_only, require_owner_of, require_writer};
 use super::db::{json_text, us, Db};
 use super::http::{self, parse_id, Caller, Ctx, Reply};
 use super::list::{self, Table};
@@ -116,16 +117,24 @@ pub fn route<R: Resource>(
     rest: &[&str],
 ) -> Result<Reply, ApiError> {
     let kind = &R::KIND;
+    if ctx.method != Method::Get {
+        require_writer(caller)?;
+    }
+    let owned = |id: &str| -> Result<Id, ApiError> {
+        let id = parse_id(id, kind.noun)?;
+        require_owner_of(db, caller, kind.table.name, id, kind.noun)?;
+        Ok(id)
+    };
     match (rest, &ctx.method) {
         ([], Method::Get) => list::<R>(db, &ListQuery::parse(&ctx.query, kind.schema)?),
         ([], Method::Post) => match ctx.param("bulk") {
             None => create::<R>(db, ctx, caller),
-            Some("delete") => bulk_delete(db, ctx, kind),
+            Some("delete") => bulk_delete(db, ctx, kind, caller),
             Some(other) => Err(unsupported_bulk(other)),
         },
         ([id], Method::Get) => get::<R>(db, parse_id(id, kind.noun)?),
-        ([id], Method::Patch | Method::Put) => edit::<R>(db, ctx, parse_id(id, kind.noun)?),
-        ([id], Method::Delete) => delete(db, kind, parse_id(id, kind.noun)?),
+        ([id], Method::Patch | Method::Put) => edit::<R>(db, ctx, owned(id)?),
+        ([id], Method::Delete) => delete(db, kind, owned(id)?),
         ([], _) | ([_], _) => Err(ApiError::MethodNotAllowed),
         _ => Err(ApiError::NoRoute),
     }
@@ -249,8 +258,9 @@ pub fn bulk_selection(db: &Db, ctx: &Ctx, kind: &Kind) -> Result<Vec<i64>, ApiEr
     Ok(ids)
 }
 
-fn bulk_delete(db: &Db, ctx: &Ctx, kind: &Kind) -> Result<Reply, ApiError> {
-    let ids = bulk_selection(db, ctx, kind)?;
+/// Deletes the selected rows the caller may delete (its own; any, for an admin), unlocked.
+fn bulk_delete(db: &Db, ctx: &Ctx, kind: &Kind, caller: &Caller) -> Result<Reply, ApiError> {
+    let ids = owned_only(db, caller, kind.table.name, bulk_selection(db, ctx, kind)?)?;
     db.exec(
         &format!(
             "DELETE FROM {} WHERE locked = 0 AND id IN (SELECT value FROM json_each(?))",

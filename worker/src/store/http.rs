@@ -15,6 +15,8 @@ use worker::{Method, Request, Response};
 pub struct Caller {
     pub user_id: Id,
     pub admin: bool,
+    /// May only read.
+    pub readonly: bool,
 }
 
 pub struct Ctx {
@@ -23,7 +25,6 @@ pub struct Ctx {
     pub segments: Vec<String>,
     pub query: Vec<(String, String)>,
     pub body: Vec<u8>,
-    pub content_type: String,
     pub bearer: Option<String>,
     pub path: String,
 }
@@ -45,7 +46,6 @@ impl Ctx {
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
             .collect();
         let header = |name: &str| req.headers().get(name).ok().flatten();
-        let content_type = header("content-type").unwrap_or_default();
         let bearer = header("authorization").and_then(|v| {
             let (scheme, token) = v.split_once(' ')?;
             scheme
@@ -64,7 +64,6 @@ impl Ctx {
             segments,
             query,
             body,
-            content_type,
             bearer,
             path,
         })
@@ -89,22 +88,6 @@ impl Ctx {
             .iter()
             .find(|(k, _)| k == key)
             .map(|(_, v)| v.as_str())
-    }
-
-    /// Form fields (`application/x-www-form-urlencoded` body) and query parameters.
-    pub fn form(&self, key: &str) -> Option<String> {
-        if self
-            .content_type
-            .starts_with("application/x-www-form-urlencoded")
-        {
-            let from_body = worker::url::form_urlencoded::parse(&self.body)
-                .find(|(k, _)| k == key)
-                .map(|(_, v)| v.into_owned());
-            if from_body.is_some() {
-                return from_body;
-            }
-        }
-        self.param(key).map(str::to_string)
     }
 }
 

@@ -1,6 +1,7 @@
 //! Jobs: launch (one, or in bulk, all-or-nothing), list, get, edit while pending, stop,
 //! delete (never a running one), and the interface preview (`?process=interfaces`).
 
+use super::auth::{owned_only, require_owner_of, require_writer};
 use super::crud::{bulk_selection, unsupported_bulk, Kind};
 use super::db::{from_micros, json_string, json_text, parse_json, us, Db};
 use super::http::{self, parse_id, Caller, Ctx, Reply};
@@ -112,6 +113,15 @@ pub fn find(db: &Db, id: Id) -> Result<JobRow, ApiError> {
 }
 
 pub fn route(db: &Db, ctx: &Ctx, caller: &Caller, rest: &[&str]) -> Result<Reply, ApiError> {
+    let job = |id: &str| -> Result<Id, ApiError> {
+        let id = parse_id(id, "job")?;
+        require_owner_of(db, caller, "jobs", id, "job")?;
+        Ok(id)
+    };
+    let previewing = ctx.param("process").is_some();
+    if ctx.method != Method::Get && !previewing {
+        require_writer(caller)?;
+    }
     match (rest, &ctx.method) {
         ([], Method::Get) => list(db, &ListQuery::parse(&ctx.query, &JOB_SCHEMA)?),
         ([], Method::Post) => match (ctx.param("process"), ctx.param("bulk")) {
@@ -120,14 +130,14 @@ pub fn route(db: &Db, ctx: &Ctx, caller: &Caller, rest: &[&str]) -> Result<Reply
                 "unsupported process \"{other}\""
             ))),
             (None, Some("launch")) => bulk_launch(db, ctx, caller),
-            (None, Some("delete")) => bulk_delete(db, ctx),
+            (None, Some("delete")) => bulk_delete(db, ctx, caller),
             (None, Some(other)) => Err(unsupported_bulk(other)),
             (None, None) => launch(db, ctx, caller),
         },
         ([id], Method::Get) => http::data(&find(db, parse_id(id, "job")?)?.to_wire()?),
-        ([id], Method::Patch | Method::Put) => edit(db, ctx, parse_id(id, "job")?),
-        ([id], Method::Delete) => delete(db, parse_id(id, "job")?),
-        ([id, "stop"], Method::Post) => stop(db, parse_id(id, "job")?),
+        ([id], Method::Patch | Method::Put) => edit(db, ctx, job(id)?),
+        ([id], Method::Delete) => delete(db, job(id)?),
+        ([id, "stop"], Method::Post) => stop(db, job(id)?),
         ([id, "log"], Method::Get) => super::logs::read(db, ctx, parse_id(id, "job")?),
         ([], _) | ([_], _) | ([_, "stop"], _) | ([_, "log"], _) => Err(ApiError::MethodNotAllowed),
         _ => Err(ApiError::NoRoute),
@@ -396,9 +406,10 @@ fn delete(db: &Db, id: Id) -> Result<Reply, ApiError> {
     Ok(Reply::NoContent)
 }
 
-/// Running jobs are never deleted, whatever the selection says.
-fn bulk_delete(db: &Db, ctx: &Ctx) -> Result<Reply, ApiError> {
-    let ids = bulk_selection(db, ctx, &KIND)?;
+/// Running jobs are never deleted, whatever the selection says; nor anyone else's (unless the
+/// caller is an admin).
+fn bulk_delete(db: &Db, ctx: &Ctx, caller: &Caller) -> Result<Reply, ApiError> {
+    let ids = owned_only(db, caller, "jobs", bulk_selection(db, ctx, &KIND)?)?;
     db.exec(
         "DELETE FROM jobs WHERE status != 'running' AND id IN (SELECT value FROM json_each(?))",
         vec![json_text(&ids)],

@@ -8,7 +8,7 @@
 
 mod agent_api;
 mod agents;
-mod auth;
+pub(crate) mod auth;
 mod configs;
 mod crud;
 pub(crate) mod db;
@@ -22,6 +22,7 @@ mod logs;
 mod packages;
 mod results;
 mod schema;
+mod signin;
 mod users;
 
 use crate::error::respond;
@@ -52,13 +53,8 @@ pub struct Store {
 impl DurableObject for Store {
     fn new(state: State, env: Env) -> Self {
         let db = Db::new(state.storage().sql());
-        let init = schema::migrate(&db).and_then(|_| {
-            auth::bootstrap(
-                &db,
-                &secret(&env, "ADMIN_PASSWORD"),
-                &secret(&env, "ADMIN_TOKEN"),
-            )
-        });
+        let init =
+            schema::migrate(&db).and_then(|_| auth::bootstrap(&db, &secret(&env, "ADMIN_TOKEN")));
         let result_max_bytes = secret(&env, "RESULT_MAX_BYTES")
             .parse()
             .unwrap_or(labrelay_api::results::DEFAULT_RESULT_MAX_BYTES);
@@ -149,14 +145,14 @@ impl Store {
     }
 
     fn handle_user(&self, ctx: &Ctx, seg: &[&str]) -> std::result::Result<Reply, ApiError> {
-        if ctx.path.trim_end_matches('/') == "/authenticate" {
-            return match ctx.method {
-                Method::Post => users::authenticate(&self.db, ctx),
-                _ => Err(ApiError::MethodNotAllowed),
-            };
-        }
         if !ctx.path.starts_with("/api/v1/") && ctx.path != "/api/v1" {
             return Err(ApiError::NoRoute);
+        }
+        if seg == ["logout"] {
+            return match ctx.method {
+                Method::Post => signin::logout(&self.db, ctx.bearer.as_deref()),
+                _ => Err(ApiError::MethodNotAllowed),
+            };
         }
         let caller = auth::caller(&self.db, ctx.bearer.as_deref())?;
         let db = &self.db;
@@ -258,6 +254,23 @@ impl Store {
 
     /// The entry worker's calls about result files (see `crate::internal`).
     async fn internal(&self, ctx: &Ctx) -> std::result::Result<Reply, ApiError> {
+        use crate::internal::{
+            SIGNIN_BEGIN, SIGNIN_FINISH, USER_CREATE, USER_PASSWORD, USER_TOKEN,
+        };
+        match ctx.path.as_str() {
+            // Signing in: no caller yet (the entry only sends what the client sent).
+            SIGNIN_BEGIN => return signin::begin(&self.db, ctx),
+            SIGNIN_FINISH => return signin::finish(&self.db, ctx),
+            p @ (USER_CREATE | USER_PASSWORD | USER_TOKEN) => {
+                let caller = auth::caller(&self.db, ctx.bearer.as_deref())?;
+                return match p {
+                    USER_CREATE => users::create(&self.db, ctx, &caller),
+                    USER_PASSWORD => users::password(&self.db, ctx, &caller),
+                    _ => users::token(&self.db, ctx, &caller),
+                };
+            }
+            _ => {}
+        }
         use crate::internal::{BEGIN, COMMIT, COMPLETE, HOLDS, STATE, WHOLE, WHOLE_BATCH};
         let agent_call = [BEGIN, COMMIT, COMPLETE, STATE, WHOLE, WHOLE_BATCH, HOLDS]
             .contains(&ctx.path.as_str());

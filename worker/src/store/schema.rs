@@ -220,6 +220,17 @@ const MIGRATIONS: &[&str] = &[
         files = files - OLD.complete + NEW.complete
         WHERE id = NEW.result_id;
     END;",
+    // 4: sign-in: an API token per user (sealed by the entry: it can be shown again),
+    // expiring browser sessions, the read-only role, failed sign-ins for throttling.
+    "ALTER TABLE users ADD COLUMN api_token_sealed TEXT NOT NULL DEFAULT '';
+    ALTER TABLE users ADD COLUMN readonly INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE tokens ADD COLUMN expires INTEGER;
+    CREATE TABLE login_failures (
+        key TEXT PRIMARY KEY,
+        count INTEGER NOT NULL,
+        first INTEGER NOT NULL,
+        locked_until INTEGER NOT NULL DEFAULT 0
+    );",
 ];
 
 /// Brings the database up to the latest schema version.

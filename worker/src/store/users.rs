@@ -1,10 +1,14 @@
-//! Users and `/authenticate`. Managing users is for admins; a user may read itself.
+//! Users. Managing users is for admins; a user may read itself. Passwords and API tokens
+//! arrive already hashed (and sealed) from the entry worker (`crate::signin`) on the internal
+//! paths below; the public API never sees or shows them.
 
-use super::auth::{hash_password, mint, require_admin, verify_password};
+use super::auth::{require_admin, require_writer};
 use super::db::{from_micros, us, Db};
 use super::http::{self, parse_id, Caller, Ctx, Reply};
 use super::list::{self, Table};
+use super::signin;
 use crate::error::now;
+use crate::internal::{UserCreate, UserOut, UserPassword, UserToken};
 use labrelay_api::error::ApiError;
 use labrelay_api::query::ListQuery;
 use labrelay_api::users::{User, UserInput, USER_SCHEMA};
@@ -14,27 +18,28 @@ use worker::Method;
 
 const TABLE: Table = Table {
     name: "users",
-    columns: "id, name, description, admin, disabled, password_hash, created, updated",
+    columns: "id, name, description, admin, disabled, readonly, created, updated",
 };
 
 #[derive(Deserialize)]
-struct UserRow {
+pub(super) struct UserRow {
     id: i64,
     name: String,
     description: String,
     admin: i64,
     disabled: i64,
-    password_hash: String,
+    readonly: i64,
     created: i64,
     updated: i64,
 }
 
 impl UserRow {
-    fn to_wire(&self, token: Option<String>) -> User {
+    pub fn to_wire(&self, token: Option<String>) -> User {
         User {
             id: Id(self.id as u64),
             admin: self.admin != 0,
             disabled: self.disabled != 0,
+            readonly: self.readonly != 0,
             name: self.name.clone(),
             description: self.description.clone(),
             created: from_micros(self.created),
@@ -44,28 +49,12 @@ impl UserRow {
     }
 }
 
-fn find(db: &Db, id: Id) -> Result<UserRow, ApiError> {
+pub(super) fn find(db: &Db, id: Id) -> Result<UserRow, ApiError> {
     db.first(
         &format!("SELECT {} FROM users WHERE id = ?", TABLE.columns),
         vec![id.as_i64().into()],
     )?
     .ok_or(ApiError::NotFound("user"))
-}
-
-/// `POST /authenticate` with `username` and `password` (form body or query): a new token.
-pub fn authenticate(db: &Db, ctx: &Ctx) -> Result<Reply, ApiError> {
-    let (Some(name), Some(password)) = (ctx.form("username"), ctx.form("password")) else {
-        return Err(ApiError::BadLogin);
-    };
-    let row: Option<UserRow> = db.first(
-        &format!("SELECT {} FROM users WHERE name = ?", TABLE.columns),
-        vec![name.into()],
-    )?;
-    let user = row
-        .filter(|u| u.disabled == 0 && verify_password(&password, &u.password_hash))
-        .ok_or(ApiError::BadLogin)?;
-    let token = mint(db, Id(user.id as u64), "login")?;
-    http::data(&user.to_wire(Some(token)))
 }
 
 pub fn route(db: &Db, ctx: &Ctx, caller: &Caller, rest: &[&str]) -> Result<Reply, ApiError> {
@@ -81,7 +70,8 @@ pub fn route(db: &Db, ctx: &Ctx, caller: &Caller, rest: &[&str]) -> Result<Reply
             require_admin(caller)?;
             match (rest, &ctx.method) {
                 ([], Method::Get) => list(db, &ListQuery::parse(&ctx.query, &USER_SCHEMA)?),
-                ([], Method::Post) => create(db, ctx),
+                // Creating a user, a password, a token: the entry's (`crate::signin`).
+                ([], Method::Post) => Err(ApiError::NoRoute),
                 ([id], Method::Patch | Method::Put) => edit(db, ctx, parse_id(id, "user")?),
                 ([id], Method::Delete) => delete(db, caller, parse_id(id, "user")?),
                 ([], _) | ([_], _) => Err(ApiError::MethodNotAllowed),
@@ -96,19 +86,6 @@ fn list(db: &Db, q: &ListQuery) -> Result<Reply, ApiError> {
         list::page::<UserRow>(db, &TABLE, &q.plan(), &q.order_by_sql("id ASC"), &q.page)?;
     let items: Vec<User> = rows.iter().map(|r| r.to_wire(None)).collect();
     http::list(&items, &links)
-}
-
-fn check_password(input: &UserInput) -> Result<Option<String>, ApiError> {
-    let Some(pw) = &input.password else {
-        return Ok(None);
-    };
-    if pw.len() < 8 {
-        return Err(ApiError::invalid("password must be at least 8 characters"));
-    }
-    if input.password_confirm.as_ref().is_some_and(|c| c != pw) {
-        return Err(ApiError::invalid("password and password_confirm differ"));
-    }
-    Ok(Some(hash_password(pw)?))
 }
 
 fn check_name(db: &Db, name: &str, this: Id) -> Result<String, ApiError> {
@@ -126,27 +103,106 @@ fn check_name(db: &Db, name: &str, this: Id) -> Result<String, ApiError> {
     Ok(name.to_string())
 }
 
-fn create(db: &Db, ctx: &Ctx) -> Result<Reply, ApiError> {
-    let input: UserInput = ctx.json()?;
+/// `internal::USER_CREATE` (admins): the user, its password's stored key and its API token.
+pub fn create(db: &Db, ctx: &Ctx, caller: &Caller) -> Result<Reply, ApiError> {
+    require_admin(caller)?;
+    let req: UserCreate = ctx.json()?;
+    let input = &req.input;
     let name = check_name(db, input.name.as_deref().unwrap_or(""), Id::NONE)?;
-    let hash = check_password(&input)?.ok_or_else(|| ApiError::invalid("password is required"))?;
+    if signin::parse_hash(&req.password_hash).is_none() {
+        return Err(ApiError::invalid("password is required"));
+    }
     let t = us(now());
     db.exec(
-        "INSERT INTO users (name, description, admin, disabled, password_hash, created, updated)
-         VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO users (name, description, admin, disabled, readonly, password_hash, created, updated)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         vec![
             name.into(),
             input.description.clone().unwrap_or_default().into(),
             (input.admin.unwrap_or(false) as i64).into(),
             (input.disabled.unwrap_or(false) as i64).into(),
-            hash.into(),
+            (input.readonly.unwrap_or(false) as i64).into(),
+            req.password_hash.clone().into(),
             t.into(),
             t.into(),
         ],
     )?;
     let id = Id(db.last_id()? as u64);
-    let token = mint(db, id, "api")?;
-    http::data(&find(db, id)?.to_wire(Some(token)))
+    signin::set_api_token(db, id.as_i64(), &req.api_hash, &req.api_sealed, t)?;
+    out(db, id, Some(req.api_sealed))
+}
+
+fn out(db: &Db, id: Id, api_sealed: Option<String>) -> Result<Reply, ApiError> {
+    http::data(&UserOut {
+        user: find(db, id)?.to_wire(None),
+        api_sealed,
+    })
+}
+
+/// The user itself or an admin (never a read-only user changing itself, never a disabled one).
+fn self_or_admin(caller: &Caller, id: Id) -> Result<(), ApiError> {
+    if caller.admin {
+        return Ok(());
+    }
+    require_writer(caller)?;
+    if caller.user_id == id {
+        Ok(())
+    } else {
+        Err(ApiError::NotOwner(
+            "only the user itself or an admin may change a user's password or token".into(),
+        ))
+    }
+}
+
+/// `internal::USER_PASSWORD`: a new password (the user with its old one, or an admin); every
+/// session of the user ends; a new API token too when asked (`change_token`).
+pub fn password(db: &Db, ctx: &Ctx, caller: &Caller) -> Result<Reply, ApiError> {
+    let req: UserPassword = ctx.json()?;
+    let id = Id(req.user_id);
+    find(db, id)?;
+    self_or_admin(caller, id)?;
+    let t = us(now());
+    if !caller.admin {
+        let old = req
+            .old
+            .as_ref()
+            .ok_or_else(|| ApiError::invalid("old password is required"))?;
+        if old.user_id != Some(req.user_id) {
+            return Err(ApiError::invalid("old password is for another user"));
+        }
+        signin::check(db, old, t)?;
+    }
+    if signin::parse_hash(&req.password_hash).is_none() {
+        return Err(ApiError::invalid("new password is required"));
+    }
+    db.exec(
+        "UPDATE users SET password_hash = ?, updated = ? WHERE id = ?",
+        vec![
+            req.password_hash.clone().into(),
+            t.into(),
+            id.as_i64().into(),
+        ],
+    )?;
+    signin::end_sessions(db, id)?;
+    let sealed = match (&req.api_hash, &req.api_sealed) {
+        (Some(hash), Some(sealed)) => {
+            signin::set_api_token(db, id.as_i64(), hash, sealed, t)?;
+            Some(sealed.clone())
+        }
+        _ => None,
+    };
+    out(db, id, sealed)
+}
+
+/// `internal::USER_TOKEN`: a new API token for the user (itself or an admin); the old one
+/// stops working.
+pub fn token(db: &Db, ctx: &Ctx, caller: &Caller) -> Result<Reply, ApiError> {
+    let req: UserToken = ctx.json()?;
+    let id = Id(req.user_id);
+    find(db, id)?;
+    self_or_admin(caller, id)?;
+    signin::set_api_token(db, id.as_i64(), &req.api_hash, &req.api_sealed, us(now()))?;
+    out(db, id, Some(req.api_sealed))
 }
 
 fn edit(db: &Db, ctx: &Ctx, id: Id) -> Result<Reply, ApiError> {
@@ -155,9 +211,7 @@ fn edit(db: &Db, ctx: &Ctx, id: Id) -> Result<Reply, ApiError> {
     if let Some(name) = &input.name {
         u.name = check_name(db, name, id)?;
     }
-    if let Some(hash) = check_password(&input)? {
-        u.password_hash = hash;
-    }
+    // A password comes through `internal::USER_PASSWORD` (the entry hashes it first).
     if let Some(v) = input.description {
         u.description = v;
     }
@@ -169,20 +223,26 @@ fn edit(db: &Db, ctx: &Ctx, id: Id) -> Result<Reply, ApiError> {
         if let Some(v) = input.disabled {
             u.disabled = v as i64;
         }
+        if let Some(v) = input.readonly {
+            u.readonly = v as i64;
+        }
     }
     db.exec(
-        "UPDATE users SET name = ?, description = ?, admin = ?, disabled = ?, password_hash = ?,
+        "UPDATE users SET name = ?, description = ?, admin = ?, disabled = ?, readonly = ?,
          updated = ? WHERE id = ?",
         vec![
             u.name.clone().into(),
             u.description.clone().into(),
             u.admin.into(),
             u.disabled.into(),
-            u.password_hash.clone().into(),
+            u.readonly.into(),
             us(now()).into(),
             id.as_i64().into(),
         ],
     )?;
+    if u.disabled != 0 {
+        signin::end_sessions(db, id)?;
+    }
     http::data(&find(db, id)?.to_wire(None))
 }
 

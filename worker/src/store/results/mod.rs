@@ -21,6 +21,7 @@ mod rows;
 mod tests;
 
 use crate::error::now;
+use crate::store::auth::require_owner_of;
 use crate::store::db::{json_string, us, Db};
 use crate::store::http::{self, parse_id, Caller, Ctx, Reply};
 use crate::store::list::{self, Table};
@@ -42,17 +43,22 @@ const TABLE: Table = Table {
 const MAX_NOTE: usize = 10_000;
 const MAX_TAGS: usize = 100;
 
-pub fn route(db: &Db, ctx: &Ctx, _caller: &Caller, rest: &[&str]) -> Result<Reply, ApiError> {
+pub fn route(db: &Db, ctx: &Ctx, caller: &Caller, rest: &[&str]) -> Result<Reply, ApiError> {
     let id = |s: &str| parse_id(s, "result");
+    let owned = |s: &str| -> Result<Id, ApiError> {
+        let id = parse_id(s, "result")?;
+        require_owner_of(db, caller, "results", id, "result")?;
+        Ok(id)
+    };
     match (rest, &ctx.method) {
         ([], Method::Get) => list(db, ctx),
         ([r], Method::Get) => {
             let row = lifecycle::find(db, id(r)?)?;
             http::data(&row.to_wire(true, us(now()))?)
         }
-        ([r], Method::Patch | Method::Put) => edit(db, ctx, id(r)?),
+        ([r], Method::Patch | Method::Put) => edit(db, ctx, owned(r)?),
         ([r], Method::Delete) => {
-            lifecycle::delete(db, id(r)?)?;
+            lifecycle::delete(db, owned(r)?)?;
             Ok(Reply::NoContent)
         }
         ([r, "tests"], Method::Get) => tests::list(db, ctx, id(r)?),
