@@ -100,12 +100,22 @@ before(async () => {
   page = await browser.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
   page.setDefaultTimeout(30_000);
   page.on('pageerror', (e) => pageErrors.push(e.message));
+  // Anything the Content-Security-Policy blocks is a failure of the test that caused it.
+  await page.addInitScript(() => {
+    window.__csp = [];
+    document.addEventListener('securitypolicyviolation',
+      (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
 });
 
 // The page as each test left it (passed or failed): the first thing to look at.
 afterEach(async (t) => {
   if (page) await snap(`end-${t.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, 40)}`);
   assert.deepEqual(pageErrors.splice(0), [], 'errors in the page');
+  if (page) {
+    const blocked = await page.evaluate(() => (window.__csp ?? []).splice(0)).catch(() => []);
+    assert.deepEqual(blocked, [], 'Content-Security-Policy violations');
+  }
 });
 
 after(async () => {
@@ -113,7 +123,14 @@ after(async () => {
 });
 
 test('signs in (a wrong password is refused in plain words)', async () => {
-  await page.goto(URL_ + '/');
+  const resp = await page.goto(URL_ + '/');
+  // The page's own protections: no inline script, no framing, no sniffing, no referrer.
+  const h = resp.headers();
+  assert.match(h['content-security-policy'] ?? '', /script-src 'self' 'wasm-unsafe-eval';/);
+  assert.match(h['content-security-policy'] ?? '', /frame-ancestors 'none'/);
+  assert.equal(h['x-content-type-options'], 'nosniff');
+  assert.equal(h['referrer-policy'], 'no-referrer');
+  assert.equal(await page.locator('script:not([src])').count(), 0, 'no inline script');
   await page.getByLabel('User name').fill('admin');
   await page.getByLabel('Password').fill('not-the-password');
   await page.getByRole('button', { name: 'Sign in' }).click();

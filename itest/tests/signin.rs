@@ -37,9 +37,15 @@ fn authenticate_gives_the_same_api_token_until_it_is_regenerated() {
     let (uid, name, created) = user("first-password");
     let ip = address();
     let (a, _) = Api::sign_in(&name, "first-password", &ip, false);
-    let t1 = a.expect(200).data()["token"].as_str().expect("a token").to_string();
+    let t1 = a.expect(200).data()["token"]
+        .as_str()
+        .expect("a token")
+        .to_string();
     let (b, _) = Api::sign_in(&name, "first-password", &ip, false);
-    let t2 = b.expect(200).data()["token"].as_str().expect("a token").to_string();
+    let t2 = b.expect(200).data()["token"]
+        .as_str()
+        .expect("a token")
+        .to_string();
     assert_eq!(t1, created, "sign-in gives the token made with the user");
     assert_eq!(t1, t2, "and the same one every time");
 
@@ -80,7 +86,10 @@ fn sessions_end_with_sign_out_and_with_a_password_change() {
     let ip = address();
     let session = |pw: &str| {
         let (a, _) = Api::sign_in(&name, pw, &ip, true);
-        let t = a.expect(200).data()["token"].as_str().expect("a token").to_string();
+        let t = a.expect(200).data()["token"]
+            .as_str()
+            .expect("a token")
+            .to_string();
         assert_ne!(t, api_token, "a session is not the API token");
         Api::with_token(Some(t))
     };

@@ -57,6 +57,7 @@ pub fn respond(err: ApiError) -> worker::Result<Response> {
 pub fn json_response(status: u16, body: Vec<u8>) -> worker::Result<Response> {
     let headers = Headers::new();
     headers.set("content-type", "application/json")?;
+    headers.set("x-content-type-options", "nosniff")?;
     Ok(Response::from_bytes(body)?
         .with_status(status)
         .with_headers(headers))
