@@ -4,6 +4,7 @@
 
 pub mod agents;
 pub mod cdrouter;
+pub mod dispatch;
 pub mod envelope;
 pub mod error;
 pub mod id;

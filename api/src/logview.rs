@@ -5,7 +5,9 @@
 //! the packet lines. `SECTION` lines carry the counts of the section they open.
 
 use crate::cdrouter::{parse_line, LogLine};
-use crate::query::{parse_bool, Field, FieldType as T, FilterSet, QueryError, Scalar, Schema};
+use crate::query::{
+    parse_bool, Field, FieldType as T, FilterSet, QueryError, Scalar, ScanBudget, Schema,
+};
 use crate::results::{LineSummary, LogLineOut, TestLog};
 use std::collections::HashMap;
 
@@ -123,18 +125,20 @@ pub fn list_log(text: &str, params: &[(String, String)]) -> Result<TestLog, Quer
         }
     }
     let parsed: Vec<LogLine<'_>> = text.lines().map(parse_line).collect();
-    let kept: Vec<usize> = (0..parsed.len())
-        .filter(|&i| packets || parsed[i].packet.is_none())
-        .filter(|&i| {
-            fields.is_empty() || {
-                let row: Vec<Scalar> = fields
-                    .iter()
-                    .map(|f| value_of(&parsed[i], i as u64 + 1, f.name))
-                    .collect();
-                residual.matches(&row)
-            }
-        })
-        .collect();
+    let mut budget = ScanBudget::request();
+    let mut kept: Vec<usize> = Vec::new();
+    for i in (0..parsed.len()).filter(|&i| packets || parsed[i].packet.is_none()) {
+        let hit = fields.is_empty() || {
+            let row: Vec<Scalar> = fields
+                .iter()
+                .map(|f| value_of(&parsed[i], i as u64 + 1, f.name))
+                .collect();
+            residual.matches(&row, &mut budget)?
+        };
+        if hit {
+            kept.push(i);
+        }
+    }
     let total = kept.len() as u64;
     let start = usize::try_from(offset)
         .unwrap_or(usize::MAX)

@@ -308,6 +308,19 @@ pub async fn result_tests(id: Id, query: &str) -> Result<ListEnvelope<TestResult
     list(&format!("/api/v1/results/{id}/tests/"), query).await
 }
 
+/// Every test of a result matching `query`, a page of 1,000 at a time (the server answers
+/// at most that many in one request).
+pub async fn result_tests_all(id: Id, query: &str) -> Result<ListEnvelope<TestResult>> {
+    let mut first = result_tests(id, &format!("{query}&limit=1000&page=1")).await?;
+    let mut next = first.links.next;
+    while let Some(page) = next {
+        let more = result_tests(id, &format!("{query}&limit=1000&page={page}")).await?;
+        first.data.extend(more.data);
+        next = more.links.next;
+    }
+    Ok(first)
+}
+
 pub async fn result_test(id: Id, seq: Id) -> Result<TestResult> {
     get(&format!("/api/v1/results/{id}/tests/{seq}/")).await
 }

@@ -39,8 +39,9 @@ pub fn run(root: &Path, which: &str, jobs: u64) -> Result {
         "dispatch" => crate::bench_dispatch::run(root),
         "app" => crate::bench_app::run(root),
         "results" => crate::bench_results::run(root),
+        "hostile" => crate::bench_hostile::run(root, jobs.max(100_000)),
         other => Err(format!(
-            "unknown benchmark {other:?}: try `api`, `dispatch`, `app` or `results`"
+            "unknown benchmark {other:?}: try `api`, `dispatch`, `app`, `results` or `hostile`"
         )),
     }
 }
@@ -275,6 +276,35 @@ impl Client {
         resp.into_string().map(|_| ()).map_err(|e| e.to_string())
     }
 
+    /// A request whose answer is only read (whole) and summed up: the status, and the error
+    /// message when there is one.
+    pub fn raw(&self, method: &str, path: &str, body: Option<&Value>) -> String {
+        let req = self
+            .agent
+            .request(method, &format!("{}{}", self.base, path))
+            .set("authorization", &self.auth);
+        let resp = match body {
+            Some(b) => req.send_json(b.clone()),
+            None => req.call(),
+        };
+        match resp {
+            Ok(r) => {
+                let status = r.status();
+                let n = r.into_string().map(|s| s.len()).unwrap_or(0);
+                format!("{status} ({} KB)", n / 1024)
+            }
+            Err(ureq::Error::Status(code, r)) => {
+                let text = r.into_string().unwrap_or_default();
+                let msg = serde_json::from_str::<Value>(&text)
+                    .ok()
+                    .and_then(|v| v["error"].as_str().map(str::to_string))
+                    .unwrap_or(text);
+                format!("{code} {}", msg.chars().take(90).collect::<String>())
+            }
+            Err(e) => format!("transport: {e}"),
+        }
+    }
+
     pub fn get_json(&self, path: &str) -> Result<Value> {
         self.agent
             .get(&format!("{}{}", self.base, path))
@@ -295,7 +325,7 @@ impl Client {
             .map_err(|e| e.to_string())
     }
 
-    fn create_package(&self, name: &str) -> Result<u64> {
+    pub fn create_package(&self, name: &str) -> Result<u64> {
         let v = self.post(
             "/api/v1/packages/",
             json!({"name": name, "testlist": ["cdrouter_basic_1", "cdrouter_nat_1"]}),
@@ -306,7 +336,7 @@ impl Client {
             .ok_or_else(|| format!("unexpected package answer: {v}"))
     }
 
-    fn count_jobs(&self) -> Result<u64> {
+    pub fn count_jobs(&self) -> Result<u64> {
         let v: Value = self
             .agent
             .get(&format!("{}/api/v1/jobs/?limit=1", self.base))
@@ -319,7 +349,7 @@ impl Client {
     }
 
     /// Stores `n` jobs through bulk launch, 1,000 at a time, alternating the two packages.
-    fn seed_jobs(&self, n: u64, a: u64, b: u64) -> Result {
+    pub fn seed_jobs(&self, n: u64, a: u64, b: u64) -> Result {
         let started = Instant::now();
         let mut left = n;
         while left > 0 {

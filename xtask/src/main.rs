@@ -3,6 +3,7 @@
 mod bench;
 mod bench_app;
 mod bench_dispatch;
+mod bench_hostile;
 mod bench_results;
 mod build;
 mod dist;

@@ -23,6 +23,9 @@ pub enum QueryError {
     Combine(String),
     #[error("invalid {name} \"{raw}\": must be true or false")]
     Bool { name: String, raw: String },
+    /// A filter whose matching would cost more than one request may (see `pattern`).
+    #[error("filter too costly: {0}")]
+    TooCostly(String),
 }
 
 /// Why one `filter=` value is invalid.

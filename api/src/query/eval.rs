@@ -1,8 +1,10 @@
 //! Rust-side evaluation of filters, with the same semantics as the compiled SQL (SQLite's
 //! cross-type ordering, NULL arrays as `[]`, NULL scalars failing all but `!=` / `!~`).
 
+use super::error::QueryError;
 use super::filter::{Filter, Op};
 use super::params::Combine;
+use super::pattern::ScanBudget;
 use super::schema::Field;
 use super::value::{Scalar, Value};
 use std::cmp::Ordering;
@@ -52,36 +54,34 @@ impl Residual {
     }
 
     /// Whether a row passes. `row` holds the values of [`Residual::fields`], in that order
-    /// (missing values count as NULL). No filters: every row passes.
-    pub fn matches(&self, row: &[Scalar]) -> bool {
-        if self.filters.is_empty() {
-            return true;
+    /// (missing values count as NULL). No filters: every row passes. Regular expressions
+    /// spend `budget`; an error when it runs out or a pattern is too costly.
+    pub fn matches(&self, row: &[Scalar], budget: &mut ScanBudget) -> Result<bool, QueryError> {
+        for (f, &i) in self.filters.iter().zip(&self.columns) {
+            let hit = f.matches(row.get(i).unwrap_or(&Scalar::Null), budget)?;
+            match (self.combine, hit) {
+                (Combine::Inter, false) => return Ok(false),
+                (Combine::Union, true) => return Ok(true),
+                _ => {}
+            }
         }
-        let mut each = self
-            .filters
-            .iter()
-            .zip(&self.columns)
-            .map(|(f, &i)| f.matches(row.get(i).unwrap_or(&Scalar::Null)));
-        match self.combine {
-            Combine::Inter => each.all(|hit| hit),
-            Combine::Union => each.any(|hit| hit),
-        }
+        Ok(self.filters.is_empty() || self.combine == Combine::Inter)
     }
 }
 
 impl Filter {
     /// Whether the field's value `v` passes this filter.
-    pub fn matches(&self, v: &Scalar) -> bool {
-        match &self.value {
+    pub fn matches(&self, v: &Scalar, budget: &mut ScanBudget) -> Result<bool, QueryError> {
+        Ok(match &self.value {
             Value::Int(n) | Value::Time(n) => compare_op(self.op, v, Key::Int(*n)),
             Value::Bool(b) => compare_op(self.op, v, Key::Int(i64::from(*b))),
             Value::Text(s) => compare_op(self.op, v, Key::Text(s)),
             Value::Regex(re) => {
                 let hit = match v {
                     Scalar::Null => false,
-                    Scalar::Int(n) => re.is_match(&n.to_string()),
-                    Scalar::Real(r) => re.is_match(&r.to_string()),
-                    Scalar::Text(s) => re.is_match(s),
+                    Scalar::Int(n) => re.is_match(&n.to_string(), budget)?,
+                    Scalar::Real(r) => re.is_match(&r.to_string(), budget)?,
+                    Scalar::Text(s) => re.is_match(s, budget)?,
                 };
                 match self.op {
                     Op::Match | Op::IMatch => hit,
@@ -89,7 +89,7 @@ impl Filter {
                 }
             }
             Value::Array(want) => array_op(self.op, &array_of(v), want),
-        }
+        })
     }
 }
 

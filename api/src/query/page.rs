@@ -89,6 +89,16 @@ impl PageRequest {
         }
     }
 
+    /// `limit=none` reads every row: allowed up to [`MAX_LIMIT`] rows, as any page is.
+    pub fn check_total(&self, total: u64) -> Result<(), QueryError> {
+        if self.limit.is_none() && total > MAX_LIMIT {
+            return Err(QueryError::TooCostly(format!(
+                "limit=none would return {total} rows; at most {MAX_LIMIT} in one request: page through them (limit=1000&page=2...) or narrow the list with a filter"
+            )));
+        }
+        Ok(())
+    }
+
     /// The `links` for a list of `total` items.
     pub fn links(&self, total: u64) -> Links {
         let limit = self.limit.unwrap_or(total);

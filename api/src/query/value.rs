@@ -2,8 +2,8 @@
 
 use super::error::FilterError;
 use super::filter::Op;
+use super::pattern::Pattern;
 use super::schema::FieldType;
-use regex::{Regex, RegexBuilder};
 use std::num::IntErrorKind;
 
 /// A filter's typed value.
@@ -17,7 +17,7 @@ pub enum Value {
     /// Microseconds since the epoch.
     Time(i64),
     /// A compiled regex (case-insensitive for `~*` / `!~*`).
-    Regex(Regex),
+    Regex(Box<Pattern>),
     Array(Vec<String>),
 }
 
@@ -27,7 +27,7 @@ impl PartialEq for Value {
             (Value::Int(a), Value::Int(b)) | (Value::Time(a), Value::Time(b)) => a == b,
             (Value::Bool(a), Value::Bool(b)) => a == b,
             (Value::Text(a), Value::Text(b)) => a == b,
-            (Value::Regex(a), Value::Regex(b)) => a.as_str() == b.as_str(),
+            (Value::Regex(a), Value::Regex(b)) => a == b,
             (Value::Array(a), Value::Array(b)) => a == b,
             _ => false,
         }
@@ -76,7 +76,7 @@ pub(crate) fn parse_value(ty: FieldType, op: Op, text: &str) -> Result<Value, Fi
             .map(Value::Bool)
             .ok_or_else(|| FilterError::NotABoolean(text.to_string())),
         FieldType::Time => parse_time(text).map(Value::Time),
-        FieldType::Str if op.is_regex() => parse_regex(text, op).map(Value::Regex),
+        FieldType::Str if op.is_regex() => parse_regex(text, op).map(|p| Value::Regex(Box::new(p))),
         FieldType::Str => Ok(Value::Text(text.to_string())),
         FieldType::StrArray => {
             parse_array(text)
@@ -133,38 +133,16 @@ pub(crate) fn parse_time(text: &str) -> Result<i64, FilterError> {
         .map_err(|_| FilterError::NotATime(text.to_string()))
 }
 
-/// A compiled regex's budget: enough for any pattern a person types, far below what would
-/// make matching slow (matching is linear in the input times the program's size).
-pub const REGEX_SIZE_LIMIT: usize = 64 << 10;
 /// Longest filter value (a regex or an array) accepted.
 pub const MAX_VALUE_BYTES: usize = 1024;
 /// Most elements in an array filter value.
 pub const MAX_ARRAY_ITEMS: usize = 64;
 
-fn parse_regex(text: &str, op: Op) -> Result<Regex, FilterError> {
+fn parse_regex(text: &str, op: Op) -> Result<Pattern, FilterError> {
     if text.len() > MAX_VALUE_BYTES {
         return Err(FilterError::TooLong(MAX_VALUE_BYTES));
     }
-    RegexBuilder::new(text)
-        .case_insensitive(matches!(op, Op::IMatch | Op::NotIMatch))
-        .size_limit(REGEX_SIZE_LIMIT)
-        .dfa_size_limit(4 * REGEX_SIZE_LIMIT)
-        .build()
-        .map_err(|e| FilterError::BadRegex(regex_reason(&e)))
-}
-
-/// A one-line reason from a regex error (its multi-line syntax report ends in `error: ...`).
-fn regex_reason(e: &regex::Error) -> String {
-    match e {
-        regex::Error::Syntax(s) => match s.rsplit_once("error: ") {
-            Some((_, reason)) => reason.trim().to_string(),
-            None => s.lines().last().unwrap_or_default().trim().to_string(),
-        },
-        regex::Error::CompiledTooBig(limit) => {
-            format!("compiled regex exceeds the size limit of {limit} bytes")
-        }
-        _ => "invalid regex".to_string(),
-    }
+    Pattern::new(text, matches!(op, Op::IMatch | Op::NotIMatch))
 }
 
 /// Parses `{a,b,c}`. `{}` is empty; unquoted elements are trimmed and must be non-empty and

@@ -4,7 +4,8 @@
 //! job that agent already holds (CDRouter's own queue rule). A claim happens inside one
 //! synchronous stretch of the Durable Object, so each job goes to exactly one agent.
 //!
-//! The whole rule is one SQL query: however many jobs no agent can run wait ahead of a
+//! The whole rule is one SQL query (`labrelay_api::dispatch::CLAIM_SQL`, held to the rule in
+//! Rust by a property test there): however many jobs no agent can run wait ahead of a
 //! runnable one (pinned elsewhere, needing absent interfaces), the runnable one is found.
 
 use super::db::{json_string, us, Db};
@@ -58,13 +59,7 @@ pub fn try_claim(
     }
     let t = us(now());
     let pick: Option<Candidate> = db.first(
-        "SELECT j.id AS id FROM jobs j LEFT JOIN packages p ON p.id = j.package_id
-         WHERE j.status = 'pending' AND j.agent_id = 0 AND j.run_at <= ?
-           AND coalesce(p.agent_id, 0) IN (0, ?)
-           AND NOT EXISTS (SELECT 1 FROM json_each(j.interface_names) AS n
-                           WHERE n.value NOT IN (SELECT value FROM json_each(?))
-                              OR n.value IN (SELECT value FROM json_each(?)))
-         ORDER BY j.run_at, j.id LIMIT 1",
+        labrelay_api::dispatch::CLAIM_SQL,
         vec![
             t.into(),
             agent.as_i64().into(),

@@ -4,7 +4,7 @@
 
 use super::db::{bind, json_text, Binds, Db};
 use labrelay_api::error::ApiError;
-use labrelay_api::query::{Links, PageRequest, Plan};
+use labrelay_api::query::{Links, PageRequest, Plan, ScanBudget};
 use serde::de::DeserializeOwned;
 
 pub struct Table {
@@ -31,6 +31,7 @@ pub fn page<R: DeserializeOwned>(
                 ),
                 binds.clone(),
             )?;
+            page.check_total(total as u64)?;
             let mut page_binds = binds;
             page_binds.push(page.sql_limit().into());
             page_binds.push(page.offset().into());
@@ -46,6 +47,7 @@ pub fn page<R: DeserializeOwned>(
         Some(_) => {
             let ids = matching_ids(db, table.name, plan, order)?;
             let total = ids.len() as u64;
+            page.check_total(total)?;
             let start = (page.offset() as usize).min(ids.len());
             let end = match page.limit {
                 Some(l) => (start + l as usize).min(ids.len()),
@@ -70,6 +72,13 @@ pub fn matching_ids(db: &Db, table: &str, plan: &Plan, order: &str) -> Result<Ve
         )?;
         return Ok(rows.iter().filter_map(|r| scalar_id(r.first())).collect());
     };
+    // What SQL cannot narrow, Rust examines: at most so many rows, so many bytes.
+    let candidates = db.count(
+        &format!("SELECT count(*) FROM {table} WHERE {}", plan.where_sql),
+        binds.clone(),
+    )?;
+    ScanBudget::check_rows(candidates as u64)?;
+    let mut budget = ScanBudget::request();
     let mut select = String::from("id");
     for f in residual.fields() {
         select.push_str(", ");
@@ -82,11 +91,13 @@ pub fn matching_ids(db: &Db, table: &str, plan: &Plan, order: &str) -> Result<Ve
         ),
         binds,
     )?;
-    Ok(rows
-        .iter()
-        .filter(|r| residual.matches(&r[1..]))
-        .filter_map(|r| scalar_id(r.first()))
-        .collect())
+    let mut ids = Vec::new();
+    for r in &rows {
+        if residual.matches(&r[1..], &mut budget)? {
+            ids.extend(scalar_id(r.first()));
+        }
+    }
+    Ok(ids)
 }
 
 fn scalar_id(v: Option<&labrelay_api::query::Scalar>) -> Option<i64> {

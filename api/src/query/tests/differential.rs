@@ -243,7 +243,12 @@ fn select(
         })
         .unwrap_or_else(|e| panic!("{sql}: {e}"));
     rows.map(|r| r.unwrap_or_else(|e| panic!("{sql}: {e}")))
-        .filter(|(_, values)| residual.is_none_or(|res| res.matches(values)))
+        .filter(|(_, values)| {
+            residual.is_none_or(|res| {
+                res.matches(values, &mut crate::query::ScanBudget::unlimited())
+                    .expect("within budget")
+            })
+        })
         .map(|(id, _)| id)
         .collect()
 }

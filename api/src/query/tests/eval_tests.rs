@@ -1,6 +1,7 @@
 //! Rust-side evaluation: every operator on every field type, NULLs, mixed types, residuals.
 
 use super::*;
+use crate::query::ScanBudget;
 
 fn text(s: &str) -> Scalar {
     Scalar::Text(s.to_string())
@@ -136,7 +137,13 @@ fn every_operator_on_every_type() {
         ),
     ];
     for (raw, v, want) in cases {
-        assert_eq!(filter(raw).matches(&v), want, "{raw} on {v:?}");
+        assert_eq!(
+            filter(raw)
+                .matches(&v, &mut ScanBudget::unlimited())
+                .expect("within budget"),
+            want,
+            "{raw} on {v:?}"
+        );
     }
 }
 
@@ -149,9 +156,15 @@ fn residual_fields_are_distinct_and_ordered() {
     let names: Vec<&str> = r.fields().iter().map(|f| f.name).collect();
     assert_eq!(names, ["status", "name"]);
     assert_eq!(r.filters().len(), 3);
-    assert!(r.matches(&[text("ab"), text("b")]));
-    assert!(!r.matches(&[text("abc"), text("b")]));
-    assert!(!r.matches(&[text("ab"), Scalar::Null]));
+    assert!(r
+        .matches(&[text("ab"), text("b")], &mut ScanBudget::unlimited())
+        .expect("within budget"));
+    assert!(!r
+        .matches(&[text("abc"), text("b")], &mut ScanBudget::unlimited())
+        .expect("within budget"));
+    assert!(!r
+        .matches(&[text("ab"), Scalar::Null], &mut ScanBudget::unlimited())
+        .expect("within budget"));
 }
 
 #[test]
@@ -166,13 +179,31 @@ fn residual_combines() {
         ([text("b"), Scalar::Null], false, false),
     ];
     for (row, i, u) in rows {
-        assert_eq!(inter.matches(&row), i, "inter {row:?}");
-        assert_eq!(union.matches(&row), u, "union {row:?}");
+        assert_eq!(
+            inter
+                .matches(&row, &mut ScanBudget::unlimited())
+                .expect("within budget"),
+            i,
+            "inter {row:?}"
+        );
+        assert_eq!(
+            union
+                .matches(&row, &mut ScanBudget::unlimited())
+                .expect("within budget"),
+            u,
+            "union {row:?}"
+        );
     }
     // Missing values read as NULL; no filters pass everything.
-    assert!(!inter.matches(&[]));
-    assert!(Residual::new(vec![filter("name!~x")], Combine::Inter).matches(&[]));
-    assert!(Residual::new(Vec::new(), Combine::Union).matches(&[]));
+    assert!(!inter
+        .matches(&[], &mut ScanBudget::unlimited())
+        .expect("within budget"));
+    assert!(Residual::new(vec![filter("name!~x")], Combine::Inter)
+        .matches(&[], &mut ScanBudget::unlimited())
+        .expect("within budget"));
+    assert!(Residual::new(Vec::new(), Combine::Union)
+        .matches(&[], &mut ScanBudget::unlimited())
+        .expect("within budget"));
 }
 
 #[test]
@@ -182,4 +213,51 @@ fn scalar_conversions() {
     assert_eq!(Scalar::from(String::from("a")), text("a"));
     assert_eq!(Scalar::from(None::<i64>), Scalar::Null);
     assert_eq!(Scalar::from(Some("x")), text("x"));
+}
+
+#[test]
+fn costly_regexes_are_refused_not_crawled() {
+    // `1[01]{20}x` on random 0/1 text is the textbook exploding automaton (a state per
+    // subset of the last 20 bits): the lazy DFA gives up instead of crawling, and the request
+    // gets a 400.
+    let f = filter("name~1[01]{20}x");
+    let mut x: u32 = 12345;
+    let long: String = (0..(1 << 20))
+        .map(|_| {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            if (x >> 16).is_multiple_of(2) {
+                '0'
+            } else {
+                '1'
+            }
+        })
+        .collect();
+    let err = f
+        .matches(&text(&long), &mut ScanBudget::unlimited())
+        .expect_err("too costly");
+    assert!(
+        err.to_string()
+            .starts_with("filter too costly: the regular expression"),
+        "{err}"
+    );
+    // The same pattern on a short text still answers.
+    let short = format!("{}x", "1".repeat(21));
+    assert!(f
+        .matches(&text(&short), &mut ScanBudget::unlimited())
+        .expect("cheap"));
+    // Bytes read are counted across rows.
+    let mut budget = ScanBudget::request();
+    let row = "n".repeat(1 << 20);
+    let simple = filter("name~nomatch");
+    let mut refused = false;
+    for _ in 0..16 {
+        if let Err(e) = simple.matches(&text(&row), &mut budget) {
+            assert!(e.to_string().contains("at most 8 MiB"), "{e}");
+            refused = true;
+            break;
+        }
+    }
+    assert!(refused, "16 MiB read within an 8 MiB budget");
+    assert!(ScanBudget::check_rows(20_000).is_ok());
+    assert!(ScanBudget::check_rows(20_001).is_err());
 }

@@ -20,11 +20,11 @@ pub fn TestsTable(id: Id, failed_only: Memo<bool>) -> impl IntoView {
         move || failed_only.get(),
         move |failed| async move {
             let query = if failed {
-                "limit=none&type=union&filter=result=fail&filter=result=fatal"
+                "type=union&filter=result=fail&filter=result=fatal"
             } else {
-                "limit=none"
+                "sort=seq"
             };
-            api::result_tests(id, query).await
+            api::result_tests_all(id, query).await
         },
     );
     let rows = move || {

@@ -1,0 +1,171 @@
+//! Bounded work per request: every input that would make the store do unbounded work gets a
+//! clear 400/413 instead (and never a 5xx with SQL in it). The budget and its caps are in the
+//! README's "Security" section; `cargo xtask bench hostile` measures what is left.
+
+use labrelay_itest::{unique, Answer, Api};
+use serde_json::{json, Value};
+
+#[track_caller]
+fn refused(a: Answer, status: u16, starts: &str) {
+    assert_eq!(a.status, status, "{}", a.raw);
+    assert!(
+        a.error().starts_with(starts),
+        "{:?} does not start with {starts:?}",
+        a.error()
+    );
+    assert!(!a.raw.to_ascii_lowercase().contains("sqlite"), "{}", a.raw);
+}
+
+#[test]
+fn filters_pages_and_lists_are_capped() {
+    let api = Api::admin();
+    let many: String = (0..33)
+        .map(|i| format!("filter=package_name={i}"))
+        .collect::<Vec<_>>()
+        .join("&");
+    refused(
+        api.get(&format!("/api/v1/jobs/?{many}")),
+        400,
+        "too many filters: at most 32 in one request",
+    );
+    refused(
+        api.get("/api/v1/jobs/?page=18446744073709551615"),
+        400,
+        "invalid page \"18446744073709551615\": at most 1000000",
+    );
+    refused(
+        api.get("/api/v1/jobs/?limit=1001"),
+        400,
+        "invalid limit \"1001\"",
+    );
+    let array = (0..65)
+        .map(|i| format!("t{i}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    refused(
+        api.get(&format!("/api/v1/jobs/?filter=tags@>{{{array}}}")),
+        400,
+        "invalid filter",
+    );
+    // A compiled pattern past its size budget.
+    refused(
+        api.get("/api/v1/jobs/?filter=package_name~(%5Cw%7B100%7D)%7B100%7D"),
+        400,
+        "invalid filter",
+    );
+}
+
+#[test]
+fn limit_none_returns_at_most_a_page_of_1000() {
+    let api = Api::admin();
+    let tag = unique("many");
+    let pkg = api.create(
+        "packages",
+        json!({"name": unique("pkg"), "testlist": ["cdrouter_basic_1"]}),
+    );
+    for n in [1000, 1] {
+        let jobs: Vec<Value> = (0..n)
+            .map(|_| json!({"package_id": pkg["id"], "run_at": "2199-01-01T00:00:00Z", "options": {"tags": [tag]}}))
+            .collect();
+        api.post("/api/v1/jobs/?bulk=launch", &json!({ "jobs": jobs }))
+            .expect(200);
+    }
+    let f = format!("filter=tags@>{{{tag}}}");
+    refused(
+        api.get(&format!("/api/v1/jobs/?{f}&limit=none")),
+        400,
+        "filter too costly: limit=none would return 1001 rows; at most 1000",
+    );
+    let last = api
+        .get(&format!("/api/v1/jobs/?{f}&limit=1000&page=2"))
+        .expect(200);
+    assert_eq!(last.data().as_array().map(Vec::len), Some(1));
+    // A bulk selection is capped too: 1001 is one too many, by filter or `all`.
+    refused(
+        api.post(&format!("/api/v1/jobs/?bulk=delete&{f}"), &json!({})),
+        400,
+        "the selection holds 1001 jobs: at most 1000 in one bulk request",
+    );
+    let first_page: Vec<Value> = last.data().as_array().cloned().unwrap_or_default();
+    let ids: Vec<Value> = first_page.iter().map(|j| json!({"id": j["id"]})).collect();
+    api.post("/api/v1/jobs/?bulk=delete", &json!({ "jobs": ids }))
+        .expect(204);
+    api.post(&format!("/api/v1/jobs/?bulk=delete&{f}"), &json!({}))
+        .expect(204);
+}
+
+#[test]
+fn bulk_launch_and_configs_are_capped() {
+    let api = Api::admin();
+    let pkg = api.create(
+        "packages",
+        json!({"name": unique("pkg"), "testlist": ["cdrouter_basic_1"]}),
+    );
+    let jobs: Vec<Value> = (0..1001)
+        .map(|_| json!({"package_id": pkg["id"], "run_at": "2199-01-01T00:00:00Z"}))
+        .collect();
+    refused(
+        api.post("/api/v1/jobs/?bulk=launch", &json!({ "jobs": jobs })),
+        400,
+        "1001 jobs: at most 1000 in one bulk launch",
+    );
+    let testvars: Vec<Value> = (0..201)
+        .map(|i| json!({"name": format!("v{i}"), "value": "1"}))
+        .collect();
+    refused(
+        api.post(
+            "/api/v1/jobs/",
+            &json!({"package_id": pkg["id"], "options": {"testvars": testvars}}),
+        ),
+        400,
+        "at most 200 testvars",
+    );
+    let huge = "# x\n".repeat(600 << 10 >> 2);
+    let a = api.post(
+        "/api/v1/configs/",
+        &json!({"name": unique("cfg"), "contents": huge}),
+    );
+    assert!(matches!(a.status, 400 | 413), "{}", a.raw);
+}
+
+#[test]
+fn costly_regular_expressions_are_refused_not_run() {
+    let api = Api::admin();
+    // A config of random bits (never repeating): the text on which `1[01]{20}x` needs a new
+    // automaton state for nearly every byte.
+    let mut x: u32 = 99;
+    let contents: String = (0..(480 << 10))
+        .map(|i| {
+            if i % 66 == 65 {
+                return '\n';
+            }
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            if (x >> 16).is_multiple_of(2) {
+                '0'
+            } else {
+                '1'
+            }
+        })
+        .collect();
+    let name = unique("bits");
+    api.create("configs", json!({"name": name, "contents": contents}));
+    refused(
+        api.get(&format!(
+            "/api/v1/configs/?filter=name={name}&filter=contents~1%5B01%5D%7B20%7Dx"
+        )),
+        400,
+        "filter too costly: the regular expression \"1[01]{20}x\" is too costly to match here",
+    );
+    // An ordinary one on the same text answers.
+    let ok = api
+        .get(&format!(
+            "/api/v1/configs/?filter=name={name}&filter=contents~0101"
+        ))
+        .expect(200);
+    assert_eq!(ok.body["links"]["total"], 1);
+    // `^a|b` is `(^a)|b`: the prefix shortcut must not drop the `b` rows.
+    let b = api
+        .get(&format!("/api/v1/configs/?filter=name~^zzz-no-such|{name}"))
+        .expect(200);
+    assert_eq!(b.body["links"]["total"], 1, "{}", b.raw);
+}
