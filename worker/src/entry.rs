@@ -27,6 +27,9 @@ pub async fn route(req: Request, env: Env) -> Result<Response> {
     if let Some(name) = path.strip_prefix("/healthz/put/") {
         return bench_put(req, &env, name).await;
     }
+    if let Some(answer) = crate::openapi::route(&req) {
+        return answer;
+    }
     if is_store_path(&path) {
         if !path.starts_with("/healthz/") {
             if let Err(e) = crate::signin::secrets::check(&env) {
