@@ -352,10 +352,10 @@ mod tests {
         assert!(refs > 100);
         let error = "#/components/schemas/Error";
         let mut ids = BTreeSet::new();
+        let template = Regex::new(r"\{(\w+)\}").expect("regex");
         for (path, item) in doc["paths"].as_object().expect("paths") {
             assert!(path.starts_with('/'), "{path}");
-            let templated: BTreeSet<String> = Regex::new(r"\{(\w+)\}")
-                .expect("regex")
+            let templated: BTreeSet<String> = template
                 .captures_iter(path)
                 .map(|c| c[1].to_string())
                 .collect();
@@ -460,6 +460,7 @@ mod tests {
         let body = &body[body.find('{').expect("{") + 1..body.find("\n}").expect("}")];
         let mut out = Vec::new();
         let mut attrs = String::new();
+        let renamed = Regex::new(r#"rename = "(\w+)""#).expect("regex");
         for line in body.lines().map(str::trim) {
             if line.starts_with("//") || line.is_empty() {
                 continue;
@@ -471,10 +472,7 @@ mod tests {
                 let (field, ty) = decl
                     .split_once(": ")
                     .unwrap_or_else(|| panic!("{name}: cannot read `{line}`"));
-                let rename = Regex::new(r#"rename = "(\w+)""#)
-                    .expect("regex")
-                    .captures(&attrs)
-                    .map(|c| c[1].to_string());
+                let rename = renamed.captures(&attrs).map(|c| c[1].to_string());
                 let skipped = attrs.contains("skip_serializing_if");
                 let optional_in = attrs.contains("default") || ty.starts_with("Option<");
                 out.push((
