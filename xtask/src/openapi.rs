@@ -32,6 +32,7 @@ pub fn run_schemathesis(root: &Path, python: &Path) -> Result {
             admin_password: "contract-admin-password".into(),
             admin_token: format!("contract-admin-token-{}", std::process::id()),
             background: true,
+            dev: true,
         },
     )?;
     println!("worker at {} (log: {})", server.url, server.log.display());
@@ -248,6 +249,16 @@ mod tests {
         out.extend(table_routes(&agent, "agent", &expand));
         // The entry's table of result files: segments after `/api/v1/`.
         out.extend(table_routes(&read("worker/src/files/mod.rs"), "", &none));
+        // The entry's sign-in table: segments after `/api/v1/users/`.
+        holds(
+            "worker/src/signin/mod.rs",
+            r#".strip_prefix("/api/v1/users")"#,
+        );
+        out.extend(table_routes(
+            &read("worker/src/signin/mod.rs"),
+            "users",
+            &none,
+        ));
         // Routes outside the tables, each checked to be where it was.
         holds(
             "worker/src/store/mod.rs",
@@ -265,10 +276,18 @@ mod tests {
             "worker/src/store/mod.rs",
             "Method::Get => http::data(&self.hostname())",
         );
-        holds("worker/src/store/mod.rs", r#"== "/authenticate""#);
+        holds(
+            "worker/src/signin/mod.rs",
+            r#"if trimmed == "/authenticate" {"#,
+        );
+        holds(
+            "worker/src/signin/mod.rs",
+            "Method::Post => authenticate(req, env).await,",
+        );
+        holds("worker/src/store/mod.rs", r#"if seg == ["logout"] {"#);
         holds(
             "worker/src/store/mod.rs",
-            "Method::Post => users::authenticate(",
+            "Method::Post => signin::logout(&self.db, ctx.bearer.as_deref()),",
         );
         holds(
             "worker/src/openapi.rs",
@@ -280,6 +299,7 @@ mod tests {
             ("POST", "/api/v1/agent/claim"),
             ("GET", "/api/v1/system/hostname"),
             ("POST", "/authenticate"),
+            ("POST", "/api/v1/logout"),
             ("GET", "/api/v1/openapi.json"),
         ] {
             out.insert((m.to_string(), p.to_string()));
@@ -522,6 +542,12 @@ mod tests {
             ("DeviceInput", "api/src/resources.rs", "DeviceInput", false),
             ("User", "api/src/users.rs", "User", true),
             ("UserInput", "api/src/users.rs", "UserInput", false),
+            (
+                "PasswordChange",
+                "api/src/users.rs",
+                "PasswordChange",
+                false,
+            ),
             ("Agent", "api/src/agents.rs", "Agent", true),
             ("AgentInput", "api/src/agents.rs", "AgentInput", false),
             ("ClaimRequest", "api/src/agents.rs", "ClaimRequest", false),
