@@ -4,7 +4,7 @@
 
 use crate::error::respond;
 use labrelay_api::error::ApiError;
-use worker::{Env, Request, Response, Result};
+use worker::{Env, Method, Request, Response, Result};
 
 /// The largest request body the API accepts (1 MiB); bigger ones get 413.
 pub const MAX_BODY: usize = 1 << 20;
@@ -26,6 +26,13 @@ pub async fn route(req: Request, env: Env) -> Result<Response> {
     }
     if let Some(name) = path.strip_prefix("/healthz/put/") {
         return bench_put(req, &env, name).await;
+    }
+    if is_store_path(&path) && req.method() == Method::Get && req.inner().method() != "GET" {
+        // The worker crate reads a method it does not know (QUERY, PROPFIND...) as GET.
+        return respond(ApiError::MethodNotAllowed);
+    }
+    if let Some(answer) = crate::openapi::route(&req) {
+        return answer;
     }
     if is_store_path(&path) {
         if !path.starts_with("/healthz/") {

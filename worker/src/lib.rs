@@ -6,6 +6,7 @@ mod entry;
 mod error;
 mod files;
 mod internal;
+mod openapi;
 mod signin;
 mod store;
 mod store_call;

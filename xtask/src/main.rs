@@ -10,6 +10,7 @@ mod dist;
 mod dist_deb;
 mod e2e;
 mod local_agent;
+mod openapi;
 mod outage;
 mod secrets_check;
 mod server;

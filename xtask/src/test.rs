@@ -132,6 +132,11 @@ fn steps(root: &Path) -> Result {
         sh(&mut py)?;
     }
 
+    step(
+        "the contract: schemathesis, every operation of docs/openapi.json, on a worker of its own",
+    );
+    crate::openapi::run_schemathesis(root, &python)?;
+
     step("browser app end to end (headless Chromium)");
     crate::e2e::run(root, &server)?;
 
@@ -145,18 +150,20 @@ fn steps(root: &Path) -> Result {
     Ok(())
 }
 
-/// A venv under target/ with the official client installed.
+/// A venv under target/ with the official client and schemathesis installed.
 fn python_env(root: &Path) -> Result<std::path::PathBuf> {
     let venv = root.join("target/pyenv");
     let python = venv.join("bin/python");
     if !python.exists() {
         sh(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
     }
-    let have = tools::output(Command::new(&python).args(["-m", "pip", "show", "cdrouter"]))
-        .unwrap_or_default();
-    let want = CDROUTER_CLIENT.trim_start_matches("cdrouter==");
-    if !have.lines().any(|l| l.trim() == format!("Version: {want}")) {
-        sh(Command::new(&python).args(["-m", "pip", "install", "--quiet", CDROUTER_CLIENT]))?;
+    for pinned in [CDROUTER_CLIENT, crate::openapi::SCHEMATHESIS] {
+        let (name, want) = pinned.split_once("==").unwrap_or((pinned, ""));
+        let have = tools::output(Command::new(&python).args(["-m", "pip", "show", name]))
+            .unwrap_or_default();
+        if !have.lines().any(|l| l.trim() == format!("Version: {want}")) {
+            sh(Command::new(&python).args(["-m", "pip", "install", "--quiet", pinned]))?;
+        }
     }
     Ok(python)
 }
