@@ -238,6 +238,11 @@ pub fn check_device(d: &DeviceInput) -> Result<(), String> {
     Ok(())
 }
 
+pub fn check_user(u: &crate::users::UserInput) -> Result<(), String> {
+    single_line("name", &u.name, MAX_NAME)?;
+    text("description", &u.description, MAX_DESCRIPTION)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

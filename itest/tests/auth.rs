@@ -150,6 +150,18 @@ fn user_input_is_checked() {
         )
         .expect_error(409, "name already exists");
     admin
+        .post(
+            "/api/v1/users/",
+            &json!({"name": "x".repeat(201), "password": "abcdefgh1"}),
+        )
+        .expect_error(400, "name is at most 200 bytes");
+    admin
+        .patch(
+            "/api/v1/users/1/",
+            &json!({"description": "d".repeat(2001)}),
+        )
+        .expect_error(400, "description is at most 2000 bytes");
+    admin
         .delete("/api/v1/users/1/")
         .expect_error(409, "cannot delete the built-in admin or yourself");
     let list = admin.get("/api/v1/users/?filter=name=admin").expect(200);

@@ -299,6 +299,8 @@ impl Store {
         let after: i64 = after.trim().parse().map_err(|_| {
             ApiError::invalid(format!("invalid updates \"{after}\": must be a number"))
         })?;
+        // Update numbers are far below 2^53; clamping keeps the bind exact in JavaScript.
+        let after = after.clamp(-1, 1 << 53);
         let deadline =
             js_sys::Date::now() + labrelay_api::results::UPDATES_WAIT_SECS as f64 * 1000.0;
         loop {

@@ -108,6 +108,7 @@ pub fn create(db: &Db, ctx: &Ctx, caller: &Caller) -> Result<Reply, ApiError> {
     require_admin(caller)?;
     let req: UserCreate = ctx.json()?;
     let input = &req.input;
+    labrelay_api::limits::check_user(input).map_err(ApiError::Invalid)?;
     let name = check_name(db, input.name.as_deref().unwrap_or(""), Id::NONE)?;
     if signin::parse_hash(&req.password_hash).is_none() {
         return Err(ApiError::invalid("password is required"));
@@ -207,6 +208,7 @@ pub fn token(db: &Db, ctx: &Ctx, caller: &Caller) -> Result<Reply, ApiError> {
 
 fn edit(db: &Db, ctx: &Ctx, id: Id) -> Result<Reply, ApiError> {
     let input: UserInput = ctx.json()?;
+    labrelay_api::limits::check_user(&input).map_err(ApiError::Invalid)?;
     let mut u = find(db, id)?;
     if let Some(name) = &input.name {
         u.name = check_name(db, name, id)?;
