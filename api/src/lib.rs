@@ -10,6 +10,7 @@ pub mod error;
 pub mod id;
 pub mod interfaces;
 pub mod jobs;
+pub mod labs;
 pub mod limits;
 pub mod logview;
 pub mod query;

@@ -1,12 +1,14 @@
 """The official CDRouter Python client (`pip install cdrouter`) against Labrelay, unchanged.
 
 `cargo xtask test` runs this with LABRELAY_URL, LABRELAY_ADMIN_TOKEN and
-LABRELAY_ADMIN_PASSWORD pointing at the worker it started.
+LABRELAY_ADMIN_PASSWORD pointing at the worker it started: once at the bare URL (the default
+lab) and once at a lab's base URL (`http://host/labs/<lab>`).
 """
 
 import os
 import time
 import unittest
+import urllib.parse
 import uuid
 
 from cdrouter import CDRouter
@@ -38,11 +40,19 @@ class ClientTest(unittest.TestCase):
         return pkg, cfg, dev
 
     def test_authenticate_with_username_and_password(self):
-        c = CDRouter(URL, username="admin", password=PASSWORD)
+        # The client's automatic sign-in only recognises `/authenticate` at the root of the
+        # host (its hook tests `path_url.startswith('/authenticate')`), so under a lab's
+        # base URL it signs in at the root and uses the token there (tokens are global).
+        root = URL
+        if urllib.parse.urlparse(URL).path.strip("/"):
+            root = URL.split("/labs/")[0]
+            token = CDRouter(root, username="admin", password=PASSWORD).authenticate()
+            self.assertEqual(CDRouter(URL, token=token).system.hostname(), "labrelay")
+        c = CDRouter(root, username="admin", password=PASSWORD)
         self.assertEqual(c.system.hostname(), "labrelay")
         self.assertTrue(c.token)
         with self.assertRaises(CDRouterError):
-            CDRouter(URL, username="admin", password="wrong", retries=0).system.hostname()
+            CDRouter(root, username="admin", password="wrong", retries=0).system.hostname()
 
     def test_packages_configs_devices(self):
         pkg, cfg, dev = self.make_package(tags=["py"])

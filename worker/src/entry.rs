@@ -15,9 +15,6 @@ pub enum Routed {
     Store(Request),
 }
 
-/// The one Durable Object every API request is served by.
-const STORE_NAME: &str = "labrelay";
-
 pub async fn route(req: Request, env: Env) -> Result<Response> {
     let path = req.path();
     if path == "/healthz" {
@@ -40,11 +37,19 @@ pub async fn route(req: Request, env: Env) -> Result<Response> {
                 return respond(e);
             }
         }
+        let routed = match crate::labs::route(&req, &env).await {
+            Ok(r) => r,
+            Err(e) => return respond(e),
+        };
+        let req = match relabel(&req, &routed.path, &routed.target) {
+            Ok(r) => r,
+            Err(e) => return respond(e),
+        };
         let req = match crate::signin::route(req, &env).await {
             Routed::Done(answer) => return answer,
             Routed::Store(req) => req,
         };
-        let req = match crate::files::route(req, &env).await {
+        let req = match crate::files::route(req, &routed.target).await {
             Routed::Done(answer) => return answer,
             Routed::Store(req) => req,
         };
@@ -55,7 +60,7 @@ pub async fn route(req: Request, env: Env) -> Result<Response> {
             Ok(r) => r,
             Err(e) => return respond(e),
         };
-        return store_stub(&env)?.fetch_with_request(req).await;
+        return routed.target.stub()?.fetch_with_request(req).await;
     }
     env.assets("ASSETS")?.fetch_request(req).await
 }
@@ -80,11 +85,26 @@ async fn bench_put(mut req: Request, env: &Env, name: &str) -> Result<Response> 
     Response::ok(len.to_string())
 }
 
-/// The store object.
-pub fn store_stub(env: &Env) -> Result<worker::Stub> {
-    env.durable_object("STORE")?
-        .id_from_name(STORE_NAME)?
-        .get_stub()
+/// The request as its object sees it: the path without any `/labs/{lab}` prefix, and the
+/// lab (and trusted caller) headers set by the entry alone. The body is passed on unread.
+fn relabel(
+    req: &Request,
+    path: &str,
+    target: &crate::labs::Target,
+) -> std::result::Result<Request, ApiError> {
+    let bad = |e: worker::Error| ApiError::Internal(e.to_string());
+    let mut url = req
+        .url()
+        .map_err(|e| ApiError::invalid(format!("bad URL: {e}")))?;
+    url.set_path(path);
+    let headers = req.headers().clone();
+    target.mark(&headers).map_err(bad)?;
+    let mut init = worker::RequestInit::new();
+    init.with_method(req.method()).with_headers(headers);
+    if let Some(body) = req.inner().body() {
+        init.with_body(Some(body.into()));
+    }
+    Request::new_with_init(url.as_str(), &init).map_err(bad)
 }
 
 /// The request with its body read here, at most `MAX_BODY` bytes (a chunked body with no
@@ -137,6 +157,12 @@ pub fn with_body(req: &Request, body: &[u8]) -> std::result::Result<Request, Api
 }
 
 fn is_store_path(path: &str) -> bool {
+    // `/labs/{lab}/...`: judged by what follows the lab (a bad lab name is then a 404).
+    let inner = path
+        .strip_prefix("/labs/")
+        .and_then(|rest| rest.split_once('/'))
+        .map(|(_, inner)| format!("/{inner}"));
+    let path = inner.as_deref().unwrap_or(path);
     path.starts_with("/api/")
         || path == "/api"
         || path.trim_end_matches('/') == "/authenticate"

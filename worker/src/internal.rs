@@ -71,9 +71,15 @@ pub struct HoldsReply {
 }
 
 /// Where a version of a result's file lives in R2.
-pub fn file_key(result: u64, sha256: &str, name: &str) -> String {
+pub fn file_key(lab: &str, result: u64, sha256: &str, name: &str) -> String {
+    // The default lab keeps the keys it had before labs existed.
+    let prefix = if lab == labrelay_api::labs::DEFAULT_LAB {
+        String::new()
+    } else {
+        format!("labs/{lab}/")
+    };
     format!(
-        "results/{result}/{}/{name}",
+        "{prefix}results/{result}/{}/{name}",
         sha256.get(..16).unwrap_or(sha256)
     )
 }
@@ -155,6 +161,8 @@ pub struct ArchiveList {
 // --- signing in (see `crate::signin` and `store::signin`) ---------------------------------
 
 pub const SIGNIN_BEGIN: &str = "/internal/signin/begin";
+/// The directory: who a user token belongs to (`labrelay_api::labs::Whois`).
+pub const WHOIS: &str = "/internal/whois";
 pub const SIGNIN_FINISH: &str = "/internal/signin/finish";
 pub const USER_CREATE: &str = "/internal/users/create";
 pub const USER_PASSWORD: &str = "/internal/users/password";

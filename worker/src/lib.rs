@@ -6,6 +6,7 @@ mod entry;
 mod error;
 mod files;
 mod internal;
+mod labs;
 mod openapi;
 mod signin;
 mod store;

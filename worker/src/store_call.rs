@@ -2,12 +2,12 @@
 //! own `Authorization`: the store authenticates and answers as for any API call, so its
 //! error answers (401, 404, 409, 413...) are passed on as they are.
 
-use crate::entry::store_stub;
+use crate::labs::Target;
 use labrelay_api::error::ApiError;
 use labrelay_api::Envelope;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use worker::{Env, Headers, Method, Request, RequestInit, Response};
+use worker::{Headers, Method, Request, RequestInit, Response};
 
 /// The store said no: its answer, to pass on.
 pub enum Refused {
@@ -32,7 +32,7 @@ impl From<Refused> for ApiError {
 }
 
 pub async fn call<B: Serialize, T: DeserializeOwned>(
-    env: &Env,
+    to: &Target,
     path: &str,
     bearer: Option<&str>,
     body: &B,
@@ -45,6 +45,7 @@ pub async fn call<B: Serialize, T: DeserializeOwned>(
     if let Some(b) = bearer {
         headers.set("authorization", b).map_err(internal)?;
     }
+    to.mark(&headers).map_err(internal)?;
     let json = serde_json::to_string(body)
         .map_err(|e| Refused::Error(ApiError::Internal(e.to_string())))?;
     let mut init = RequestInit::new();
@@ -52,7 +53,8 @@ pub async fn call<B: Serialize, T: DeserializeOwned>(
         .with_headers(headers)
         .with_body(Some(json.into()));
     let req = Request::new_with_init(&format!("https://store{path}"), &init).map_err(internal)?;
-    let mut resp = store_stub(env)
+    let mut resp = to
+        .stub()
         .map_err(internal)?
         .fetch_with_request(req)
         .await

@@ -548,6 +548,8 @@ mod tests {
                 "PasswordChange",
                 false,
             ),
+            ("Lab", "api/src/labs.rs", "Lab", true),
+            ("LabInput", "api/src/labs.rs", "LabInput", false),
             ("Agent", "api/src/agents.rs", "Agent", true),
             ("AgentInput", "api/src/agents.rs", "AgentInput", false),
             ("ClaimRequest", "api/src/agents.rs", "ClaimRequest", false),

@@ -123,13 +123,17 @@ fn steps(root: &Path) -> Result {
     env(&mut itest);
     sh(&mut itest)?;
 
-    step("official Python client (cdrouter) against the worker");
+    step("official Python client (cdrouter): the default lab (bare URL) and a lab's base URL");
     let python = python_env(root)?;
-    for script in ["test_cdrouter_client.py", "test_ci_script.py"] {
-        let mut py = Command::new(&python);
-        py.arg(root.join("itest/python").join(script));
-        env(&mut py);
-        sh(&mut py)?;
+    let lab_url = create_lab(&server, "python-lab")?;
+    for url in [server.url.clone(), lab_url] {
+        for script in ["test_cdrouter_client.py", "test_ci_script.py"] {
+            let mut py = Command::new(&python);
+            py.arg(root.join("itest/python").join(script));
+            env(&mut py);
+            py.env("LABRELAY_URL", &url);
+            sh(&mut py)?;
+        }
     }
 
     step(
@@ -148,6 +152,18 @@ fn steps(root: &Path) -> Result {
     step("a worker with the default admin secrets refuses to serve (no LABRELAY_DEV)");
     crate::secrets_check::run(root, free_port()?, &fresh_dir(root, "secrets-state")?)?;
     Ok(())
+}
+
+/// A lab on the test server (admin token); its base URL.
+fn create_lab(server: &Server, name: &str) -> Result<String> {
+    ureq::AgentBuilder::new()
+        .timeout(std::time::Duration::from_secs(30))
+        .build()
+        .post(&format!("{}/api/v1/labs/", server.url))
+        .set("authorization", &format!("Bearer {}", server.admin_token))
+        .send_json(serde_json::json!({"name": name, "description": "the Python client's lab"}))
+        .map_err(|e| format!("cannot create lab {name}: {e}"))?;
+    Ok(format!("{}/labs/{name}", server.url))
 }
 
 /// A venv under target/ with the official client and schemathesis installed.

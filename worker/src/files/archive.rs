@@ -5,17 +5,18 @@
 
 use super::{bearer, bucket, number, param};
 use crate::internal::{ArchiveList, ArchiveRequest, Located, ARCHIVE};
+use crate::labs::Target;
 use crate::store_call::{call, Refused};
 use futures::stream::{self, Stream, StreamExt};
 use js_sys::{Function, Reflect};
 use labrelay_api::error::ApiError;
 use labrelay_api::query::parse_bool;
 use wasm_bindgen::{JsCast, JsValue};
-use worker::{ByteStream, Env, Headers, Request, Response, ResponseBody};
+use worker::{ByteStream, Headers, Request, Response, ResponseBody};
 
 pub async fn download(
     req: &Request,
-    env: &Env,
+    to: &Target,
     result: &str,
     format: &str,
 ) -> Result<Response, Refused> {
@@ -28,7 +29,7 @@ pub async fn download(
         return Err(ApiError::invalid(format!("invalid format \"{format}\": zip or tgz")).into());
     }
     let list: ArchiveList = call(
-        env,
+        to,
         ARCHIVE,
         bearer(req).as_deref(),
         &ArchiveRequest {
@@ -53,13 +54,13 @@ pub async fn download(
             headers
                 .set("content-type", "application/zip")
                 .map_err(internal)?;
-            Response::from_stream(zip_stream(env, dir.clone(), list.files)?).map_err(internal)?
+            Response::from_stream(zip_stream(to, dir.clone(), list.files)?).map_err(internal)?
         }
         _ => {
             headers
                 .set("content-type", "application/gzip")
                 .map_err(internal)?;
-            let tar = to_js_stream(tar_stream(env, dir.clone(), list.files)?);
+            let tar = to_js_stream(tar_stream(to, dir.clone(), list.files)?);
             Response::from_body(ResponseBody::Stream(gzip(&tar)?)).map_err(internal)?
         }
     };
@@ -77,13 +78,13 @@ type Chunks = std::pin::Pin<Box<dyn Stream<Item = worker::Result<Vec<u8>>>>>;
 /// Each file's bytes from R2, in turn, with `before(file)` ahead of them and `after(file)`
 /// behind them, then `end`.
 fn files_stream(
-    env: &Env,
+    to: &Target,
     files: Vec<Located>,
     before: impl Fn(&Located) -> Vec<u8> + 'static,
     after: impl Fn(&Located) -> Vec<u8> + 'static,
     end: Vec<u8>,
 ) -> Result<Chunks, ApiError> {
-    let bucket = bucket(env)?;
+    let bucket = bucket(to)?;
     let per_file = stream::iter(files).then(move |f| {
         let bucket = bucket.clone();
         let head = before(&f);
@@ -119,9 +120,9 @@ async fn object_stream(bucket: &worker::Bucket, f: &Located) -> worker::Result<B
         .stream()
 }
 
-fn tar_stream(env: &Env, dir: String, files: Vec<Located>) -> Result<Chunks, ApiError> {
+fn tar_stream(to: &Target, dir: String, files: Vec<Located>) -> Result<Chunks, ApiError> {
     files_stream(
-        env,
+        to,
         files,
         move |f| {
             tar::header(
@@ -135,7 +136,7 @@ fn tar_stream(env: &Env, dir: String, files: Vec<Located>) -> Result<Chunks, Api
     )
 }
 
-fn zip_stream(env: &Env, dir: String, files: Vec<Located>) -> Result<Chunks, ApiError> {
+fn zip_stream(to: &Target, dir: String, files: Vec<Located>) -> Result<Chunks, ApiError> {
     let entries: Vec<zip::Entry> = files
         .iter()
         .map(|f| zip::Entry {
@@ -149,7 +150,7 @@ fn zip_stream(env: &Env, dir: String, files: Vec<Located>) -> Result<Chunks, Api
     let headers = layout.local_headers.clone();
     let names: Vec<String> = files.iter().map(|f| f.name.clone()).collect();
     files_stream(
-        env,
+        to,
         files,
         move |f| {
             names

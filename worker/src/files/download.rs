@@ -4,9 +4,10 @@
 
 use super::{bearer, bucket, number};
 use crate::internal::{Locate, Located, LOCATE};
+use crate::labs::Target;
 use crate::store_call::{call, Refused};
 use labrelay_api::error::ApiError;
-use worker::{Env, Headers, Request, Response};
+use worker::{Headers, Request, Response};
 
 /// What a browser should take a file for.
 pub fn content_type(name: &str) -> &'static str {
@@ -21,9 +22,9 @@ pub fn content_type(name: &str) -> &'static str {
 }
 
 /// Streams a located file with its name, length and checksum.
-pub async fn stream(env: &Env, file: &Located, content_type: &str) -> Result<Response, Refused> {
+pub async fn stream(to: &Target, file: &Located, content_type: &str) -> Result<Response, Refused> {
     let r2 = |e: worker::Error| ApiError::Internal(format!("R2: {e}"));
-    let obj = bucket(env)?
+    let obj = bucket(to)?
         .get(file.key.clone())
         .execute()
         .await
@@ -48,9 +49,14 @@ pub async fn stream(env: &Env, file: &Located, content_type: &str) -> Result<Res
     Ok(Response::from_body(body).map_err(r2)?.with_headers(headers))
 }
 
-pub async fn file(req: &Request, env: &Env, result: &str, name: &str) -> Result<Response, Refused> {
+pub async fn file(
+    req: &Request,
+    to: &Target,
+    result: &str,
+    name: &str,
+) -> Result<Response, Refused> {
     let located: Located = call(
-        env,
+        to,
         LOCATE,
         bearer(req).as_deref(),
         &Locate {
@@ -61,18 +67,18 @@ pub async fn file(req: &Request, env: &Env, result: &str, name: &str) -> Result<
     )
     .await?;
     let ct = content_type(&located.name);
-    stream(env, &located, ct).await
+    stream(to, &located, ct).await
 }
 
 pub async fn capture(
     req: &Request,
-    env: &Env,
+    to: &Target,
     result: &str,
     seq: &str,
     interface: &str,
 ) -> Result<Response, Refused> {
     let located: Located = call(
-        env,
+        to,
         LOCATE,
         bearer(req).as_deref(),
         &Locate {
@@ -83,5 +89,5 @@ pub async fn capture(
         },
     )
     .await?;
-    stream(env, &located, "application/vnd.tcpdump.pcap").await
+    stream(to, &located, "application/vnd.tcpdump.pcap").await
 }

@@ -21,9 +21,10 @@ mod download;
 mod testlog;
 mod upload;
 
+use crate::labs::Target;
 use crate::store_call::{answer, Refused};
 use labrelay_api::error::ApiError;
-use worker::{Env, Method, Request, Response};
+use worker::{Method, Request, Response};
 
 pub use crate::entry::Routed;
 
@@ -53,7 +54,7 @@ fn segments(req: &Request) -> Vec<String> {
         .collect()
 }
 
-pub async fn route(req: Request, env: &Env) -> Routed {
+pub async fn route(req: Request, to: &Target) -> Routed {
     let seg = segments(&req);
     let seg: Vec<&str> = seg.iter().map(String::as_str).collect();
     let method = req.method();
@@ -61,27 +62,27 @@ pub async fn route(req: Request, env: &Env) -> Routed {
     let done = |r: Result<Response, Refused>| Routed::Done(r.or_else(answer));
     match (seg.as_slice(), method) {
         (["agent", "jobs", job, "files", name], Method::Put) => {
-            done(upload::put_part(req, env, job, name).await)
+            done(upload::put_part(req, to, job, name).await)
         }
         (["agent", "jobs", job, "files"], Method::Post) => {
-            done(upload::put_batch(req, env, job).await)
+            done(upload::put_batch(req, to, job).await)
         }
         (["agent", "jobs", job, "files", name], Method::Get) => {
-            done(upload::state(&req, env, job, name).await)
+            done(upload::state(&req, to, job, name).await)
         }
         (["results", id, "logdir", name], Method::Get) => {
-            done(download::file(&req, env, id, name).await)
+            done(download::file(&req, to, id, name).await)
         }
         (["results", id, "logdir"], Method::Get) if format.is_some() => {
-            done(archive::download(&req, env, id, format.as_deref().unwrap_or("")).await)
+            done(archive::download(&req, to, id, format.as_deref().unwrap_or("")).await)
         }
         (["results", id, "tests", seq, "captures", intf], Method::Get)
             if format.as_deref() == Some("cap") =>
         {
-            done(download::capture(&req, env, id, seq, intf).await)
+            done(download::capture(&req, to, id, seq, intf).await)
         }
         (["results", id, "tests", seq, "log"], Method::Get) => {
-            done(testlog::list(&req, env, id, seq).await)
+            done(testlog::list(&req, to, id, seq).await)
         }
         _ => Routed::Store(req),
     }
@@ -96,8 +97,9 @@ fn number(segment: &str, what: &'static str) -> Result<u64, ApiError> {
         .ok_or(ApiError::NotFound(what))
 }
 
-fn bucket(env: &Env) -> Result<worker::Bucket, ApiError> {
-    env.bucket("RESULTS")
+fn bucket(to: &Target) -> Result<worker::Bucket, ApiError> {
+    to.env
+        .bucket("RESULTS")
         .map_err(|e| ApiError::Internal(format!("the RESULTS bucket is not bound: {e}")))
 }
 

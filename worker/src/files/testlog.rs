@@ -6,10 +6,11 @@
 use super::{bearer, bucket, number};
 use crate::error::{json_response, now};
 use crate::internal::{Locate, Located, LOCATE};
+use crate::labs::Target;
 use crate::store_call::{call, Refused};
 use labrelay_api::error::ApiError;
 use labrelay_api::{logview, Envelope};
-use worker::{Env, Request, Response};
+use worker::{Request, Response};
 
 /// The largest log parsed into lines (real test logs run to a few hundred KB).
 const MAX_PARSED: u64 = 32 << 20;
@@ -38,7 +39,12 @@ fn keep(key: &str, text: std::rc::Rc<String>) {
     });
 }
 
-pub async fn list(req: &Request, env: &Env, result: &str, seq: &str) -> Result<Response, Refused> {
+pub async fn list(
+    req: &Request,
+    to: &Target,
+    result: &str,
+    seq: &str,
+) -> Result<Response, Refused> {
     let result = number(result, "result")?;
     let seq = number(seq, "test")?;
     let params: Vec<(String, String)> = req
@@ -59,7 +65,7 @@ pub async fn list(req: &Request, env: &Env, result: &str, seq: &str) -> Result<R
     // Bad parameters are a 400 before anything is fetched.
     logview::list_log("", &params).map_err(ApiError::Query)?;
     let located: Result<Located, Refused> = call(
-        env,
+        to,
         LOCATE,
         bearer(req).as_deref(),
         &Locate {
@@ -80,7 +86,7 @@ pub async fn list(req: &Request, env: &Env, result: &str, seq: &str) -> Result<R
                 ))
                 .into());
             }
-            let obj = bucket(env)?
+            let obj = bucket(to)?
                 .get(file.key.clone())
                 .execute()
                 .await

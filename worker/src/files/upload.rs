@@ -16,6 +16,7 @@ use crate::internal::{
     file_key, Assemble, Begin, BeginReply, Commit, CommitReply, Complete, Holds, HoldsReply, Whole,
     WholeBatch, BEGIN, COMMIT, COMPLETE, HOLDS, STATE, WHOLE, WHOLE_BATCH,
 };
+use crate::labs::Target;
 use crate::store_call::{call, Refused};
 use futures::StreamExt;
 use labrelay_api::error::ApiError;
@@ -26,7 +27,7 @@ use labrelay_api::results::{
 use labrelay_api::Envelope;
 use std::cell::RefCell;
 use std::collections::HashMap;
-use worker::{Env, Request, Response, ResponseBody, UploadedPart};
+use worker::{Request, Response, ResponseBody, UploadedPart};
 
 /// How long the entry trusts "this token holds this job" without asking the store (ms): a
 /// revoked agent can put at most this long's one-part files in R2, each deleted at once.
@@ -104,7 +105,7 @@ fn ok<T: serde::Serialize>(value: &T) -> Result<Response, Refused> {
 }
 
 /// `GET`: what the server holds of this exact file.
-pub async fn state(req: &Request, env: &Env, job: &str, name: &str) -> Result<Response, Refused> {
+pub async fn state(req: &Request, to: &Target, job: &str, name: &str) -> Result<Response, Refused> {
     let f = file_params(req, job, name)?;
     let begin = Begin {
         job: f.job,
@@ -113,7 +114,7 @@ pub async fn state(req: &Request, env: &Env, job: &str, name: &str) -> Result<Re
         sha256: f.sha256,
         part: 0,
     };
-    let state: FileState = call(env, STATE, bearer(req).as_deref(), &begin).await?;
+    let state: FileState = call(to, STATE, bearer(req).as_deref(), &begin).await?;
     ok(&state)
 }
 
@@ -157,7 +158,7 @@ async fn read_part(req: &mut Request, want: u64, what: &str) -> Result<Vec<u8>, 
 /// `PUT`: one part.
 pub async fn put_part(
     mut req: Request,
-    env: &Env,
+    to: &Target,
     job: &str,
     name: &str,
 ) -> Result<Response, Refused> {
@@ -186,11 +187,11 @@ pub async fn put_part(
     let auth = bearer(&req);
     if let (1, Some(a)) = (parts, auth.as_deref()) {
         if let Some(result) = held_result(a, f.job) {
-            return put_whole(&mut req, env, a, &f, result, want, &what).await;
+            return put_whole(&mut req, to, a, &f, result, want, &what).await;
         }
     }
     let begin: BeginReply = call(
-        env,
+        to,
         BEGIN,
         auth.as_deref(),
         &Begin {
@@ -217,7 +218,7 @@ pub async fn put_part(
     }
     let crc = crc32fast::hash(&body);
     let len = body.len() as u64;
-    let bucket = bucket(env)?;
+    let bucket = bucket(to)?;
     let r2 = |e: worker::Error| ApiError::Internal(format!("R2: {e}"));
     let (etag, upload_id, started_upload) = if parts == 1 {
         let obj = bucket
@@ -258,7 +259,7 @@ pub async fn put_part(
         len,
         upload_id: upload_id.clone(),
     };
-    let reply: CommitReply = match call(env, COMMIT, auth.as_deref(), &commit).await {
+    let reply: CommitReply = match call(to, COMMIT, auth.as_deref(), &commit).await {
         Ok(r) => r,
         Err(e) => {
             // Another upload of this file won the race: drop ours.
@@ -272,20 +273,20 @@ pub async fn put_part(
     };
     match reply.assemble {
         None => ok(&reply.state),
-        Some(a) => assemble(env, &bucket, auth.as_deref(), &f, a).await,
+        Some(a) => assemble(to, &bucket, auth.as_deref(), &f, a).await,
     }
 }
 
 /// `POST .../files/`: many small files in one request (see `labrelay_api::results`): the
 /// bytes of each checked and put in R2, then one store call records them all; the files it
 /// refuses are deleted again.
-pub async fn put_batch(mut req: Request, env: &Env, job: &str) -> Result<Response, Refused> {
+pub async fn put_batch(mut req: Request, to: &Target, job: &str) -> Result<Response, Refused> {
     let job = number(job, "job")?;
     let auth = bearer(&req);
     let result = match auth.as_deref().and_then(|a| held_result(a, job)) {
         Some(r) => r,
         None => {
-            let held: HoldsReply = call(env, HOLDS, auth.as_deref(), &Holds { job }).await?;
+            let held: HoldsReply = call(to, HOLDS, auth.as_deref(), &Holds { job }).await?;
             if let Some(a) = auth.as_deref() {
                 remember_held(a, job, held.result);
             }
@@ -358,9 +359,9 @@ pub async fn put_batch(mut req: Request, env: &Env, job: &str) -> Result<Respons
             bytes.to_vec(),
         ));
     }
-    let bucket = bucket(env)?;
+    let bucket = bucket(to)?;
     let puts = accepted.iter().map(|(w, bytes)| {
-        let key = file_key(result, &w.sha256, &w.name);
+        let key = file_key(&to.lab, result, &w.sha256, &w.name);
         let bucket = bucket.clone();
         let bytes = bytes.clone();
         async move { bucket.put(key, bytes).execute().await }
@@ -372,21 +373,25 @@ pub async fn put_batch(mut req: Request, env: &Env, job: &str) -> Result<Respons
         job,
         files: accepted.iter().map(|(w, _)| w.clone()).collect(),
     };
-    let stored: Vec<BatchOutcome> = match call(env, WHOLE_BATCH, auth.as_deref(), &batch).await {
+    let stored: Vec<BatchOutcome> = match call(to, WHOLE_BATCH, auth.as_deref(), &batch).await {
         Ok(s) => s,
         Err(refused) => {
             if let Some(a) = auth.as_deref() {
                 forget_held(a, job);
             }
             for (w, _) in &accepted {
-                let _ = bucket.delete(file_key(result, &w.sha256, &w.name)).await;
+                let _ = bucket
+                    .delete(file_key(&to.lab, result, &w.sha256, &w.name))
+                    .await;
             }
             return Err(refused);
         }
     };
     for (o, (w, _)) in stored.iter().zip(&accepted) {
         if o.state.is_none() {
-            let _ = bucket.delete(file_key(result, &w.sha256, &w.name)).await;
+            let _ = bucket
+                .delete(file_key(&to.lab, result, &w.sha256, &w.name))
+                .await;
         }
     }
     outcomes.extend(stored);
@@ -427,7 +432,7 @@ async fn read_bounded(req: &mut Request, limit: u64) -> Result<Vec<u8>, ApiError
 /// call; a refusal deletes them again.
 async fn put_whole(
     req: &mut Request,
-    env: &Env,
+    to: &Target,
     auth: &str,
     f: &FileParams,
     result: u64,
@@ -442,8 +447,8 @@ async fn put_whole(
         .into());
     }
     let crc32 = crc32fast::hash(&body);
-    let key = file_key(result, &f.sha256, &f.name);
-    let bucket = bucket(env)?;
+    let key = file_key(&to.lab, result, &f.sha256, &f.name);
+    let bucket = bucket(to)?;
     bucket
         .put(key.clone(), body)
         .execute()
@@ -456,7 +461,7 @@ async fn put_whole(
         sha256: f.sha256.clone(),
         crc32,
     };
-    match call::<_, FileState>(env, WHOLE, Some(auth), &whole).await {
+    match call::<_, FileState>(to, WHOLE, Some(auth), &whole).await {
         Ok(state) => ok(&state),
         Err(refused) => {
             forget_held(auth, f.job);
@@ -468,7 +473,7 @@ async fn put_whole(
 
 /// All parts are in: complete the multipart upload and check the whole file's SHA-256.
 async fn assemble(
-    env: &Env,
+    to: &Target,
     bucket: &worker::Bucket,
     auth: Option<&str>,
     f: &FileParams,
@@ -517,7 +522,7 @@ async fn assemble(
         });
     let crc32 = crc.map_or(0, |h| h.finalize());
     let state: FileState = call(
-        env,
+        to,
         COMPLETE,
         auth,
         &Complete {

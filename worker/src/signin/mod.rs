@@ -19,6 +19,7 @@ use crate::internal::{
     SigninBegin, SigninChallenge, SigninFinish, SigninOk, UserCreate, UserOut, UserPassword,
     UserToken, PBKDF2_ROUNDS, SIGNIN_BEGIN, SIGNIN_FINISH, USER_CREATE, USER_PASSWORD, USER_TOKEN,
 };
+use crate::labs::Target;
 use crate::store_call::{answer, call, Refused};
 use labrelay_api::error::ApiError;
 use labrelay_api::users::{check_new_password, PasswordChange, User, UserInput, MAX_PASSWORD};
@@ -115,7 +116,8 @@ async fn authenticate(mut req: Request, env: &Env) -> Result<Response, Refused> 
         user_id: None,
         address: address.clone(),
     };
-    let challenge: SigninChallenge = call(env, SIGNIN_BEGIN, None, &begin).await?;
+    let challenge: SigninChallenge =
+        call(&Target::directory(env), SIGNIN_BEGIN, None, &begin).await?;
     let mut finish = prove(env, &begin, &challenge, &pw).await?;
     let api = token::mint(env).await?;
     finish.api_hash = api.hash;
@@ -128,7 +130,7 @@ async fn authenticate(mut req: Request, env: &Env) -> Result<Response, Refused> 
     } else {
         None
     };
-    let ok: SigninOk = call(env, SIGNIN_FINISH, None, &finish).await?;
+    let ok: SigninOk = call(&Target::directory(env), SIGNIN_FINISH, None, &finish).await?;
     let shown = match session_token {
         Some(t) => t,
         None => token::reveal(env, &ok.api_sealed)
@@ -187,7 +189,13 @@ async fn create(mut req: Request, env: &Env) -> Result<Response, Refused> {
         api_hash: api.hash,
         api_sealed: api.sealed,
     };
-    let out: UserOut = call(env, USER_CREATE, bearer(&req).as_deref(), &create).await?;
+    let out: UserOut = call(
+        &Target::directory(env),
+        USER_CREATE,
+        bearer(&req).as_deref(),
+        &create,
+    )
+    .await?;
     user_answer(out.user, Some(api.token))
 }
 
@@ -214,7 +222,8 @@ async fn change_password(mut req: Request, env: &Env, id: &str) -> Result<Respon
                 user_id: Some(id),
                 address: address(&req),
             };
-            let challenge: SigninChallenge = call(env, SIGNIN_BEGIN, None, &begin).await?;
+            let challenge: SigninChallenge =
+                call(&Target::directory(env), SIGNIN_BEGIN, None, &begin).await?;
             Some(prove(env, &begin, &challenge, old).await?)
         }
         Some(_) => return Err(ApiError::BadLogin.into()),
@@ -243,7 +252,13 @@ async fn set_password(
         api_hash: api.as_ref().map(|a| a.hash.clone()),
         api_sealed: api.as_ref().map(|a| a.sealed.clone()),
     };
-    let out: UserOut = call(env, USER_PASSWORD, bearer(req).as_deref(), &body).await?;
+    let out: UserOut = call(
+        &Target::directory(env),
+        USER_PASSWORD,
+        bearer(req).as_deref(),
+        &body,
+    )
+    .await?;
     user_answer(out.user, api.map(|a| a.token))
 }
 
@@ -256,7 +271,13 @@ async fn change_token(req: Request, env: &Env, id: &str) -> Result<Response, Ref
         api_hash: api.hash,
         api_sealed: api.sealed,
     };
-    let out: UserOut = call(env, USER_TOKEN, bearer(&req).as_deref(), &body).await?;
+    let out: UserOut = call(
+        &Target::directory(env),
+        USER_TOKEN,
+        bearer(&req).as_deref(),
+        &body,
+    )
+    .await?;
     user_answer(out.user, Some(api.token))
 }
 

@@ -138,7 +138,12 @@ fn register(db: &Db, ctx: &Ctx, polling: Polling) -> Result<Reply, ApiError> {
     {
         return Err(ApiError::NameTaken);
     }
-    let token = new_token()?;
+    // A lab's agents carry its name in their token, so the entry routes them to it.
+    let token = if ctx.is_directory() {
+        new_token()?
+    } else {
+        format!("{}.{}", ctx.lab, new_token()?)
+    };
     db.exec(
         "INSERT INTO agents (name, labels, token_hash, created) VALUES (?, ?, ?, ?)",
         vec![

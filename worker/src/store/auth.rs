@@ -8,7 +8,7 @@
 //! jobs, results, packages, configs, devices); a read-only user may only read.
 
 use super::db::{micros, us, Db};
-use super::http::Caller;
+use super::http::{Caller, Ctx};
 use crate::error::now;
 use labrelay_api::error::ApiError;
 use labrelay_api::Id;
@@ -47,8 +47,25 @@ pub fn caller_row(db: &Db, token: &str) -> Result<Option<CallerRow>, ApiError> {
     )
 }
 
-/// The caller a bearer token belongs to.
-pub fn caller(db: &Db, bearer: Option<&str>) -> Result<Caller, ApiError> {
+/// Who calls: in the default lab's object (the directory) from the bearer token; in another
+/// lab's, as the entry worker checked it with the directory (`Ctx::trusted`).
+pub fn caller(db: &Db, ctx: &Ctx) -> Result<Caller, ApiError> {
+    if !ctx.is_directory() {
+        return ctx
+            .trusted
+            .as_ref()
+            .map(|w| Caller {
+                user_id: w.user_id,
+                admin: w.admin,
+                readonly: w.readonly && !w.admin,
+            })
+            .ok_or(ApiError::InvalidToken);
+    }
+    by_token(db, ctx.bearer.as_deref())
+}
+
+/// The caller a bearer token belongs to (the directory's own check).
+pub fn by_token(db: &Db, bearer: Option<&str>) -> Result<Caller, ApiError> {
     let token = bearer
         .filter(|t| !t.is_empty())
         .ok_or(ApiError::InvalidToken)?;

@@ -27,6 +27,11 @@ pub struct Ctx {
     pub body: Vec<u8>,
     pub bearer: Option<String>,
     pub path: String,
+    /// The lab this object serves (`x-labrelay-lab`, set by the entry worker on every call).
+    pub lab: String,
+    /// In a lab other than the default: who calls, as the entry worker checked it with the
+    /// directory (`x-labrelay-caller`; the entry removes any a client sends).
+    pub trusted: Option<labrelay_api::labs::Whois>,
 }
 
 impl Ctx {
@@ -52,6 +57,11 @@ impl Ctx {
                 .eq_ignore_ascii_case("bearer")
                 .then(|| token.trim().to_string())
         });
+        let lab = header(crate::labs::LAB_HEADER)
+            .filter(|l| labrelay_api::labs::valid_name(l))
+            .unwrap_or_else(|| labrelay_api::labs::DEFAULT_LAB.to_string());
+        let trusted =
+            header(crate::labs::CALLER_HEADER).and_then(|v| serde_json::from_str(&v).ok());
         let body = req
             .bytes()
             .await
@@ -66,7 +76,14 @@ impl Ctx {
             body,
             bearer,
             path,
+            lab,
+            trusted,
         })
+    }
+
+    /// Whether this object serves the default lab (and is the directory of users and labs).
+    pub fn is_directory(&self) -> bool {
+        self.lab == labrelay_api::labs::DEFAULT_LAB
     }
 
     /// The JSON body as `T`; an empty body (or `null`) reads as `{}` (every key optional).

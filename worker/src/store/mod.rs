@@ -16,6 +16,7 @@ mod devices;
 pub(crate) mod dispatch;
 pub(crate) mod http;
 pub(crate) mod jobs;
+mod labs;
 pub(crate) mod lease;
 pub(crate) mod list;
 mod logs;
@@ -111,7 +112,7 @@ impl Store {
         }
         let seg: Vec<&str> = ctx.segments.iter().map(String::as_str).collect();
         if seg == ["changes"] && ctx.method == Method::Get {
-            auth::caller(&self.db, ctx.bearer.as_deref())?;
+            auth::caller(&self.db, ctx)?;
             return self.changes(ctx).await;
         }
         if ctx.path.starts_with("/internal/") {
@@ -119,7 +120,7 @@ impl Store {
         }
         if let (["results", id], Some(after)) = (seg.as_slice(), ctx.param("updates")) {
             if ctx.method == Method::Get {
-                auth::caller(&self.db, ctx.bearer.as_deref())?;
+                auth::caller(&self.db, ctx)?;
                 return self.updates(id, after).await;
             }
         }
@@ -148,13 +149,18 @@ impl Store {
         if !ctx.path.starts_with("/api/v1/") && ctx.path != "/api/v1" {
             return Err(ApiError::NoRoute);
         }
+        let directory_only = matches!(seg.first(), Some(&("users" | "labs" | "logout")));
+        if directory_only && !ctx.is_directory() {
+            // Users, tokens and labs are the directory's: the entry never sends them here.
+            return Err(ApiError::NoRoute);
+        }
         if seg == ["logout"] {
             return match ctx.method {
                 Method::Post => signin::logout(&self.db, ctx.bearer.as_deref()),
                 _ => Err(ApiError::MethodNotAllowed),
             };
         }
-        let caller = auth::caller(&self.db, ctx.bearer.as_deref())?;
+        let caller = auth::caller(&self.db, ctx)?;
         let db = &self.db;
         let polling = |id: Id| self.waiters.borrow().iter().any(|(a, _)| *a == id);
         match seg {
@@ -167,6 +173,7 @@ impl Store {
             ["configs", rest @ ..] => configs::route(db, ctx, &caller, rest),
             ["devices", rest @ ..] => devices::route(db, ctx, &caller, rest),
             ["users", rest @ ..] => users::route(db, ctx, &caller, rest),
+            ["labs", rest @ ..] => labs::route(db, ctx, &caller, rest),
             ["results", rest @ ..] => results::route(db, ctx, &caller, rest),
             ["agents", rest @ ..] => agents::route(db, ctx, &caller, rest, &polling),
             _ => Err(ApiError::NoRoute),
@@ -260,9 +267,10 @@ impl Store {
         match ctx.path.as_str() {
             // Signing in: no caller yet (the entry only sends what the client sent).
             SIGNIN_BEGIN => return signin::begin(&self.db, ctx),
+            crate::internal::WHOIS => return labs::whois(&self.db, ctx),
             SIGNIN_FINISH => return signin::finish(&self.db, ctx),
             p @ (USER_CREATE | USER_PASSWORD | USER_TOKEN) => {
-                let caller = auth::caller(&self.db, ctx.bearer.as_deref())?;
+                let caller = auth::caller(&self.db, ctx)?;
                 return match p {
                     USER_CREATE => users::create(&self.db, ctx, &caller),
                     USER_PASSWORD => users::password(&self.db, ctx, &caller),
@@ -279,7 +287,7 @@ impl Store {
             agents::touch(&self.db, agent)?;
             Some(agent)
         } else {
-            auth::caller(&self.db, ctx.bearer.as_deref())?;
+            auth::caller(&self.db, ctx)?;
             None
         };
         let reply = results::internal_route(&self.db, ctx, agent, self.result_max_bytes);

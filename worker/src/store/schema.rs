@@ -231,6 +231,19 @@ const MIGRATIONS: &[&str] = &[
         first INTEGER NOT NULL,
         locked_until INTEGER NOT NULL DEFAULT 0
     );",
+    // 5: labs (in the directory, the default lab's object): names and members.
+    "CREATE TABLE labs (
+        name TEXT PRIMARY KEY,
+        description TEXT NOT NULL DEFAULT '',
+        created INTEGER NOT NULL,
+        updated INTEGER NOT NULL
+    );
+    CREATE TABLE lab_members (
+        lab TEXT NOT NULL,
+        user_id INTEGER NOT NULL,
+        PRIMARY KEY (lab, user_id)
+    );
+    CREATE INDEX lab_members_user ON lab_members(user_id);",
 ];
 
 /// Brings the database up to the latest schema version.

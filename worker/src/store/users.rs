@@ -259,6 +259,10 @@ fn delete(db: &Db, caller: &Caller, id: Id) -> Result<Reply, ApiError> {
         "DELETE FROM tokens WHERE user_id = ?",
         vec![id.as_i64().into()],
     )?;
+    db.exec(
+        "DELETE FROM lab_members WHERE user_id = ?",
+        vec![id.as_i64().into()],
+    )?;
     db.exec("DELETE FROM users WHERE id = ?", vec![id.as_i64().into()])?;
     Ok(Reply::NoContent)
 }

@@ -169,7 +169,7 @@ pub fn begin(db: &Db, ctx: &Ctx, agent: Id, max_bytes: u64) -> Result<Reply, Api
             ],
         )?;
     }
-    let key = format!("results/{result}/{}/{}", &req.sha256[..16], req.name);
+    let key = file_key(&ctx.lab, result as u64, &req.sha256, &req.name);
     let t = us(now());
     db.exec(
         "INSERT INTO result_files (result_id, name, size, sha256, key, upload_id, parts, crc32,
@@ -200,13 +200,13 @@ pub fn begin(db: &Db, ctx: &Ctx, agent: Id, max_bytes: u64) -> Result<Reply, Api
 /// for deletion. Returns the new version's R2 key.
 fn new_version(
     db: &Db,
+    lab: &str,
     result: i64,
     old: Option<&FileRow>,
-    name: &str,
-    size: u64,
-    sha256: &str,
+    file: &Whole,
     max_bytes: u64,
 ) -> Result<String, ApiError> {
+    let (name, size, sha256) = (file.name.as_str(), file.size, file.sha256.as_str());
     #[derive(Deserialize)]
     struct Totals {
         reserved: i64,
@@ -229,7 +229,7 @@ fn new_version(
             "a result holds at most {MAX_RESULT_FILES} files"
         )));
     }
-    let key = file_key(result as u64, sha256, name);
+    let key = file_key(lab, result as u64, sha256, name);
     if let Some(old) = old.filter(|o| o.key != key || o.upload_id.is_some()) {
         db.exec(
             "INSERT OR IGNORE INTO r2_garbage (key, upload_id) VALUES (?, ?)",
@@ -255,7 +255,7 @@ pub fn holds(db: &Db, ctx: &Ctx, agent: Id) -> Result<Reply, ApiError> {
 pub fn whole(db: &Db, ctx: &Ctx, agent: Id, max_bytes: u64) -> Result<Reply, ApiError> {
     let req: Whole = ctx.json()?;
     let result = result_of(db, agent, req.job)?;
-    let state = store_whole(db, result, &req, max_bytes)?;
+    let state = store_whole(db, &ctx.lab, result, &req, max_bytes)?;
     lifecycle::bump(db, result, us(now()))?;
     http::data(&state)
 }
@@ -270,7 +270,7 @@ pub fn whole_batch(db: &Db, ctx: &Ctx, agent: Id, max_bytes: u64) -> Result<Repl
     let outcomes: Vec<BatchOutcome> = req
         .files
         .iter()
-        .map(|f| match store_whole(db, result, f, max_bytes) {
+        .map(|f| match store_whole(db, &ctx.lab, result, f, max_bytes) {
             Ok(state) => BatchOutcome {
                 name: f.name.clone(),
                 state: Some(state),
@@ -290,7 +290,13 @@ pub fn whole_batch(db: &Db, ctx: &Ctx, agent: Id, max_bytes: u64) -> Result<Repl
 }
 
 /// Records one whole file of `result` whose bytes are under its key in R2.
-fn store_whole(db: &Db, result: i64, req: &Whole, max_bytes: u64) -> Result<FileState, ApiError> {
+fn store_whole(
+    db: &Db,
+    lab: &str,
+    result: i64,
+    req: &Whole,
+    max_bytes: u64,
+) -> Result<FileState, ApiError> {
     check_file(&req.name, req.size, &req.sha256, max_bytes)?;
     if part_count(req.size) != 1 {
         return Err(ApiError::invalid("only a one-part file is sent whole"));
@@ -302,15 +308,7 @@ fn store_whole(db: &Db, result: i64, req: &Whole, max_bytes: u64) -> Result<File
     {
         return Ok(state_of(Some(r), &req.name, req.size, &req.sha256));
     }
-    let key = new_version(
-        db,
-        result,
-        row.as_ref(),
-        &req.name,
-        req.size,
-        &req.sha256,
-        max_bytes,
-    )?;
+    let key = new_version(db, lab, result, row.as_ref(), req, max_bytes)?;
     let t = us(now());
     db.exec(
         "INSERT INTO result_files (result_id, name, size, sha256, key, upload_id, parts, crc32,

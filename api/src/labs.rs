@@ -1,0 +1,94 @@
+//! Labs: one CDRouter site each, with its own jobs, packages, configs, devices and agents (one
+//! Durable Object per lab). Users and their tokens are global; a user sees the labs it is a
+//! member of (an admin sees all). The bare `/api/v1/...` is the default lab.
+
+use crate::{Id, Timestamp};
+use serde::{Deserialize, Serialize};
+
+/// The lab the bare `/api/v1/...` serves (and that existed before labs did).
+pub const DEFAULT_LAB: &str = "default";
+/// Longest lab name.
+pub const MAX_LAB_NAME: usize = 40;
+/// Most labs one deployment holds.
+pub const MAX_LABS: usize = 500;
+
+/// A lab name: 1–40 of `a-z`, `0-9` and `-`, not starting with `-` (it is a path segment and
+/// part of Durable Object and R2 names).
+pub fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= MAX_LAB_NAME
+        && !name.starts_with('-')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Lab {
+    pub name: String,
+    pub description: String,
+    /// Users who may see and use it (admins always may).
+    pub members: Vec<Id>,
+    pub created: Timestamp,
+    pub updated: Timestamp,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct LabInput {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The whole member list (replaces it).
+    #[serde(default)]
+    pub members: Option<Vec<Id>>,
+}
+
+/// Who a user token belongs to, as the directory tells the entry worker (cached there for
+/// [`WHOIS_TTL_SECS`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Whois {
+    pub user_id: Id,
+    pub admin: bool,
+    pub readonly: bool,
+    /// The labs it may use besides the default (open to every user): those it is a member
+    /// of; every lab, for an admin.
+    pub labs: Vec<String>,
+}
+
+impl Whois {
+    pub fn may_use(&self, lab: &str) -> bool {
+        lab == DEFAULT_LAB || self.labs.iter().any(|l| l == lab)
+    }
+}
+
+/// How long the entry worker trusts a token's [`Whois`]: a revoked token or a changed
+/// membership takes effect in other labs within this many seconds (in the default lab, at
+/// once).
+pub const WHOIS_TTL_SECS: u64 = 30;
+
+/// An agent token of a lab other than the default starts with `<lab>.`: the entry routes
+/// its calls to that lab's object.
+pub fn agent_token_lab(token: &str) -> Option<&str> {
+    let (lab, rest) = token.split_once('.')?;
+    (valid_name(lab) && !rest.is_empty()).then_some(lab)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        for ok in ["default", "lab-2", "berlin", "a", &"x".repeat(40)] {
+            assert!(valid_name(ok), "{ok}");
+        }
+        for bad in ["", "-x", "Lab", "a/b", "a.b", "a b", &"x".repeat(41), "é"] {
+            assert!(!valid_name(bad), "{bad}");
+        }
+        assert_eq!(agent_token_lab("berlin.0123abcd"), Some("berlin"));
+        assert_eq!(agent_token_lab("0123abcd"), None);
+        assert_eq!(agent_token_lab("Ber.x"), None);
+        assert_eq!(agent_token_lab("berlin."), None);
+    }
+}
