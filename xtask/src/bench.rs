@@ -25,6 +25,7 @@ pub struct Case {
     pub also: Vec<String>,
 }
 
+#[derive(Clone)]
 pub struct Measured {
     pub label: &'static str,
     pub rps: f64,
@@ -40,8 +41,9 @@ pub fn run(root: &Path, which: &str, jobs: u64) -> Result {
         "app" => crate::bench_app::run(root),
         "results" => crate::bench_results::run(root),
         "hostile" => crate::bench_hostile::run(root, jobs.max(100_000)),
+        "labs" => crate::bench_labs::run(root, jobs),
         other => Err(format!(
-            "unknown benchmark {other:?}: try `api`, `dispatch`, `app`, `results` or `hostile`"
+            "unknown benchmark {other:?}: try `api`, `dispatch`, `app`, `results`, `hostile` or `labs`"
         )),
     }
 }

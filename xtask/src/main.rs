@@ -4,6 +4,7 @@ mod bench;
 mod bench_app;
 mod bench_dispatch;
 mod bench_hostile;
+mod bench_labs;
 mod bench_results;
 mod build;
 mod dist;
