@@ -21,7 +21,7 @@
 
 use crate::client::{ClientError, LogOutcome, Uplink};
 use crate::results::upload::{upload, upload_batch, UploadError, BATCHED_BELOW};
-use crate::retry::Backoff;
+use crate::retry::{retry, Limit};
 use labrelay_api::agents::{Finish, LogAppend, StartRequest};
 use labrelay_api::results::{
     TestRecord, TestsUpload, BATCH_FILES, FILE_PART_BYTES, MAX_TESTS_PER_UPLOAD,
@@ -31,6 +31,7 @@ use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::Duration;
 use std::time::{SystemTime, UNIX_EPOCH};
 use tokio::sync::Notify;
@@ -372,7 +373,27 @@ enum Stop {
     Refused(String),
     /// The token was refused.
     Auth(String),
+    /// A full disk may clear up; a corrupt file will not, but retrying is harmless.
     Disk(OutboxError),
+    /// Closed from the agent's side meanwhile.
+    Closed,
+}
+
+impl Stop {
+    fn is_transient(&self) -> bool {
+        matches!(self, Stop::Retry(_) | Stop::Disk(_))
+    }
+}
+
+impl std::fmt::Display for Stop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Stop::Retry(e) => e.fmt(f),
+            Stop::Refused(why) | Stop::Auth(why) => f.write_str(why),
+            Stop::Disk(e) => e.fmt(f),
+            Stop::Closed => f.write_str("the outbox was closed"),
+        }
+    }
 }
 
 impl From<OutboxError> for Stop {
@@ -400,40 +421,19 @@ fn classify(what: &str, e: ClientError) -> Stop {
 }
 
 /// Sends everything pending until the finish is acknowledged (or the server refuses the job).
-/// `wake` is notified after new log text and after the finish is written.
+/// `wake` is notified after new log text and after the finish is written. Failures that may
+/// pass (the server away, a full disk) are retried ([`retry`]) for as long as it takes.
 pub async fn deliver<U: Uplink>(outbox: &Outbox, uplink: &U, wake: &Notify) -> Delivery {
-    let mut backoff = Backoff::default();
     // Files that changed under an upload, by name: how many times (each is re-read).
-    let mut changed: HashMap<String, u32> = HashMap::new();
+    let changed: Mutex<HashMap<String, u32>> = Mutex::new(HashMap::new());
+    let what = format!("job {}: report", outbox.job);
     loop {
-        if outbox.is_closed() {
-            return Delivery::Abandoned;
-        }
-        let pass = async {
-            // Read before sending the log: once a finish exists, the log is complete.
-            let finish = outbox.pending_finish()?;
-            send_start(outbox, uplink).await?;
-            send_log(outbox, uplink).await?;
-            send_tests(outbox, uplink).await?;
-            if send_one_file(outbox, uplink, &mut changed).await? {
-                // More files wait: go round again at once (the log goes first each time).
-                return Ok::<Pass, Stop>(Pass::More);
-            }
-            if let Some(finish) = &finish {
-                uplink
-                    .finish(outbox.job, finish)
-                    .await
-                    .map_err(|e| classify("finish", e))?;
-                outbox.remove("finish.json")?;
-            }
-            Ok(if finish.is_some() {
-                Pass::Done
-            } else {
-                Pass::Idle
-            })
-        };
-        match pass.await {
-            Ok(Pass::More) => backoff.reset(),
+        let pass = retry(&what, Limit::Forever, Stop::is_transient, || {
+            one_pass(outbox, uplink, &changed)
+        })
+        .await;
+        match pass {
+            Ok(Pass::More) => {}
             Ok(Pass::Done) => {
                 if let Err(e) = outbox.close("delivered") {
                     tracing::warn!(job = %outbox.job, "{e}");
@@ -441,23 +441,12 @@ pub async fn deliver<U: Uplink>(outbox: &Outbox, uplink: &U, wake: &Notify) -> D
                 return Delivery::Delivered;
             }
             Ok(Pass::Idle) => {
-                backoff.reset();
                 wake.notified().await;
                 if !matches!(outbox.pending_finish(), Ok(Some(_))) {
                     tokio::time::sleep(BATCH).await;
                 }
             }
-            Err(Stop::Retry(e)) => {
-                let delay = backoff.next_delay();
-                tracing::warn!(job = %outbox.job, "{e}; retrying in {:.1} s", delay.as_secs_f64());
-                tokio::time::sleep(delay).await;
-            }
-            Err(Stop::Disk(e)) => {
-                // A full disk may clear up; a corrupt file will not, but retrying is harmless.
-                let delay = backoff.next_delay();
-                tracing::error!(job = %outbox.job, "{e}; retrying in {:.1} s", delay.as_secs_f64());
-                tokio::time::sleep(delay).await;
-            }
+            Err(Stop::Closed) => return Delivery::Abandoned,
             Err(Stop::Refused(why)) => {
                 tracing::warn!(job = %outbox.job, "server refused the job's report: {why}");
                 if let Err(e) = outbox.close(&format!("refused: {why}")) {
@@ -470,8 +459,50 @@ pub async fn deliver<U: Uplink>(outbox: &Outbox, uplink: &U, wake: &Notify) -> D
                     outbox.dir.display());
                 return Delivery::Deferred(why);
             }
+            // Never: `retry` keeps trying these.
+            Err(e @ (Stop::Retry(_) | Stop::Disk(_))) => {
+                tracing::warn!(job = %outbox.job, "{e}");
+            }
         }
     }
+}
+
+/// One pass: the start, the log, the test records, one queued file (so a big file does not
+/// hold the live log back for long), and the finish once all else is in.
+async fn one_pass<U: Uplink>(
+    outbox: &Outbox,
+    uplink: &U,
+    changed: &Mutex<HashMap<String, u32>>,
+) -> Result<Pass, Stop> {
+    if outbox.is_closed() {
+        return Err(Stop::Closed);
+    }
+    // Read before sending the log: once a finish exists, the log is complete.
+    let finish = outbox.pending_finish()?;
+    send_start(outbox, uplink).await?;
+    send_log(outbox, uplink).await?;
+    send_tests(outbox, uplink).await?;
+    // Taken out for the pass (one pass at a time; no lock is held across an await).
+    let lock = || changed.lock().unwrap_or_else(|p| p.into_inner());
+    let mut files_changed = std::mem::take(&mut *lock());
+    let more = send_one_file(outbox, uplink, &mut files_changed).await;
+    *lock() = files_changed;
+    if more? {
+        // More files wait: go round again at once (the log goes first each time).
+        return Ok(Pass::More);
+    }
+    if let Some(finish) = &finish {
+        uplink
+            .finish(outbox.job, finish)
+            .await
+            .map_err(|e| classify("finish", e))?;
+        outbox.remove("finish.json")?;
+    }
+    Ok(if finish.is_some() {
+        Pass::Done
+    } else {
+        Pass::Idle
+    })
 }
 
 enum Pass {

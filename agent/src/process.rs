@@ -1,5 +1,5 @@
 //! cdrouter-cli runs in a process group of its own, so a stop reaches everything it started:
-//! SIGTERM to the group, a grace period, then SIGKILL to the group.
+//! SIGTERM to the group, a grace period, then SIGKILL to the group ([`ProcessGroup::stop`]).
 //!
 //! No exit path leaves processes behind: a [`ProcessGroup`] kills its group when it is dropped
 //! (normal returns, `?`, unwinding panics), the panic hook from [`install_panic_hook`] kills
@@ -8,6 +8,7 @@
 
 use nix::sys::signal::{killpg, Signal};
 use nix::unistd::Pid;
+use std::future::Future;
 use std::io;
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
@@ -69,6 +70,14 @@ impl Drop for GroupGuard {
 pub struct ProcessGroup {
     child: Child,
     guard: GroupGuard,
+}
+
+/// How a run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ended {
+    pub status: ExitStatus,
+    /// It was still running when the grace period after SIGTERM ran out: SIGKILL ended it.
+    pub killed: bool,
 }
 
 /// The child's output streams, to be read by the caller.
@@ -135,18 +144,38 @@ impl ProcessGroup {
         Ok(status)
     }
 
-    /// SIGTERM to the group, up to `grace` for the leader to exit, then SIGKILL.
-    pub async fn stop(&mut self, grace: Duration) -> io::Result<ExitStatus> {
+    /// The stop sequence: SIGTERM to the group, up to `grace` for the leader to exit, then
+    /// SIGKILL to the group (also when the leader exited: nothing of the run stays).
+    pub async fn stop(&mut self, grace: Duration) -> io::Result<Ended> {
         self.signal(Signal::SIGTERM);
         match tokio::time::timeout(grace, self.child.wait()).await {
             Ok(status) => {
                 self.signal(Signal::SIGKILL);
-                status
+                Ok(Ended {
+                    status: status?,
+                    killed: false,
+                })
             }
             Err(_) => {
                 self.signal(Signal::SIGKILL);
-                self.child.wait().await
+                Ok(Ended {
+                    status: self.child.wait().await?,
+                    killed: true,
+                })
             }
+        }
+    }
+
+    /// Waits for the run to end by itself, or, once `stop` resolves, runs the stop sequence
+    /// ([`ProcessGroup::stop`]).
+    pub async fn wait_or_stop(
+        &mut self,
+        stop: impl Future<Output = ()>,
+        grace: Duration,
+    ) -> io::Result<Ended> {
+        tokio::select! {
+            status = self.wait() => status.map(|status| Ended { status, killed: false }),
+            () = stop => self.stop(grace).await,
         }
     }
 }

@@ -91,9 +91,10 @@ async fn a_group_that_ignores_sigterm_is_killed_after_the_grace_period() {
     );
     let (pid, helper) = pids_once_hanging(output).await;
     assert_eq!(pid, group.pgid(), "env exec'd the simulator in place");
-    let status = group.stop(Duration::from_millis(300)).await.expect("stop");
+    let ended = group.stop(Duration::from_millis(300)).await.expect("stop");
+    assert!(ended.killed);
     assert_eq!(
-        status.signal(),
+        ended.status.signal(),
         Some(9),
         "SIGTERM was ignored, SIGKILL ended it"
     );
@@ -109,11 +110,39 @@ async fn a_group_that_honours_sigterm_ends_with_it() {
         &["CDROUTER_SIM_HANG=1", "CDROUTER_SIM_SPAWN_CHILD=1"],
     );
     let (pid, helper) = pids_once_hanging(output).await;
-    let status = group.stop(Duration::from_secs(30)).await.expect("stop");
+    let ended = group.stop(Duration::from_secs(30)).await.expect("stop");
+    assert!(!ended.killed);
     assert_eq!(
-        status.code(),
+        ended.status.code(),
         Some(143),
-        "it stopped on SIGTERM: {status:?}"
+        "it stopped on SIGTERM: {ended:?}"
+    );
+    until_gone(pid).await;
+    until_gone(helper).await;
+}
+
+#[tokio::test]
+async fn a_stop_that_comes_later_runs_the_same_sequence() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (mut group, output) = spawn_sim(
+        dir.path(),
+        &["CDROUTER_SIM_HANG=1", "CDROUTER_SIM_SPAWN_CHILD=1"],
+    );
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let stop = async move {
+        let _ = rx.await;
+    };
+    let run = group.wait_or_stop(stop, Duration::from_secs(30));
+    let ((pid, helper), ()) = tokio::join!(
+        async {
+            let pids = pids_once_hanging(output).await;
+            let _ = tx.send(());
+            pids
+        },
+        async {
+            let ended = run.await.expect("ended");
+            assert_eq!(ended.status.code(), Some(143), "{ended:?}");
+        }
     );
     until_gone(pid).await;
     until_gone(helper).await;
