@@ -1,17 +1,20 @@
-//! One job: its directory, the cdrouter-cli command line, the run (output streamed into the
-//! job log, progress from test verdict lines, heartbeats and stop requests, the result
-//! directory watched and uploaded) and its finish.
+//! One job: its directory, the checks of what the server sent, the cdrouter-cli command line,
+//! the run (output streamed into the job log, progress from test verdict lines, heartbeats
+//! and stop requests, the result directory watched and uploaded) and its finish.
 //!
 //! `<work-dir>/job-<id>/` holds `testlist.log` (one test per line), the config
 //! (`<config_name>.conf`), cdrouter-cli's result directory (`result/`, its `-logdir`) and the
-//! [`Outbox`]. The parts: [`command`] (the command line and the config edits for testvars),
-//! [`execute`] (the run), [`lease`] (heartbeats), [`log`] (the job log).
+//! [`Outbox`]. The parts: [`checks`] (what may reach cdrouter-cli), [`command`] (the command
+//! line and the config edits for testvars), [`execute`] (the run), [`lease`] (heartbeats),
+//! [`log`] (the job log).
 
+mod checks;
 mod command;
 mod execute;
 mod lease;
 mod log;
 
+pub use checks::{check_claim, check_written_config};
 pub use command::{command_args, config_file_name, edit_config, testvar_args};
 pub use lease::interval as heartbeat_interval;
 pub use log::PREFIX;

@@ -313,6 +313,67 @@ async fn a_stop_from_the_server_ends_the_run_as_stopped() {
     assert!(is_gone(sim_pid(log)));
 }
 
+/// What the server's checks refuse at launch, refused again by the agent: such a job ends as
+/// `error`, saying why, and cdrouter-cli never starts (no file of the run is written).
+#[tokio::test]
+async fn a_claim_the_servers_own_checks_refuse_is_refused_and_never_run() {
+    let server = FakeServer::start().await;
+    let work = tempfile::tempdir().expect("tempdir");
+    let evil_group = json!({"testvars": [{"group": "lan2}\ntestvar_group evil {", "name": "x",
+                                          "value": "1", "action": "set-testvar"}]});
+    server.add_claim(claim(23, &["a"], evil_group, 1));
+    server.add_claim(claim(
+        24,
+        &["a"],
+        json!({"extra_cli_args": "-trace -logdir /tmp"}),
+        1,
+    ));
+    let mut owned_by_package = claim(25, &["a"], json!({}), 1);
+    owned_by_package["package_extra_cli_args"] = json!("--config=/etc/other.conf");
+    server.add_claim(owned_by_package);
+    let mut two_tests_in_one = claim(26, &["a\nb"], json!({}), 1);
+    two_tests_in_one["config"] = json!("testvar lanInterface eth1\n");
+    server.add_claim(two_tests_in_one);
+    let mut agent = agent(&server, work.path(), &[("CDROUTER_SIM_TEST_MS", "1")], &[]);
+    server
+        .wait_for("four finishes", |s| s.finishes.len() == 4)
+        .await;
+    agent.sigterm();
+    assert!(agent.exit().await.success());
+    let s = server.state();
+    for (job, says) in [
+        (23, "testvar group"),
+        (24, "the job's extra_cli_args cannot set -logdir"),
+        (
+            25,
+            "the package's extra_cli_args cannot set --config=/etc/other.conf",
+        ),
+        (26, "is not a test name"),
+    ] {
+        let (_, finish) = s
+            .finishes
+            .iter()
+            .find(|(id, _)| *id == job)
+            .expect("finished");
+        assert_eq!(finish.status, FinishStatus::Error, "{job}");
+        assert!(
+            finish.reason.starts_with("the agent refused the job: ")
+                && finish.reason.contains(says),
+            "{job}: {}",
+            finish.reason
+        );
+        let log = &s.logs[&job];
+        assert!(
+            log.contains(says),
+            "{job}: the reason is in the job log: {log}"
+        );
+        assert!(!log.contains("SIMULATOR"), "{job}: cdrouter-cli ran: {log}");
+        let dir = work.path().join(format!("job-{job}"));
+        assert!(!dir.join("testlist.log").exists(), "{job}");
+        assert!(!dir.join("result").exists(), "{job}");
+    }
+}
+
 #[tokio::test]
 async fn a_second_signal_stops_the_running_job_even_if_it_ignores_sigterm() {
     let server = FakeServer::start().await;

@@ -1,10 +1,10 @@
-//! One run of cdrouter-cli: the job's files written, the process started, its output
-//! streamed into the job log with progress from verdict lines, the result directory watched,
-//! heartbeats beside it, and how it ended turned into a finish. Stopping it is
-//! [`ProcessGroup::wait_or_stop`]'s: this loop only says when.
+//! One run of cdrouter-cli: the job's files written (after [`checks`](super::checks)), the
+//! process started, its output streamed into the job log with progress from verdict lines,
+//! the result directory watched, heartbeats beside it, and how it ended turned into a
+//! finish. Stopping it is [`ProcessGroup::wait_or_stop`]'s: this loop only says when.
 
 use super::log::JobLog;
-use super::{command, lease, Prepared, StopReason};
+use super::{checks, command, lease, Prepared, StopReason};
 use crate::client::Client;
 use crate::config::RunSettings;
 use crate::process::{self, Ended, ProcessGroup};
@@ -52,6 +52,14 @@ pub async fn execute(
     let id = claim.job.id;
     let mut tally = Tally::new(progress::planned_total(&claim.testlist, &claim.job.options));
     let config_text = command::edit_config(&claim.config, &claim.job.options.testvars);
+    let checked =
+        checks::check_claim(claim).and_then(|()| checks::check_written_config(&config_text));
+    if let Err(why) = checked {
+        let reason = format!("the agent refused the job: {why}");
+        tracing::error!(job = %id, "{reason}");
+        log.note(&reason);
+        return error_finish(reason, tally.summary());
+    }
     let config_file = job.dir.join(command::config_file_name(&claim.config_name));
     let mut testlist = claim.testlist.join("\n");
     testlist.push('\n');
