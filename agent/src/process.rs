@@ -5,6 +5,9 @@
 //! (normal returns, `?`, unwinding panics), the panic hook from [`install_panic_hook`] kills
 //! every live group first (release builds abort on panic, so drops never run there), and the
 //! direct child gets SIGKILL from the kernel if the agent itself dies (`PR_SET_PDEATHSIG`).
+//!
+//! Runs get the agent's environment without its own settings: no `LABRELAY_*` variable (the
+//! token among them) reaches cdrouter-cli ([`scrub_env`]).
 
 use nix::sys::signal::{killpg, Signal};
 use nix::unistd::Pid;
@@ -16,6 +19,9 @@ use std::process::{ExitStatus, Stdio};
 use std::sync::Mutex;
 use std::time::Duration;
 use tokio::process::{Child, ChildStderr, ChildStdout, Command};
+
+/// The environment variables of the agent's own settings, kept from every run.
+const OWN_ENV_PREFIX: &str = "LABRELAY_";
 
 /// Process groups alive now, for the panic hook.
 static LIVE_GROUPS: Mutex<Vec<i32>> = Mutex::new(Vec::new());
@@ -80,6 +86,16 @@ pub struct Ended {
     pub killed: bool,
 }
 
+/// Removes the agent's own settings (`LABRELAY_*`, the token among them) from what `cmd`
+/// passes on.
+pub fn scrub_env(cmd: &mut Command) {
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with(OWN_ENV_PREFIX) {
+            cmd.env_remove(name);
+        }
+    }
+}
+
 /// The child's output streams, to be read by the caller.
 pub struct Output {
     pub stdout: ChildStdout,
@@ -88,7 +104,7 @@ pub struct Output {
 
 impl ProcessGroup {
     /// Starts `program` with `args` in `cwd`: own process group, stdin from /dev/null,
-    /// stdout and stderr piped.
+    /// stdout and stderr piped, the agent's settings left out of its environment.
     pub fn spawn(
         program: &Path,
         args: &[String],
@@ -102,6 +118,7 @@ impl ProcessGroup {
             .stderr(Stdio::piped())
             .process_group(0)
             .kill_on_drop(true);
+        scrub_env(&mut cmd);
         // SAFETY: prctl is async-signal-safe and touches no memory of the parent.
         unsafe {
             cmd.pre_exec(|| {

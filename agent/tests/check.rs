@@ -473,3 +473,19 @@ async fn an_untrusted_certificate_fails_with_the_reason() {
     );
     assert!(server.contains("private CA"), "{out}");
 }
+
+#[tokio::test]
+async fn cdrouter_cli_is_asked_for_its_version_without_the_agents_settings() {
+    let mut s = Setup::good().await;
+    s.cli = script(
+        s.dir.path(),
+        "cdrouter-cli-env",
+        "echo \"CDRouter, LABRELAY_ variables: $(env | grep -c '^LABRELAY_')\"",
+    );
+    let (code, out) = s.run().await;
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        line(&out, "cdrouter-cli").contains("LABRELAY_ variables: 0"),
+        "the token (LABRELAY_TOKEN) reached cdrouter-cli: {out}"
+    );
+}

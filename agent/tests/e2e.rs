@@ -374,6 +374,44 @@ async fn a_claim_the_servers_own_checks_refuse_is_refused_and_never_run() {
     }
 }
 
+/// cdrouter-cli's environment holds none of the agent's settings: not the token, no
+/// `LABRELAY_*` variable (the simulator prints what it got).
+#[tokio::test]
+async fn cdrouter_cli_gets_neither_the_token_nor_any_labrelay_variable() {
+    let server = FakeServer::start().await;
+    let work = tempfile::tempdir().expect("tempdir");
+    server.add_claim(claim(27, &["a"], json!({}), 1));
+    let mut agent = agent(
+        &server,
+        work.path(),
+        &[
+            ("CDROUTER_SIM_TEST_MS", "1"),
+            ("CDROUTER_SIM_PRINT_ENV", "1"),
+            ("LABRELAY_HOST", "lab-9"),
+        ],
+        &[],
+    );
+    server
+        .wait_for("the finish", |s| !s.finishes.is_empty())
+        .await;
+    agent.sigterm();
+    assert!(agent.exit().await.success());
+    let s = server.state();
+    assert_eq!(
+        s.claim_requests[0]["host"],
+        json!("lab-9"),
+        "the agent had them"
+    );
+    let log = &s.logs[&27];
+    assert!(log.contains("env CDROUTER_SIM_PRINT_ENV=1"), "{log}");
+    assert!(log.contains("env PATH="), "the rest is passed on: {log}");
+    assert!(
+        !log.contains(TOKEN),
+        "the token reached cdrouter-cli: {log}"
+    );
+    assert!(!log.contains("LABRELAY_"), "{log}");
+}
+
 #[tokio::test]
 async fn a_second_signal_stops_the_running_job_even_if_it_ignores_sigterm() {
     let server = FakeServer::start().await;
