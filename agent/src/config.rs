@@ -4,10 +4,15 @@
 //! The file takes the flags' names with underscores (`work_dir = "/srv/lab"`); see
 //! [`FileConfig`]. Keep the token in the file or the environment: command-line arguments are
 //! visible to every user of the machine in `ps`.
+//!
+//! The server must be `https://`, but for the machine itself (`http://` to 127.0.0.0/8,
+//! `::1` or `localhost`): the token must never cross a network in clear.
 
 use crate::retention::{self, Policy};
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+use reqwest::Url;
 use serde::Deserialize;
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -23,6 +28,7 @@ Precedence: flags, then LABRELAY_* variables, then the --config file, then defau
 Config file keys: server, token, interfaces, cdrouter_cli, work_dir, concurrency, testpath,
   begin_flag, end_flag, skip_flag, stop_grace, claim_wait, host, log_level, results_max_bytes,
   keep_runs, keep_days.
+The server must be https://, but for this machine itself (127.0.0.0/8, ::1, localhost).
 Options go before or after `check`.
 Signals: the first SIGTERM/SIGINT stops claiming and lets running jobs finish; the second
   stops them (SIGTERM, --stop-grace, SIGKILL) and reports them stopped.";
@@ -35,7 +41,7 @@ pub struct Cli {
     #[arg(long, env = "LABRELAY_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
 
-    /// Server base URL, e.g. https://labrelay.example.com
+    /// Server base URL, e.g. https://labrelay.example.com (http:// only to this machine)
     #[arg(long, env = "LABRELAY_SERVER", value_name = "URL")]
     pub server: Option<String>,
 
@@ -292,11 +298,7 @@ impl Settings {
             .filter(|s| !s.trim().is_empty())
             .ok_or(ConfigError::Missing("server", "SERVER", "server"))?;
         let server = server.trim().trim_end_matches('/').to_string();
-        if !(server.starts_with("http://") || server.starts_with("https://")) {
-            return Err(ConfigError::Invalid(format!(
-                "server must be an http:// or https:// URL, got \"{server}\""
-            )));
-        }
+        check_server(&server)?;
         let token = cli
             .token
             .or(file.token)
@@ -389,6 +391,40 @@ impl Settings {
     }
 }
 
+/// The server's URL: https, or http to this machine only.
+fn check_server(server: &str) -> Result<(), ConfigError> {
+    let url = Url::parse(server)
+        .ok()
+        .filter(|u| u.host_str().is_some())
+        .ok_or_else(|| {
+            ConfigError::Invalid(format!("server must be an https:// URL, got \"{server}\""))
+        })?;
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if is_loopback(&url) => Ok(()),
+        "http" => Err(ConfigError::Invalid(format!(
+            "server {server}: plain http:// is only for this machine (127.0.0.1, ::1, \
+             localhost); the token must not cross a network in clear: use https://"
+        ))),
+        _ => Err(ConfigError::Invalid(format!(
+            "server must be an https:// URL, got \"{server}\""
+        ))),
+    }
+}
+
+/// Whether the URL names this machine: 127.0.0.0/8, `::1` or `localhost`.
+pub fn is_loopback(url: &Url) -> bool {
+    let host = url.host_str().unwrap_or_default();
+    match host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse::<IpAddr>()
+    {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => host.trim_end_matches('.').eq_ignore_ascii_case("localhost"),
+    }
+}
+
 /// A relative path with a directory in it (`bin/cdrouter-cli`) is taken from where the agent
 /// was started: runs start in their own job directory, where it would not be found. A bare
 /// name (`cdrouter-cli`) is left to the PATH.
@@ -461,12 +497,12 @@ mod tests {
         )
         .expect("file parses");
         let s = Settings::merge(
-            cli(&["--server", "http://flag.example", "--begin-flag", "-begin"]),
+            cli(&["--server", "https://flag.example", "--begin-flag", "-begin"]),
             file,
             || vec!["never".into()],
         )
         .expect("settings");
-        assert_eq!(s.server, "http://flag.example");
+        assert_eq!(s.server, "https://flag.example");
         assert_eq!(s.token, "from-file");
         assert_eq!(s.interfaces, ["eth5", "eth6"]);
         assert_eq!(s.concurrency, 3);
@@ -488,7 +524,7 @@ mod tests {
     fn interfaces_come_from_a_comma_list_or_detection() {
         let s = Settings::merge(
             cli(&[
-                "--server=http://x",
+                "--server=https://x",
                 "--token=t",
                 "--interfaces",
                 "eth1, eth2,",
@@ -499,11 +535,11 @@ mod tests {
         .expect("settings");
         assert_eq!(s.interfaces, ["eth1", "eth2"]);
         let file = parse_file("interfaces = \"eth3,eth4\"").expect("parses");
-        let s = Settings::merge(cli(&["--server=http://x", "--token=t"]), file, Vec::new)
+        let s = Settings::merge(cli(&["--server=https://x", "--token=t"]), file, Vec::new)
             .expect("settings");
         assert_eq!(s.interfaces, ["eth3", "eth4"]);
         let s = Settings::merge(
-            cli(&["--server=http://x", "--token=t"]),
+            cli(&["--server=https://x", "--token=t"]),
             FileConfig::default(),
             || vec!["eth9".into()],
         )
@@ -516,8 +552,12 @@ mod tests {
         let err = Settings::merge(cli(&["--token=t"]), FileConfig::default(), Vec::new)
             .expect_err("no server");
         assert!(err.to_string().contains("LABRELAY_SERVER"), "{err}");
-        let err = Settings::merge(cli(&["--server=http://x"]), FileConfig::default(), Vec::new)
-            .expect_err("no token");
+        let err = Settings::merge(
+            cli(&["--server=https://x"]),
+            FileConfig::default(),
+            Vec::new,
+        )
+        .expect_err("no token");
         assert!(err.to_string().contains("token"), "{err}");
         assert!(Settings::merge(
             cli(&["--server=ftp://x", "--token=t"]),
@@ -527,6 +567,42 @@ mod tests {
         .is_err());
         assert!(Cli::try_parse_from(["a", "--concurrency", "0"]).is_err());
         assert!(parse_file("servr = \"typo\"").is_err());
+    }
+
+    #[test]
+    fn plain_http_is_for_this_machine_only() {
+        let server = |url: &str| {
+            Settings::merge(
+                cli(&["--server", url, "--token=t"]),
+                FileConfig::default(),
+                Vec::new,
+            )
+        };
+        for ok in [
+            "https://labrelay.example.com",
+            "https://10.0.0.1:8443/",
+            "http://127.0.0.1:8787",
+            "http://127.1.2.3",
+            "http://[::1]:8787",
+            "http://localhost:8787",
+            "http://LOCALHOST.",
+        ] {
+            assert!(server(ok).is_ok(), "{ok}: {:?}", server(ok).err());
+        }
+        for refused in [
+            "http://labrelay.example.com",
+            "http://10.0.0.1",
+            "http://[::2]",
+            "http://localhost.example.com",
+            "http://127.0.0.1.example.com",
+            "ftp://127.0.0.1",
+            "labrelay.example.com",
+        ] {
+            let err = server(refused).expect_err(refused).to_string();
+            assert!(err.contains("https://"), "{refused}: {err}");
+        }
+        let err = server("http://labrelay.example.com").expect_err("refused");
+        assert!(err.to_string().contains("only for this machine"), "{err}");
     }
 
     #[test]
@@ -540,7 +616,7 @@ mod tests {
             assert_eq!(cli.work_dir, Some(PathBuf::from("/w")), "{args:?}");
             assert_eq!(cli.keep_runs, Some(3), "{args:?}");
         }
-        let cli = Cli::try_parse_args(["a", "--server", "http://x"]).expect("parses");
+        let cli = Cli::try_parse_args(["a", "--server", "https://x"]).expect("parses");
         assert_eq!(cli.command, None);
         assert!(Cli::try_parse_args(["a", "chek"]).is_err());
     }
@@ -548,7 +624,7 @@ mod tests {
     #[test]
     fn retention_comes_from_flags_or_the_file() {
         let file = parse_file("keep_runs = 7\nkeep_days = 0").expect("parses");
-        let s = Settings::merge(cli(&["--server=http://x", "--token=t"]), file, Vec::new)
+        let s = Settings::merge(cli(&["--server=https://x", "--token=t"]), file, Vec::new)
             .expect("settings");
         assert_eq!(
             s.retention,
@@ -558,7 +634,7 @@ mod tests {
             }
         );
         let s = Settings::merge(
-            cli(&["--server=http://x", "--token=t", "--keep-days", "2"]),
+            cli(&["--server=https://x", "--token=t", "--keep-days", "2"]),
             FileConfig::default(),
             Vec::new,
         )
