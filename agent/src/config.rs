@@ -8,6 +8,7 @@
 //! The server must be `https://`, but for the machine itself (`http://` to 127.0.0.0/8,
 //! `::1` or `localhost`): the token must never cross a network in clear.
 
+use crate::outbox::{DEFAULT_OUTBOX_MAX_BYTES, MIN_OUTBOX_MAX_BYTES};
 use crate::retention::{self, Policy};
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use reqwest::Url;
@@ -27,7 +28,7 @@ const AFTER_HELP: &str = "\
 Precedence: flags, then LABRELAY_* variables, then the --config file, then defaults.
 Config file keys: server, token, interfaces, cdrouter_cli, work_dir, concurrency, testpath,
   begin_flag, end_flag, skip_flag, stop_grace, claim_wait, host, log_level, results_max_bytes,
-  keep_runs, keep_days.
+  outbox_max_bytes, keep_runs, keep_days.
 The server must be https://, but for this machine itself (127.0.0.0/8, ::1, localhost).
 Options go before or after `check`.
 Signals: the first SIGTERM/SIGINT stops claiming and lets running jobs finish; the second
@@ -122,6 +123,11 @@ pub struct Cli {
     #[arg(long, env = "LABRELAY_RESULTS_MAX_BYTES", value_name = "BYTES")]
     pub results_max_bytes: Option<u64>,
 
+    /// Most bytes one job's outbox keeps on disk (log, test records, file queue); past it
+    /// new output is dropped, with a line saying so [default: 64 MiB, at least 1 MiB]
+    #[arg(long, env = "LABRELAY_OUTBOX_MAX_BYTES", value_name = "BYTES")]
+    pub outbox_max_bytes: Option<u64>,
+
     /// Delivered job directories kept, newest first; 0: no limit [default: 50]
     #[arg(long, env = "LABRELAY_KEEP_RUNS", value_name = "N")]
     pub keep_runs: Option<u32>,
@@ -183,6 +189,7 @@ pub struct FileConfig {
     pub host: Option<String>,
     pub log_level: Option<String>,
     pub results_max_bytes: Option<u64>,
+    pub outbox_max_bytes: Option<u64>,
     pub keep_runs: Option<u32>,
     pub keep_days: Option<u32>,
 }
@@ -245,6 +252,8 @@ pub struct RunSettings {
     pub stop_grace: Duration,
     /// The per-result upload cap (the server has its own).
     pub results_max_bytes: u64,
+    /// The cap on one job's outbox.
+    pub outbox_max_bytes: u64,
 }
 
 impl Default for RunSettings {
@@ -255,6 +264,7 @@ impl Default for RunSettings {
             flags: Flags::default(),
             stop_grace: Duration::from_secs(DEFAULT_STOP_GRACE),
             results_max_bytes: labrelay_api::results::DEFAULT_RESULT_MAX_BYTES,
+            outbox_max_bytes: DEFAULT_OUTBOX_MAX_BYTES,
         }
     }
 }
@@ -336,6 +346,15 @@ impl Settings {
                 )));
             }
         }
+        let outbox_max_bytes = cli
+            .outbox_max_bytes
+            .or(file.outbox_max_bytes)
+            .unwrap_or(DEFAULT_OUTBOX_MAX_BYTES);
+        if outbox_max_bytes < MIN_OUTBOX_MAX_BYTES {
+            return Err(ConfigError::Invalid(format!(
+                "outbox_max_bytes must be at least {MIN_OUTBOX_MAX_BYTES} (1 MiB), got {outbox_max_bytes}"
+            )));
+        }
         let claim_wait = cli
             .claim_wait
             .or(file.claim_wait)
@@ -376,6 +395,7 @@ impl Settings {
                     .results_max_bytes
                     .or(file.results_max_bytes)
                     .unwrap_or(labrelay_api::results::DEFAULT_RESULT_MAX_BYTES),
+                outbox_max_bytes,
             },
             retention: Policy {
                 keep_runs: cli
@@ -603,6 +623,33 @@ mod tests {
         }
         let err = server("http://labrelay.example.com").expect_err("refused");
         assert!(err.to_string().contains("only for this machine"), "{err}");
+    }
+
+    #[test]
+    fn the_outbox_cap_is_a_setting() {
+        let s = Settings::merge(
+            cli(&["--server=https://x", "--token=t"]),
+            FileConfig::default(),
+            Vec::new,
+        )
+        .expect("settings");
+        assert_eq!(s.run.outbox_max_bytes, DEFAULT_OUTBOX_MAX_BYTES);
+        let file = parse_file("outbox_max_bytes = 2097152").expect("parses");
+        let s = Settings::merge(cli(&["--server=https://x", "--token=t"]), file, Vec::new)
+            .expect("settings");
+        assert_eq!(s.run.outbox_max_bytes, 2 << 20);
+        let err = Settings::merge(
+            cli(&[
+                "--server=https://x",
+                "--token=t",
+                "--outbox-max-bytes",
+                "1000",
+            ]),
+            FileConfig::default(),
+            Vec::new,
+        )
+        .expect_err("too small");
+        assert!(err.to_string().contains("at least"), "{err}");
     }
 
     #[test]

@@ -84,9 +84,9 @@ pub fn job_dir(work_dir: &Path, job: Id) -> PathBuf {
     work_dir.join(format!("job-{job}"))
 }
 
-/// Creates `job-<id>/` and its outbox. A directory left by an earlier attempt at the same job
-/// is moved aside to `job-<id>.prev-<unix time>`.
-pub fn prepare(work_dir: &Path, claim: Claim) -> Result<Prepared, JobError> {
+/// Creates `job-<id>/` and its outbox, capped at `outbox_max_bytes`. A directory left by an
+/// earlier attempt at the same job is moved aside to `job-<id>.prev-<unix time>`.
+pub fn prepare(work_dir: &Path, claim: Claim, outbox_max_bytes: u64) -> Result<Prepared, JobError> {
     let dir = job_dir(work_dir, claim.job.id);
     let dir_err = |path: &Path| {
         let path = path.to_path_buf();
@@ -100,7 +100,7 @@ pub fn prepare(work_dir: &Path, claim: Claim) -> Result<Prepared, JobError> {
         std::fs::rename(&dir, &aside).map_err(dir_err(&dir))?;
     }
     std::fs::create_dir_all(&dir).map_err(dir_err(&dir))?;
-    let outbox = Outbox::create(&dir, claim.job.id)?;
+    let outbox = Outbox::create(&dir, claim.job.id)?.with_max_bytes(outbox_max_bytes);
     Ok(Prepared {
         claim,
         dir,

@@ -18,6 +18,13 @@
 //! Appends go from `acked` to the end of `log`, so a resend after a lost answer overlaps what
 //! the server has (it keeps only the new tail) and a 409 gap answer moves `acked` back to
 //! where the server's log ends: nothing is lost and nothing is doubled.
+//!
+//! What the outbox holds is capped ([`budget`]): past the cap new output is refused, with a
+//! line in the log saying so.
+
+pub mod budget;
+
+pub use budget::{Budget, Grant, DEFAULT_OUTBOX_MAX_BYTES, MIN_OUTBOX_MAX_BYTES};
 
 use crate::client::{ClientError, LogOutcome, Uplink};
 use crate::results::upload::{upload, upload_batch, UploadError, BATCHED_BELOW};
@@ -31,7 +38,7 @@ use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use std::time::{SystemTime, UNIX_EPOCH};
 use tokio::sync::Notify;
@@ -51,6 +58,8 @@ pub enum OutboxError {
     Io { path: PathBuf, source: io::Error },
     #[error("outbox {path}: {message}")]
     Corrupt { path: PathBuf, message: String },
+    #[error("the outbox is full (its cap is {cap} bytes, --outbox-max-bytes)")]
+    Full { cap: u64 },
 }
 
 /// How a delivery ended.
@@ -66,27 +75,32 @@ pub enum Delivery {
     Abandoned,
 }
 
+/// The files whose growth the budget bounds (the others are a few small JSON documents).
+const GROWING: [&str; 3] = ["log", "tests.jsonl", "files.jsonl"];
+
 #[derive(Clone, Debug)]
 pub struct Outbox {
     job: Id,
     dir: PathBuf,
+    budget: Arc<Budget>,
 }
 
 impl Outbox {
-    /// Creates (or reopens) the outbox of a job directory.
+    /// Creates (or reopens) the outbox of a job directory, capped at the default
+    /// ([`Outbox::with_max_bytes`] sets another cap).
     pub fn create(job_dir: &Path, job: Id) -> Result<Outbox, OutboxError> {
-        let ob = Outbox {
-            job,
-            dir: job_dir.join("outbox"),
-        };
-        fs::create_dir_all(&ob.dir).map_err(|e| ob.io(&ob.dir, e))?;
-        let log = ob.path("log");
+        let dir = job_dir.join("outbox");
+        fs::create_dir_all(&dir).map_err(|source| OutboxError::Io {
+            path: dir.clone(),
+            source,
+        })?;
+        let log = dir.join("log");
         OpenOptions::new()
             .create(true)
             .append(true)
             .open(&log)
-            .map_err(|e| ob.io(&log, e))?;
-        Ok(ob)
+            .map_err(|source| OutboxError::Io { path: log, source })?;
+        Ok(Outbox::at(job, dir))
     }
 
     /// The outbox of an existing `job-<id>` directory, when it has one.
@@ -94,9 +108,30 @@ impl Outbox {
         let name = job_dir.file_name()?.to_str()?;
         let id: u64 = name.strip_prefix("job-")?.parse().ok()?;
         let dir = job_dir.join("outbox");
-        dir.join("log")
-            .is_file()
-            .then_some(Outbox { job: Id(id), dir })
+        dir.join("log").is_file().then(|| Outbox::at(Id(id), dir))
+    }
+
+    fn at(job: Id, dir: PathBuf) -> Outbox {
+        let used = held_bytes(&dir);
+        Outbox {
+            job,
+            dir,
+            budget: Arc::new(Budget::new(DEFAULT_OUTBOX_MAX_BYTES, used)),
+        }
+    }
+
+    /// The same outbox capped at `max_bytes` (for every handle cloned from it from now on).
+    pub fn with_max_bytes(self, max_bytes: u64) -> Outbox {
+        let used = held_bytes(&self.dir);
+        Outbox {
+            budget: Arc::new(Budget::new(max_bytes, used)),
+            ..self
+        }
+    }
+
+    /// The cap and what is used of it.
+    pub fn budget(&self) -> &Budget {
+        &self.budget
     }
 
     pub fn job(&self) -> Id {
@@ -159,6 +194,11 @@ impl Outbox {
     }
 
     fn append(&self, name: &str, line: &str) -> Result<(), OutboxError> {
+        if let Grant::Refused { .. } = self.budget.take(line.len() as u64 + 1) {
+            return Err(OutboxError::Full {
+                cap: self.budget.cap(),
+            });
+        }
         let path = self.path(name);
         let mut f = OpenOptions::new()
             .create(true)
@@ -218,7 +258,11 @@ impl Outbox {
             .append(true)
             .open(&path)
             .map_err(|e| self.io(&path, e))?;
-        Ok(LogWriter { file, path })
+        Ok(LogWriter {
+            file,
+            path,
+            budget: self.budget.clone(),
+        })
     }
 
     pub fn log_len(&self) -> Result<u64, OutboxError> {
@@ -345,14 +389,43 @@ impl Outbox {
     }
 }
 
-/// Appends lines to a job's log.
+/// The bytes the growing files of an outbox directory hold now.
+fn held_bytes(dir: &Path) -> u64 {
+    GROWING
+        .iter()
+        .filter_map(|name| fs::metadata(dir.join(name)).ok())
+        .map(|m| m.len())
+        .sum()
+}
+
+/// Appends lines to a job's log, within the outbox's cap.
 pub struct LogWriter {
     file: File,
     path: PathBuf,
+    budget: Arc<Budget>,
 }
 
 impl LogWriter {
-    pub fn append_line(&mut self, line: &str) -> Result<(), OutboxError> {
+    /// Appends a line of output; when the outbox is full the line is dropped and the answer
+    /// says whether this is the first line dropped (the caller notes it in the log).
+    pub fn append_line(&mut self, line: &str) -> Result<Grant, OutboxError> {
+        let grant = self.budget.take(line.len() as u64 + 1);
+        if grant == Grant::Granted {
+            self.write(line)?;
+        }
+        Ok(grant)
+    }
+
+    /// Appends a line of the agent's own, from the reserve kept for them once output is
+    /// refused; false when even that is spent (the line is dropped).
+    pub fn append_note(&mut self, line: &str) -> Result<bool, OutboxError> {
+        if !self.budget.take_note(line.len() as u64 + 1) {
+            return Ok(false);
+        }
+        self.write(line).map(|()| true)
+    }
+
+    fn write(&mut self, line: &str) -> Result<(), OutboxError> {
         let mut buf = String::with_capacity(line.len() + 1);
         buf.push_str(line);
         buf.push('\n');
@@ -1051,6 +1124,52 @@ mod tests {
         assert_eq!(ob.read_log(1, 2).expect("read"), "é");
         assert_eq!(ob.read_log(0, 100).expect("read"), "aé\n");
         assert_eq!(ob.read_log(4, 100).expect("read"), "");
+    }
+
+    #[test]
+    fn the_outbox_never_grows_past_its_cap() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let job_dir = dir.path().join("job-2");
+        let cap = budget::NOTE_RESERVE + 10_000;
+        let ob = Outbox::create(&job_dir, Id(2))
+            .expect("outbox")
+            .with_max_bytes(cap);
+        let mut w = ob.writer().expect("writer");
+        let line = "x".repeat(99);
+        let mut granted = 0;
+        let mut first_refusals = 0;
+        for _ in 0..1_000 {
+            match w.append_line(&line).expect("append") {
+                Grant::Granted => granted += 1,
+                Grant::Refused { first: true } => {
+                    first_refusals += 1;
+                    assert!(w.append_note("[note] the outbox is full").expect("note"));
+                }
+                Grant::Refused { first: false } => {}
+            }
+        }
+        assert_eq!(granted, 100, "output stops short of the reserve");
+        assert_eq!(first_refusals, 1, "the first refusal is said once");
+        // Records and queued files count too, and are refused the same way.
+        assert!(matches!(
+            ob.append_test(&TestRecord::default()),
+            Err(OutboxError::Full { cap: c }) if c == cap
+        ));
+        assert!(ob.queue_file("a.txt", 1, SystemTime::now()).is_err());
+        // Notes fill the reserve and no more.
+        while w.append_note(&line).expect("note") {}
+        let held = fs::metadata(ob.log_path()).expect("log").len();
+        assert!(held <= cap, "{held} > {cap}");
+        assert!(held > cap - 200, "the reserve was used: {held}");
+        let log = fs::read_to_string(ob.log_path()).expect("log");
+        assert_eq!(log.lines().filter(|l| l.starts_with("[note]")).count(), 1);
+
+        // Reopened (an agent restart), it counts what it holds: still full.
+        let again = Outbox::open(&job_dir)
+            .expect("reopened")
+            .with_max_bytes(cap);
+        assert_eq!(again.budget().used(), held);
+        assert!(again.append_test(&TestRecord::default()).is_err());
     }
 
     #[test]

@@ -170,7 +170,11 @@ impl Agent {
         if let Some(replay) = self.replays.remove(&id) {
             replay.abort();
         }
-        let prepared = match job::prepare(&self.settings.work_dir, claim) {
+        let prepared = match job::prepare(
+            &self.settings.work_dir,
+            claim,
+            self.settings.run.outbox_max_bytes,
+        ) {
             Ok(p) => p,
             Err(e) => {
                 tracing::error!(job = %id, "{e}");
@@ -208,6 +212,7 @@ impl Agent {
     /// cut short by the agent's end: it is reported as an error.
     fn replay_outboxes(&mut self) {
         for ob in pending_outboxes(&self.settings.work_dir) {
+            let ob = ob.with_max_bytes(self.settings.run.outbox_max_bytes);
             let id = ob.job();
             match ob.pending_finish() {
                 Ok(Some(_)) => {}

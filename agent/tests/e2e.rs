@@ -412,6 +412,65 @@ async fn cdrouter_cli_gets_neither_the_token_nor_any_labrelay_variable() {
     assert!(!log.contains("LABRELAY_"), "{log}");
 }
 
+/// A run that prints far more than the outbox may hold: the outbox stays within its cap, the
+/// log keeps its head, says once that output was dropped, and still ends with how the run
+/// ended; the server gets exactly what the outbox kept.
+#[tokio::test]
+async fn a_full_outbox_keeps_the_head_of_the_log_and_says_so() {
+    let server = FakeServer::start().await;
+    let work = tempfile::tempdir().expect("tempdir");
+    server.add_claim(claim(28, &["a"], json!({}), 1));
+    let script = work.path().join("chatty-cli");
+    std::fs::write(
+        &script,
+        "#!/bin/sh\necho first line\nyes 'a line of output, again and again and again' | head -n 100000\n",
+    )
+    .expect("script");
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("chmod");
+    let cap: u64 = 1 << 20;
+    let mut agent = agent(
+        &server,
+        work.path(),
+        &[],
+        &[
+            "--cdrouter-cli",
+            script.to_str().expect("path"),
+            "--outbox-max-bytes",
+            &cap.to_string(),
+        ],
+    );
+    server
+        .wait_for("the finish", |s| !s.finishes.is_empty())
+        .await;
+    agent.sigterm();
+    assert!(agent.exit().await.success());
+    let s = server.state();
+    assert_eq!(s.finishes[0].1.status, FinishStatus::Completed);
+    let local = local_log(work.path(), 28);
+    let outbox = work.path().join("job-28/outbox");
+    let held: u64 = ["log", "tests.jsonl", "files.jsonl"]
+        .iter()
+        .filter_map(|f| std::fs::metadata(outbox.join(f)).ok())
+        .map(|m| m.len())
+        .sum();
+    assert!(held <= cap, "{held} > {cap}");
+    assert!(local.len() as u64 > cap / 2, "the head is kept");
+    assert!(local.contains("\nfirst line\n"), "the head is kept");
+    assert_eq!(
+        count(&local, "the job's outbox is full (1 MiB"),
+        1,
+        "{}",
+        &local[local.len() - 2000..]
+    );
+    assert!(
+        local.trim_end().ends_with("finished: \"completed\""),
+        "{}",
+        &local[local.len() - 500..]
+    );
+    assert_eq!(s.logs[&28], local, "the server has what the outbox kept");
+}
+
 #[tokio::test]
 async fn a_second_signal_stops_the_running_job_even_if_it_ignores_sigterm() {
     let server = FakeServer::start().await;

@@ -7,6 +7,7 @@ use super::log::JobLog;
 use super::{checks, command, lease, Prepared, StopReason};
 use crate::client::Client;
 use crate::config::RunSettings;
+use crate::outbox::OutboxError;
 use crate::process::{self, Ended, ProcessGroup};
 use crate::progress::{self, Tally};
 use crate::results::Watcher;
@@ -198,6 +199,7 @@ pub async fn execute(
     let summary = match watcher.finish() {
         Ok(s) => s,
         Err(e) => {
+            note_outbox_error(log, &e);
             log.note(&format!(
                 "the result directory could not be read whole: {e}"
             ));
@@ -250,12 +252,20 @@ pub async fn execute(
 /// One look at the result directory; queued files wake the delivery.
 fn scan(watcher: &mut Watcher, log: &mut JobLog, wake: &Notify) {
     if let Err(e) = watcher.scan() {
+        note_outbox_error(log, &e);
         tracing::warn!("result directory: {e}");
     }
     for note in watcher.notes() {
         log.note(&note);
     }
     wake.notify_one();
+}
+
+/// A full outbox is said once in the job log.
+fn note_outbox_error(log: &mut JobLog, e: &OutboxError) {
+    if matches!(e, OutboxError::Full { .. }) {
+        log.outbox_full();
+    }
 }
 
 pub fn describe_stop(reason: &StopReason) -> String {
