@@ -254,6 +254,9 @@ pub struct RunSettings {
     pub results_max_bytes: u64,
     /// The cap on one job's outbox.
     pub outbox_max_bytes: u64,
+    /// The agent's own binary, which supervises each run (`labrelay-agent supervise`); runs
+    /// start directly without it.
+    pub supervisor: Option<PathBuf>,
 }
 
 impl Default for RunSettings {
@@ -265,6 +268,7 @@ impl Default for RunSettings {
             stop_grace: Duration::from_secs(DEFAULT_STOP_GRACE),
             results_max_bytes: labrelay_api::results::DEFAULT_RESULT_MAX_BYTES,
             outbox_max_bytes: DEFAULT_OUTBOX_MAX_BYTES,
+            supervisor: None,
         }
     }
 }
@@ -396,6 +400,7 @@ impl Settings {
                     .or(file.results_max_bytes)
                     .unwrap_or(labrelay_api::results::DEFAULT_RESULT_MAX_BYTES),
                 outbox_max_bytes,
+                supervisor: None,
             },
             retention: Policy {
                 keep_runs: cli

@@ -4,6 +4,9 @@
 //! Claims: a 204 is re-issued at once (the server held it already); other failures back off
 //! with full jitter ([`retry`]), reset by any answer; 401/403 end the agent.
 //!
+//! Runs are started through the agent's own binary as their supervisor
+//! ([`crate::supervise`]), found once at start ([`process::own_binary`]).
+//!
 //! Signals (SIGTERM or SIGINT): the first stops claiming and lets running jobs finish; the
 //! second stops them (SIGTERM to the group, grace, SIGKILL) and reports them `stopped`. Then
 //! the outboxes get [`FLUSH_ON_EXIT`] to deliver; what is left stays on disk for the next
@@ -13,6 +16,7 @@ use crate::client::{Client, ClientError};
 use crate::config::Settings;
 use crate::job::{self, JobEnd};
 use crate::outbox::{self, Delivery, Outbox};
+use crate::process;
 use crate::progress::Tally;
 use crate::results::Watcher;
 use crate::retention;
@@ -56,7 +60,15 @@ struct Agent {
     hard_stop: watch::Sender<bool>,
 }
 
-pub async fn run(settings: Settings) -> Result<(), AgentError> {
+pub async fn run(mut settings: Settings) -> Result<(), AgentError> {
+    settings.run.supervisor = process::own_binary();
+    if settings.run.supervisor.is_none() {
+        tracing::warn!(
+            "cannot find the agent's own binary (no /proc, no path to it): runs start \
+             without their supervisor, and what cdrouter-cli starts may outlive an agent \
+             killed with SIGKILL"
+        );
+    }
     std::fs::create_dir_all(&settings.work_dir).map_err(|source| AgentError::WorkDir {
         path: settings.work_dir.clone(),
         source,

@@ -120,6 +120,14 @@ fn sim_pid(log: &str) -> i32 {
         .expect("the simulator's pid in the log")
 }
 
+/// The pid of the simulator's helper process (`cdrouter-cli-sim: helper pid N`).
+fn helper_pid(log: &str) -> i32 {
+    log.lines()
+        .find_map(|l| l.split("helper pid ").nth(1))
+        .and_then(|p| p.trim().parse().ok())
+        .expect("the helper's pid in the log")
+}
+
 /// Every file of the job's result directory is on the server, byte for byte.
 fn assert_results_uploaded(server: &FakeServer, work: &Path, job: u64) -> usize {
     let dir = work.join(format!("job-{job}/result"));
@@ -632,7 +640,11 @@ async fn a_killed_agent_takes_its_run_along_and_the_next_one_reports_it() {
     let server = FakeServer::start().await;
     let work = tempfile::tempdir().expect("tempdir");
     server.add_claim(claim(20, &["a", "b"], json!({}), 1));
-    let sim_env = [("CDROUTER_SIM_TEST_MS", "20"), ("CDROUTER_SIM_HANG", "1")];
+    let sim_env = [
+        ("CDROUTER_SIM_TEST_MS", "20"),
+        ("CDROUTER_SIM_HANG", "1"),
+        ("CDROUTER_SIM_SPAWN_CHILD", "1"),
+    ];
     let mut first = agent(&server, work.path(), &sim_env, &[]);
     server
         .wait_for("the run to hang", |s| {
@@ -643,8 +655,10 @@ async fn a_killed_agent_takes_its_run_along_and_the_next_one_reports_it() {
         .await;
     first.child.start_kill().expect("SIGKILL the agent");
     first.exit().await;
-    let pid = sim_pid(&local_log(work.path(), 20));
-    until_gone(pid).await;
+    // cdrouter-cli and what it started: gone with the agent.
+    let log = local_log(work.path(), 20);
+    until_gone(sim_pid(&log)).await;
+    until_gone(helper_pid(&log)).await;
 
     let mut second = agent(&server, work.path(), &sim_env, &[]);
     server

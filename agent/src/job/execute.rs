@@ -1,7 +1,8 @@
 //! One run of cdrouter-cli: the job's files written (after [`checks`](super::checks)), the
-//! process started, its output streamed into the job log with progress from verdict lines,
-//! the result directory watched, heartbeats beside it, and how it ended turned into a
-//! finish. Stopping it is [`ProcessGroup::wait_or_stop`]'s: this loop only says when.
+//! process started (through the supervisor when the agent has one), its output streamed into
+//! the job log with progress from verdict lines, the result directory watched, heartbeats
+//! beside it, and how it ended turned into a finish. Stopping it is
+//! [`ProcessGroup::wait_or_stop`]'s: this loop only says when.
 
 use super::log::JobLog;
 use super::{checks, command, lease, Prepared, StopReason};
@@ -84,7 +85,19 @@ pub async fn execute(
         "job {id}: {}",
         shell_words::join(std::iter::once(&program).chain(&args))
     ));
-    let spawned = ProcessGroup::spawn(&settings.cdrouter_cli, &args, &job.dir);
+    let spawned = match &settings.supervisor {
+        Some(supervisor) => {
+            ProcessGroup::spawn_supervised(
+                supervisor,
+                settings.stop_grace,
+                &settings.cdrouter_cli,
+                &args,
+                &job.dir,
+            )
+            .await
+        }
+        None => ProcessGroup::spawn(&settings.cdrouter_cli, &args, &job.dir),
+    };
     let (mut group, output) = match spawned {
         Ok(g) => g,
         Err(e) => {
