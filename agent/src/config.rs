@@ -28,7 +28,7 @@ const AFTER_HELP: &str = "\
 Precedence: flags, then LABRELAY_* variables, then the --config file, then defaults.
 Config file keys: server, token, interfaces, cdrouter_cli, work_dir, concurrency, testpath,
   begin_flag, end_flag, skip_flag, stop_grace, claim_wait, host, log_level, results_max_bytes,
-  outbox_max_bytes, keep_runs, keep_days.
+  outbox_max_bytes, heartbeat_secs, keep_runs, keep_days.
 The server must be https://, but for this machine itself (127.0.0.0/8, ::1, localhost).
 Options go before or after `check`.
 Signals: the first SIGTERM/SIGINT stops claiming and lets running jobs finish; the second
@@ -128,6 +128,12 @@ pub struct Cli {
     #[arg(long, env = "LABRELAY_OUTBOX_MAX_BYTES", value_name = "BYTES")]
     pub outbox_max_bytes: Option<u64>,
 
+    /// Seconds between lease renewals of a running job, at most the lease less 10 s
+    /// [default: as the server says, 10]
+    #[arg(long, env = "LABRELAY_HEARTBEAT_SECS", value_name = "SECS",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub heartbeat_secs: Option<u64>,
+
     /// Delivered job directories kept, newest first; 0: no limit [default: 50]
     #[arg(long, env = "LABRELAY_KEEP_RUNS", value_name = "N")]
     pub keep_runs: Option<u32>,
@@ -190,6 +196,7 @@ pub struct FileConfig {
     pub log_level: Option<String>,
     pub results_max_bytes: Option<u64>,
     pub outbox_max_bytes: Option<u64>,
+    pub heartbeat_secs: Option<u64>,
     pub keep_runs: Option<u32>,
     pub keep_days: Option<u32>,
 }
@@ -254,6 +261,8 @@ pub struct RunSettings {
     pub results_max_bytes: u64,
     /// The cap on one job's outbox.
     pub outbox_max_bytes: u64,
+    /// Seconds between heartbeats when not the server's.
+    pub heartbeat_secs: Option<u64>,
     /// The agent's own binary, which supervises each run (`labrelay-agent supervise`); runs
     /// start directly without it.
     pub supervisor: Option<PathBuf>,
@@ -268,6 +277,7 @@ impl Default for RunSettings {
             stop_grace: Duration::from_secs(DEFAULT_STOP_GRACE),
             results_max_bytes: labrelay_api::results::DEFAULT_RESULT_MAX_BYTES,
             outbox_max_bytes: DEFAULT_OUTBOX_MAX_BYTES,
+            heartbeat_secs: None,
             supervisor: None,
         }
     }
@@ -359,6 +369,12 @@ impl Settings {
                 "outbox_max_bytes must be at least {MIN_OUTBOX_MAX_BYTES} (1 MiB), got {outbox_max_bytes}"
             )));
         }
+        let heartbeat_secs = cli.heartbeat_secs.or(file.heartbeat_secs);
+        if heartbeat_secs == Some(0) {
+            return Err(ConfigError::Invalid(
+                "heartbeat_secs must be at least 1".into(),
+            ));
+        }
         let claim_wait = cli
             .claim_wait
             .or(file.claim_wait)
@@ -400,6 +416,7 @@ impl Settings {
                     .or(file.results_max_bytes)
                     .unwrap_or(labrelay_api::results::DEFAULT_RESULT_MAX_BYTES),
                 outbox_max_bytes,
+                heartbeat_secs,
                 supervisor: None,
             },
             retention: Policy {
@@ -631,7 +648,7 @@ mod tests {
     }
 
     #[test]
-    fn the_outbox_cap_is_a_setting() {
+    fn the_outbox_cap_and_the_heartbeat_are_settings() {
         let s = Settings::merge(
             cli(&["--server=https://x", "--token=t"]),
             FileConfig::default(),
@@ -639,10 +656,12 @@ mod tests {
         )
         .expect("settings");
         assert_eq!(s.run.outbox_max_bytes, DEFAULT_OUTBOX_MAX_BYTES);
-        let file = parse_file("outbox_max_bytes = 2097152").expect("parses");
+        assert_eq!(s.run.heartbeat_secs, None);
+        let file = parse_file("outbox_max_bytes = 2097152\nheartbeat_secs = 30").expect("parses");
         let s = Settings::merge(cli(&["--server=https://x", "--token=t"]), file, Vec::new)
             .expect("settings");
         assert_eq!(s.run.outbox_max_bytes, 2 << 20);
+        assert_eq!(s.run.heartbeat_secs, Some(30));
         let err = Settings::merge(
             cli(&[
                 "--server=https://x",
@@ -655,6 +674,7 @@ mod tests {
         )
         .expect_err("too small");
         assert!(err.to_string().contains("at least"), "{err}");
+        assert!(Cli::try_parse_from(["a", "--heartbeat-secs", "0"]).is_err());
     }
 
     #[test]

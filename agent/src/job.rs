@@ -5,8 +5,8 @@
 //! `<work-dir>/job-<id>/` holds `testlist.log` (one test per line), the config
 //! (`<config_name>.conf`), cdrouter-cli's result directory (`result/`, its `-logdir`) and the
 //! [`Outbox`]. The parts: [`checks`] (what may reach cdrouter-cli), [`command`] (the command
-//! line and the config edits for testvars), [`execute`] (the run), [`lease`] (heartbeats),
-//! [`log`] (the job log).
+//! line and the config edits for testvars), [`execute`] (the run), [`lease`] (heartbeats and
+//! the stop long-poll), [`log`] (the job log).
 
 mod checks;
 mod command;
@@ -16,7 +16,7 @@ mod log;
 
 pub use checks::{check_claim, check_written_config};
 pub use command::{command_args, config_file_name, edit_config, testvar_args};
-pub use lease::interval as heartbeat_interval;
+pub use lease::{interval as heartbeat_interval, STOP_WAIT_SECS};
 pub use log::PREFIX;
 
 use crate::client::{Client, ClientError, Uplink};

@@ -291,7 +291,12 @@ async fn a_stop_from_the_server_ends_the_run_as_stopped() {
     let server = FakeServer::start().await;
     let work = tempfile::tempdir().expect("tempdir");
     server.add_claim(claim(13, &["a", "b", "c"], json!({}), 1));
-    server.state().stop_jobs = true;
+    {
+        // A server without the stop long-poll: stops come with the heartbeats.
+        let mut s = server.state();
+        s.stop_jobs = true;
+        s.no_stop_poll = true;
+    }
     let mut agent = agent(
         &server,
         work.path(),
@@ -319,6 +324,53 @@ async fn a_stop_from_the_server_ends_the_run_as_stopped() {
         "{log}"
     );
     assert!(is_gone(sim_pid(log)));
+}
+
+/// With heartbeats 50 s apart, only the long-poll can bring the stop before one: the run is
+/// stopped and reported, and no heartbeat was sent in between.
+#[tokio::test]
+async fn a_stop_reaches_the_run_through_the_long_poll_before_any_heartbeat() {
+    let server = FakeServer::start().await;
+    let work = tempfile::tempdir().expect("tempdir");
+    server.state().heartbeat_secs = 50;
+    server.add_claim(claim(22, &["a", "b", "c"], json!({}), 50));
+    let mut agent = agent(
+        &server,
+        work.path(),
+        &[("CDROUTER_SIM_TEST_MS", "20"), ("CDROUTER_SIM_HANG", "1")],
+        &["--heartbeat-secs", "50"],
+    );
+    server
+        .wait_for("the run to hang", |s| {
+            s.logs
+                .get(&22)
+                .is_some_and(|l| l.contains("simulated hang"))
+                && s.stop_polls.contains(&22)
+        })
+        .await;
+    server.state().stop_jobs = true;
+    server
+        .wait_for("the finish", |s| !s.finishes.is_empty())
+        .await;
+    {
+        let s = server.state();
+        assert!(s.heartbeats.is_empty(), "no heartbeat before the stop");
+        assert_eq!(s.stops_polled, 1);
+        let finish = &s.finishes[0].1;
+        assert_eq!(finish.status, FinishStatus::Stopped);
+        assert_eq!(finish.reason, "stopped by a user");
+        assert_eq!(finish.summary.tests, 1);
+        let log = &s.logs[&22];
+        assert!(
+            log.contains("stopping cdrouter-cli (stopped by a user)"),
+            "{log}"
+        );
+    }
+    agent
+        .stderr_contains("the server asks to stop the job (stop long-poll)")
+        .await;
+    agent.sigterm();
+    assert!(agent.exit().await.success());
 }
 
 /// What the server's checks refuse at launch, refused again by the agent: such a job ends as
@@ -615,13 +667,20 @@ async fn a_lost_lease_kills_the_run_and_reports_nothing_more() {
     let server = FakeServer::start().await;
     let work = tempfile::tempdir().expect("tempdir");
     server.add_claim(claim(19, &["a", "b"], json!({}), 1));
-    server.state().lease_lost = true;
     let mut agent = agent(
         &server,
         work.path(),
         &[("CDROUTER_SIM_TEST_MS", "20"), ("CDROUTER_SIM_HANG", "1")],
         &[],
     );
+    server
+        .wait_for("the run to hang", |s| {
+            s.logs
+                .get(&19)
+                .is_some_and(|l| l.contains("simulated hang"))
+        })
+        .await;
+    server.state().lease_lost = true;
     let closed = work.path().join("job-19/outbox/closed");
     server
         .wait_for("the outbox to close", |_| closed.is_file())

@@ -1,7 +1,7 @@
 //! One run of cdrouter-cli: the job's files written (after [`checks`](super::checks)), the
 //! process started (through the supervisor when the agent has one), its output streamed into
-//! the job log with progress from verdict lines, the result directory watched, heartbeats
-//! beside it, and how it ended turned into a finish. Stopping it is
+//! the job log with progress from verdict lines, the result directory watched, heartbeats and
+//! the stop long-poll beside it, and how it ended turned into a finish. Stopping it is
 //! [`ProcessGroup::wait_or_stop`]'s: this loop only says when.
 
 use super::log::JobLog;
@@ -127,9 +127,11 @@ pub async fn execute(
         client.clone(),
         id,
         claim.lease.clone(),
+        settings.heartbeat_secs,
         progress_rx,
-        event_tx,
+        event_tx.clone(),
     )));
+    let _stop_poll = AbortOnDrop(tokio::spawn(lease::stop_poll(client.clone(), id, event_tx)));
 
     // The run ends by itself, or is stopped once `stop_now` fires.
     let (stop_now, stop_rx) = oneshot::channel::<()>();

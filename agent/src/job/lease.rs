@@ -1,9 +1,15 @@
-//! While a job runs, heartbeats renew its lease with the progress, every `heartbeat_secs`
-//! of the lease (never more than the lease less [`LEASE_MARGIN`]), and report a stop request
-//! or a lost lease to the run. An unreachable server does not stop the run.
+//! While a job runs, two conversations with the server about it, each reporting a stop
+//! request or a lost lease to the run:
+//! - heartbeats renew the lease with the progress, every `heartbeat_secs` of the lease (or
+//!   `--heartbeat-secs`; never more than the lease less [`LEASE_MARGIN`]);
+//! - the stop long-poll (`GET agent/jobs/{id}/stop?wait=S`) is answered the moment a user
+//!   stops the job, so a stop reaches cdrouter-cli within a round trip, not a heartbeat.
+//!
+//! An unreachable server stops neither the run nor these: they retry ([`retry`]).
 
 use super::StopReason;
 use crate::client::{Client, ClientError};
+use crate::retry::{retry, Limit};
 use labrelay_api::agents::{Heartbeat, Lease, Progress};
 use labrelay_api::Id;
 use std::time::Duration;
@@ -11,12 +17,15 @@ use tokio::sync::{mpsc, watch};
 
 /// A heartbeat comes at least this long before the lease would run out.
 pub const LEASE_MARGIN: Duration = Duration::from_secs(10);
+/// How long the server holds each stop long-poll.
+pub const STOP_WAIT_SECS: u64 = 25;
 
-/// Time between heartbeats: the server's; at least a second, and the lease less
-/// [`LEASE_MARGIN`] at most.
-pub fn interval(lease: &Lease) -> Duration {
+/// Time between heartbeats: ours when set, else the server's; at least a second, and the
+/// lease less [`LEASE_MARGIN`] at most.
+pub fn interval(lease: &Lease, ours: Option<u64>) -> Duration {
     let most = lease.ttl_secs.saturating_sub(LEASE_MARGIN.as_secs()).max(1);
-    Duration::from_secs(lease.heartbeat_secs.clamp(1, most))
+    let secs = ours.unwrap_or(lease.heartbeat_secs).clamp(1, most);
+    Duration::from_secs(secs)
 }
 
 fn lease_lost(e: &ClientError) -> bool {
@@ -29,10 +38,11 @@ pub async fn heartbeats(
     client: Client,
     job: Id,
     lease: Lease,
+    ours: Option<u64>,
     progress: watch::Receiver<Progress>,
     events: mpsc::Sender<StopReason>,
 ) {
-    let mut every = interval(&lease);
+    let mut every = interval(&lease, ours);
     let mut stop_sent = false;
     loop {
         tokio::time::sleep(every).await;
@@ -41,7 +51,7 @@ pub async fn heartbeats(
         };
         match client.heartbeat(job, &hb).await {
             Ok(reply) => {
-                every = interval(&reply.lease);
+                every = interval(&reply.lease, ours);
                 if reply.stop && !stop_sent {
                     stop_sent = true;
                     tracing::info!(job = %job, "the server asks to stop the job (heartbeat)");
@@ -54,6 +64,37 @@ pub async fn heartbeats(
                 return;
             }
             Err(e) => tracing::warn!(job = %job, "heartbeat: {e}; the run goes on"),
+        }
+    }
+}
+
+/// Long-polls for a stop of the job for as long as it runs; reports a stop request or a lost
+/// lease (409). A server without the long-poll (405, 404) leaves stops to the heartbeats.
+pub async fn stop_poll(client: Client, job: Id, events: mpsc::Sender<StopReason>) {
+    let what = format!("job {job}: stop long-poll");
+    loop {
+        let answer = retry(&what, Limit::Forever, ClientError::is_retryable, || {
+            client.stop_wait(job, STOP_WAIT_SECS)
+        })
+        .await;
+        match answer {
+            Ok(false) => {}
+            Ok(true) => {
+                tracing::info!(job = %job, "the server asks to stop the job (stop long-poll)");
+                let _ = events.send(StopReason::User).await;
+                return;
+            }
+            // The server's word that the job is not this agent's to run any more (a 404
+            // may also be a server without the long-poll: the heartbeats judge that).
+            Err(e) if e.status() == Some(409) => {
+                tracing::warn!(job = %job, "lease lost: {e}");
+                let _ = events.send(StopReason::LeaseLost(e.to_string())).await;
+                return;
+            }
+            Err(e) => {
+                tracing::warn!(job = %job, "{what}: {e}; stops come with the heartbeats");
+                return;
+            }
         }
     }
 }
@@ -72,10 +113,11 @@ mod tests {
 
     #[test]
     fn heartbeats_come_as_asked_but_always_within_the_lease() {
-        let secs = |l: Lease| interval(&l).as_secs();
-        assert_eq!(secs(lease(60, 10)), 10);
-        assert_eq!(secs(lease(60, 600)), 50, "the lease less 10 s");
-        assert_eq!(secs(lease(60, 0)), 1);
-        assert_eq!(secs(lease(5, 10)), 1);
+        let secs = |l: Lease, ours| interval(&l, ours).as_secs();
+        assert_eq!(secs(lease(60, 10), None), 10);
+        assert_eq!(secs(lease(60, 10), Some(45)), 45);
+        assert_eq!(secs(lease(60, 10), Some(600)), 50, "the lease less 10 s");
+        assert_eq!(secs(lease(60, 0), None), 1);
+        assert_eq!(secs(lease(5, 10), None), 1);
     }
 }
