@@ -128,10 +128,12 @@ impl Store {
         }
         if let ["agent", rest @ ..] = seg.as_slice() {
             let agent = auth::agent(&self.db, ctx.bearer.as_deref())?;
-            let reply = match (rest, &ctx.method) {
-                (["claim"], Method::Post) => self.claim(ctx, agent).await,
-                (["jobs", id, "stop"], Method::Get) => self.stop_wait(ctx, agent, id).await,
-                _ => agent_api::route(&self.db, ctx, agent, rest),
+            let reply = if rest == ["claim"] && ctx.method == Method::Post {
+                self.claim(ctx, agent).await
+            } else if let (["jobs", id, "stop"], Method::Get) = (rest, &ctx.method) {
+                self.stop_wait(ctx, agent, id).await
+            } else {
+                agent_api::route(&self.db, ctx, agent, rest)
             };
             // A claim that found nothing, or a read (whoami), changed nothing: waking everyone
             // would only make every other held claim re-check in vain.
