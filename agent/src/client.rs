@@ -7,6 +7,7 @@
 
 use labrelay_api::agents::{
     Claim, ClaimRequest, Finish, Heartbeat, HeartbeatReply, LogAck, LogAppend, StartRequest,
+    StopPoll,
 };
 use labrelay_api::results::{BatchOutcome, FileState, TestsUpload};
 use labrelay_api::{Envelope, ErrorBody, Id};
@@ -21,7 +22,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const CALL_TIMEOUT: Duration = Duration::from_secs(10);
 /// A file part (8 MiB) over a slow lab uplink (1 MB/s) with room to spare.
 const PART_TIMEOUT: Duration = Duration::from_secs(120);
-/// On top of the claim hold: the server's own lateness and the network's.
+/// On top of a long-poll's hold (claims, stops): the server's own lateness and the network's.
 const CLAIM_SLACK: Duration = Duration::from_secs(15);
 
 #[derive(Debug, thiserror::Error)]
@@ -160,6 +161,22 @@ impl Client {
             .await?;
         let resp = check(resp).await?;
         Ok(decode::<Envelope<HeartbeatReply>>(resp).await?.data)
+    }
+
+    /// Long-polls for a stop of `job`: true once a user asked to stop it; false when the
+    /// server held the poll `wait_secs` without one.
+    pub async fn stop_wait(&self, job: Id, wait_secs: u64) -> Result<bool, ClientError> {
+        let resp = self
+            .http
+            .get(format!("{}{}", self.base, job_path(job, "stop")))
+            .query(&[("wait", wait_secs.to_string())])
+            .header(reqwest::header::AUTHORIZATION, &self.auth)
+            .timeout(Duration::from_secs(wait_secs) + CLAIM_SLACK)
+            .send()
+            .await
+            .map_err(|e| ClientError::Transport(error_chain(&e)))?;
+        let resp = check(resp).await?;
+        Ok(decode::<Envelope<StopPoll>>(resp).await?.data.stop)
     }
 
     async fn post<B: Serialize>(

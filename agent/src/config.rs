@@ -4,10 +4,16 @@
 //! The file takes the flags' names with underscores (`work_dir = "/srv/lab"`); see
 //! [`FileConfig`]. Keep the token in the file or the environment: command-line arguments are
 //! visible to every user of the machine in `ps`.
+//!
+//! The server must be `https://`, but for the machine itself (`http://` to 127.0.0.0/8,
+//! `::1` or `localhost`): the token must never cross a network in clear.
 
+use crate::outbox::{DEFAULT_OUTBOX_MAX_BYTES, MIN_OUTBOX_MAX_BYTES};
 use crate::retention::{self, Policy};
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+use reqwest::Url;
 use serde::Deserialize;
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -22,7 +28,8 @@ const AFTER_HELP: &str = "\
 Precedence: flags, then LABRELAY_* variables, then the --config file, then defaults.
 Config file keys: server, token, interfaces, cdrouter_cli, work_dir, concurrency, testpath,
   begin_flag, end_flag, skip_flag, stop_grace, claim_wait, host, log_level, results_max_bytes,
-  keep_runs, keep_days.
+  outbox_max_bytes, heartbeat_secs, keep_runs, keep_days.
+The server must be https://, but for this machine itself (127.0.0.0/8, ::1, localhost).
 Options go before or after `check`.
 Signals: the first SIGTERM/SIGINT stops claiming and lets running jobs finish; the second
   stops them (SIGTERM, --stop-grace, SIGKILL) and reports them stopped.";
@@ -35,7 +42,7 @@ pub struct Cli {
     #[arg(long, env = "LABRELAY_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
 
-    /// Server base URL, e.g. https://labrelay.example.com
+    /// Server base URL, e.g. https://labrelay.example.com (http:// only to this machine)
     #[arg(long, env = "LABRELAY_SERVER", value_name = "URL")]
     pub server: Option<String>,
 
@@ -116,6 +123,17 @@ pub struct Cli {
     #[arg(long, env = "LABRELAY_RESULTS_MAX_BYTES", value_name = "BYTES")]
     pub results_max_bytes: Option<u64>,
 
+    /// Most bytes one job's outbox keeps on disk (log, test records, file queue); past it
+    /// new output is dropped, with a line saying so [default: 64 MiB, at least 1 MiB]
+    #[arg(long, env = "LABRELAY_OUTBOX_MAX_BYTES", value_name = "BYTES")]
+    pub outbox_max_bytes: Option<u64>,
+
+    /// Seconds between lease renewals of a running job, at most the lease less 10 s
+    /// [default: as the server says, 10]
+    #[arg(long, env = "LABRELAY_HEARTBEAT_SECS", value_name = "SECS",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub heartbeat_secs: Option<u64>,
+
     /// Delivered job directories kept, newest first; 0: no limit [default: 50]
     #[arg(long, env = "LABRELAY_KEEP_RUNS", value_name = "N")]
     pub keep_runs: Option<u32>,
@@ -177,6 +195,8 @@ pub struct FileConfig {
     pub host: Option<String>,
     pub log_level: Option<String>,
     pub results_max_bytes: Option<u64>,
+    pub outbox_max_bytes: Option<u64>,
+    pub heartbeat_secs: Option<u64>,
     pub keep_runs: Option<u32>,
     pub keep_days: Option<u32>,
 }
@@ -239,6 +259,13 @@ pub struct RunSettings {
     pub stop_grace: Duration,
     /// The per-result upload cap (the server has its own).
     pub results_max_bytes: u64,
+    /// The cap on one job's outbox.
+    pub outbox_max_bytes: u64,
+    /// Seconds between heartbeats when not the server's.
+    pub heartbeat_secs: Option<u64>,
+    /// The agent's own binary, which supervises each run (`labrelay-agent supervise`); runs
+    /// start directly without it.
+    pub supervisor: Option<PathBuf>,
 }
 
 impl Default for RunSettings {
@@ -249,6 +276,9 @@ impl Default for RunSettings {
             flags: Flags::default(),
             stop_grace: Duration::from_secs(DEFAULT_STOP_GRACE),
             results_max_bytes: labrelay_api::results::DEFAULT_RESULT_MAX_BYTES,
+            outbox_max_bytes: DEFAULT_OUTBOX_MAX_BYTES,
+            heartbeat_secs: None,
+            supervisor: None,
         }
     }
 }
@@ -292,11 +322,7 @@ impl Settings {
             .filter(|s| !s.trim().is_empty())
             .ok_or(ConfigError::Missing("server", "SERVER", "server"))?;
         let server = server.trim().trim_end_matches('/').to_string();
-        if !(server.starts_with("http://") || server.starts_with("https://")) {
-            return Err(ConfigError::Invalid(format!(
-                "server must be an http:// or https:// URL, got \"{server}\""
-            )));
-        }
+        check_server(&server)?;
         let token = cli
             .token
             .or(file.token)
@@ -333,6 +359,21 @@ impl Settings {
                     "{name}_flag must be one word, got \"{flag}\""
                 )));
             }
+        }
+        let outbox_max_bytes = cli
+            .outbox_max_bytes
+            .or(file.outbox_max_bytes)
+            .unwrap_or(DEFAULT_OUTBOX_MAX_BYTES);
+        if outbox_max_bytes < MIN_OUTBOX_MAX_BYTES {
+            return Err(ConfigError::Invalid(format!(
+                "outbox_max_bytes must be at least {MIN_OUTBOX_MAX_BYTES} (1 MiB), got {outbox_max_bytes}"
+            )));
+        }
+        let heartbeat_secs = cli.heartbeat_secs.or(file.heartbeat_secs);
+        if heartbeat_secs == Some(0) {
+            return Err(ConfigError::Invalid(
+                "heartbeat_secs must be at least 1".into(),
+            ));
         }
         let claim_wait = cli
             .claim_wait
@@ -374,6 +415,9 @@ impl Settings {
                     .results_max_bytes
                     .or(file.results_max_bytes)
                     .unwrap_or(labrelay_api::results::DEFAULT_RESULT_MAX_BYTES),
+                outbox_max_bytes,
+                heartbeat_secs,
+                supervisor: None,
             },
             retention: Policy {
                 keep_runs: cli
@@ -386,6 +430,40 @@ impl Settings {
                     .unwrap_or(retention::DEFAULT_KEEP_DAYS),
             },
         })
+    }
+}
+
+/// The server's URL: https, or http to this machine only.
+fn check_server(server: &str) -> Result<(), ConfigError> {
+    let url = Url::parse(server)
+        .ok()
+        .filter(|u| u.host_str().is_some())
+        .ok_or_else(|| {
+            ConfigError::Invalid(format!("server must be an https:// URL, got \"{server}\""))
+        })?;
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if is_loopback(&url) => Ok(()),
+        "http" => Err(ConfigError::Invalid(format!(
+            "server {server}: plain http:// is only for this machine (127.0.0.1, ::1, \
+             localhost); the token must not cross a network in clear: use https://"
+        ))),
+        _ => Err(ConfigError::Invalid(format!(
+            "server must be an https:// URL, got \"{server}\""
+        ))),
+    }
+}
+
+/// Whether the URL names this machine: 127.0.0.0/8, `::1` or `localhost`.
+pub fn is_loopback(url: &Url) -> bool {
+    let host = url.host_str().unwrap_or_default();
+    match host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse::<IpAddr>()
+    {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => host.trim_end_matches('.').eq_ignore_ascii_case("localhost"),
     }
 }
 
@@ -461,12 +539,12 @@ mod tests {
         )
         .expect("file parses");
         let s = Settings::merge(
-            cli(&["--server", "http://flag.example", "--begin-flag", "-begin"]),
+            cli(&["--server", "https://flag.example", "--begin-flag", "-begin"]),
             file,
             || vec!["never".into()],
         )
         .expect("settings");
-        assert_eq!(s.server, "http://flag.example");
+        assert_eq!(s.server, "https://flag.example");
         assert_eq!(s.token, "from-file");
         assert_eq!(s.interfaces, ["eth5", "eth6"]);
         assert_eq!(s.concurrency, 3);
@@ -488,7 +566,7 @@ mod tests {
     fn interfaces_come_from_a_comma_list_or_detection() {
         let s = Settings::merge(
             cli(&[
-                "--server=http://x",
+                "--server=https://x",
                 "--token=t",
                 "--interfaces",
                 "eth1, eth2,",
@@ -499,11 +577,11 @@ mod tests {
         .expect("settings");
         assert_eq!(s.interfaces, ["eth1", "eth2"]);
         let file = parse_file("interfaces = \"eth3,eth4\"").expect("parses");
-        let s = Settings::merge(cli(&["--server=http://x", "--token=t"]), file, Vec::new)
+        let s = Settings::merge(cli(&["--server=https://x", "--token=t"]), file, Vec::new)
             .expect("settings");
         assert_eq!(s.interfaces, ["eth3", "eth4"]);
         let s = Settings::merge(
-            cli(&["--server=http://x", "--token=t"]),
+            cli(&["--server=https://x", "--token=t"]),
             FileConfig::default(),
             || vec!["eth9".into()],
         )
@@ -516,8 +594,12 @@ mod tests {
         let err = Settings::merge(cli(&["--token=t"]), FileConfig::default(), Vec::new)
             .expect_err("no server");
         assert!(err.to_string().contains("LABRELAY_SERVER"), "{err}");
-        let err = Settings::merge(cli(&["--server=http://x"]), FileConfig::default(), Vec::new)
-            .expect_err("no token");
+        let err = Settings::merge(
+            cli(&["--server=https://x"]),
+            FileConfig::default(),
+            Vec::new,
+        )
+        .expect_err("no token");
         assert!(err.to_string().contains("token"), "{err}");
         assert!(Settings::merge(
             cli(&["--server=ftp://x", "--token=t"]),
@@ -527,6 +609,72 @@ mod tests {
         .is_err());
         assert!(Cli::try_parse_from(["a", "--concurrency", "0"]).is_err());
         assert!(parse_file("servr = \"typo\"").is_err());
+    }
+
+    #[test]
+    fn plain_http_is_for_this_machine_only() {
+        let server = |url: &str| {
+            Settings::merge(
+                cli(&["--server", url, "--token=t"]),
+                FileConfig::default(),
+                Vec::new,
+            )
+        };
+        for ok in [
+            "https://labrelay.example.com",
+            "https://10.0.0.1:8443/",
+            "http://127.0.0.1:8787",
+            "http://127.1.2.3",
+            "http://[::1]:8787",
+            "http://localhost:8787",
+            "http://LOCALHOST.",
+        ] {
+            assert!(server(ok).is_ok(), "{ok}: {:?}", server(ok).err());
+        }
+        for refused in [
+            "http://labrelay.example.com",
+            "http://10.0.0.1",
+            "http://[::2]",
+            "http://localhost.example.com",
+            "http://127.0.0.1.example.com",
+            "ftp://127.0.0.1",
+            "labrelay.example.com",
+        ] {
+            let err = server(refused).expect_err(refused).to_string();
+            assert!(err.contains("https://"), "{refused}: {err}");
+        }
+        let err = server("http://labrelay.example.com").expect_err("refused");
+        assert!(err.to_string().contains("only for this machine"), "{err}");
+    }
+
+    #[test]
+    fn the_outbox_cap_and_the_heartbeat_are_settings() {
+        let s = Settings::merge(
+            cli(&["--server=https://x", "--token=t"]),
+            FileConfig::default(),
+            Vec::new,
+        )
+        .expect("settings");
+        assert_eq!(s.run.outbox_max_bytes, DEFAULT_OUTBOX_MAX_BYTES);
+        assert_eq!(s.run.heartbeat_secs, None);
+        let file = parse_file("outbox_max_bytes = 2097152\nheartbeat_secs = 30").expect("parses");
+        let s = Settings::merge(cli(&["--server=https://x", "--token=t"]), file, Vec::new)
+            .expect("settings");
+        assert_eq!(s.run.outbox_max_bytes, 2 << 20);
+        assert_eq!(s.run.heartbeat_secs, Some(30));
+        let err = Settings::merge(
+            cli(&[
+                "--server=https://x",
+                "--token=t",
+                "--outbox-max-bytes",
+                "1000",
+            ]),
+            FileConfig::default(),
+            Vec::new,
+        )
+        .expect_err("too small");
+        assert!(err.to_string().contains("at least"), "{err}");
+        assert!(Cli::try_parse_from(["a", "--heartbeat-secs", "0"]).is_err());
     }
 
     #[test]
@@ -540,7 +688,7 @@ mod tests {
             assert_eq!(cli.work_dir, Some(PathBuf::from("/w")), "{args:?}");
             assert_eq!(cli.keep_runs, Some(3), "{args:?}");
         }
-        let cli = Cli::try_parse_args(["a", "--server", "http://x"]).expect("parses");
+        let cli = Cli::try_parse_args(["a", "--server", "https://x"]).expect("parses");
         assert_eq!(cli.command, None);
         assert!(Cli::try_parse_args(["a", "chek"]).is_err());
     }
@@ -548,7 +696,7 @@ mod tests {
     #[test]
     fn retention_comes_from_flags_or_the_file() {
         let file = parse_file("keep_runs = 7\nkeep_days = 0").expect("parses");
-        let s = Settings::merge(cli(&["--server=http://x", "--token=t"]), file, Vec::new)
+        let s = Settings::merge(cli(&["--server=https://x", "--token=t"]), file, Vec::new)
             .expect("settings");
         assert_eq!(
             s.retention,
@@ -558,7 +706,7 @@ mod tests {
             }
         );
         let s = Settings::merge(
-            cli(&["--server=http://x", "--token=t", "--keep-days", "2"]),
+            cli(&["--server=https://x", "--token=t", "--keep-days", "2"]),
             FileConfig::default(),
             Vec::new,
         )

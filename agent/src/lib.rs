@@ -5,7 +5,8 @@
 //! (claim loop, shutdown), [`job`] (one job), [`process`] (process groups), [`outbox`] (disk
 //! buffer + replay), [`progress`] (verdict counting), [`results`] (the result directory,
 //! watched and uploaded), [`config`] (flags, env, file), [`retention`] (which old job
-//! directories go), [`check`] (`labrelay-agent check`).
+//! directories go), [`check`] (`labrelay-agent check`), [`supervise`] (what starts
+//! cdrouter-cli and takes its processes along when the agent dies).
 
 pub mod check;
 pub mod client;
@@ -17,4 +18,5 @@ pub mod progress;
 pub mod results;
 pub mod retention;
 pub mod retry;
+pub mod supervise;
 pub mod worker;

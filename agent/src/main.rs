@@ -1,11 +1,16 @@
-//! `labrelay-agent`: parse the flags, merge the config, run the agent loop (or `check`).
+//! `labrelay-agent`: parse the flags, merge the config, run the agent loop (or `check`, or
+//! the supervisor of a run: `supervise`, started by the agent itself).
 
 use labrelay_agent::config::{Cli, Command, Settings};
-use labrelay_agent::{check, process, worker};
+use labrelay_agent::{check, process, supervise, worker};
 use std::process::ExitCode;
 use tracing_subscriber::filter::LevelFilter;
 
 fn main() -> ExitCode {
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if supervise::is_invoked(argv.get(1).map(|a| a.as_os_str())) {
+        return supervise::main(&argv[2..]);
+    }
     let mut cli = Cli::parse_args();
     let command = cli.command.take();
     let config = cli.config.clone();

@@ -18,10 +18,17 @@
 //! Appends go from `acked` to the end of `log`, so a resend after a lost answer overlaps what
 //! the server has (it keeps only the new tail) and a 409 gap answer moves `acked` back to
 //! where the server's log ends: nothing is lost and nothing is doubled.
+//!
+//! What the outbox holds is capped ([`budget`]): past the cap new output is refused, with a
+//! line in the log saying so.
+
+pub mod budget;
+
+pub use budget::{Budget, Grant, DEFAULT_OUTBOX_MAX_BYTES, MIN_OUTBOX_MAX_BYTES};
 
 use crate::client::{ClientError, LogOutcome, Uplink};
 use crate::results::upload::{upload, upload_batch, UploadError, BATCHED_BELOW};
-use crate::retry::Backoff;
+use crate::retry::{retry, Limit};
 use labrelay_api::agents::{Finish, LogAppend, StartRequest};
 use labrelay_api::results::{
     TestRecord, TestsUpload, BATCH_FILES, FILE_PART_BYTES, MAX_TESTS_PER_UPLOAD,
@@ -31,6 +38,7 @@ use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use std::time::{SystemTime, UNIX_EPOCH};
 use tokio::sync::Notify;
@@ -50,6 +58,8 @@ pub enum OutboxError {
     Io { path: PathBuf, source: io::Error },
     #[error("outbox {path}: {message}")]
     Corrupt { path: PathBuf, message: String },
+    #[error("the outbox is full (its cap is {cap} bytes, --outbox-max-bytes)")]
+    Full { cap: u64 },
 }
 
 /// How a delivery ended.
@@ -65,27 +75,32 @@ pub enum Delivery {
     Abandoned,
 }
 
+/// The files whose growth the budget bounds (the others are a few small JSON documents).
+const GROWING: [&str; 3] = ["log", "tests.jsonl", "files.jsonl"];
+
 #[derive(Clone, Debug)]
 pub struct Outbox {
     job: Id,
     dir: PathBuf,
+    budget: Arc<Budget>,
 }
 
 impl Outbox {
-    /// Creates (or reopens) the outbox of a job directory.
+    /// Creates (or reopens) the outbox of a job directory, capped at the default
+    /// ([`Outbox::with_max_bytes`] sets another cap).
     pub fn create(job_dir: &Path, job: Id) -> Result<Outbox, OutboxError> {
-        let ob = Outbox {
-            job,
-            dir: job_dir.join("outbox"),
-        };
-        fs::create_dir_all(&ob.dir).map_err(|e| ob.io(&ob.dir, e))?;
-        let log = ob.path("log");
+        let dir = job_dir.join("outbox");
+        fs::create_dir_all(&dir).map_err(|source| OutboxError::Io {
+            path: dir.clone(),
+            source,
+        })?;
+        let log = dir.join("log");
         OpenOptions::new()
             .create(true)
             .append(true)
             .open(&log)
-            .map_err(|e| ob.io(&log, e))?;
-        Ok(ob)
+            .map_err(|source| OutboxError::Io { path: log, source })?;
+        Ok(Outbox::at(job, dir))
     }
 
     /// The outbox of an existing `job-<id>` directory, when it has one.
@@ -93,9 +108,30 @@ impl Outbox {
         let name = job_dir.file_name()?.to_str()?;
         let id: u64 = name.strip_prefix("job-")?.parse().ok()?;
         let dir = job_dir.join("outbox");
-        dir.join("log")
-            .is_file()
-            .then_some(Outbox { job: Id(id), dir })
+        dir.join("log").is_file().then(|| Outbox::at(Id(id), dir))
+    }
+
+    fn at(job: Id, dir: PathBuf) -> Outbox {
+        let used = held_bytes(&dir);
+        Outbox {
+            job,
+            dir,
+            budget: Arc::new(Budget::new(DEFAULT_OUTBOX_MAX_BYTES, used)),
+        }
+    }
+
+    /// The same outbox capped at `max_bytes` (for every handle cloned from it from now on).
+    pub fn with_max_bytes(self, max_bytes: u64) -> Outbox {
+        let used = held_bytes(&self.dir);
+        Outbox {
+            budget: Arc::new(Budget::new(max_bytes, used)),
+            ..self
+        }
+    }
+
+    /// The cap and what is used of it.
+    pub fn budget(&self) -> &Budget {
+        &self.budget
     }
 
     pub fn job(&self) -> Id {
@@ -158,6 +194,11 @@ impl Outbox {
     }
 
     fn append(&self, name: &str, line: &str) -> Result<(), OutboxError> {
+        if let Grant::Refused { .. } = self.budget.take(line.len() as u64 + 1) {
+            return Err(OutboxError::Full {
+                cap: self.budget.cap(),
+            });
+        }
         let path = self.path(name);
         let mut f = OpenOptions::new()
             .create(true)
@@ -217,7 +258,11 @@ impl Outbox {
             .append(true)
             .open(&path)
             .map_err(|e| self.io(&path, e))?;
-        Ok(LogWriter { file, path })
+        Ok(LogWriter {
+            file,
+            path,
+            budget: self.budget.clone(),
+        })
     }
 
     pub fn log_len(&self) -> Result<u64, OutboxError> {
@@ -344,14 +389,43 @@ impl Outbox {
     }
 }
 
-/// Appends lines to a job's log.
+/// The bytes the growing files of an outbox directory hold now.
+fn held_bytes(dir: &Path) -> u64 {
+    GROWING
+        .iter()
+        .filter_map(|name| fs::metadata(dir.join(name)).ok())
+        .map(|m| m.len())
+        .sum()
+}
+
+/// Appends lines to a job's log, within the outbox's cap.
 pub struct LogWriter {
     file: File,
     path: PathBuf,
+    budget: Arc<Budget>,
 }
 
 impl LogWriter {
-    pub fn append_line(&mut self, line: &str) -> Result<(), OutboxError> {
+    /// Appends a line of output; when the outbox is full the line is dropped and the answer
+    /// says whether this is the first line dropped (the caller notes it in the log).
+    pub fn append_line(&mut self, line: &str) -> Result<Grant, OutboxError> {
+        let grant = self.budget.take(line.len() as u64 + 1);
+        if grant == Grant::Granted {
+            self.write(line)?;
+        }
+        Ok(grant)
+    }
+
+    /// Appends a line of the agent's own, from the reserve kept for them once output is
+    /// refused; false when even that is spent (the line is dropped).
+    pub fn append_note(&mut self, line: &str) -> Result<bool, OutboxError> {
+        if !self.budget.take_note(line.len() as u64 + 1) {
+            return Ok(false);
+        }
+        self.write(line).map(|()| true)
+    }
+
+    fn write(&mut self, line: &str) -> Result<(), OutboxError> {
         let mut buf = String::with_capacity(line.len() + 1);
         buf.push_str(line);
         buf.push('\n');
@@ -372,7 +446,27 @@ enum Stop {
     Refused(String),
     /// The token was refused.
     Auth(String),
+    /// A full disk may clear up; a corrupt file will not, but retrying is harmless.
     Disk(OutboxError),
+    /// Closed from the agent's side meanwhile.
+    Closed,
+}
+
+impl Stop {
+    fn is_transient(&self) -> bool {
+        matches!(self, Stop::Retry(_) | Stop::Disk(_))
+    }
+}
+
+impl std::fmt::Display for Stop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Stop::Retry(e) => e.fmt(f),
+            Stop::Refused(why) | Stop::Auth(why) => f.write_str(why),
+            Stop::Disk(e) => e.fmt(f),
+            Stop::Closed => f.write_str("the outbox was closed"),
+        }
+    }
 }
 
 impl From<OutboxError> for Stop {
@@ -400,40 +494,19 @@ fn classify(what: &str, e: ClientError) -> Stop {
 }
 
 /// Sends everything pending until the finish is acknowledged (or the server refuses the job).
-/// `wake` is notified after new log text and after the finish is written.
+/// `wake` is notified after new log text and after the finish is written. Failures that may
+/// pass (the server away, a full disk) are retried ([`retry`]) for as long as it takes.
 pub async fn deliver<U: Uplink>(outbox: &Outbox, uplink: &U, wake: &Notify) -> Delivery {
-    let mut backoff = Backoff::default();
     // Files that changed under an upload, by name: how many times (each is re-read).
-    let mut changed: HashMap<String, u32> = HashMap::new();
+    let changed: Mutex<HashMap<String, u32>> = Mutex::new(HashMap::new());
+    let what = format!("job {}: report", outbox.job);
     loop {
-        if outbox.is_closed() {
-            return Delivery::Abandoned;
-        }
-        let pass = async {
-            // Read before sending the log: once a finish exists, the log is complete.
-            let finish = outbox.pending_finish()?;
-            send_start(outbox, uplink).await?;
-            send_log(outbox, uplink).await?;
-            send_tests(outbox, uplink).await?;
-            if send_one_file(outbox, uplink, &mut changed).await? {
-                // More files wait: go round again at once (the log goes first each time).
-                return Ok::<Pass, Stop>(Pass::More);
-            }
-            if let Some(finish) = &finish {
-                uplink
-                    .finish(outbox.job, finish)
-                    .await
-                    .map_err(|e| classify("finish", e))?;
-                outbox.remove("finish.json")?;
-            }
-            Ok(if finish.is_some() {
-                Pass::Done
-            } else {
-                Pass::Idle
-            })
-        };
-        match pass.await {
-            Ok(Pass::More) => backoff.reset(),
+        let pass = retry(&what, Limit::Forever, Stop::is_transient, || {
+            one_pass(outbox, uplink, &changed)
+        })
+        .await;
+        match pass {
+            Ok(Pass::More) => {}
             Ok(Pass::Done) => {
                 if let Err(e) = outbox.close("delivered") {
                     tracing::warn!(job = %outbox.job, "{e}");
@@ -441,23 +514,12 @@ pub async fn deliver<U: Uplink>(outbox: &Outbox, uplink: &U, wake: &Notify) -> D
                 return Delivery::Delivered;
             }
             Ok(Pass::Idle) => {
-                backoff.reset();
                 wake.notified().await;
                 if !matches!(outbox.pending_finish(), Ok(Some(_))) {
                     tokio::time::sleep(BATCH).await;
                 }
             }
-            Err(Stop::Retry(e)) => {
-                let delay = backoff.next_delay();
-                tracing::warn!(job = %outbox.job, "{e}; retrying in {:.1} s", delay.as_secs_f64());
-                tokio::time::sleep(delay).await;
-            }
-            Err(Stop::Disk(e)) => {
-                // A full disk may clear up; a corrupt file will not, but retrying is harmless.
-                let delay = backoff.next_delay();
-                tracing::error!(job = %outbox.job, "{e}; retrying in {:.1} s", delay.as_secs_f64());
-                tokio::time::sleep(delay).await;
-            }
+            Err(Stop::Closed) => return Delivery::Abandoned,
             Err(Stop::Refused(why)) => {
                 tracing::warn!(job = %outbox.job, "server refused the job's report: {why}");
                 if let Err(e) = outbox.close(&format!("refused: {why}")) {
@@ -470,8 +532,50 @@ pub async fn deliver<U: Uplink>(outbox: &Outbox, uplink: &U, wake: &Notify) -> D
                     outbox.dir.display());
                 return Delivery::Deferred(why);
             }
+            // Never: `retry` keeps trying these.
+            Err(e @ (Stop::Retry(_) | Stop::Disk(_))) => {
+                tracing::warn!(job = %outbox.job, "{e}");
+            }
         }
     }
+}
+
+/// One pass: the start, the log, the test records, one queued file (so a big file does not
+/// hold the live log back for long), and the finish once all else is in.
+async fn one_pass<U: Uplink>(
+    outbox: &Outbox,
+    uplink: &U,
+    changed: &Mutex<HashMap<String, u32>>,
+) -> Result<Pass, Stop> {
+    if outbox.is_closed() {
+        return Err(Stop::Closed);
+    }
+    // Read before sending the log: once a finish exists, the log is complete.
+    let finish = outbox.pending_finish()?;
+    send_start(outbox, uplink).await?;
+    send_log(outbox, uplink).await?;
+    send_tests(outbox, uplink).await?;
+    // Taken out for the pass (one pass at a time; no lock is held across an await).
+    let lock = || changed.lock().unwrap_or_else(|p| p.into_inner());
+    let mut files_changed = std::mem::take(&mut *lock());
+    let more = send_one_file(outbox, uplink, &mut files_changed).await;
+    *lock() = files_changed;
+    if more? {
+        // More files wait: go round again at once (the log goes first each time).
+        return Ok(Pass::More);
+    }
+    if let Some(finish) = &finish {
+        uplink
+            .finish(outbox.job, finish)
+            .await
+            .map_err(|e| classify("finish", e))?;
+        outbox.remove("finish.json")?;
+    }
+    Ok(if finish.is_some() {
+        Pass::Done
+    } else {
+        Pass::Idle
+    })
 }
 
 enum Pass {
@@ -1020,6 +1124,52 @@ mod tests {
         assert_eq!(ob.read_log(1, 2).expect("read"), "é");
         assert_eq!(ob.read_log(0, 100).expect("read"), "aé\n");
         assert_eq!(ob.read_log(4, 100).expect("read"), "");
+    }
+
+    #[test]
+    fn the_outbox_never_grows_past_its_cap() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let job_dir = dir.path().join("job-2");
+        let cap = budget::NOTE_RESERVE + 10_000;
+        let ob = Outbox::create(&job_dir, Id(2))
+            .expect("outbox")
+            .with_max_bytes(cap);
+        let mut w = ob.writer().expect("writer");
+        let line = "x".repeat(99);
+        let mut granted = 0;
+        let mut first_refusals = 0;
+        for _ in 0..1_000 {
+            match w.append_line(&line).expect("append") {
+                Grant::Granted => granted += 1,
+                Grant::Refused { first: true } => {
+                    first_refusals += 1;
+                    assert!(w.append_note("[note] the outbox is full").expect("note"));
+                }
+                Grant::Refused { first: false } => {}
+            }
+        }
+        assert_eq!(granted, 100, "output stops short of the reserve");
+        assert_eq!(first_refusals, 1, "the first refusal is said once");
+        // Records and queued files count too, and are refused the same way.
+        assert!(matches!(
+            ob.append_test(&TestRecord::default()),
+            Err(OutboxError::Full { cap: c }) if c == cap
+        ));
+        assert!(ob.queue_file("a.txt", 1, SystemTime::now()).is_err());
+        // Notes fill the reserve and no more.
+        while w.append_note(&line).expect("note") {}
+        let held = fs::metadata(ob.log_path()).expect("log").len();
+        assert!(held <= cap, "{held} > {cap}");
+        assert!(held > cap - 200, "the reserve was used: {held}");
+        let log = fs::read_to_string(ob.log_path()).expect("log");
+        assert_eq!(log.lines().filter(|l| l.starts_with("[note]")).count(), 1);
+
+        // Reopened (an agent restart), it counts what it holds: still full.
+        let again = Outbox::open(&job_dir)
+            .expect("reopened")
+            .with_max_bytes(cap);
+        assert_eq!(again.budget().used(), held);
+        assert!(again.append_test(&TestRecord::default()).is_err());
     }
 
     #[test]

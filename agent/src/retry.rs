@@ -1,5 +1,6 @@
 //! Retry policy: exponential backoff with full jitter, for every call to the server that may
-//! fail for a while (claims, log appends, finishes).
+//! fail for a while (claims, starts, the outbox's deliveries, finishes, stop long-polls), all
+//! through one helper, [`retry`], with a [`Limit`] saying how long each may keep trying.
 //!
 //! Attempt `n` (from 0) sleeps a random time in `[0, min(cap, base * 2^n)]` ("full jitter":
 //! lab agents that lost the server together do not come back together). The numbers:
@@ -9,7 +10,10 @@
 //! - `reset()` after any success: the next failure starts small again.
 
 use rand::Rng;
+use std::fmt::Display;
+use std::future::Future;
 use std::time::Duration;
+use tokio::time::Instant;
 
 /// First ceiling: short enough that a transient error costs almost nothing.
 pub const BASE: Duration = Duration::from_millis(500);
@@ -64,9 +68,126 @@ impl Backoff {
     }
 }
 
+/// How long [`retry`] keeps trying.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Limit {
+    /// Until the call succeeds or fails for good (the caller may drop the future to give up).
+    Forever,
+    /// At most this many calls in all.
+    Tries(u32),
+    /// No new call once this long has passed since the first.
+    For(Duration),
+}
+
+/// Calls `call` until it succeeds, fails in a way `retryable` says is final, or `limit` is
+/// reached, sleeping a full-jitter [`Backoff`] between calls and saying so in the agent's
+/// log (`what`: what is being tried, e.g. "job 42: start"). Answers the success, or the
+/// last error.
+pub async fn retry<T, E, F, Fut>(
+    what: &str,
+    limit: Limit,
+    retryable: impl Fn(&E) -> bool,
+    mut call: F,
+) -> Result<T, E>
+where
+    E: Display,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+{
+    let mut backoff = Backoff::default();
+    let started = Instant::now();
+    loop {
+        let e = match call().await {
+            Ok(v) => return Ok(v),
+            Err(e) => e,
+        };
+        let spent = match limit {
+            Limit::Forever => false,
+            Limit::Tries(n) => backoff.attempts().saturating_add(1) >= n,
+            Limit::For(d) => started.elapsed() >= d,
+        };
+        if spent || !retryable(&e) {
+            return Err(e);
+        }
+        let delay = backoff.next_delay();
+        tracing::warn!("{what}: {e}; retrying in {:.1} s", delay.as_secs_f64());
+        tokio::time::sleep(delay).await;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::cell::Cell;
+
+    async fn failing(calls: &Cell<u32>, fail: u32, code: u16) -> Result<u32, String> {
+        calls.set(calls.get() + 1);
+        if calls.get() <= fail {
+            Err(format!("{code}"))
+        } else {
+            Ok(calls.get())
+        }
+    }
+
+    fn transient(e: &str) -> bool {
+        e.starts_with('5')
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn retries_transient_errors_until_it_works() {
+        let calls = Cell::new(0);
+        let r = retry(
+            "t",
+            Limit::Forever,
+            |e: &String| transient(e),
+            || failing(&calls, 20, 503),
+        )
+        .await;
+        assert_eq!(r, Ok(21));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_final_error_ends_at_once() {
+        let calls = Cell::new(0);
+        let r = retry(
+            "t",
+            Limit::Forever,
+            |e: &String| transient(e),
+            || failing(&calls, 20, 400),
+        )
+        .await;
+        assert_eq!(r, Err("400".into()));
+        assert_eq!(calls.get(), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn tries_and_time_limits_are_kept() {
+        let calls = Cell::new(0);
+        let r = retry(
+            "t",
+            Limit::Tries(4),
+            |e: &String| transient(e),
+            || failing(&calls, 20, 503),
+        )
+        .await;
+        assert_eq!(r, Err("503".into()));
+        assert_eq!(calls.get(), 4);
+
+        let calls = Cell::new(0);
+        let start = Instant::now();
+        let limit = Duration::from_secs(15);
+        let r = retry(
+            "t",
+            Limit::For(limit),
+            |e: &String| transient(e),
+            || failing(&calls, u32::MAX, 503),
+        )
+        .await;
+        assert_eq!(r, Err("503".into()));
+        let took = start.elapsed();
+        assert!(took >= limit, "{took:?}");
+        assert!(took <= limit + CAP, "{took:?}");
+    }
 
     #[test]
     fn ceilings_double_from_half_a_second_up_to_thirty() {

@@ -1,22 +1,26 @@
 //! The agent loop: replay what earlier runs left in the outboxes, long-poll claims with the
 //! free capacity, start each job beside its outbox delivery, and shut down on signals.
 //!
-//! Claims: a 204 is re-issued at once (the server held it already); transport errors and
-//! 5xx back off with full jitter ([`Backoff`]), reset by any answer; 401/403 end the agent.
+//! Claims: a 204 is re-issued at once (the server held it already); other failures back off
+//! with full jitter ([`retry`]), reset by any answer; 401/403 end the agent.
+//!
+//! Runs are started through the agent's own binary as their supervisor
+//! ([`crate::supervise`]), found once at start ([`process::own_binary`]).
 //!
 //! Signals (SIGTERM or SIGINT): the first stops claiming and lets running jobs finish; the
 //! second stops them (SIGTERM to the group, grace, SIGKILL) and reports them `stopped`. Then
 //! the outboxes get [`FLUSH_ON_EXIT`] to deliver; what is left stays on disk for the next
 //! start. A third signal skips that wait.
 
-use crate::client::{Client, ClientError, Uplink};
+use crate::client::{Client, ClientError};
 use crate::config::Settings;
 use crate::job::{self, JobEnd};
 use crate::outbox::{self, Delivery, Outbox};
+use crate::process;
 use crate::progress::Tally;
 use crate::results::Watcher;
 use crate::retention;
-use crate::retry::Backoff;
+use crate::retry::{retry, Limit};
 use labrelay_api::agents::{Claim, ClaimRequest, Finish, FinishStatus};
 use labrelay_api::Id;
 use std::collections::HashMap;
@@ -56,7 +60,15 @@ struct Agent {
     hard_stop: watch::Sender<bool>,
 }
 
-pub async fn run(settings: Settings) -> Result<(), AgentError> {
+pub async fn run(mut settings: Settings) -> Result<(), AgentError> {
+    settings.run.supervisor = process::own_binary();
+    if settings.run.supervisor.is_none() {
+        tracing::warn!(
+            "cannot find the agent's own binary (no /proc, no path to it): runs start \
+             without their supervisor, and what cdrouter-cli starts may outlive an agent \
+             killed with SIGKILL"
+        );
+    }
     std::fs::create_dir_all(&settings.work_dir).map_err(|source| AgentError::WorkDir {
         path: settings.work_dir.clone(),
         source,
@@ -110,7 +122,6 @@ fn shutdown_requests() -> std::io::Result<watch::Receiver<u32>> {
 impl Agent {
     /// Claims until a signal (None) or a refused token (Some).
     async fn claim_loop(&mut self, signals: &mut watch::Receiver<u32>) -> Option<AgentError> {
-        let mut backoff = Backoff::default();
         loop {
             self.reap();
             if *signals.borrow_and_update() > 0 {
@@ -131,30 +142,23 @@ impl Agent {
                 host: self.settings.host.clone(),
                 wait_secs: self.settings.claim_wait,
             };
+            // Anything but a refused token is tried again: a server that refuses claims
+            // now (an upgrade under way, a bad request from an older agent) may not later.
+            let client = &self.client;
+            let claim = retry(
+                "claim",
+                Limit::Forever,
+                |e: &ClientError| !e.is_auth(),
+                || client.claim(&req),
+            );
             let answer = tokio::select! {
-                answer = self.client.claim(&req) => answer,
+                answer = claim => answer,
                 _ = signals.changed() => return None,
             };
             match answer {
-                Ok(Some(claim)) => {
-                    backoff.reset();
-                    self.launch(claim);
-                }
-                Ok(None) => backoff.reset(),
-                Err(e) if e.is_auth() => return Some(AgentError::Auth(e)),
-                Err(e) => {
-                    let delay = backoff.next_delay();
-                    let secs = delay.as_secs_f64();
-                    if e.is_retryable() {
-                        tracing::warn!("claim: {e}; retrying in {secs:.1} s");
-                    } else {
-                        tracing::error!("claim refused: {e}; retrying in {secs:.1} s");
-                    }
-                    tokio::select! {
-                        _ = tokio::time::sleep(delay) => {}
-                        _ = signals.changed() => return None,
-                    }
-                }
+                Ok(Some(claim)) => self.launch(claim),
+                Ok(None) => {}
+                Err(e) => return Some(AgentError::Auth(e)),
             }
         }
     }
@@ -178,7 +182,11 @@ impl Agent {
         if let Some(replay) = self.replays.remove(&id) {
             replay.abort();
         }
-        let prepared = match job::prepare(&self.settings.work_dir, claim) {
+        let prepared = match job::prepare(
+            &self.settings.work_dir,
+            claim,
+            self.settings.run.outbox_max_bytes,
+        ) {
             Ok(p) => p,
             Err(e) => {
                 tracing::error!(job = %id, "{e}");
@@ -190,7 +198,7 @@ impl Agent {
                     reason: format!("the agent could not prepare the job: {e}"),
                 };
                 self.uplinks
-                    .spawn(async move { (id, report_without_outbox(&client, id, &finish).await) });
+                    .spawn(async move { (id, job::finish_directly(&client, id, &finish).await) });
                 return;
             }
         };
@@ -216,6 +224,7 @@ impl Agent {
     /// cut short by the agent's end: it is reported as an error.
     fn replay_outboxes(&mut self) {
         for ob in pending_outboxes(&self.settings.work_dir) {
+            let ob = ob.with_max_bytes(self.settings.run.outbox_max_bytes);
             let id = ob.job();
             match ob.pending_finish() {
                 Ok(Some(_)) => {}
@@ -340,20 +349,6 @@ fn summary_from_log(path: &Path) -> labrelay_api::agents::Summary {
         }
     }
     tally.summary()
-}
-
-/// A finish for a job whose directory could not be made, sent with a few retries.
-async fn report_without_outbox(client: &Client, id: Id, finish: &Finish) -> Delivery {
-    let mut backoff = Backoff::default();
-    loop {
-        match client.finish(id, finish).await {
-            Ok(()) => return Delivery::Delivered,
-            Err(e) if e.is_retryable() && backoff.attempts() < 6 => {
-                tokio::time::sleep(backoff.next_delay()).await
-            }
-            Err(e) => return Delivery::Refused(e.to_string()),
-        }
-    }
 }
 
 fn log_job(done: Result<(Id, JobEnd), tokio::task::JoinError>) {

@@ -473,3 +473,33 @@ async fn an_untrusted_certificate_fails_with_the_reason() {
     );
     assert!(server.contains("private CA"), "{out}");
 }
+
+#[tokio::test]
+async fn plain_http_to_another_machine_is_refused_before_anything_is_checked() {
+    let mut s = Setup::good().await;
+    s.server = "http://labrelay.example.com".into();
+    let out = s.command().output().await.expect("run check");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("plain http:// is only for this machine") && err.contains("use https://"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty(), "no check ran");
+}
+
+#[tokio::test]
+async fn cdrouter_cli_is_asked_for_its_version_without_the_agents_settings() {
+    let mut s = Setup::good().await;
+    s.cli = script(
+        s.dir.path(),
+        "cdrouter-cli-env",
+        "echo \"CDRouter, LABRELAY_ variables: $(env | grep -c '^LABRELAY_')\"",
+    );
+    let (code, out) = s.run().await;
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        line(&out, "cdrouter-cli").contains("LABRELAY_ variables: 0"),
+        "the token (LABRELAY_TOKEN) reached cdrouter-cli: {out}"
+    );
+}

@@ -55,6 +55,10 @@ fn the_example_config_is_valid_and_says_the_defaults() {
     assert_eq!(s.retention, Policy::default());
     assert_eq!(s.run.stop_grace, Duration::from_secs(DEFAULT_STOP_GRACE));
     assert_eq!(
+        s.run.outbox_max_bytes,
+        labrelay_agent::outbox::DEFAULT_OUTBOX_MAX_BYTES
+    );
+    assert_eq!(
         s.run.cdrouter_cli,
         PathBuf::from(config::DEFAULT_CDROUTER_CLI)
     );

@@ -120,6 +120,14 @@ fn sim_pid(log: &str) -> i32 {
         .expect("the simulator's pid in the log")
 }
 
+/// The pid of the simulator's helper process (`cdrouter-cli-sim: helper pid N`).
+fn helper_pid(log: &str) -> i32 {
+    log.lines()
+        .find_map(|l| l.split("helper pid ").nth(1))
+        .and_then(|p| p.trim().parse().ok())
+        .expect("the helper's pid in the log")
+}
+
 /// Every file of the job's result directory is on the server, byte for byte.
 fn assert_results_uploaded(server: &FakeServer, work: &Path, job: u64) -> usize {
     let dir = work.join(format!("job-{job}/result"));
@@ -283,7 +291,12 @@ async fn a_stop_from_the_server_ends_the_run_as_stopped() {
     let server = FakeServer::start().await;
     let work = tempfile::tempdir().expect("tempdir");
     server.add_claim(claim(13, &["a", "b", "c"], json!({}), 1));
-    server.state().stop_jobs = true;
+    {
+        // A server without the stop long-poll: stops come with the heartbeats.
+        let mut s = server.state();
+        s.stop_jobs = true;
+        s.no_stop_poll = true;
+    }
     let mut agent = agent(
         &server,
         work.path(),
@@ -311,6 +324,211 @@ async fn a_stop_from_the_server_ends_the_run_as_stopped() {
         "{log}"
     );
     assert!(is_gone(sim_pid(log)));
+}
+
+/// With heartbeats 50 s apart, only the long-poll can bring the stop before one: the run is
+/// stopped and reported, and no heartbeat was sent in between.
+#[tokio::test]
+async fn a_stop_reaches_the_run_through_the_long_poll_before_any_heartbeat() {
+    let server = FakeServer::start().await;
+    let work = tempfile::tempdir().expect("tempdir");
+    server.state().heartbeat_secs = 50;
+    server.add_claim(claim(22, &["a", "b", "c"], json!({}), 50));
+    let mut agent = agent(
+        &server,
+        work.path(),
+        &[("CDROUTER_SIM_TEST_MS", "20"), ("CDROUTER_SIM_HANG", "1")],
+        &["--heartbeat-secs", "50"],
+    );
+    server
+        .wait_for("the run to hang", |s| {
+            s.logs
+                .get(&22)
+                .is_some_and(|l| l.contains("simulated hang"))
+                && s.stop_polls.contains(&22)
+        })
+        .await;
+    server.state().stop_jobs = true;
+    server
+        .wait_for("the finish", |s| !s.finishes.is_empty())
+        .await;
+    {
+        let s = server.state();
+        assert!(s.heartbeats.is_empty(), "no heartbeat before the stop");
+        assert_eq!(s.stops_polled, 1);
+        let finish = &s.finishes[0].1;
+        assert_eq!(finish.status, FinishStatus::Stopped);
+        assert_eq!(finish.reason, "stopped by a user");
+        assert_eq!(finish.summary.tests, 1);
+        let log = &s.logs[&22];
+        assert!(
+            log.contains("stopping cdrouter-cli (stopped by a user)"),
+            "{log}"
+        );
+    }
+    agent
+        .stderr_contains("the server asks to stop the job (stop long-poll)")
+        .await;
+    agent.sigterm();
+    assert!(agent.exit().await.success());
+}
+
+/// What the server's checks refuse at launch, refused again by the agent: such a job ends as
+/// `error`, saying why, and cdrouter-cli never starts (no file of the run is written).
+#[tokio::test]
+async fn a_claim_the_servers_own_checks_refuse_is_refused_and_never_run() {
+    let server = FakeServer::start().await;
+    let work = tempfile::tempdir().expect("tempdir");
+    let evil_group = json!({"testvars": [{"group": "lan2}\ntestvar_group evil {", "name": "x",
+                                          "value": "1", "action": "set-testvar"}]});
+    server.add_claim(claim(23, &["a"], evil_group, 1));
+    server.add_claim(claim(
+        24,
+        &["a"],
+        json!({"extra_cli_args": "-trace -logdir /tmp"}),
+        1,
+    ));
+    let mut owned_by_package = claim(25, &["a"], json!({}), 1);
+    owned_by_package["package_extra_cli_args"] = json!("--config=/etc/other.conf");
+    server.add_claim(owned_by_package);
+    let mut two_tests_in_one = claim(26, &["a\nb"], json!({}), 1);
+    two_tests_in_one["config"] = json!("testvar lanInterface eth1\n");
+    server.add_claim(two_tests_in_one);
+    let mut agent = agent(&server, work.path(), &[("CDROUTER_SIM_TEST_MS", "1")], &[]);
+    server
+        .wait_for("four finishes", |s| s.finishes.len() == 4)
+        .await;
+    agent.sigterm();
+    assert!(agent.exit().await.success());
+    let s = server.state();
+    for (job, says) in [
+        (23, "testvar group"),
+        (24, "the job's extra_cli_args cannot set -logdir"),
+        (
+            25,
+            "the package's extra_cli_args cannot set --config=/etc/other.conf",
+        ),
+        (26, "is not a test name"),
+    ] {
+        let (_, finish) = s
+            .finishes
+            .iter()
+            .find(|(id, _)| *id == job)
+            .expect("finished");
+        assert_eq!(finish.status, FinishStatus::Error, "{job}");
+        assert!(
+            finish.reason.starts_with("the agent refused the job: ")
+                && finish.reason.contains(says),
+            "{job}: {}",
+            finish.reason
+        );
+        let log = &s.logs[&job];
+        assert!(
+            log.contains(says),
+            "{job}: the reason is in the job log: {log}"
+        );
+        assert!(!log.contains("SIMULATOR"), "{job}: cdrouter-cli ran: {log}");
+        let dir = work.path().join(format!("job-{job}"));
+        assert!(!dir.join("testlist.log").exists(), "{job}");
+        assert!(!dir.join("result").exists(), "{job}");
+    }
+}
+
+/// cdrouter-cli's environment holds none of the agent's settings: not the token, no
+/// `LABRELAY_*` variable (the simulator prints what it got).
+#[tokio::test]
+async fn cdrouter_cli_gets_neither_the_token_nor_any_labrelay_variable() {
+    let server = FakeServer::start().await;
+    let work = tempfile::tempdir().expect("tempdir");
+    server.add_claim(claim(27, &["a"], json!({}), 1));
+    let mut agent = agent(
+        &server,
+        work.path(),
+        &[
+            ("CDROUTER_SIM_TEST_MS", "1"),
+            ("CDROUTER_SIM_PRINT_ENV", "1"),
+            ("LABRELAY_HOST", "lab-9"),
+        ],
+        &[],
+    );
+    server
+        .wait_for("the finish", |s| !s.finishes.is_empty())
+        .await;
+    agent.sigterm();
+    assert!(agent.exit().await.success());
+    let s = server.state();
+    assert_eq!(
+        s.claim_requests[0]["host"],
+        json!("lab-9"),
+        "the agent had them"
+    );
+    let log = &s.logs[&27];
+    assert!(log.contains("env CDROUTER_SIM_PRINT_ENV=1"), "{log}");
+    assert!(log.contains("env PATH="), "the rest is passed on: {log}");
+    assert!(
+        !log.contains(TOKEN),
+        "the token reached cdrouter-cli: {log}"
+    );
+    assert!(!log.contains("LABRELAY_"), "{log}");
+}
+
+/// A run that prints far more than the outbox may hold: the outbox stays within its cap, the
+/// log keeps its head, says once that output was dropped, and still ends with how the run
+/// ended; the server gets exactly what the outbox kept.
+#[tokio::test]
+async fn a_full_outbox_keeps_the_head_of_the_log_and_says_so() {
+    let server = FakeServer::start().await;
+    let work = tempfile::tempdir().expect("tempdir");
+    server.add_claim(claim(28, &["a"], json!({}), 1));
+    let script = work.path().join("chatty-cli");
+    std::fs::write(
+        &script,
+        "#!/bin/sh\necho first line\nyes 'a line of output, again and again and again' | head -n 100000\n",
+    )
+    .expect("script");
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("chmod");
+    let cap: u64 = 1 << 20;
+    let mut agent = agent(
+        &server,
+        work.path(),
+        &[],
+        &[
+            "--cdrouter-cli",
+            script.to_str().expect("path"),
+            "--outbox-max-bytes",
+            &cap.to_string(),
+        ],
+    );
+    server
+        .wait_for("the finish", |s| !s.finishes.is_empty())
+        .await;
+    agent.sigterm();
+    assert!(agent.exit().await.success());
+    let s = server.state();
+    assert_eq!(s.finishes[0].1.status, FinishStatus::Completed);
+    let local = local_log(work.path(), 28);
+    let outbox = work.path().join("job-28/outbox");
+    let held: u64 = ["log", "tests.jsonl", "files.jsonl"]
+        .iter()
+        .filter_map(|f| std::fs::metadata(outbox.join(f)).ok())
+        .map(|m| m.len())
+        .sum();
+    assert!(held <= cap, "{held} > {cap}");
+    assert!(local.len() as u64 > cap / 2, "the head is kept");
+    assert!(local.contains("\nfirst line\n"), "the head is kept");
+    assert_eq!(
+        count(&local, "the job's outbox is full (1 MiB"),
+        1,
+        "{}",
+        &local[local.len() - 2000..]
+    );
+    assert!(
+        local.trim_end().ends_with("finished: \"completed\""),
+        "{}",
+        &local[local.len() - 500..]
+    );
+    assert_eq!(s.logs[&28], local, "the server has what the outbox kept");
 }
 
 #[tokio::test]
@@ -449,13 +667,20 @@ async fn a_lost_lease_kills_the_run_and_reports_nothing_more() {
     let server = FakeServer::start().await;
     let work = tempfile::tempdir().expect("tempdir");
     server.add_claim(claim(19, &["a", "b"], json!({}), 1));
-    server.state().lease_lost = true;
     let mut agent = agent(
         &server,
         work.path(),
         &[("CDROUTER_SIM_TEST_MS", "20"), ("CDROUTER_SIM_HANG", "1")],
         &[],
     );
+    server
+        .wait_for("the run to hang", |s| {
+            s.logs
+                .get(&19)
+                .is_some_and(|l| l.contains("simulated hang"))
+        })
+        .await;
+    server.state().lease_lost = true;
     let closed = work.path().join("job-19/outbox/closed");
     server
         .wait_for("the outbox to close", |_| closed.is_file())
@@ -474,7 +699,11 @@ async fn a_killed_agent_takes_its_run_along_and_the_next_one_reports_it() {
     let server = FakeServer::start().await;
     let work = tempfile::tempdir().expect("tempdir");
     server.add_claim(claim(20, &["a", "b"], json!({}), 1));
-    let sim_env = [("CDROUTER_SIM_TEST_MS", "20"), ("CDROUTER_SIM_HANG", "1")];
+    let sim_env = [
+        ("CDROUTER_SIM_TEST_MS", "20"),
+        ("CDROUTER_SIM_HANG", "1"),
+        ("CDROUTER_SIM_SPAWN_CHILD", "1"),
+    ];
     let mut first = agent(&server, work.path(), &sim_env, &[]);
     server
         .wait_for("the run to hang", |s| {
@@ -485,8 +714,10 @@ async fn a_killed_agent_takes_its_run_along_and_the_next_one_reports_it() {
         .await;
     first.child.start_kill().expect("SIGKILL the agent");
     first.exit().await;
-    let pid = sim_pid(&local_log(work.path(), 20));
-    until_gone(pid).await;
+    // cdrouter-cli and what it started: gone with the agent.
+    let log = local_log(work.path(), 20);
+    until_gone(sim_pid(&log)).await;
+    until_gone(helper_pid(&log)).await;
 
     let mut second = agent(&server, work.path(), &sim_env, &[]);
     server

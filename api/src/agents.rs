@@ -133,6 +133,14 @@ pub struct HeartbeatReply {
     pub lease: Lease,
 }
 
+/// The answer to the stop long-poll, `GET /api/v1/agent/jobs/{id}/stop?wait=S`: given at
+/// once when a user asked to stop the job, else as soon as one does, else after `wait`
+/// seconds with `stop: false`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StopPoll {
+    pub stop: bool,
+}
+
 /// The answer to `GET /api/v1/agent/whoami`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WhoAmI {

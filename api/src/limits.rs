@@ -176,26 +176,33 @@ pub fn check_job(j: &JobInput) -> Result<(), String> {
     }
 }
 
+/// A package's test list: bounded, each name one word (the agent writes one a line into the
+/// run's `testlist.log`, and checks the list again before it does).
+pub fn check_testlist(l: &[String]) -> Result<(), String> {
+    if l.len() > MAX_TESTLIST {
+        return Err(format!("testlist holds at most {MAX_TESTLIST} tests"));
+    }
+    for t in l {
+        if t.is_empty()
+            || t.len() > MAX_TEST_NAME
+            || t.chars().any(|c| c.is_control() || c.is_whitespace())
+        {
+            return Err(format!(
+                "testlist: \"{}\" is not a test name",
+                t.escape_debug()
+            ));
+        }
+    }
+    Ok(())
+}
+
 pub fn check_package(p: &PackageInput) -> Result<(), String> {
     single_line("name", &p.name, MAX_NAME)?;
     text("description", &p.description, MAX_DESCRIPTION)?;
     text("note", &p.note, MAX_NOTE)?;
     tags(&p.tags)?;
     if let Some(l) = &p.testlist {
-        if l.len() > MAX_TESTLIST {
-            return Err(format!("testlist holds at most {MAX_TESTLIST} tests"));
-        }
-        for t in l {
-            if t.is_empty()
-                || t.len() > MAX_TEST_NAME
-                || t.chars().any(|c| c.is_control() || c.is_whitespace())
-            {
-                return Err(format!(
-                    "testlist: \"{}\" is not a test name",
-                    t.escape_debug()
-                ));
-            }
-        }
+        check_testlist(l)?;
     }
     if let Some(a) = &p.extra_cli_args {
         check_extra_cli_args(a)?;
@@ -209,15 +216,22 @@ pub fn check_config(c: &ConfigInput) -> Result<(), String> {
     text("note", &c.note, MAX_NOTE)?;
     tags(&c.tags)?;
     if let Some(t) = &c.contents {
-        if t.len() > MAX_CONFIG_BYTES {
-            return Err(format!("contents is at most {MAX_CONFIG_BYTES} bytes"));
-        }
-        if t.lines().count() > MAX_CONFIG_LINES {
-            return Err(format!("contents is at most {MAX_CONFIG_LINES} lines"));
-        }
-        if t.contains('\0') {
-            return Err("contents may not hold NUL".into());
-        }
+        check_config_contents(t)?;
+    }
+    Ok(())
+}
+
+/// A config's text: bounded in bytes and lines, no NUL. The agent checks the text it is
+/// about to hand cdrouter-cli with it too.
+pub fn check_config_contents(t: &str) -> Result<(), String> {
+    if t.len() > MAX_CONFIG_BYTES {
+        return Err(format!("contents is at most {MAX_CONFIG_BYTES} bytes"));
+    }
+    if t.lines().count() > MAX_CONFIG_LINES {
+        return Err(format!("contents is at most {MAX_CONFIG_LINES} lines"));
+    }
+    if t.contains('\0') {
+        return Err("contents may not hold NUL".into());
     }
     Ok(())
 }

@@ -250,15 +250,24 @@ pub struct AgentSpec<'a> {
 impl AgentProc {
     /// Registers an agent with the admin token and starts it.
     pub fn start(spec: AgentSpec) -> AgentProc {
+        Self::start_with(spec, &[])
+    }
+
+    /// As [`AgentProc::start`], with more flags for the agent (`--heartbeat-secs 50`).
+    pub fn start_with(spec: AgentSpec, flags: &[&str]) -> AgentProc {
         let registered = Api::admin().create("agents", serde_json::json!({"name": spec.name}));
         let token = registered["token"]
             .as_str()
             .expect("agent token")
             .to_string();
-        Self::spawn(id(&registered), token, spec)
+        Self::spawn_with(id(&registered), token, spec, flags)
     }
 
     pub fn spawn(id: String, token: String, spec: AgentSpec) -> AgentProc {
+        Self::spawn_with(id, token, spec, &[])
+    }
+
+    pub fn spawn_with(id: String, token: String, spec: AgentSpec, flags: &[&str]) -> AgentProc {
         let work = std::env::temp_dir().join(unique("labrelay-agent-work"));
         std::fs::create_dir_all(&work).expect("work dir");
         let bin = std::env::var("LABRELAY_AGENT_BIN")
@@ -280,6 +289,7 @@ impl AgentProc {
             .arg(spec.concurrency.to_string())
             .arg("--stop-grace")
             .arg("3")
+            .args(flags)
             .env("LABRELAY_LOG", "info")
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::null())
@@ -302,6 +312,12 @@ impl AgentProc {
 
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.work.join("agent.log")).unwrap_or_default()
+    }
+
+    /// A job's log as this agent keeps it on disk (its outbox), as far as it got.
+    pub fn job_log(&self, job_id: &str) -> String {
+        std::fs::read_to_string(self.work.join(format!("job-{job_id}/outbox/log")))
+            .unwrap_or_default()
     }
 
     /// SIGKILL: the agent vanishes without a word, as a crashed lab machine would.
@@ -342,6 +358,18 @@ impl Drop for AgentProc {
             );
         }
         let _ = std::fs::remove_dir_all(&self.work);
+    }
+}
+
+/// Whether process `pid` is gone: no such process, or a zombie (dead, only not yet collected
+/// by whoever inherited it).
+pub fn is_gone(pid: i32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        Ok(stat) => stat
+            .rsplit(')')
+            .next()
+            .is_some_and(|rest| rest.trim_start().starts_with('Z')),
     }
 }
 

@@ -270,6 +270,10 @@ mod tests {
         );
         holds(
             "worker/src/store/mod.rs",
+            r#"let (["jobs", id, "stop"], Method::Get) = (rest, &ctx.method)"#,
+        );
+        holds(
+            "worker/src/store/mod.rs",
             r#"["system", "hostname"] => match ctx.method {"#,
         );
         holds(
@@ -297,6 +301,7 @@ mod tests {
         for (m, p) in [
             ("GET", "/api/v1/changes"),
             ("POST", "/api/v1/agent/claim"),
+            ("GET", "/api/v1/agent/jobs/{}/stop"),
             ("GET", "/api/v1/system/hostname"),
             ("POST", "/authenticate"),
             ("POST", "/api/v1/logout"),
@@ -565,6 +570,7 @@ mod tests {
                 true,
             ),
             ("WhoAmI", "api/src/agents.rs", "WhoAmI", true),
+            ("StopPoll", "api/src/agents.rs", "StopPoll", true),
             ("LogAppend", "api/src/agents.rs", "LogAppend", false),
             ("LogAck", "api/src/agents.rs", "LogAck", true),
             ("LogChunk", "api/src/agents.rs", "LogChunk", true),

@@ -74,13 +74,15 @@ pub async fn cdrouter_cli(path: &Path, timeout: Duration) -> Item {
             ),
         );
     }
-    let child = tokio::process::Command::new(&exe)
-        .arg("-version")
+    let mut cmd = tokio::process::Command::new(&exe);
+    cmd.arg("-version")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn();
+        .kill_on_drop(true);
+    // As a run: none of the agent's settings (the token) in its environment.
+    crate::process::scrub_env(&mut cmd);
+    let child = cmd.spawn();
     let child = match child {
         Ok(c) => c,
         Err(e) => return Item::fail(CLI, format!("cannot run {}: {e}", exe.display())),

@@ -7,10 +7,11 @@
 //! failure is named for what it is: the name, the connection, or the TLS handshake.
 
 use super::Item;
+use crate::config::is_loopback;
 use labrelay_api::agents::WhoAmI;
 use labrelay_api::{Envelope, ErrorBody};
 use reqwest::Url;
-use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
 /// As the agent's client: a healthy network connects well within it.
@@ -200,18 +201,6 @@ fn tls_cause(e: &(dyn std::error::Error + 'static)) -> String {
         )
     } else {
         text
-    }
-}
-
-fn is_loopback(url: &Url) -> bool {
-    let host = url.host_str().unwrap_or_default();
-    match host
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .parse::<IpAddr>()
-    {
-        Ok(ip) => ip.is_loopback(),
-        Err(_) => host.eq_ignore_ascii_case("localhost"),
     }
 }
 

@@ -1,7 +1,8 @@
 //! A small in-process Labrelay server for the agent's end-to-end tests: the agent endpoints
 //! with the real log semantics (gaps answer 409, overlaps keep only the new tail), a queue of
 //! claims, a record of every call, and switches for outages and lost answers; test records
-//! upserted by `seq`, files taken in checksummed parts (as the real server checks them).
+//! upserted by `seq`, files taken in checksummed parts (as the real server checks them); the
+//! stop long-poll, answered as soon as `stop_jobs` is set (or 405, as a server without it).
 
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
@@ -29,8 +30,14 @@ pub struct State {
     pub logs: HashMap<u64, String>,
     pub appends: u32,
     pub finishes: Vec<(u64, Finish)>,
-    /// Answer every heartbeat with `stop: true`.
+    /// Answer every heartbeat and stop long-poll with `stop: true`.
     pub stop_jobs: bool,
+    /// Answer stop long-polls 405, as a server that has none.
+    pub no_stop_poll: bool,
+    /// Stop long-polls received, by job.
+    pub stop_polls: Vec<u64>,
+    /// Stop long-polls answered `stop: true`.
+    pub stops_polled: u32,
     /// Answer heartbeats with 409: the lease went to someone else.
     pub lease_lost: bool,
     /// Every agent call answers 503.
@@ -203,6 +210,9 @@ impl FakeServer {
         let (Some(Ok(id)), Some(what)) = (parts.next().map(str::parse::<u64>), parts.next()) else {
             return reply(404, json!({"error": "no such route"}));
         };
+        if what == "stop" {
+            return self.stop_poll(id).await;
+        }
         let mut s = self.state();
         match what {
             "start" => {
@@ -384,6 +394,32 @@ impl FakeServer {
             s.files.insert((id, f.name.clone()), file);
         }
         reply(200, envelope(json!(out)))
+    }
+
+    /// Holds the poll up to 2 s (the real server: `wait`), answering as soon as a stop is
+    /// asked for.
+    async fn stop_poll(&self, id: u64) -> Response<Full<Bytes>> {
+        {
+            let mut s = self.state();
+            if s.no_stop_poll {
+                return reply(405, json!({"error": "method not allowed"}));
+            }
+            if s.lease_lost {
+                return reply(409, json!({"error": "job is not leased to this agent"}));
+            }
+            s.stop_polls.push(id);
+        }
+        for _ in 0..40 {
+            {
+                let mut s = self.state();
+                if s.stop_jobs {
+                    s.stops_polled += 1;
+                    return reply(200, envelope(json!({"stop": true})));
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        reply(200, envelope(json!({"stop": false})))
     }
 
     async fn claim(&self, body: &[u8]) -> Response<Full<Bytes>> {

@@ -1,11 +1,12 @@
-//! The agent endpoints other than the claim (which the store holds open itself):
-//! `agent/jobs/{id}/{start,heartbeat,log,finish,tests}` and `agent/whoami`, all with the
-//! agent's own token (the result files go through the entry worker: `crate::files`).
+//! The agent endpoints other than the long-polls the store holds open itself (the claim, a
+//! job's stop): `agent/jobs/{id}/{start,heartbeat,log,finish,tests}` and `agent/whoami`, all
+//! with the agent's own token (the result files go through the entry worker: `crate::files`).
+//! For the stop long-poll, [`stop_requested`] is what it asks each time it looks.
 
 use super::db::Db;
 use super::http::{self, parse_id, Ctx, Reply};
 use super::{agents, lease, logs};
-use labrelay_api::agents::WhoAmI;
+use labrelay_api::agents::{WhoAmI, MAX_WAIT_SECS};
 use labrelay_api::error::ApiError;
 use labrelay_api::Id;
 use serde::Deserialize;
@@ -29,6 +30,30 @@ pub fn route(db: &Db, ctx: &Ctx, agent: Id, rest: &[&str]) -> Result<Reply, ApiE
         }
         (["claim" | "whoami"], _) | (["jobs", _, _], _) => Err(ApiError::MethodNotAllowed),
         _ => Err(ApiError::NoRoute),
+    }
+}
+
+/// Whether a user asked to stop `job`, held by `agent`; a 409 once the job is not this
+/// agent's to run any more (finished, or its lease gone elsewhere), as heartbeats answer.
+pub fn stop_requested(db: &Db, agent: Id, job: Id) -> Result<bool, ApiError> {
+    let row = lease::held(db, agent, job)?;
+    if row.status().is_finished() {
+        return Err(ApiError::Conflict(format!(
+            "lease lost: job is {}",
+            row.status
+        )));
+    }
+    Ok(row.stop_requested != 0)
+}
+
+/// The `wait` of a long-poll, in seconds: default 25, at most `MAX_WAIT_SECS`.
+pub fn wait_secs(ctx: &Ctx) -> Result<u64, ApiError> {
+    match ctx.param("wait") {
+        None | Some("") => Ok(25),
+        Some(v) => v
+            .parse::<u64>()
+            .map(|w| w.min(MAX_WAIT_SECS))
+            .map_err(|_| ApiError::invalid(format!("invalid wait \"{v}\": must be a number"))),
     }
 }
 

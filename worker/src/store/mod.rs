@@ -5,6 +5,8 @@
 //! It also dispatches work: agents long-poll `agent/claim`, and a waiting claim is woken the
 //! moment anything that can make a job dispatchable happens (a launch, an edit, a finish, a
 //! stop, an alarm for a `run_at` coming due or a lease running out), never by a sleep loop.
+//! Running jobs' agents long-poll `agent/jobs/{id}/stop` the same way: a user's stop reaches
+//! the lab machine within a round trip.
 
 mod agent_api;
 mod agents;
@@ -128,6 +130,8 @@ impl Store {
             let agent = auth::agent(&self.db, ctx.bearer.as_deref())?;
             let reply = if rest == ["claim"] && ctx.method == Method::Post {
                 self.claim(ctx, agent).await
+            } else if let (["jobs", id, "stop"], Method::Get) = (rest, &ctx.method) {
+                self.stop_wait(ctx, agent, id).await
             } else {
                 agent_api::route(&self.db, ctx, agent, rest)
             };
@@ -207,6 +211,34 @@ impl Store {
             self.waiters
                 .borrow_mut()
                 .retain(|(_, tx)| !tx.is_canceled());
+        }
+    }
+
+    /// `GET agent/jobs/{id}/stop?wait=S`, the stop long-poll: `{stop: true}` at once when a
+    /// user asked to stop the job, else the moment one does (every change wakes it to look
+    /// again), else `{stop: false}` after `wait` seconds (default 25, at most 50). 409 when
+    /// the job is no longer this agent's to run.
+    async fn stop_wait(
+        &self,
+        ctx: &Ctx,
+        agent: Id,
+        id: &str,
+    ) -> std::result::Result<Reply, ApiError> {
+        let id = http::parse_id(id, "job")?;
+        let wait = agent_api::wait_secs(ctx)?;
+        let deadline = js_sys::Date::now() + wait as f64 * 1000.0;
+        loop {
+            let stop = agent_api::stop_requested(&self.db, agent, id)?;
+            let left = deadline - js_sys::Date::now();
+            if stop || left <= 0.0 {
+                return http::data(&labrelay_api::agents::StopPoll { stop });
+            }
+            let (tx, rx) = oneshot::channel();
+            self.watchers.borrow_mut().push(tx);
+            let delay = worker::Delay::from(std::time::Duration::from_millis(left as u64));
+            futures::pin_mut!(delay);
+            let _ = futures::future::select(rx, delay).await;
+            self.watchers.borrow_mut().retain(|tx| !tx.is_canceled());
         }
     }
 

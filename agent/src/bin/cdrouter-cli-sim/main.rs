@@ -31,7 +31,9 @@
 //! - `CDROUTER_SIM_IGNORE_TERM=1`: ignore SIGTERM (only SIGKILL ends it);
 //! - `CDROUTER_SIM_CRASH=1`: exit with status 139 after the first test;
 //! - `CDROUTER_SIM_SPAWN_CHILD=1`: start a helper process in the same process group (it
-//!   prints `helper pid N` on stderr and sleeps): for checking that stops reach the group.
+//!   prints `helper pid N` on stderr and sleeps): for checking that stops reach the group;
+//! - `CDROUTER_SIM_PRINT_ENV=1`: print its environment on stderr (`env NAME=VALUE` lines):
+//!   for checking what the agent passes on.
 
 mod library;
 mod plan;
@@ -155,6 +157,15 @@ fn run(words: impl Iterator<Item = String>) -> i32 {
             env!("CARGO_PKG_VERSION")
         );
         return 0;
+    }
+    if env_flag("CDROUTER_SIM_PRINT_ENV") {
+        for (name, value) in std::env::vars_os() {
+            note(&format!(
+                "env {}={}",
+                name.to_string_lossy(),
+                value.to_string_lossy()
+            ));
+        }
     }
     let replay = std::env::var("CDROUTER_SIM_REPLAY")
         .ok()
