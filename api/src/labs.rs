@@ -67,6 +67,19 @@ impl Whois {
 /// once).
 pub const WHOIS_TTL_SECS: u64 = 30;
 
+/// What waits in a lab's object now (`GET /api/v1/system/status`, admins): the held
+/// requests, and how many claims changes have woken since the object started.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WaitStatus {
+    /// The version browsers follow (`/changes`).
+    pub version: u64,
+    pub held_claims: u64,
+    pub stop_polls: u64,
+    /// Browsers' `/changes` and `?updates=` long-polls.
+    pub watchers: u64,
+    pub claim_wakeups: u64,
+}
+
 /// An agent token of a lab other than the default starts with `<lab>.`: the entry routes
 /// its calls to that lab's object.
 pub fn agent_token_lab(token: &str) -> Option<&str> {

@@ -281,6 +281,14 @@ mod tests {
             "Method::Get => http::data(&self.hostname())",
         );
         holds(
+            "worker/src/store/mod.rs",
+            r#"["system", "status"] => match ctx.method {"#,
+        );
+        holds(
+            "worker/src/store/mod.rs",
+            "http::data(&self.waiting.status())",
+        );
+        holds(
             "worker/src/signin/mod.rs",
             r#"if trimmed == "/authenticate" {"#,
         );
@@ -303,6 +311,7 @@ mod tests {
             ("POST", "/api/v1/agent/claim"),
             ("GET", "/api/v1/agent/jobs/{}/stop"),
             ("GET", "/api/v1/system/hostname"),
+            ("GET", "/api/v1/system/status"),
             ("POST", "/authenticate"),
             ("POST", "/api/v1/logout"),
             ("GET", "/api/v1/openapi.json"),
@@ -554,6 +563,7 @@ mod tests {
                 false,
             ),
             ("Lab", "api/src/labs.rs", "Lab", true),
+            ("WaitStatus", "api/src/labs.rs", "WaitStatus", true),
             ("LabInput", "api/src/labs.rs", "LabInput", false),
             ("Agent", "api/src/agents.rs", "Agent", true),
             ("AgentInput", "api/src/agents.rs", "AgentInput", false),

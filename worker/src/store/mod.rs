@@ -22,19 +22,20 @@ mod labs;
 pub(crate) mod lease;
 pub(crate) mod list;
 mod logs;
+mod longpoll;
 mod packages;
 mod results;
+mod routes;
 mod schema;
 mod signin;
 mod users;
+mod wake;
 
 use crate::error::respond;
 use db::Db;
-use futures::channel::oneshot;
 use http::{Ctx, Reply};
 use labrelay_api::error::ApiError;
 use labrelay_api::Id;
-use std::cell::RefCell;
 use worker::{durable_object, DurableObject, Env, Method, Request, Response, Result, State};
 
 #[durable_object]
@@ -44,11 +45,8 @@ pub struct Store {
     env: Env,
     /// Set when the schema could not be brought up to date: every request answers with it.
     init_error: Option<String>,
-    /// Claims being held open, by agent: each is woken (and re-tries) when work may be there.
-    waiters: RefCell<Vec<(Id, oneshot::Sender<()>)>>,
-    /// Bumped on every change; browsers long-poll `GET /api/v1/changes?after=N` on it.
-    version: std::cell::Cell<u64>,
-    watchers: RefCell<Vec<oneshot::Sender<()>>>,
+    /// Held claims, stop long-polls and browsers, and whom a change wakes.
+    waiting: wake::Waiting,
     /// The cap on one result's files (`RESULT_MAX_BYTES`, default 1 GiB).
     result_max_bytes: u64,
 }
@@ -67,10 +65,7 @@ impl DurableObject for Store {
             env,
             result_max_bytes,
             init_error: init.err().map(|e| e.to_string()),
-            waiters: RefCell::new(Vec::new()),
-            // Start from the clock, so a restarted store never repeats a version a browser saw.
-            version: std::cell::Cell::new(js_sys::Date::now() as u64),
-            watchers: RefCell::new(Vec::new()),
+            waiting: wake::Waiting::new(),
         }
     }
 
@@ -93,7 +88,11 @@ impl DurableObject for Store {
         if let Err(e) = dispatch::expire_leases(&self.db) {
             worker::console_error!("alarm: {e}");
         }
-        self.wake();
+        // A run_at has come or a lease has run out: the queue may move.
+        self.waiting.notify(routes::Effect::Queue(routes::Change {
+            kind: routes::Kind::Jobs,
+            id: None,
+        }));
         self.reschedule().await;
         Response::ok("")
     }
@@ -135,16 +134,16 @@ impl Store {
             } else {
                 agent_api::route(&self.db, ctx, agent, rest)
             };
-            // A claim that found nothing, or a read (whoami), changed nothing: waking everyone
-            // would only make every other held claim re-check in vain.
-            if ctx.method != Method::Get && !matches!(reply, Ok(Reply::NoContent) | Err(_)) {
-                self.after_change().await;
+            // A claim that found nothing (204) changed nothing.
+            if matches!(reply, Ok(Reply::Json(_))) {
+                self.after(routes::effect(&ctx.method, &seg, false)).await;
             }
             return reply;
         }
         let reply = self.handle_user(ctx, &seg);
-        if ctx.method != Method::Get && reply.is_ok() {
-            self.after_change().await;
+        if reply.is_ok() {
+            let preview = ctx.param("process").is_some();
+            self.after(routes::effect(&ctx.method, &seg, preview)).await;
         }
         reply
     }
@@ -166,10 +165,17 @@ impl Store {
         }
         let caller = auth::caller(&self.db, ctx)?;
         let db = &self.db;
-        let polling = |id: Id| self.waiters.borrow().iter().any(|(a, _)| *a == id);
+        let polling = |id: Id| self.waiting.polling(id);
         match seg {
             ["system", "hostname"] => match ctx.method {
                 Method::Get => http::data(&self.hostname()),
+                _ => Err(ApiError::MethodNotAllowed),
+            },
+            ["system", "status"] => match ctx.method {
+                Method::Get => {
+                    auth::require_admin(&caller)?;
+                    http::data(&self.waiting.status())
+                }
                 _ => Err(ApiError::MethodNotAllowed),
             },
             ["jobs", rest @ ..] => jobs::route(db, ctx, &caller, rest),
@@ -184,110 +190,15 @@ impl Store {
         }
     }
 
-    /// A long-poll claim: answers with a job the moment one is dispatchable to this agent,
-    /// or 204 when the wait runs out.
-    async fn claim(&self, ctx: &Ctx, agent: Id) -> std::result::Result<Reply, ApiError> {
-        let req: labrelay_api::agents::ClaimRequest = ctx.json()?;
-        agents::seen(&self.db, agent, &req.version, &req.host, &req.interfaces)?;
-        let wait = req.wait_secs.min(labrelay_api::agents::MAX_WAIT_SECS);
-        let deadline = js_sys::Date::now() + wait as f64 * 1000.0;
-        loop {
-            dispatch::expire_leases(&self.db)?;
-            if let Some(claim) =
-                dispatch::try_claim(&self.db, agent, &req.interfaces, req.capacity)?
-            {
-                return http::data(&claim);
-            }
-            let left = deadline - js_sys::Date::now();
-            if left <= 0.0 {
-                return Ok(Reply::NoContent);
-            }
-            let (tx, rx) = oneshot::channel();
-            self.waiters.borrow_mut().push((agent, tx));
-            let delay = worker::Delay::from(std::time::Duration::from_millis(left as u64));
-            futures::pin_mut!(delay);
-            let _ = futures::future::select(rx, delay).await;
-            // Drop our sender if the timer won, so the list does not grow.
-            self.waiters
-                .borrow_mut()
-                .retain(|(_, tx)| !tx.is_canceled());
+    /// After a successful call: whom it concerns is told; a queue change moves the alarm.
+    async fn after(&self, effect: routes::Effect) {
+        if effect == routes::Effect::Nothing {
+            return;
         }
-    }
-
-    /// `GET agent/jobs/{id}/stop?wait=S`, the stop long-poll: `{stop: true}` at once when a
-    /// user asked to stop the job, else the moment one does (every change wakes it to look
-    /// again), else `{stop: false}` after `wait` seconds (default 25, at most 50). 409 when
-    /// the job is no longer this agent's to run.
-    async fn stop_wait(
-        &self,
-        ctx: &Ctx,
-        agent: Id,
-        id: &str,
-    ) -> std::result::Result<Reply, ApiError> {
-        let id = http::parse_id(id, "job")?;
-        let wait = agent_api::wait_secs(ctx)?;
-        let deadline = js_sys::Date::now() + wait as f64 * 1000.0;
-        loop {
-            let stop = agent_api::stop_requested(&self.db, agent, id)?;
-            let left = deadline - js_sys::Date::now();
-            if stop || left <= 0.0 {
-                return http::data(&labrelay_api::agents::StopPoll { stop });
-            }
-            let (tx, rx) = oneshot::channel();
-            self.watchers.borrow_mut().push(tx);
-            let delay = worker::Delay::from(std::time::Duration::from_millis(left as u64));
-            futures::pin_mut!(delay);
-            let _ = futures::future::select(rx, delay).await;
-            self.watchers.borrow_mut().retain(|tx| !tx.is_canceled());
+        self.waiting.notify(effect);
+        if let routes::Effect::Queue(_) = effect {
+            self.reschedule().await;
         }
-    }
-
-    /// Wakes every held claim so it re-tries, and every browser watching for changes.
-    fn wake(&self) {
-        for (_, tx) in self.waiters.borrow_mut().drain(..) {
-            let _ = tx.send(());
-        }
-        self.wake_watchers();
-    }
-
-    /// Wakes the browsers (and `?updates` long-polls) only: for changes that cannot make a
-    /// job dispatchable, such as a result's files.
-    fn wake_watchers(&self) {
-        self.version.set(self.version.get() + 1);
-        for tx in self.watchers.borrow_mut().drain(..) {
-            let _ = tx.send(());
-        }
-    }
-
-    /// `GET /api/v1/changes?after=N[&wait=S]`: answers `{version}` as soon as the store's
-    /// version differs from `N` (at once if it already does), or after `wait` seconds
-    /// (default 25, at most 50) with the unchanged version. Clients re-fetch what they show
-    /// when the version moves: live views without polling every second.
-    async fn changes(&self, ctx: &Ctx) -> std::result::Result<Reply, ApiError> {
-        let parse = |key: &str, default: u64| -> std::result::Result<u64, ApiError> {
-            match ctx.param(key) {
-                None | Some("") => Ok(default),
-                Some(v) => v.parse().map_err(|_| {
-                    ApiError::invalid(format!("invalid {key} \"{v}\": must be a number"))
-                }),
-            }
-        };
-        let after = parse("after", 0)?;
-        let wait = parse("wait", 25)?.min(labrelay_api::agents::MAX_WAIT_SECS);
-        if after == self.version.get() && wait > 0 {
-            let (tx, rx) = oneshot::channel();
-            self.watchers.borrow_mut().push(tx);
-            let delay = worker::Delay::from(std::time::Duration::from_secs(wait));
-            futures::pin_mut!(delay);
-            let _ = futures::future::select(rx, delay).await;
-            self.watchers.borrow_mut().retain(|tx| !tx.is_canceled());
-        }
-        http::data(&serde_json::json!({ "version": self.version.get() }))
-    }
-
-    async fn after_change(&self) {
-        self.wake();
-        self.reschedule().await;
         self.collect_garbage().await;
     }
 
@@ -325,39 +236,13 @@ impl Store {
         let reply = results::internal_route(&self.db, ctx, agent, self.result_max_bytes);
         if agent_call && ctx.path != STATE && ctx.path != HOLDS && reply.is_ok() {
             // Files change no job's dispatch: no claim to wake, no alarm to move.
-            self.wake_watchers();
-            self.collect_garbage().await;
+            self.after(routes::Effect::View(routes::Change {
+                kind: routes::Kind::Results,
+                id: None,
+            }))
+            .await;
         }
         reply
-    }
-
-    /// `GET /api/v1/results/{id}/?updates=N`: what changed since update `N` (-1 or less:
-    /// all), answered as soon as there is something, or after `UPDATES_WAIT_SECS` with no
-    /// updates (CDRouter's long-poll).
-    async fn updates(&self, id: &str, after: &str) -> std::result::Result<Reply, ApiError> {
-        let id = http::parse_id(id, "result")?;
-        let after: i64 = after.trim().parse().map_err(|_| {
-            ApiError::invalid(format!("invalid updates \"{after}\": must be a number"))
-        })?;
-        // Update numbers are far below 2^53; clamping keeps the bind exact in JavaScript.
-        let after = after.clamp(-1, 1 << 53);
-        let deadline =
-            js_sys::Date::now() + labrelay_api::results::UPDATES_WAIT_SECS as f64 * 1000.0;
-        loop {
-            if results::update_seq(&self.db, id)? > after {
-                return http::data(&results::updates_since(&self.db, id, after)?);
-            }
-            let left = deadline - js_sys::Date::now();
-            if left <= 0.0 {
-                return http::data(&results::updates_since(&self.db, id, after)?);
-            }
-            let (tx, rx) = oneshot::channel();
-            self.watchers.borrow_mut().push(tx);
-            let delay = worker::Delay::from(std::time::Duration::from_millis(left as u64));
-            futures::pin_mut!(delay);
-            let _ = futures::future::select(rx, delay).await;
-            self.watchers.borrow_mut().retain(|tx| !tx.is_canceled());
-        }
     }
 
     /// Deletes the R2 objects of deleted results and replaced files, a batch at a time.

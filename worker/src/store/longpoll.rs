@@ -1,0 +1,127 @@
+//! The held requests of a lab's object: an agent's claim (answered the moment a job is
+//! dispatchable to it), its stop long-poll, a browser's `/changes` and CDRouter's `?updates=`.
+//! Each waits in its line of `wake::Waiting` and re-checks when woken.
+
+use super::routes::Change;
+use super::wake::Line;
+use super::{agent_api, agents, dispatch, http, results, Store};
+use http::{Ctx, Reply};
+use labrelay_api::agents::MAX_WAIT_SECS;
+use labrelay_api::error::ApiError;
+use labrelay_api::Id;
+use serde::Serialize;
+
+/// After a browser's `/changes` is woken, how long more changes may gather before it answers:
+/// a browser re-fetches at most a few times a second however busy the lab is.
+const GATHER_MS: u64 = 400;
+
+/// What `/changes` answers.
+#[derive(Serialize)]
+struct Changes {
+    version: u64,
+    /// What changed since `after` (kinds, and ids where one record changed); `null` when
+    /// the object no longer remembers that far back: reload everything.
+    changes: Option<Vec<Change>>,
+}
+
+fn millis_until(deadline: f64) -> u64 {
+    (deadline - js_sys::Date::now()).max(0.0) as u64
+}
+
+impl Store {
+    /// A long-poll claim: answers with a job the moment one is dispatchable to this agent,
+    /// or 204 when the wait runs out.
+    pub(super) async fn claim(&self, ctx: &Ctx, agent: Id) -> Result<Reply, ApiError> {
+        let req: labrelay_api::agents::ClaimRequest = ctx.json()?;
+        agents::seen(&self.db, agent, &req.version, &req.host, &req.interfaces)?;
+        let wait = req.wait_secs.min(MAX_WAIT_SECS);
+        let deadline = js_sys::Date::now() + wait as f64 * 1000.0;
+        loop {
+            dispatch::expire_leases(&self.db)?;
+            if let Some(claim) =
+                dispatch::try_claim(&self.db, agent, &req.interfaces, req.capacity)?
+            {
+                return http::data(&claim);
+            }
+            let left = millis_until(deadline);
+            if left == 0 {
+                return Ok(Reply::NoContent);
+            }
+            self.waiting.wait(Line::Claim(agent), left).await;
+        }
+    }
+
+    /// `GET /api/v1/agent/jobs/{id}/stop?wait=S`: `{stop: true}` as soon as a user stops the
+    /// job, else `{stop: false}` after the wait; 409 once the job is not the agent's to run.
+    pub(super) async fn stop_wait(
+        &self,
+        ctx: &Ctx,
+        agent: Id,
+        id: &str,
+    ) -> Result<Reply, ApiError> {
+        let id = http::parse_id(id, "job")?;
+        let wait = agent_api::wait_secs(ctx)?;
+        let deadline = js_sys::Date::now() + wait as f64 * 1000.0;
+        loop {
+            let stop = agent_api::stop_requested(&self.db, agent, id)?;
+            let left = millis_until(deadline);
+            if stop || left == 0 {
+                return http::data(&labrelay_api::agents::StopPoll { stop });
+            }
+            self.waiting.wait(Line::Stop, left).await;
+        }
+    }
+
+    /// `GET /api/v1/changes?after=N[&wait=S]`: `{version, changes}` as soon as the object's
+    /// version differs from `N` (at once if it already does; changes gather for a moment), or
+    /// after `wait` seconds (default 25, at most 50) with the unchanged version. Clients
+    /// re-fetch what the changes concern: live views without polling every second.
+    pub(super) async fn changes(&self, ctx: &Ctx) -> Result<Reply, ApiError> {
+        let parse = |key: &str, default: u64| -> Result<u64, ApiError> {
+            match ctx.param(key) {
+                None | Some("") => Ok(default),
+                Some(v) => v.parse().map_err(|_| {
+                    ApiError::invalid(format!("invalid {key} \"{v}\": must be a number"))
+                }),
+            }
+        };
+        let after = parse("after", 0)?;
+        let wait = parse("wait", 25)?.min(MAX_WAIT_SECS);
+        if after == self.waiting.version() && wait > 0 {
+            self.waiting.wait(Line::Watch, wait * 1000).await;
+            if self.waiting.version() != after {
+                // Let a burst finish: one answer for all of it.
+                let gather = worker::Delay::from(std::time::Duration::from_millis(GATHER_MS));
+                gather.await;
+            }
+        }
+        http::data(&Changes {
+            version: self.waiting.version(),
+            changes: self.waiting.changes_since(after),
+        })
+    }
+
+    /// `GET /api/v1/results/{id}/?updates=N`: what changed since update `N` (-1 or less:
+    /// all), answered as soon as there is something, or after `UPDATES_WAIT_SECS` with no
+    /// updates (CDRouter's long-poll).
+    pub(super) async fn updates(&self, id: &str, after: &str) -> Result<Reply, ApiError> {
+        let id = http::parse_id(id, "result")?;
+        let after: i64 = after.trim().parse().map_err(|_| {
+            ApiError::invalid(format!("invalid updates \"{after}\": must be a number"))
+        })?;
+        // Update numbers are far below 2^53; clamping keeps the bind exact in JavaScript.
+        let after = after.clamp(-1, 1 << 53);
+        let deadline =
+            js_sys::Date::now() + labrelay_api::results::UPDATES_WAIT_SECS as f64 * 1000.0;
+        loop {
+            if results::update_seq(&self.db, id)? > after {
+                return http::data(&results::updates_since(&self.db, id, after)?);
+            }
+            let left = millis_until(deadline);
+            if left == 0 {
+                return http::data(&results::updates_since(&self.db, id, after)?);
+            }
+            self.waiting.wait(Line::Watch, left).await;
+        }
+    }
+}
