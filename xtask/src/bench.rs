@@ -259,6 +259,11 @@ impl Client {
         &self.base
     }
 
+    /// Its own connection, for another thread.
+    pub fn clone_for_thread(&self) -> Client {
+        self.clone_fresh()
+    }
+
     /// Its own connection, for one load thread.
     fn clone_fresh(&self) -> Client {
         Client::new(&self.base, self.auth.trim_start_matches("Bearer "))

@@ -116,6 +116,199 @@ pub fn run(root: &Path, jobs: u64) -> Result {
             h_rps / e_rps
         );
     }
+
+    root_client.post("/api/v1/labs/", json!({"name": "streaming"}))?;
+    let s = streaming::run(&server.url, &server.admin_token, "streaming")?;
+    println!(
+        "\n### {} agents streaming {} log lines/s each into one lab ({:.0} s), 3 idle agents holding claims, one browser on the jobs view\n",
+        streaming::AGENTS,
+        streaming::LINES_PER_SEC,
+        s.seconds
+    );
+    println!("| measure | per second | goal |");
+    println!("|---|---:|---|");
+    println!(
+        "| agent requests (log appends, heartbeats) | {:.0} | |",
+        s.agent_requests as f64 / s.seconds
+    );
+    println!(
+        "| the browser's /changes answers | {:.2} | |",
+        s.browser_answers as f64 / s.seconds
+    );
+    println!(
+        "| its jobs-list re-fetches | {:.2} | ≤ 2 |",
+        s.list_refetches as f64 / s.seconds
+    );
+    println!(
+        "| claim wake-ups (logs and heartbeats only) | {:.2} | 0 |",
+        s.claim_wakeups as f64 / s.seconds
+    );
     drop(server);
     Ok(())
+}
+
+/// Agents streaming logs into one lab while a browser follows its jobs list and idle agents
+/// hold claims: what the browser re-fetches, what the claims wake for, and the requests/s.
+pub mod streaming {
+    use crate::bench::Client;
+    use crate::Result;
+    use serde_json::{json, Value};
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    pub const AGENTS: usize = 20;
+    pub const LINES_PER_SEC: u64 = 20;
+    const IDLE: usize = 3;
+    const SECONDS: u64 = 15;
+
+    pub struct Streamed {
+        pub seconds: f64,
+        pub agent_requests: u64,
+        pub browser_answers: u64,
+        pub list_refetches: u64,
+        pub claim_wakeups: u64,
+    }
+
+    fn status(admin: &Client, lab: &str) -> Result<Value> {
+        Ok(admin.get_json(&format!("/labs/{lab}/api/v1/system/status"))?["data"].clone())
+    }
+
+    pub fn run(base: &str, admin_token: &str, lab: &str) -> Result<Streamed> {
+        let admin = Client::new(base, admin_token);
+        let at = |p: &str| format!("/labs/{lab}{p}");
+        let mut agents = Vec::new();
+        for i in 0..AGENTS + IDLE {
+            let a = admin.post(
+                &at("/api/v1/agents/"),
+                json!({"name": format!("stream-{i}")}),
+            )?;
+            let token = a["data"]["token"]
+                .as_str()
+                .ok_or("no agent token")?
+                .to_string();
+            agents.push(Client::new(base, &token));
+        }
+        // One job per streaming agent, on interfaces of its own.
+        let mut jobs = Vec::new();
+        for (i, agent) in agents.iter().take(AGENTS).enumerate() {
+            let cfg = admin.post(
+                &at("/api/v1/configs/"),
+                json!({"name": format!("s{i}"), "contents": format!("testvar lanInterface s{i}-lan\ntestvar wanInterface s{i}-wan\n")}),
+            )?;
+            let pkg = admin.post(
+                &at("/api/v1/packages/"),
+                json!({"name": format!("s{i}"), "testlist": ["cdrouter_basic_1"], "config_id": cfg["data"]["id"]}),
+            )?;
+            admin.post(
+                &at("/api/v1/jobs/"),
+                json!({"package_id": pkg["data"]["id"]}),
+            )?;
+            let claim = agent.post(
+                "/api/v1/agent/claim",
+                json!({"interfaces": [format!("s{i}-lan"), format!("s{i}-wan")], "capacity": 1, "wait_secs": 5, "version": "bench", "host": "bench"}),
+            )?;
+            let job = claim["data"]["job"]["id"]
+                .as_str()
+                .ok_or("no claim")?
+                .to_string();
+            agent.post(&format!("/api/v1/agent/jobs/{job}/start"), json!({}))?;
+            jobs.push(job);
+        }
+        let stop = Arc::new(AtomicBool::new(false));
+        let requests = Arc::new(AtomicU64::new(0));
+        let mut threads = Vec::new();
+        // Idle agents hold claims the whole time.
+        for agent in agents.iter().skip(AGENTS) {
+            let (agent, stop) = (agent.clone_for_thread(), stop.clone());
+            threads.push(std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    let _ = agent.post(
+                        "/api/v1/agent/claim",
+                        json!({"interfaces": ["idle-lan"], "capacity": 1, "wait_secs": 5, "version": "bench", "host": "bench"}),
+                    );
+                }
+            }));
+        }
+        let before = status(&admin, lab)?;
+        let start = Instant::now();
+        for (agent, job) in agents.iter().take(AGENTS).zip(&jobs) {
+            let (agent, stop, requests, job) = (
+                agent.clone_for_thread(),
+                stop.clone(),
+                requests.clone(),
+                job.clone(),
+            );
+            threads.push(std::thread::spawn(move || {
+                let mut offset = 0u64;
+                let mut n = 0u64;
+                let begun = Instant::now();
+                while !stop.load(Ordering::Relaxed) {
+                    let text = format!("{:>6} PASS: a line of a CDRouter log, as it streams\n", n);
+                    let _ = agent.post(
+                        &format!("/api/v1/agent/jobs/{job}/log"),
+                        json!({"offset": offset, "text": text}),
+                    );
+                    offset += text.len() as u64;
+                    n += 1;
+                    requests.fetch_add(1, Ordering::Relaxed);
+                    if n % (LINES_PER_SEC * 2) == 0 {
+                        let _ = agent.post(
+                            &format!("/api/v1/agent/jobs/{job}/heartbeat"),
+                            json!({"progress": {"done": n / 40, "total": 100, "passed": n / 40, "failed": 0}}),
+                        );
+                        requests.fetch_add(1, Ordering::Relaxed);
+                    }
+                    // LINES_PER_SEC lines a second, on schedule.
+                    let due = Duration::from_millis(n * 1000 / LINES_PER_SEC);
+                    if let Some(wait) = due.checked_sub(begun.elapsed()) {
+                        std::thread::sleep(wait);
+                    }
+                }
+            }));
+        }
+        // One browser on the jobs view: it re-fetches the list when jobs (not logs) changed.
+        let (answers, refetches) = {
+            let browser = Client::new(base, admin_token);
+            let mut version = admin.get_json(&at("/api/v1/changes?wait=0"))?["data"]["version"]
+                .as_u64()
+                .unwrap_or(0);
+            let (mut answers, mut refetches) = (0u64, 0u64);
+            while start.elapsed() < Duration::from_secs(SECONDS) {
+                let v =
+                    browser.get_json(&at(&format!("/api/v1/changes?after={version}&wait=5")))?;
+                let data = &v["data"];
+                let next = data["version"].as_u64().unwrap_or(version);
+                if next == version {
+                    continue;
+                }
+                version = next;
+                answers += 1;
+                let lists = match data["changes"].as_array() {
+                    None => true,
+                    Some(c) => c.iter().any(|c| c["kind"] != "log"),
+                };
+                if lists {
+                    refetches += 1;
+                    let _ = browser.get_json(&at("/api/v1/jobs/?limit=25"));
+                }
+            }
+            (answers, refetches)
+        };
+        stop.store(true, Ordering::Relaxed);
+        let seconds = start.elapsed().as_secs_f64();
+        let after = status(&admin, lab)?;
+        for t in threads {
+            let _ = t.join();
+        }
+        let wakeups = after["claim_wakeups"].as_u64().unwrap_or(0)
+            - before["claim_wakeups"].as_u64().unwrap_or(0);
+        Ok(Streamed {
+            seconds,
+            agent_requests: requests.load(Ordering::Relaxed),
+            browser_answers: answers,
+            list_refetches: refetches,
+            claim_wakeups: wakeups,
+        })
+    }
 }

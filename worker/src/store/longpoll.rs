@@ -11,9 +11,10 @@ use labrelay_api::error::ApiError;
 use labrelay_api::Id;
 use serde::Serialize;
 
-/// After a browser's `/changes` is woken, how long more changes may gather before it answers:
-/// a browser re-fetches at most a few times a second however busy the lab is.
-const GATHER_MS: u64 = 400;
+/// How long changes gather before `/changes` answers with them (whether they were there when
+/// the browser asked or came while it waited): a browser hears at most two answers a second,
+/// however busy the lab is.
+const GATHER_MS: u64 = 500;
 
 /// What `/changes` answers.
 #[derive(Serialize)]
@@ -72,8 +73,8 @@ impl Store {
         }
     }
 
-    /// `GET /api/v1/changes?after=N[&wait=S]`: `{version, changes}` as soon as the object's
-    /// version differs from `N` (at once if it already does; changes gather for a moment), or
+    /// `GET /api/v1/changes?after=N[&wait=S]`: `{version, changes}` once the object's version
+    /// differs from `N` (changes gather for half a second first, unless `wait=0`), or
     /// after `wait` seconds (default 25, at most 50) with the unchanged version. Clients
     /// re-fetch what the changes concern: live views without polling every second.
     pub(super) async fn changes(&self, ctx: &Ctx) -> Result<Reply, ApiError> {
@@ -87,8 +88,10 @@ impl Store {
         };
         let after = parse("after", 0)?;
         let wait = parse("wait", 25)?.min(MAX_WAIT_SECS);
-        if after == self.waiting.version() && wait > 0 {
-            self.waiting.wait(Line::Watch, wait * 1000).await;
+        if wait > 0 {
+            if after == self.waiting.version() {
+                self.waiting.wait(Line::Watch, wait * 1000).await;
+            }
             if self.waiting.version() != after {
                 // Let a burst finish: one answer for all of it.
                 let gather = worker::Delay::from(std::time::Duration::from_millis(GATHER_MS));
