@@ -105,7 +105,8 @@ fn round_trips(base: &str) -> Result<Vec<f64>> {
 }
 
 /// `n` in-process agents long-poll claims (as the agent binary does); each claimed job is
-/// finished at once so its interfaces are free for the next.
+/// finished at once so its interfaces are free for the next, and, as the agent binary does,
+/// the next claim goes out beside the finish report rather than after it.
 fn dispatch(admin: &Http, pkg: &Value, n: usize, tag: &str) -> Result<Vec<f64>> {
     let claimed: Claimed = Arc::new((Mutex::new(HashMap::new()), Condvar::new()));
     let stop = Arc::new(AtomicBool::new(false));
@@ -133,10 +134,13 @@ fn dispatch(admin: &Http, pkg: &Value, n: usize, tag: &str) -> Result<Vec<f64>> 
                     }
                     cv.notify_all();
                 }
-                let _ = http.post(
-                    &format!("/api/v1/agent/jobs/{id}/finish"),
-                    json!({"status": "completed", "exit_code": 0}),
-                );
+                let reporter = http.clone_for_thread();
+                std::thread::spawn(move || {
+                    let _ = reporter.post(
+                        &format!("/api/v1/agent/jobs/{id}/finish"),
+                        json!({"status": "completed", "exit_code": 0}),
+                    );
+                });
             }
         }));
     }
@@ -226,6 +230,15 @@ impl Http {
                 .build(),
             base: base.into(),
             auth: format!("Bearer {token}"),
+        }
+    }
+
+    /// Another handle on the same connection pool (a thread of its own).
+    fn clone_for_thread(&self) -> Http {
+        Http {
+            agent: self.agent.clone(),
+            base: self.base.clone(),
+            auth: self.auth.clone(),
         }
     }
 

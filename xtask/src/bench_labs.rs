@@ -252,7 +252,7 @@ pub mod streaming {
                     offset += text.len() as u64;
                     n += 1;
                     requests.fetch_add(1, Ordering::Relaxed);
-                    if n % (LINES_PER_SEC * 2) == 0 {
+                    if n.is_multiple_of(LINES_PER_SEC * 2) {
                         let _ = agent.post(
                             &format!("/api/v1/agent/jobs/{job}/heartbeat"),
                             json!({"progress": {"done": n / 40, "total": 100, "passed": n / 40, "failed": 0}}),
