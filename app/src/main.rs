@@ -10,6 +10,7 @@ mod components;
 mod live;
 mod model;
 mod pages;
+mod router;
 
 fn main() {
     #[cfg(target_arch = "wasm32")]

@@ -4,23 +4,22 @@
 use crate::components::SortHeader;
 use crate::model::list_view::ListView;
 use crate::model::query;
+use crate::router;
 use leptos::prelude::*;
-use leptos_router::hooks::{use_location, use_navigate};
 
 pub fn use_list_view() -> Memo<ListView> {
-    let search = use_location().search;
+    let search = router::search();
     Memo::new(move |_| ListView::from_pairs(&query::parse(&search.get())))
 }
 
 #[component]
 pub fn SearchBox(view: Memo<ListView>, path: &'static str, noun: &'static str) -> impl IntoView {
-    let navigate = use_navigate();
     let text = RwSignal::new(String::new());
     Effect::new(move |_| text.set(view.with(|v| v.search.clone())));
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let v = view.get_untracked().searching(&text.get_untracked());
-        navigate(&v.to_query().url(path), Default::default());
+        router::navigate(&v.to_query().url(path));
     };
     view! {
         <form class="filters" role="search" aria-label=format!("Search {noun}") on:submit=submit>

@@ -7,5 +7,7 @@ pub mod jobs_view;
 pub mod launch_form;
 pub mod list_view;
 pub mod query;
+pub mod resource;
+pub mod route;
 pub mod sort;
 pub mod window;

@@ -7,50 +7,35 @@ mod log;
 use crate::api;
 use crate::app::set_title;
 use crate::components::{
-    dyn_value, dyn_view, ConfirmButton, ErrorBanner, Loading, Notice, ProgressBar, StatusBadge,
+    dyn_view, ConfirmButton, ErrorBanner, Loading, Notice, ProgressBar, StatusBadge,
 };
 use crate::live;
+use crate::router;
 use labrelay_api::jobs::{Job, JobStatus};
 use labrelay_api::Id;
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_params_map};
 
 #[component]
-pub fn JobPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = Memo::new(move |_| {
-        params.with(|p| p.get("id").and_then(|s| s.parse::<u64>().ok()).map(Id))
-    });
-    Effect::new(move |_| set_title(&id.get().map_or("Job".to_string(), |id| format!("Job {id}"))));
-    let job = live::load(
-        move || id.get(),
-        |id| async move {
-            match id {
-                Some(id) => api::job(id).await.map(Some),
-                None => Ok(None),
-            }
-        },
-    );
+pub fn JobPage(id: Id) -> impl IntoView {
+    set_title(&format!("Job {id}"));
+    let job = live::load(move || id, api::job);
     let error = RwSignal::new(None::<String>);
     let notice = RwSignal::new(None::<String>);
     let content = dyn_view(move || match job.data.get() {
         None if job.error.with(Option::is_some) => ().into_any(),
         None => view! { <Loading what="Loading the job…"/> }.into_any(),
-        Some(None) => {
-            view! { <p>"That is not a job id. " <a href="/">"Back to the jobs"</a></p> }.into_any()
-        }
-        Some(Some(j)) => {
+        Some(j) => {
             view! { <JobView job=j error notice reload=Callback::new(move |()| job.reload())/> }
                 .into_any()
         }
     });
     view! {
-        <p class="crumbs"><a href="/">"Jobs"</a>" / "{dyn_value(move || id.get().map(|i| format!("Job {i}")))}</p>
+        <p class="crumbs"><a href="/">"Jobs"</a>{format!(" / Job {id}")}</p>
         <ErrorBanner error=job.error/>
         <ErrorBanner error/>
         <Notice message=notice/>
         {content}
-        {dyn_view(move || id.get().map(|id| view! { <log::LogTail id/> }))}
+        <log::LogTail id/>
     }
     .into_any()
 }
@@ -63,7 +48,6 @@ fn JobView(
     reload: Callback<()>,
 ) -> impl IntoView {
     let id = job.id;
-    let navigate = use_navigate();
     let stop = move |_| {
         leptos::task::spawn_local(async move {
             match api::stop_job(id).await {
@@ -78,10 +62,9 @@ fn JobView(
         });
     };
     let delete = Callback::new(move |()| {
-        let navigate = navigate.clone();
         leptos::task::spawn_local(async move {
             match api::delete_job(id).await {
-                Ok(()) => navigate("/", Default::default()),
+                Ok(()) => router::navigate("/"),
                 Err(e) => {
                     error.try_set(Some(e.message));
                 }
