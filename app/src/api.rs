@@ -8,11 +8,12 @@ mod words;
 pub use session::{on_signed_out, session, sign_out, Session};
 pub use words::user_words;
 
+use crate::model::resource::Resource;
 use gloo_net::http::{Method, RequestBuilder};
-use labrelay_api::agents::{Agent, AgentInput, LogChunk};
+use labrelay_api::agents::LogChunk;
 use labrelay_api::interfaces::Interface;
 use labrelay_api::jobs::{Job, JobInput};
-use labrelay_api::resources::{Config, ConfigInput, Device, DeviceInput, Package, PackageInput};
+use labrelay_api::resources::Package;
 use labrelay_api::results::{Capture, RunResult, TestLog, TestResult};
 use labrelay_api::users::User;
 use labrelay_api::{Envelope, ErrorBody, Id, ListEnvelope};
@@ -236,66 +237,40 @@ pub async fn bulk_launch(package_filters: &str, fields: &JobInput) -> Result<Vec
     .await
 }
 
-// --- packages, configs, devices --------------------------------------------------------------
+// --- packages, configs, devices, agents ------------------------------------------------------
 
-pub async fn packages(query: &str) -> Result<ListEnvelope<Package>> {
-    list("/api/v1/packages/", query).await
+/// A page of a resource's list.
+pub async fn list_of<T: DeserializeOwned>(r: Resource, query: &str) -> Result<ListEnvelope<T>> {
+    list(&r.api_path(), query).await
 }
 
-pub async fn package(id: Id) -> Result<Package> {
-    get(&format!("/api/v1/packages/{id}/")).await
+/// One record, in full (`detailed`: a package's testlist, a config's contents).
+pub async fn one_of<T: DeserializeOwned>(r: Resource, id: Id) -> Result<T> {
+    get(&format!("{}{id}/", r.api_path())).await
 }
 
-/// Creates (no id) or edits the package.
-pub async fn save_package(id: Option<Id>, input: &PackageInput) -> Result<Package> {
-    save("packages", id, input).await
-}
-
-pub async fn configs(query: &str) -> Result<ListEnvelope<Config>> {
-    list("/api/v1/configs/", query).await
-}
-
-pub async fn config(id: Id) -> Result<Config> {
-    get(&format!("/api/v1/configs/{id}/")).await
-}
-
-pub async fn save_config(id: Option<Id>, input: &ConfigInput) -> Result<Config> {
-    save("configs", id, input).await
-}
-
-pub async fn devices(query: &str) -> Result<ListEnvelope<Device>> {
-    list("/api/v1/devices/", query).await
-}
-
-pub async fn save_device(id: Option<Id>, input: &DeviceInput) -> Result<Device> {
-    save("devices", id, input).await
-}
-
-async fn save<B: Serialize, T: DeserializeOwned>(
-    kind: &str,
+/// Creates (no id) or edits a record.
+pub async fn save<B: Serialize, T: DeserializeOwned>(
+    r: Resource,
     id: Option<Id>,
     input: &B,
 ) -> Result<T> {
     match id {
-        Some(id) => write(Method::PATCH, &format!("/api/v1/{kind}/{id}/"), input).await,
-        None => write(Method::POST, &format!("/api/v1/{kind}/"), input).await,
+        Some(id) => write(Method::PATCH, &format!("{}{id}/", r.api_path()), input).await,
+        None => write(Method::POST, &r.api_path(), input).await,
     }
 }
 
-/// Deletes one package, config, device or agent (`kind` is the plural path segment).
-pub async fn delete_resource(kind: &str, id: Id) -> Result<()> {
-    delete(&format!("/api/v1/{kind}/{id}/")).await
+pub async fn delete_resource(r: Resource, id: Id) -> Result<()> {
+    delete(&format!("{}{id}/", r.api_path())).await
 }
 
-// --- agents ---------------------------------------------------------------------------------
-
-pub async fn agents(query: &str) -> Result<ListEnvelope<Agent>> {
-    list("/api/v1/agents/", query).await
+pub async fn packages(query: &str) -> Result<ListEnvelope<Package>> {
+    list_of(Resource::Packages, query).await
 }
 
-/// Registers an agent; the answer carries its token, shown this once.
-pub async fn register_agent(input: &AgentInput) -> Result<Agent> {
-    write(Method::POST, "/api/v1/agents/", input).await
+pub async fn package(id: Id) -> Result<Package> {
+    one_of(Resource::Packages, id).await
 }
 
 // --- results --------------------------------------------------------------------------------

@@ -60,10 +60,7 @@ fn route_view(route: Route) -> AnyView {
         Route::Result(id) => view! { <ResultPage id/> }.into_any(),
         Route::TestLog(id, seq) => view! { <TestLogPage id seq/> }.into_any(),
         Route::Launch => view! { <LaunchPage/> }.into_any(),
-        Route::List(Resource::Packages) => view! { <PackagesPage/> }.into_any(),
-        Route::List(Resource::Configs) => view! { <ConfigsPage/> }.into_any(),
-        Route::List(Resource::Devices) => view! { <DevicesPage/> }.into_any(),
-        Route::List(Resource::Agents) => view! { <AgentsPage/> }.into_any(),
+        Route::List(resource) => view! { <ResourcePage resource/> }.into_any(),
         Route::Panic => panic!("a deliberate panic (the /debug/panic page)"),
         Route::NotFound => view! { <NotFound/> }.into_any(),
     }

@@ -1,4 +1,4 @@
-//! What the packages, configs and devices lists share: their view in the URL, the search
+//! What the resource lists (packages, configs, devices, agents) share: their view in the URL, the search
 //! box, and sortable headers.
 
 use crate::components::SortHeader;
@@ -51,9 +51,4 @@ pub fn header(
 /// The URL of another page of the list.
 pub fn page_href(view: Memo<ListView>, path: &'static str) -> Callback<u64, String> {
     Callback::new(move |p: u64| view.get_untracked().at_page(p).to_query().url(path))
-}
-
-/// Tags as typed in a form field, and back.
-pub fn tags_text(tags: &[String]) -> String {
-    tags.join(", ")
 }
