@@ -188,6 +188,13 @@ pub async fn sign_out_everywhere() {
     sign_out();
 }
 
+// --- users ---------------------------------------------------------------------------------
+
+/// A user (administrators may read anyone, others only themselves).
+pub async fn user(id: Id) -> Result<User> {
+    get(&format!("/api/v1/users/{id}/")).await
+}
+
 // --- jobs ----------------------------------------------------------------------------------
 
 pub async fn jobs(query: &str) -> Result<ListEnvelope<Job>> {

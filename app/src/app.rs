@@ -30,6 +30,7 @@ pub fn set_title(page: &str) {
 pub fn App() -> impl IntoView {
     live::init();
     router::init();
+    crate::components::time::init();
     let session: SessionSignal = RwSignal::new(api::session());
     provide_context(session);
     let reason = RwSignal::new(None::<String>);

@@ -7,6 +7,7 @@
 mod api;
 mod app;
 mod components;
+mod crash;
 mod live;
 mod model;
 mod pages;
@@ -14,5 +15,8 @@ mod router;
 
 fn main() {
     #[cfg(target_arch = "wasm32")]
-    leptos::mount::mount_to_body(app::App);
+    {
+        crash::install();
+        leptos::mount::mount_to_body(app::App);
+    }
 }

@@ -2,6 +2,7 @@
 //! stop / delete / launch again.
 
 mod fields;
+mod launched_by;
 mod log;
 
 use crate::api;
@@ -9,7 +10,7 @@ use crate::app::set_title;
 use crate::components::{
     dyn_view, ConfirmButton, ErrorBanner, Loading, Notice, ProgressBar, StatusBadge,
 };
-use crate::live;
+use crate::live::{self, Loaded};
 use crate::router;
 use labrelay_api::jobs::{Job, JobStatus};
 use labrelay_api::Id;
@@ -21,13 +22,12 @@ pub fn JobPage(id: Id) -> impl IntoView {
     let job = live::load(move || id, api::job);
     let error = RwSignal::new(None::<String>);
     let notice = RwSignal::new(None::<String>);
+    // Set while the job is being deleted: nothing asks for it or its log any more.
+    let deleting = RwSignal::new(false);
     let content = dyn_view(move || match job.data.get() {
         None if job.error.with(Option::is_some) => ().into_any(),
         None => view! { <Loading what="Loading the job…"/> }.into_any(),
-        Some(j) => {
-            view! { <JobView job=j error notice reload=Callback::new(move |()| job.reload())/> }
-                .into_any()
-        }
+        Some(j) => view! { <JobView job=j loaded=job deleting error notice/> }.into_any(),
     });
     view! {
         <p class="crumbs"><a href="/">"Jobs"</a>{format!(" / Job {id}")}</p>
@@ -35,7 +35,7 @@ pub fn JobPage(id: Id) -> impl IntoView {
         <ErrorBanner error/>
         <Notice message=notice/>
         {content}
-        <log::LogTail id/>
+        <log::LogTail id held=deleting/>
     }
     .into_any()
 }
@@ -43,9 +43,10 @@ pub fn JobPage(id: Id) -> impl IntoView {
 #[component]
 fn JobView(
     job: Job,
+    loaded: Loaded<Job>,
+    deleting: RwSignal<bool>,
     error: RwSignal<Option<String>>,
     notice: RwSignal<Option<String>>,
-    reload: Callback<()>,
 ) -> impl IntoView {
     let id = job.id;
     let stop = move |_| {
@@ -53,7 +54,7 @@ fn JobView(
             match api::stop_job(id).await {
                 Ok(_) => {
                     notice.try_set(Some(format!("Asked job {id} to stop.")));
-                    reload.try_run(());
+                    loaded.reload();
                 }
                 Err(e) => {
                     error.try_set(Some(e.message));
@@ -62,10 +63,14 @@ fn JobView(
         });
     };
     let delete = Callback::new(move |()| {
+        deleting.set(true);
+        loaded.hold(true);
         leptos::task::spawn_local(async move {
             match api::delete_job(id).await {
                 Ok(()) => router::navigate("/"),
                 Err(e) => {
+                    deleting.try_set(false);
+                    loaded.hold(false);
                     error.try_set(Some(e.message));
                 }
             }

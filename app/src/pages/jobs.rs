@@ -3,6 +3,7 @@
 
 mod bulk_bar;
 mod filter_bar;
+mod first_run;
 mod table;
 mod window;
 
