@@ -40,9 +40,10 @@ pub fn header(
     path: &'static str,
     label: &'static str,
     field: &'static str,
+    class: Option<&'static str>,
 ) -> impl IntoView {
     view! {
-        <SortHeader label
+        <SortHeader label class
             dir=Signal::derive(move || view.with(|v| v.sort.primary(field)))
             href=Signal::derive(move || view.with(|v| v.sorted_by(field)).to_query().url(path))/>
     }

@@ -13,30 +13,12 @@ use labrelay_api::Id;
 const R: Resource = Resource::Agents;
 
 const COLUMNS: &[Column] = &[
-    Column {
-        label: "Name",
-        sort: Some("name"),
-    },
-    Column {
-        label: "State",
-        sort: None,
-    },
-    Column {
-        label: "Last seen",
-        sort: Some("last_seen"),
-    },
-    Column {
-        label: "Interfaces",
-        sort: None,
-    },
-    Column {
-        label: "Running",
-        sort: None,
-    },
-    Column {
-        label: "Host",
-        sort: Some("host"),
-    },
+    Column::new("Name", Some("name")),
+    Column::new("State", None),
+    Column::new("Last seen", Some("last_seen")),
+    Column::new("Interfaces", None).wide_only(),
+    Column::new("Running", None),
+    Column::new("Host", Some("host")).wide_only(),
 ];
 
 const FIELDS: &[F] = &[

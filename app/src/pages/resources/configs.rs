@@ -12,26 +12,11 @@ use labrelay_api::Id;
 const R: Resource = Resource::Configs;
 
 const COLUMNS: &[Column] = &[
-    Column {
-        label: "Name",
-        sort: Some("name"),
-    },
-    Column {
-        label: "Description",
-        sort: None,
-    },
-    Column {
-        label: "Tags",
-        sort: None,
-    },
-    Column {
-        label: "Locked",
-        sort: Some("locked"),
-    },
-    Column {
-        label: "Updated",
-        sort: Some("updated"),
-    },
+    Column::new("Name", Some("name")),
+    Column::new("Description", None).wide_only(),
+    Column::new("Tags", None).wide_only(),
+    Column::new("Locked", Some("locked")).wide_only(),
+    Column::new("Updated", Some("updated")),
 ];
 
 const FIELDS: &[F] = &[

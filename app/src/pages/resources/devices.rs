@@ -12,34 +12,13 @@ use labrelay_api::Id;
 const R: Resource = Resource::Devices;
 
 const COLUMNS: &[Column] = &[
-    Column {
-        label: "Name",
-        sort: Some("name"),
-    },
-    Column {
-        label: "Description",
-        sort: None,
-    },
-    Column {
-        label: "Manufacturer",
-        sort: Some("manufacturer"),
-    },
-    Column {
-        label: "Model",
-        sort: Some("model_name"),
-    },
-    Column {
-        label: "Software",
-        sort: Some("software_version"),
-    },
-    Column {
-        label: "Tags",
-        sort: None,
-    },
-    Column {
-        label: "Locked",
-        sort: Some("locked"),
-    },
+    Column::new("Name", Some("name")),
+    Column::new("Description", None).wide_only(),
+    Column::new("Manufacturer", Some("manufacturer")),
+    Column::new("Model", Some("model_name")).wide_only(),
+    Column::new("Software", Some("software_version")).wide_only(),
+    Column::new("Tags", None).wide_only(),
+    Column::new("Locked", Some("locked")).wide_only(),
 ];
 
 const FIELDS: &[F] = &[

@@ -12,30 +12,12 @@ use labrelay_api::Id;
 const R: Resource = Resource::Packages;
 
 const COLUMNS: &[Column] = &[
-    Column {
-        label: "Name",
-        sort: Some("name"),
-    },
-    Column {
-        label: "Description",
-        sort: None,
-    },
-    Column {
-        label: "Tests",
-        sort: Some("test_count"),
-    },
-    Column {
-        label: "Tags",
-        sort: None,
-    },
-    Column {
-        label: "Locked",
-        sort: Some("locked"),
-    },
-    Column {
-        label: "Updated",
-        sort: Some("updated"),
-    },
+    Column::new("Name", Some("name")),
+    Column::new("Description", None).wide_only(),
+    Column::new("Tests", Some("test_count")),
+    Column::new("Tags", None).wide_only(),
+    Column::new("Locked", Some("locked")).wide_only(),
+    Column::new("Updated", Some("updated")).wide_only(),
 ];
 
 const FIELDS: &[F] = &[

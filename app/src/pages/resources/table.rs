@@ -13,10 +13,30 @@ use labrelay_api::query::Links;
 use labrelay_api::{Id, Timestamp};
 use leptos::prelude::*;
 
-/// A column: its heading, and the API field it sorts by (if it does).
+/// A column: its heading, the API field it sorts by (if it does), and whether a phone's
+/// narrow screen shows it.
 pub struct Column {
     pub label: &'static str,
     pub sort: Option<&'static str>,
+    pub phone: bool,
+}
+
+impl Column {
+    pub const fn new(label: &'static str, sort: Option<&'static str>) -> Column {
+        Column {
+            label,
+            sort,
+            phone: true,
+        }
+    }
+
+    /// Left out on a phone's screen.
+    pub const fn wide_only(self) -> Column {
+        Column {
+            phone: false,
+            ..self
+        }
+    }
 }
 
 /// What one cell shows.
@@ -60,31 +80,39 @@ pub struct Actions {
     pub delete: Option<Callback<(Id, String)>>,
 }
 
-fn cell(c: Cell) -> AnyView {
+/// A cell's content and its class (`kind`, plus `wide-only` when a phone leaves it out).
+fn cell(c: Cell, col: &Column) -> AnyView {
+    let class = |kind: &str| {
+        if col.phone {
+            kind.to_string()
+        } else {
+            format!("{kind} wide-only")
+        }
+    };
     match c {
-        Cell::Text(s) => view! { <td>{s}</td> }.into_any(),
-        Cell::Num(n) => view! { <td class="num">{n.to_string()}</td> }.into_any(),
-        Cell::Mono(s) => view! { <td class="mono">{s}</td> }.into_any(),
-        Cell::Sub(a, b) => view! { <td>{a}<div class="muted small">{b}</div></td> }.into_any(),
-        Cell::Time(t) => view! { <td class="time"><Time t/></td> }.into_any(),
+        Cell::Text(s) => view! { <td class=class("")>{s}</td> }.into_any(),
+        Cell::Num(n) => view! { <td class=class("num")>{n.to_string()}</td> }.into_any(),
+        Cell::Mono(s) => view! { <td class=class("mono")>{s}</td> }.into_any(),
+        Cell::Sub(a, b) => view! { <td class=class("")>{a}<div class="muted small">{b}</div></td> }.into_any(),
+        Cell::Time(t) => view! { <td class=class("time")><Time t/></td> }.into_any(),
         Cell::Ago(t) => {
             let now = now().micros();
             let words = t.map_or("never".to_string(), |t| format::relative(now, t.micros()));
-            view! { <td title=t.map(local)>{words}</td> }.into_any()
+            view! { <td class=class("") title=t.map(local)>{words}</td> }.into_any()
         }
         Cell::Online(on) => {
-            let (class, word) = if on { ("badge badge-running", "online") } else { ("badge badge-stopped", "offline") };
-            view! { <td><span class=class>{word}</span></td> }.into_any()
+            let (badge, word) = if on { ("badge badge-running", "online") } else { ("badge badge-stopped", "offline") };
+            view! { <td class=class("")><span class=badge>{word}</span></td> }.into_any()
         }
-        Cell::Jobs(jobs) if jobs.is_empty() => view! { <td><span class="muted">"idle"</span></td> }.into_any(),
+        Cell::Jobs(jobs) if jobs.is_empty() => view! { <td class=class("")><span class="muted">"idle"</span></td> }.into_any(),
         Cell::Jobs(jobs) => view! {
-            <td>{jobs.into_iter().map(|j| view! { <a href=format!("/jobs/{j}")>{format!("job {j}")}</a>" " }).collect_view()}</td>
+            <td class=class("")>{jobs.into_iter().map(|j| view! { <a href=format!("/jobs/{j}")>{format!("job {j}")}</a>" " }).collect_view()}</td>
         }
         .into_any(),
     }
 }
 
-fn row_view(row: Row, a: Actions) -> AnyView {
+fn row_view(row: Row, columns: &'static [Column], a: Actions) -> AnyView {
     let Row { id, name, cells } = row;
     let what = a.resource.singular();
     let launch = (a.resource == Resource::Packages).then(|| view! {
@@ -100,7 +128,7 @@ fn row_view(row: Row, a: Actions) -> AnyView {
     });
     view! {
         <tr>
-            {cells.into_iter().map(cell).collect_view()}
+            {cells.into_iter().zip(columns).map(|(c, col)| cell(c, col)).collect_view()}
             <td class="row-actions">{launch}{edit}{delete}</td>
         </tr>
     }
@@ -138,9 +166,12 @@ pub fn ResourceTable(
         }
         let heads = columns
             .iter()
-            .map(|c| match c.sort {
-                Some(field) => header(view, path, c.label, field).into_any(),
-                None => view! { <th scope="col">{c.label}</th> }.into_any(),
+            .map(|c| {
+                let class = (!c.phone).then_some("wide-only");
+                match c.sort {
+                    Some(field) => header(view, path, c.label, field, class).into_any(),
+                    None => view! { <th scope="col" class=class>{c.label}</th> }.into_any(),
+                }
             })
             .collect_view();
         view! {
@@ -148,7 +179,7 @@ pub fn ResourceTable(
                 <table>
                     <caption class="sr-only">{resource.title()}</caption>
                     <thead><tr>{heads}<th scope="col"><span class="sr-only">"Actions"</span></th></tr></thead>
-                    <tbody>{rows.into_iter().map(|r| row_view(r, actions)).collect_view()}</tbody>
+                    <tbody>{rows.into_iter().map(|r| row_view(r, columns, actions)).collect_view()}</tbody>
                 </table>
             </div>
         }
