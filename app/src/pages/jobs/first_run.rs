@@ -50,7 +50,7 @@ pub fn FirstRun() -> impl IntoView {
                         <li>
                             <button type="button" class="primary" disabled=move || busy.get()
                                 on:click=move |_| launch(id)>{format!("Launch {}", p.name)}</button>
-                            <span class="muted">{format!(" {} tests", p.test_count)}</span>
+                            <span class="muted">{format!(" {} test{}", p.test_count, if p.test_count == 1 { "" } else { "s" })}</span>
                         </li>
                     }
                 }).collect_view()}
