@@ -84,7 +84,7 @@ fn Captures(
     view! {
         <section class="card" aria-labelledby="caps-title">
             <h2 id="caps-title">"Captures"</h2>
-            {move || if list().is_empty() {
+            {dyn_view(move || if list().is_empty() {
                 view! { <p class="muted">"No captures for this test."</p> }.into_any()
             } else {
                 view! {
@@ -104,7 +104,7 @@ fn Captures(
                         </For>
                     </ul>
                 }.into_any()
-            }}
+            })}
         </section>
     }
 }
@@ -149,9 +149,9 @@ fn LogView(log: live::Loaded<TestLog>, fails_only: Memo<bool>, offset: Memo<u64>
             <div class="page-head">
                 <h2 id="testlog-title">"Log"</h2>
                 <nav class="actions" aria-label="Which lines">
-                    {move || first_fail().map(|n| view! { <a class="button" href=format!("#line-{n}")>"First failure"</a> })}
-                    <a href="?" aria-current=move || (!fails_only.get()).then_some("page")>"All lines"</a>
-                    <a href="?only=fail" aria-current=move || fails_only.get().then_some("page")>"FAIL lines only"</a>
+                    {dyn_view(move || first_fail().map(|n| view! { <a class="button" href=format!("#line-{n}")>"First failure"</a> }))}
+                    <a href="?" aria-current=dyn_value(move || (!fails_only.get()).then_some("page"))>"All lines"</a>
+                    <a href="?only=fail" aria-current=dyn_value(move || fails_only.get().then_some("page"))>"FAIL lines only"</a>
                 </nav>
             </div>
             <ErrorBanner error=log.error/>
@@ -162,9 +162,9 @@ fn LogView(log: live::Loaded<TestLog>, fails_only: Memo<bool>, offset: Memo<u64>
                         <span class="text">{l.raw.clone()}</span>
                     </div>
                 </For>
-                {move || (log.data.with(|l| l.as_ref().is_some_and(|l| l.lines.is_empty()))).then(|| view! { <p class="muted">"No lines (yet)."</p> })}
+                {dyn_view(move || (log.data.with(|l| l.as_ref().is_some_and(|l| l.lines.is_empty()))).then(|| view! { <p class="muted">"No lines (yet)."</p> }))}
             </div>
-            {move || more().then(|| view! { <a class="button" href=next()>"Next lines"</a> })}
+            {dyn_view(move || more().then(|| view! { <a class="button" href=next()>"Next lines"</a> }))}
         </section>
     }
 }

@@ -2,7 +2,7 @@
 //! CDRouter exports on a first run) are one click from a running job.
 
 use crate::api;
-use crate::components::{dyn_view, ErrorBanner};
+use crate::components::{dyn_value, dyn_view, ErrorBanner};
 use crate::live;
 use crate::router;
 use labrelay_api::jobs::JobInput;
@@ -48,7 +48,7 @@ pub fn FirstRun() -> impl IntoView {
                     let id = p.id;
                     view! {
                         <li>
-                            <button type="button" class="primary" disabled=move || busy.get()
+                            <button type="button" class="primary" disabled=dyn_value(move || busy.get())
                                 on:click=move |_| launch(id)>{format!("Launch {}", p.name)}</button>
                             <span class="muted">{format!(" {} test{}", p.test_count, if p.test_count == 1 { "" } else { "s" })}</span>
                         </li>
