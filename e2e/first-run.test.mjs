@@ -6,7 +6,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { api, JOB_MS, launchBrowser, newPage, signIn, snapper, URL_ } from './lib.mjs';
+import { api, ARTIFACTS, JOB_MS, launchBrowser, newPage, signIn, snapper, URL_ } from './lib.mjs';
 
 let browser;
 let page;
@@ -50,6 +50,8 @@ test('with no jobs yet, a demo package is one click from a run that ends', { tim
   await page.locator('h1 .badge', { hasText: 'completed' }).waitFor({ timeout: JOB_MS });
   await page.getByText('2/2 tests, 1 passed, 1 failed').first().waitFor();
   await snap('demo-completed');
+  // The README's picture of the app (docs/app-job.png is a copy).
+  await page.screenshot({ path: `${ARTIFACTS}readme-job.png` });
   const job = await api('GET', `/api/v1/jobs/${id}/`);
   assert.equal(job.package_name, DEMO);
   assert.equal(job.status, 'completed');

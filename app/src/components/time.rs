@@ -52,9 +52,13 @@ pub fn init() {
     );
 }
 
-/// Now, tracked: changes every `TICK_MS`.
+/// Now, read again every `TICK_MS` by whoever calls this in a reactive scope (the clock's
+/// own value may be up to a tick old: a time just past must not read as to come).
 fn ticking_now() -> Timestamp {
-    CLOCK.with(Cell::get).map_or_else(now, |c| c.get())
+    if let Some(clock) = CLOCK.with(Cell::get) {
+        clock.track();
+    }
+    now()
 }
 
 #[component]

@@ -97,7 +97,7 @@ pub fn Fields(job: Job) -> impl IntoView {
                 <dl class="fields">
                     {row("Package", name_and_id(&job.package_name, job.package_id, "—"))}
                     {row("Device", name_and_id(&job.device_name, job.device_id, "the package's own (none)"))}
-                    {row("Config", or_dash(&job.config_name))}
+                    {row("Config", name_and_id(&job.config_name, job.config_id, "the package's own"))}
                     {row("Status", job.status.as_str().into())}
                     {row("Reason", or_dash(&job.reason))}
                     <dt>"Result"</dt>
