@@ -2,50 +2,22 @@
 // playwright-core), against a running Labrelay with a lab agent that runs jobs on the
 // cdrouter-cli simulator. `cargo xtask test` starts both and runs `node --test e2e/`.
 //
-// Env: LABRELAY_URL, LABRELAY_ADMIN_PASSWORD (the UI signs in with it) and
-// LABRELAY_ADMIN_TOKEN (only to make fixtures over the API). Every name carries this
-// run's id, so runs do not see each other's data. Tests wait for conditions, never for
-// time; a screenshot per step goes to target/e2e-artifacts/.
+// The main flows: sign in, launch and watch, filter, sort, page, stop, delete, bulk delete,
+// configs, agents, results, sign out. Every name carries this run's id, so runs do not see
+// each other's data. Tests wait for conditions, never for time; a screenshot per step goes
+// to target/e2e-artifacts/. (Shared helpers: lib.mjs.)
 
 import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-
-const URL_ = (process.env.LABRELAY_URL || '').replace(/\/$/, '');
-const PASSWORD = process.env.LABRELAY_ADMIN_PASSWORD || '';
-const TOKEN = process.env.LABRELAY_ADMIN_TOKEN || '';
-const ARTIFACTS = fileURLToPath(new URL('../target/e2e-artifacts/', import.meta.url));
-/// How long a job may take to be claimed and run (the simulator takes ~1.5 s a test).
-const JOB_MS = 120_000;
-const RUN = Date.now().toString(36);
-const FAR = '2099-01-01T00:00:00Z';
+import { readFileSync } from 'node:fs';
+import { api, FAR, JOB_MS, jobRows, launchBrowser, newPage, RUN, snapper, URL_, PASSWORD } from './lib.mjs';
 
 let browser;
 let page;
-let shot = 0;
+let snap;
 const fx = {};
-/// Uncaught errors in the page (a wasm panic shows up here): each test must leave none.
-const pageErrors = [];
 
-async function api(method, path, body) {
-  const res = await fetch(URL_ + path, {
-    method,
-    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-  return text ? JSON.parse(text).data : null;
-}
-
-async function snap(name) {
-  shot += 1;
-  await page.screenshot({ path: `${ARTIFACTS}${String(shot).padStart(2, '0')}-${name}.png`, fullPage: true });
-}
-
-const rows = () => page.locator('table.jobs tbody tr:not(.spacer)');
+const rows = () => jobRows(page);
 const badge = () => page.locator('h1 .badge');
 
 /// Waits until the jobs table shows exactly these job ids (in this order when `ordered`).
@@ -63,8 +35,7 @@ async function waitForRows(ids, ordered = false) {
 }
 
 before(async () => {
-  assert.ok(URL_ && PASSWORD && TOKEN, 'set LABRELAY_URL, LABRELAY_ADMIN_PASSWORD, LABRELAY_ADMIN_TOKEN');
-  mkdirSync(ARTIFACTS, { recursive: true });
+  browser = await launchBrowser();
   fx.config = await api('POST', '/api/v1/configs/', {
     name: `e2e-cfg-${RUN}`,
     contents: 'testvar lanInterface eth1\ntestvar wanInterface eth2\n',
@@ -91,30 +62,15 @@ before(async () => {
     jobs: [...later(fx.beta, `sort-${RUN}`, 2), ...later(fx.alpha, `sort-${RUN}`, 2)],
   });
   fx.bulkJobs = await api('POST', '/api/v1/jobs/?bulk=launch', { jobs: later(fx.beta, `bulk-${RUN}`, 3) });
-
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
-  page.setDefaultTimeout(30_000);
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  // Anything the Content-Security-Policy blocks is a failure of the test that caused it.
-  await page.addInitScript(() => {
-    window.__csp = [];
-    document.addEventListener('securitypolicyviolation',
-      (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
-  });
+  page = await newPage(browser);
+  snap = snapper(page);
 });
 
 // The page as each test left it (passed or failed): the first thing to look at.
 afterEach(async (t) => {
-  if (page) await snap(`end-${t.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, 40)}`);
-  assert.deepEqual(pageErrors.splice(0), [], 'errors in the page');
   if (page) {
-    const blocked = await page.evaluate(() => (window.__csp ?? []).splice(0)).catch(() => []);
-    assert.deepEqual(blocked, [], 'Content-Security-Policy violations');
+    await snap(`end-${t.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, 40)}`);
+    await page.clean();
   }
 });
 

@@ -1,17 +1,24 @@
 //! Labrelay's wire types and query language, shared by the worker, the app and the agent.
 //!
 //! Pure code: no I/O, builds for wasm32 and native alike.
+//!
+//! Feature `engine` (default): the query engine (`query`'s filters, SQL, sorting, paging
+//! requests), the API's errors, dispatch and the test-log view, with the regex crates they
+//! need. A client that only reads and writes the wire types (the browser app) turns it off.
 
 pub mod agents;
 pub mod cdrouter;
+#[cfg(feature = "engine")]
 pub mod dispatch;
 pub mod envelope;
+#[cfg(feature = "engine")]
 pub mod error;
 pub mod id;
 pub mod interfaces;
 pub mod jobs;
 pub mod labs;
 pub mod limits;
+#[cfg(feature = "engine")]
 pub mod logview;
 pub mod query;
 pub mod resources;

@@ -77,6 +77,7 @@ pub const MIN_PASSWORD: usize = 8;
 pub const MAX_PASSWORD: usize = 1024;
 
 /// A new password's rules: its length, and the confirmation when one is given.
+#[cfg(feature = "engine")]
 pub fn check_new_password(pw: &str, confirm: Option<&str>) -> Result<(), crate::error::ApiError> {
     use crate::error::ApiError;
     if pw.chars().count() < MIN_PASSWORD {

@@ -8,14 +8,15 @@ mod words;
 pub use session::{on_signed_out, session, sign_out, Session};
 pub use words::user_words;
 
+use crate::model::resource::Resource;
 use gloo_net::http::{Method, RequestBuilder};
-use labrelay_api::agents::{Agent, AgentInput, LogChunk};
+use labrelay_api::agents::LogChunk;
 use labrelay_api::interfaces::Interface;
 use labrelay_api::jobs::{Job, JobInput};
-use labrelay_api::resources::{Config, ConfigInput, Device, DeviceInput, Package, PackageInput};
+use labrelay_api::resources::Package;
 use labrelay_api::results::{Capture, RunResult, TestLog, TestResult};
 use labrelay_api::users::User;
-use labrelay_api::{Envelope, ErrorBody, Id, ListEnvelope};
+use labrelay_api::{ErrorBody, Id, ListEnvelope};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use web_sys::AbortSignal;
@@ -99,21 +100,52 @@ async fn send(
     })
 }
 
-fn decode<T: DeserializeOwned>(text: &str) -> Result<T> {
-    serde_json::from_str(text).map_err(|e| Error {
+fn unreadable(e: serde_json::Error) -> Error {
+    Error {
         status: 200,
         message: format!("The server's answer could not be read ({e})."),
+    }
+}
+
+/// An answer's `data` (and the whole answer, for its `links`). The text is parsed once into
+/// a JSON value and each type is read from that: one reader per type, whether it came alone
+/// or in a list (reading straight from the text compiled one per envelope, ~30 KB more wasm).
+fn answer(text: &str) -> Result<(serde_json::Value, serde_json::Value)> {
+    let mut v: serde_json::Value = serde_json::from_str(text).map_err(unreadable)?;
+    let data = v
+        .get_mut("data")
+        .map(serde_json::Value::take)
+        .unwrap_or_default();
+    Ok((data, v))
+}
+
+fn decode<T: DeserializeOwned>(text: &str) -> Result<T> {
+    let (data, _) = answer(text)?;
+    serde_json::from_value(data).map_err(unreadable)
+}
+
+fn decode_list<T: DeserializeOwned>(text: &str) -> Result<ListEnvelope<T>> {
+    let (data, mut rest) = answer(text)?;
+    let field = |v: &mut serde_json::Value, k: &str| {
+        v.get_mut(k)
+            .map(serde_json::Value::take)
+            .unwrap_or_default()
+    };
+    Ok(ListEnvelope {
+        data: serde_json::from_value(data).map_err(unreadable)?,
+        links: serde_json::from_value(field(&mut rest, "links")).map_err(unreadable)?,
+        timestamp: serde_json::from_value(field(&mut rest, "timestamp")).map_err(unreadable)?,
     })
 }
 
 async fn get<T: DeserializeOwned>(path: &str) -> Result<T> {
     let text = send(Method::GET, path, Body::None, None).await?;
-    decode::<Envelope<T>>(&text).map(|e| e.data)
+    decode::<T>(&text)
 }
 
 async fn list<T: DeserializeOwned>(path: &str, query: &str) -> Result<ListEnvelope<T>> {
     let text = send(Method::GET, &format!("{path}?{query}"), Body::None, None).await?;
-    decode(&text)
+    decode_list(&text)
 }
 
 async fn write<B: Serialize + ?Sized, T: DeserializeOwned>(
@@ -122,7 +154,7 @@ async fn write<B: Serialize + ?Sized, T: DeserializeOwned>(
     body: &B,
 ) -> Result<T> {
     let text = send(method, path, json(body)?, None).await?;
-    decode::<Envelope<T>>(&text).map(|e| e.data)
+    decode::<T>(&text)
 }
 
 async fn delete(path: &str) -> Result<()> {
@@ -142,7 +174,7 @@ pub async fn sign_in(username: &str, password: &str) -> Result<Session> {
         .push("session", "1")
         .build();
     let text = send(Method::POST, "/authenticate", Body::Form(form), None).await?;
-    let user: User = decode::<Envelope<User>>(&text)?.data;
+    let user: User = decode(&text)?;
     session::start(&user).ok_or_else(|| Error {
         status: 200,
         message: "The server signed you in but sent no token.".to_string(),
@@ -154,6 +186,13 @@ pub async fn sign_in(username: &str, password: &str) -> Result<Session> {
 pub async fn sign_out_everywhere() {
     let _ = send(Method::POST, "/api/v1/logout", Body::None, None).await;
     sign_out();
+}
+
+// --- users ---------------------------------------------------------------------------------
+
+/// A user (administrators may read anyone, others only themselves).
+pub async fn user(id: Id) -> Result<User> {
+    get(&format!("/api/v1/users/{id}/")).await
 }
 
 // --- jobs ----------------------------------------------------------------------------------
@@ -183,7 +222,7 @@ pub async fn stop_job(id: Id) -> Result<Job> {
         None,
     )
     .await?;
-    decode::<Envelope<Job>>(&text).map(|e| e.data)
+    decode::<Job>(&text)
 }
 
 pub async fn delete_job(id: Id) -> Result<()> {
@@ -236,66 +275,40 @@ pub async fn bulk_launch(package_filters: &str, fields: &JobInput) -> Result<Vec
     .await
 }
 
-// --- packages, configs, devices --------------------------------------------------------------
+// --- packages, configs, devices, agents ------------------------------------------------------
 
-pub async fn packages(query: &str) -> Result<ListEnvelope<Package>> {
-    list("/api/v1/packages/", query).await
+/// A page of a resource's list.
+pub async fn list_of<T: DeserializeOwned>(r: Resource, query: &str) -> Result<ListEnvelope<T>> {
+    list(&r.api_path(), query).await
 }
 
-pub async fn package(id: Id) -> Result<Package> {
-    get(&format!("/api/v1/packages/{id}/")).await
+/// One record, in full (`detailed`: a package's testlist, a config's contents).
+pub async fn one_of<T: DeserializeOwned>(r: Resource, id: Id) -> Result<T> {
+    get(&format!("{}{id}/", r.api_path())).await
 }
 
-/// Creates (no id) or edits the package.
-pub async fn save_package(id: Option<Id>, input: &PackageInput) -> Result<Package> {
-    save("packages", id, input).await
-}
-
-pub async fn configs(query: &str) -> Result<ListEnvelope<Config>> {
-    list("/api/v1/configs/", query).await
-}
-
-pub async fn config(id: Id) -> Result<Config> {
-    get(&format!("/api/v1/configs/{id}/")).await
-}
-
-pub async fn save_config(id: Option<Id>, input: &ConfigInput) -> Result<Config> {
-    save("configs", id, input).await
-}
-
-pub async fn devices(query: &str) -> Result<ListEnvelope<Device>> {
-    list("/api/v1/devices/", query).await
-}
-
-pub async fn save_device(id: Option<Id>, input: &DeviceInput) -> Result<Device> {
-    save("devices", id, input).await
-}
-
-async fn save<B: Serialize, T: DeserializeOwned>(
-    kind: &str,
+/// Creates (no id) or edits a record.
+pub async fn save<B: Serialize, T: DeserializeOwned>(
+    r: Resource,
     id: Option<Id>,
     input: &B,
 ) -> Result<T> {
     match id {
-        Some(id) => write(Method::PATCH, &format!("/api/v1/{kind}/{id}/"), input).await,
-        None => write(Method::POST, &format!("/api/v1/{kind}/"), input).await,
+        Some(id) => write(Method::PATCH, &format!("{}{id}/", r.api_path()), input).await,
+        None => write(Method::POST, &r.api_path(), input).await,
     }
 }
 
-/// Deletes one package, config, device or agent (`kind` is the plural path segment).
-pub async fn delete_resource(kind: &str, id: Id) -> Result<()> {
-    delete(&format!("/api/v1/{kind}/{id}/")).await
+pub async fn delete_resource(r: Resource, id: Id) -> Result<()> {
+    delete(&format!("{}{id}/", r.api_path())).await
 }
 
-// --- agents ---------------------------------------------------------------------------------
-
-pub async fn agents(query: &str) -> Result<ListEnvelope<Agent>> {
-    list("/api/v1/agents/", query).await
+pub async fn packages(query: &str) -> Result<ListEnvelope<Package>> {
+    list_of(Resource::Packages, query).await
 }
 
-/// Registers an agent; the answer carries its token, shown this once.
-pub async fn register_agent(input: &AgentInput) -> Result<Agent> {
-    write(Method::POST, "/api/v1/agents/", input).await
+pub async fn package(id: Id) -> Result<Package> {
+    one_of(Resource::Packages, id).await
 }
 
 // --- results --------------------------------------------------------------------------------
@@ -403,5 +416,5 @@ pub async fn changes(after: Option<u64>, wait: u64, abort: &AbortSignal) -> Resu
         None => "/api/v1/changes".to_string(),
     };
     let text = send(Method::GET, &path, Body::None, Some(abort)).await?;
-    decode::<Envelope<Version>>(&text).map(|e| e.data.version)
+    decode::<Version>(&text).map(|v| v.version)
 }

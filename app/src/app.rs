@@ -1,11 +1,12 @@
 //! The app shell: sign-in gate, header and navigation, and the route table.
 
 use crate::api::{self, Session};
-use crate::live;
+use crate::components::{dyn_value, dyn_view};
+use crate::model::resource::Resource;
+use crate::model::route::Route;
 use crate::pages::*;
+use crate::{live, router};
 use leptos::prelude::*;
-use leptos_router::components::{FlatRoutes, Route, Router, A};
-use leptos_router::path;
 
 /// Who is signed in; `None` shows the sign-in form (at whatever URL was asked for).
 pub type SessionSignal = RwSignal<Option<Session>>;
@@ -28,6 +29,8 @@ pub fn set_title(page: &str) {
 #[component]
 pub fn App() -> impl IntoView {
     live::init();
+    router::init();
+    crate::components::time::init();
     let session: SessionSignal = RwSignal::new(api::session());
     provide_context(session);
     let reason = RwSignal::new(None::<String>);
@@ -37,28 +40,37 @@ pub fn App() -> impl IntoView {
         session.try_set(None);
     });
     let signed_in = move || session.with(Option::is_some);
+    let path = router::path();
+    // A new page only when the route changes (a new query string is the page's own state).
+    let route = Memo::new(move |_| Route::parse(&path.get()));
+    let page = dyn_view(move || route_view(route.get()));
     view! {
-        <Router>
-            <a class="skip" href="#main">"Skip to content"</a>
-            <Show when=signed_in fallback=|| view! { <LoginPage/> }>
-                <Header/>
-                <main id="main" tabindex="-1">
-                    <FlatRoutes fallback=|| view! { <NotFound/> }>
-                        <Route path=path!("/") view=JobsPage/>
-                        <Route path=path!("/jobs") view=JobsPage/>
-                        <Route path=path!("/jobs/:id") view=JobPage/>
-                        <Route path=path!("/results/:id") view=ResultPage/>
-                        <Route path=path!("/results/:id/tests/:seq") view=TestLogPage/>
-                        <Route path=path!("/launch") view=LaunchPage/>
-                        <Route path=path!("/packages") view=PackagesPage/>
-                        <Route path=path!("/configs") view=ConfigsPage/>
-                        <Route path=path!("/devices") view=DevicesPage/>
-                        <Route path=path!("/agents") view=AgentsPage/>
-                    </FlatRoutes>
-                </main>
-            </Show>
-        </Router>
+        <a class="skip" href="#main">"Skip to content"</a>
+        <Show when=signed_in fallback=|| view! { <LoginPage/> }>
+            <Header/>
+            <main id="main" tabindex="-1">{page.clone()}</main>
+        </Show>
     }
+}
+
+/// The route table's views.
+fn route_view(route: Route) -> AnyView {
+    match route {
+        Route::Jobs => view! { <JobsPage/> }.into_any(),
+        Route::Job(id) => view! { <JobPage id/> }.into_any(),
+        Route::Result(id) => view! { <ResultPage id/> }.into_any(),
+        Route::TestLog(id, seq) => view! { <TestLogPage id seq/> }.into_any(),
+        Route::Launch => view! { <LaunchPage/> }.into_any(),
+        Route::List(resource) => view! { <ResourcePage resource/> }.into_any(),
+        Route::Panic => panic!("a deliberate panic (the /debug/panic page)"),
+        Route::NotFound => view! { <NotFound/> }.into_any(),
+    }
+}
+
+/// A link in the main navigation, marked when it is the current page.
+fn nav_link(href: &'static str, label: &'static str) -> impl IntoView {
+    let current = move || router::is_current(href).then_some("page");
+    view! { <a href=href aria-current=dyn_value(current)>{label}</a> }
 }
 
 #[component]
@@ -75,12 +87,9 @@ fn Header() -> impl IntoView {
         <header class="top">
             <a class="brand" href="/">"Labrelay"</a>
             <nav aria-label="Main">
-                <A href="/" exact=true>"Jobs"</A>
-                <A href="/launch">"Launch"</A>
-                <A href="/packages">"Packages"</A>
-                <A href="/configs">"Configs"</A>
-                <A href="/devices">"Devices"</A>
-                <A href="/agents">"Agents"</A>
+                {nav_link("/", "Jobs")}
+                {nav_link("/launch", "Launch")}
+                {Resource::ALL.map(|r| nav_link(r.path(), r.nav_label())).into_iter().collect_view()}
             </nav>
             <div class="who">
                 <span class="muted">{name}</span>

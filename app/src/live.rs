@@ -3,8 +3,10 @@
 //! they show when it moves (see `loader`). No per-second polling: an idle app holds one
 //! request open, and a request only returns early when something changed.
 
+mod choices;
 mod loader;
 
+pub use choices::choices;
 pub use loader::{load, load_static, Loaded};
 
 use crate::api;

@@ -7,11 +7,16 @@
 mod api;
 mod app;
 mod components;
+mod crash;
 mod live;
 mod model;
 mod pages;
+mod router;
 
 fn main() {
     #[cfg(target_arch = "wasm32")]
-    leptos::mount::mount_to_body(app::App);
+    {
+        crash::install();
+        leptos::mount::mount_to_body(app::App);
+    }
 }

@@ -1,6 +1,7 @@
 //! `cargo xtask bench app`: the browser app's size and speed, as a markdown table. Not a test
 //! (it asserts nothing): the wasm's gzipped size, the time from navigation to the jobs table
-//! rendered in headless Chromium on localhost, and the time to render a page of 1,000 jobs.
+//! rendered in headless Chromium on localhost, and the time to render a page of 1,000 jobs;
+//! and, for comparison, the worker's wasm size.
 
 use crate::server::{free_port, fresh_dir, Options, Server};
 use crate::{build, tools, Result};
@@ -20,7 +21,8 @@ pub fn run(root: &Path) -> Result {
     tools::ensure_all(root)?;
     crate::e2e::ensure_chromium()?;
     build::all(root)?;
-    let (wasm, raw, gz) = wasm_size(root)?;
+    let (wasm, raw, gz) = wasm_size(&root.join("dist"))?;
+    let (_, worker_raw, worker_gz) = wasm_size(&root.join("worker/build"))?;
 
     let server = Server::start(
         root,
@@ -67,16 +69,20 @@ pub fn run(root: &Path) -> Result {
         count(&v["render1000"]),
         ok(render <= MAX_RENDER_1000_MS)
     );
+    println!(
+        "| worker wasm, gzipped (raw {worker_raw:.0} KB), for comparison | {worker_gz:.0} KB | | |"
+    );
     Ok(())
 }
 
-/// The app's wasm in dist/: (path, raw KB, gzipped KB at level 9).
-fn wasm_size(root: &Path) -> Result<(PathBuf, f64, f64)> {
-    let wasm = std::fs::read_dir(root.join("dist"))
-        .map_err(|e| format!("no dist/: {e}"))?
+/// The wasm in `dir` (the app's in dist/, the worker's in worker/build/): (path, raw KB,
+/// gzipped KB at level 9).
+fn wasm_size(dir: &Path) -> Result<(PathBuf, f64, f64)> {
+    let wasm = std::fs::read_dir(dir)
+        .map_err(|e| format!("no {}: {e}", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .find(|p| p.extension().is_some_and(|x| x == "wasm"))
-        .ok_or("no .wasm in dist/")?;
+        .ok_or_else(|| format!("no .wasm in {}", dir.display()))?;
     let raw = std::fs::metadata(&wasm).map_err(|e| e.to_string())?.len();
     let gz = Command::new("gzip")
         .args(["-9", "-c"])

@@ -68,9 +68,12 @@ fn clear_pending_jobs(server: &Server) -> Result {
 pub fn run(root: &Path, server: &Server) -> Result {
     ensure_chromium()?;
     clear_pending_jobs(server)?;
+    // The first-run test launches a demo package.
+    crate::demo::ensure(root, &server.url, &server.admin_token)?;
     let agent = crate::local_agent::start(root, server, &fresh_dir(root, "e2e-agent")?)?;
+    // One file at a time: they share one lab agent, which runs one job at a time.
     let result = sh(Command::new("node")
-        .args(["--test", "e2e/"])
+        .args(["--test", "--test-concurrency=1", "e2e/"])
         .env("LABRELAY_URL", &server.url)
         .env("LABRELAY_ADMIN_TOKEN", &server.admin_token)
         .env("LABRELAY_ADMIN_PASSWORD", &server.admin_password)

@@ -10,8 +10,10 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 const NAME: &str = "local-agent";
-/// What the local agent says it is wired to: CDRouter's default lan/wan and a wireless one.
-pub const INTERFACES: &str = "eth1,eth2,eth3,eth4,wlan0";
+/// What the local agent says it is wired to: CDRouter's default lan/wan and a wireless one,
+/// and those the demo configs use (real exports: `eth0` for ICS and WAN, `eth9` and
+/// `wifi0-acn`; `demo.rs` checks they are all here).
+pub const INTERFACES: &str = "eth0,eth1,eth2,eth3,eth4,eth9,wlan0,wifi0-acn";
 
 pub struct LocalAgent {
     child: Child,

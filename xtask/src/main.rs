@@ -7,6 +7,7 @@ mod bench_hostile;
 mod bench_labs;
 mod bench_results;
 mod build;
+mod demo;
 mod dist;
 mod dist_deb;
 mod e2e;
@@ -61,6 +62,15 @@ enum Cmd {
     Dist,
     /// Build the worker's wasm (wrangler's [build] command).
     BuildWorker,
+    /// Put the demo configs, devices and packages (from the real CDRouter exports) on a
+    /// running server, skipping those it has. `cargo xtask dev` does it on a first run.
+    Demo {
+        #[arg(long, default_value = "http://127.0.0.1:8787")]
+        url: String,
+        /// An admin's API token (default: the local one, from .dev.vars).
+        #[arg(long)]
+        token: Option<String>,
+    },
 }
 
 fn main() {
@@ -75,6 +85,11 @@ fn main() {
         Cmd::Build => tools::ensure_all(&root).and_then(|()| build::all(&root)),
         Cmd::BuildWorker => build::worker_for_wrangler(&root),
         Cmd::Dist => dist::run_dist(&root).map(drop),
+        Cmd::Demo { url, token } => {
+            let token = token.unwrap_or_else(|| server::dev_token(&root));
+            demo::ensure(&root, &url, &token)
+                .map(|made| println!("added {} demo records", made.len()))
+        }
     };
     if let Err(e) = result {
         eprintln!("xtask: {e}");

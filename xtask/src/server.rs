@@ -176,12 +176,31 @@ fn ensure_dev_vars(root: &Path) -> Result {
     .map_err(|e| format!("cannot write .dev.vars: {e}"))
 }
 
+/// The local admin token (`.dev.vars`, else the default).
+pub fn dev_token(root: &Path) -> String {
+    read_dev_var(root, "ADMIN_TOKEN", DEV_ADMIN_TOKEN)
+}
+
 fn read_dev_var(root: &Path, key: &str, default: &str) -> String {
     std::fs::read_to_string(root.join(".dev.vars"))
         .unwrap_or_default()
         .lines()
         .find_map(|l| l.strip_prefix(&format!("{key}=")).map(str::to_string))
         .unwrap_or_else(|| default.to_string())
+}
+
+/// On an empty store, the demo configs, devices and packages (a failure is only reported:
+/// the server runs without them).
+fn first_run(root: &Path, server: &Server) {
+    match crate::demo::seed_if_empty(root, &server.url, &server.admin_token) {
+        Ok(made) if made.is_empty() => {}
+        Ok(made) => println!(
+            "xtask: a first run: {} demo configs, devices and packages from the real CDRouter exports (tagged {})",
+            made.len(),
+            crate::demo::TAG
+        ),
+        Err(e) => eprintln!("xtask: could not add the demo data: {e}"),
+    }
 }
 
 pub fn serve(root: &Path, port: u16, state: Option<PathBuf>) -> Result {
@@ -214,6 +233,7 @@ fn run(root: &Path, port: u16, state: Option<PathBuf>, with_agent: bool) -> Resu
         },
     )?;
     let agent = if with_agent {
+        first_run(root, &server);
         Some(crate::local_agent::start(root, &server, &state)?)
     } else {
         None

@@ -1,6 +1,7 @@
 //! Installs what a fresh machine lacks, all from the package registries (nothing from GitHub):
 //! the wasm target, the pinned cargo tools (versions measured on this machine: see
-//! shared notes), and the npm packages (wrangler with workerd, binaryen's wasm-opt).
+//! shared notes), and the npm packages of package-lock.json (wrangler with workerd,
+//! binaryen's wasm-opt, and for the browser tests playwright-core and axe-core).
 
 use crate::Result;
 use std::path::{Path, PathBuf};
@@ -110,7 +111,7 @@ fn ensure_npm(root: &Path) -> Result {
     if fresh {
         return Ok(());
     }
-    println!("xtask: npm ci (wrangler, binaryen)");
+    println!("xtask: npm ci (wrangler, binaryen, playwright-core, axe-core)");
     run(Command::new("npm")
         .args(["ci", "--no-audit", "--no-fund"])
         .current_dir(root))

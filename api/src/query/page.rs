@@ -1,12 +1,8 @@
 //! Paging: `page`/`limit` parameters, SQL `LIMIT`/`OFFSET` and the response's `links`.
 
 use super::error::QueryError;
-use serde::{Deserialize, Serialize};
+use super::links::{Links, DEFAULT_LIMIT, MAX_LIMIT};
 
-/// The page size when `limit` is not given.
-pub const DEFAULT_LIMIT: u64 = 25;
-/// The largest `limit` a client may ask for.
-pub const MAX_LIMIT: u64 = 1000;
 /// The highest page a client may ask for: with `MAX_LIMIT` rows a page, far past any list
 /// the store holds, and an offset SQLite (and JavaScript's numbers) carry exactly.
 pub const MAX_PAGE: u64 = 1_000_000;
@@ -120,18 +116,4 @@ impl PageRequest {
             prev: self.page.checked_sub(1).and_then(within),
         }
     }
-}
-
-/// Paging links of a list response. `next`/`prev` are absent when that page does not exist.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct Links {
-    pub first: u64,
-    pub last: u64,
-    pub current: u64,
-    pub limit: u64,
-    pub total: u64,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub next: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub prev: Option<u64>,
 }

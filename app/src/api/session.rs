@@ -2,16 +2,20 @@
 //! and is never written anywhere else.
 
 use labrelay_api::users::User;
+use labrelay_api::Id;
 use std::cell::RefCell;
 use web_sys::Storage;
 
 const TOKEN: &str = "labrelay.token";
 const NAME: &str = "labrelay.user";
 const ADMIN: &str = "labrelay.admin";
+const ID: &str = "labrelay.user_id";
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Session {
     pub token: String,
+    /// The user's id (none for a session started before ids were kept).
+    pub id: Id,
     pub name: String,
     pub admin: bool,
 }
@@ -30,6 +34,12 @@ pub fn session() -> Option<Session> {
     let token = s.get_item(TOKEN).ok().flatten().filter(|t| !t.is_empty())?;
     Some(Session {
         token,
+        id: s
+            .get_item(ID)
+            .ok()
+            .flatten()
+            .and_then(|i| i.parse().ok())
+            .unwrap_or(Id::NONE),
         name: s.get_item(NAME).ok().flatten().unwrap_or_default(),
         admin: s.get_item(ADMIN).ok().flatten().as_deref() == Some("true"),
     })
@@ -40,6 +50,7 @@ pub(super) fn start(user: &User) -> Option<Session> {
     let s = storage()?;
     let _ = s.set_item(TOKEN, &token);
     let _ = s.set_item(NAME, &user.name);
+    let _ = s.set_item(ID, &user.id.to_string());
     let _ = s.set_item(ADMIN, if user.admin { "true" } else { "false" });
     session()
 }
@@ -50,6 +61,7 @@ pub fn sign_out() {
         let _ = s.remove_item(TOKEN);
         let _ = s.remove_item(NAME);
         let _ = s.remove_item(ADMIN);
+        let _ = s.remove_item(ID);
     }
 }
 

@@ -33,14 +33,13 @@ pub fn user_words(status: u16, server: &str) -> String {
     }
 }
 
-/// Upper-case first letter and a full stop.
+/// Upper-case first letter and a full stop. (The server's messages start in ASCII; Unicode
+/// case tables would cost the wasm several KB.)
 fn sentence(m: &str) -> String {
-    let mut chars = m.chars();
-    let mut out: String = chars
-        .next()
-        .map(|c| c.to_uppercase().collect())
-        .unwrap_or_default();
-    out.push_str(chars.as_str());
+    let mut out = m.to_string();
+    if let Some(first) = out.get_mut(..1) {
+        first.make_ascii_uppercase();
+    }
     if !out.ends_with(['.', '!', '?']) {
         out.push('.');
     }

@@ -31,7 +31,7 @@ pub fn ConfirmButton(
                     <span class="confirm-q">{dyn_value(move || question.get())}</span>
                     <button type="button" class="danger" node_ref=yes
                         on:click=move |_| { asking.set(false); on_confirm.run(()); }>
-                        {format!("Yes, {}", label.to_lowercase())}
+                        {format!("Yes, {}", label.to_ascii_lowercase())}
                     </button>
                     <button type="button" on:click=move |_| asking.set(false)>"Cancel"</button>
                 </span>

@@ -1,26 +1,25 @@
-//! What the packages, configs and devices lists share: their view in the URL, the search
+//! What the resource lists (packages, configs, devices, agents) share: their view in the URL, the search
 //! box, and sortable headers.
 
 use crate::components::SortHeader;
 use crate::model::list_view::ListView;
 use crate::model::query;
+use crate::router;
 use leptos::prelude::*;
-use leptos_router::hooks::{use_location, use_navigate};
 
 pub fn use_list_view() -> Memo<ListView> {
-    let search = use_location().search;
+    let search = router::search();
     Memo::new(move |_| ListView::from_pairs(&query::parse(&search.get())))
 }
 
 #[component]
 pub fn SearchBox(view: Memo<ListView>, path: &'static str, noun: &'static str) -> impl IntoView {
-    let navigate = use_navigate();
     let text = RwSignal::new(String::new());
     Effect::new(move |_| text.set(view.with(|v| v.search.clone())));
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let v = view.get_untracked().searching(&text.get_untracked());
-        navigate(&v.to_query().url(path), Default::default());
+        router::navigate(&v.to_query().url(path));
     };
     view! {
         <form class="filters" role="search" aria-label=format!("Search {noun}") on:submit=submit>
@@ -41,9 +40,10 @@ pub fn header(
     path: &'static str,
     label: &'static str,
     field: &'static str,
+    class: Option<&'static str>,
 ) -> impl IntoView {
     view! {
-        <SortHeader label
+        <SortHeader label class
             dir=Signal::derive(move || view.with(|v| v.sort.primary(field)))
             href=Signal::derive(move || view.with(|v| v.sorted_by(field)).to_query().url(path))/>
     }
@@ -52,9 +52,4 @@ pub fn header(
 /// The URL of another page of the list.
 pub fn page_href(view: Memo<ListView>, path: &'static str) -> Callback<u64, String> {
     Callback::new(move |p: u64| view.get_untracked().at_page(p).to_query().url(path))
-}
-
-/// Tags as typed in a form field, and back.
-pub fn tags_text(tags: &[String]) -> String {
-    tags.join(", ")
 }

@@ -23,4 +23,4 @@ pub use pager::Pager;
 pub use progress::ProgressBar;
 pub use sort_header::SortHeader;
 pub use states::{Empty, Loading};
-pub use time::Time;
+pub use time::{Ago, Time};

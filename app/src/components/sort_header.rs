@@ -7,6 +7,9 @@ use leptos::prelude::*;
 #[component]
 pub fn SortHeader(
     label: &'static str,
+    /// The header cell's class, if any.
+    #[prop(default = None)]
+    class: Option<&'static str>,
     /// How the list is sorted by this column, if it is the primary key.
     #[prop(into)]
     dir: Signal<Option<Dir>>,
@@ -20,7 +23,7 @@ pub fn SortHeader(
         None => "",
     };
     view! {
-        <th scope="col" aria-sort=dyn_value(move || dir.get().map_or("none", Dir::aria))>
+        <th scope="col" class=class aria-sort=dyn_value(move || dir.get().map_or("none", Dir::aria))>
             <a class="sort" href=dyn_value(move || href.get())>
                 {label}<span class="arrow" aria-hidden="true">{arrow}</span>
             </a>

@@ -1,7 +1,9 @@
 //! A view's data, loaded for its current key (the page, the filters, the id) and reloaded
 //! when the key changes or the store's version moves. At most one request is in flight: a
 //! reason to reload that comes during one makes exactly one more run after it. The last
-//! data stays on screen while a reload runs, so live tables do not flicker.
+//! data stays on screen while a reload runs, so live tables do not flicker; but a failed
+//! load for a new key clears it (a bad filter must not leave the last filter's rows on
+//! screen, reading as its results). A view about to delete what it shows holds its loads.
 
 use crate::api;
 use leptos::prelude::*;
@@ -16,6 +18,8 @@ pub struct Loaded<T: Send + Sync + 'static> {
     pub error: RwSignal<Option<String>>,
     /// A load is in flight.
     pub loading: RwSignal<bool>,
+    /// No loads while set (see `hold`).
+    held: RwSignal<bool>,
     reload: StoredValue<Rc<dyn Fn()>, LocalStorage>,
 }
 
@@ -32,6 +36,15 @@ impl<T: Send + Sync + 'static> Loaded<T> {
     pub fn reload(&self) {
         if let Some(f) = self.reload.try_get_value() {
             f();
+        }
+    }
+
+    /// Stops loading (before deleting what the view shows: the change would otherwise make
+    /// it ask for what is gone), or starts again and loads at once.
+    pub fn hold(&self, held: bool) {
+        self.held.try_set(held);
+        if !held {
+            self.reload();
         }
     }
 }
@@ -85,7 +98,10 @@ where
     let data = RwSignal::new(None);
     let error = RwSignal::new(None);
     let loading = RwSignal::new(false);
+    let held = RwSignal::new(false);
     let key = Rc::new(key);
+    // The key the data on screen was loaded for.
+    let shown: Rc<std::cell::RefCell<Option<K>>> = Rc::default();
     // Reading the key (memos of the view) after the view is gone would panic.
     let alive = Rc::new(Cell::new(true));
     {
@@ -98,7 +114,7 @@ where
         Rc::new(move || {
             let k = untrack(|| key());
             let answer = fetch(k.clone());
-            let (key, alive) = (key.clone(), alive.clone());
+            let (key, alive, shown) = (key.clone(), alive.clone(), shown.clone());
             Box::pin(async move {
                 let result = answer.await;
                 // Gone, or the key moved during the fetch: that answer is for a view gone by
@@ -110,15 +126,19 @@ where
                     Ok(v) => {
                         data.try_set(Some(v));
                         error.try_set(None);
+                        *shown.borrow_mut() = Some(k);
                     }
                     Err(e) => {
+                        if shown.borrow().as_ref() != Some(&k) {
+                            data.try_set(None);
+                        }
                         error.try_set(Some(e.message));
                     }
                 }
             })
         })
     };
-    let trigger = driver(once, loading, alive);
+    let trigger = driver(once, loading, held, alive);
     let reload = StoredValue::new_local(trigger.clone());
     // The first load, then one per key change (and per store change when live).
     let on_key = move || {
@@ -134,20 +154,26 @@ where
         data,
         error,
         loading,
+        held,
         reload,
     }
 }
 
 /// Runs `once` when triggered: at most one in flight, and exactly one more when triggered
-/// during it; nothing once the view is gone.
-fn driver(once: Once, loading: RwSignal<bool>, alive: Rc<Cell<bool>>) -> Rc<dyn Fn()> {
+/// during it; nothing while held or once the view is gone.
+fn driver(
+    once: Once,
+    loading: RwSignal<bool>,
+    held: RwSignal<bool>,
+    alive: Rc<Cell<bool>>,
+) -> Rc<dyn Fn()> {
     let flags = Rc::new(Flags {
         busy: Cell::new(false),
         again: Cell::new(false),
         alive,
     });
     Rc::new(move || {
-        if !flags.alive.get() {
+        if !flags.alive.get() || held.try_get_untracked().unwrap_or(true) {
             return;
         }
         if flags.busy.replace(true) {
@@ -163,7 +189,7 @@ fn driver(once: Once, loading: RwSignal<bool>, alive: Rc<Cell<bool>>) -> Rc<dyn 
                 if !flags.alive.get() {
                     return;
                 }
-                if !flags.again.get() {
+                if !flags.again.get() || held.try_get_untracked().unwrap_or(true) {
                     break;
                 }
             }

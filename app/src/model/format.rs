@@ -17,6 +17,25 @@ pub fn datetime(micros: i64, offset_min: i32) -> String {
     )
 }
 
+/// The zone a local time is in: `UTC`, `UTC+2`, `UTC-4:30` (`offset_min` east of UTC).
+pub fn zone(offset_min: i32) -> String {
+    if offset_min == 0 {
+        return "UTC".to_string();
+    }
+    let sign = if offset_min < 0 { '-' } else { '+' };
+    let (h, m) = (offset_min.abs() / 60, offset_min.abs() % 60);
+    if m == 0 {
+        format!("UTC{sign}{h}")
+    } else {
+        format!("UTC{sign}{h}:{m:02}")
+    }
+}
+
+/// `2026-05-02 14:03:07 UTC+2`: a local time that says which zone it is in.
+pub fn datetime_zone(micros: i64, offset_min: i32) -> String {
+    format!("{} {}", datetime(micros, offset_min), zone(offset_min))
+}
+
 /// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (Howard Hinnant's
 /// algorithm).
 fn civil_from_days(days: i64) -> (i64, i64, i64) {
@@ -32,14 +51,16 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
     (y, m, d)
 }
 
-/// `45 s`, `3 min 20 s`, `2 h 5 min`, `3 d 4 h`.
+/// `45 s`, `3 min 20 s`, `2 h 5 min`, `3 d 4 h`, `72 y 30 d` (years of 365 days).
 pub fn duration(micros: i64) -> String {
+    const DAY: i64 = 86_400;
     let s = micros.max(0) / 1_000_000;
     match s {
         0..=59 => format!("{s} s"),
         60..=3599 => format!("{} min {} s", s / 60, s % 60),
         3600..=86_399 => format!("{} h {} min", s / 3600, s % 3600 / 60),
-        _ => format!("{} d {} h", s / 86_400, s % 86_400 / 3600),
+        _ if s < 365 * DAY => format!("{} d {} h", s / DAY, s % DAY / 3600),
+        _ => format!("{} y {} d", s / (365 * DAY), s % (365 * DAY) / DAY),
     }
 }
 
@@ -93,11 +114,25 @@ mod tests {
     }
 
     #[test]
+    fn zones() {
+        assert_eq!(zone(0), "UTC");
+        assert_eq!(zone(120), "UTC+2");
+        assert_eq!(zone(-240), "UTC-4");
+        assert_eq!(zone(330), "UTC+5:30");
+        assert_eq!(zone(-570), "UTC-9:30");
+        assert_eq!(
+            datetime_zone(1_460_646_959_642_459, 120),
+            "2016-04-14 17:15:59 UTC+2"
+        );
+    }
+
+    #[test]
     fn durations_and_relative_times() {
         assert_eq!(duration(45_000_000), "45 s");
         assert_eq!(duration(200_000_000), "3 min 20 s");
         assert_eq!(duration(7_500_000_000), "2 h 5 min");
         assert_eq!(duration(273_600_000_000), "3 d 4 h");
+        assert_eq!(duration(400 * 86_400_000_000), "1 y 35 d");
         assert_eq!(duration(-5), "0 s");
         assert_eq!(relative(10_000_000, 9_000_000), "just now");
         assert_eq!(relative(70_000_000, 10_000_000), "1 min 0 s ago");

@@ -2,55 +2,40 @@
 //! stop / delete / launch again.
 
 mod fields;
+mod launched_by;
 mod log;
 
 use crate::api;
 use crate::app::set_title;
 use crate::components::{
-    dyn_value, dyn_view, ConfirmButton, ErrorBanner, Loading, Notice, ProgressBar, StatusBadge,
+    dyn_view, ConfirmButton, ErrorBanner, Loading, Notice, ProgressBar, StatusBadge,
 };
-use crate::live;
+use crate::live::{self, Loaded};
+use crate::router;
 use labrelay_api::jobs::{Job, JobStatus};
 use labrelay_api::Id;
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_params_map};
 
 #[component]
-pub fn JobPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = Memo::new(move |_| {
-        params.with(|p| p.get("id").and_then(|s| s.parse::<u64>().ok()).map(Id))
-    });
-    Effect::new(move |_| set_title(&id.get().map_or("Job".to_string(), |id| format!("Job {id}"))));
-    let job = live::load(
-        move || id.get(),
-        |id| async move {
-            match id {
-                Some(id) => api::job(id).await.map(Some),
-                None => Ok(None),
-            }
-        },
-    );
+pub fn JobPage(id: Id) -> impl IntoView {
+    set_title(&format!("Job {id}"));
+    let job = live::load(move || id, api::job);
     let error = RwSignal::new(None::<String>);
     let notice = RwSignal::new(None::<String>);
+    // Set while the job is being deleted: nothing asks for it or its log any more.
+    let deleting = RwSignal::new(false);
     let content = dyn_view(move || match job.data.get() {
         None if job.error.with(Option::is_some) => ().into_any(),
         None => view! { <Loading what="Loading the job…"/> }.into_any(),
-        Some(None) => {
-            view! { <p>"That is not a job id. " <a href="/">"Back to the jobs"</a></p> }.into_any()
-        }
-        Some(Some(j)) => {
-            view! { <JobView job=j error notice reload=Callback::new(move |()| job.reload())/> }
-                .into_any()
-        }
+        Some(j) => view! { <JobView job=j loaded=job deleting error notice/> }.into_any(),
     });
     view! {
-        <p class="crumbs"><a href="/">"Jobs"</a>" / "{dyn_value(move || id.get().map(|i| format!("Job {i}")))}</p>
+        <p class="crumbs"><a href="/">"Jobs"</a>{format!(" / Job {id}")}</p>
         <ErrorBanner error=job.error/>
         <ErrorBanner error/>
         <Notice message=notice/>
         {content}
-        {dyn_view(move || id.get().map(|id| view! { <log::LogTail id/> }))}
+        <log::LogTail id held=deleting/>
     }
     .into_any()
 }
@@ -58,18 +43,18 @@ pub fn JobPage() -> impl IntoView {
 #[component]
 fn JobView(
     job: Job,
+    loaded: Loaded<Job>,
+    deleting: RwSignal<bool>,
     error: RwSignal<Option<String>>,
     notice: RwSignal<Option<String>>,
-    reload: Callback<()>,
 ) -> impl IntoView {
     let id = job.id;
-    let navigate = use_navigate();
     let stop = move |_| {
         leptos::task::spawn_local(async move {
             match api::stop_job(id).await {
                 Ok(_) => {
                     notice.try_set(Some(format!("Asked job {id} to stop.")));
-                    reload.try_run(());
+                    loaded.reload();
                 }
                 Err(e) => {
                     error.try_set(Some(e.message));
@@ -78,11 +63,14 @@ fn JobView(
         });
     };
     let delete = Callback::new(move |()| {
-        let navigate = navigate.clone();
+        deleting.set(true);
+        loaded.hold(true);
         leptos::task::spawn_local(async move {
             match api::delete_job(id).await {
-                Ok(()) => navigate("/", Default::default()),
+                Ok(()) => router::navigate("/"),
                 Err(e) => {
+                    deleting.try_set(false);
+                    loaded.hold(false);
                     error.try_set(Some(e.message));
                 }
             }

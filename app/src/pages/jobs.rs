@@ -3,6 +3,7 @@
 
 mod bulk_bar;
 mod filter_bar;
+mod first_run;
 mod table;
 mod window;
 
@@ -12,9 +13,9 @@ use crate::components::{dyn_value, ErrorBanner, Pager};
 use crate::live;
 use crate::model::jobs_view::{JobsView, PAGE_SIZES};
 use crate::model::query;
+use crate::router;
 use labrelay_api::Id;
 use leptos::prelude::*;
-use leptos_router::hooks::{use_location, use_navigate};
 
 /// The jobs list's URL for a view.
 pub fn href(v: &JobsView) -> String {
@@ -31,7 +32,7 @@ fn mark(name: &str) {
 #[component]
 pub fn JobsPage() -> impl IntoView {
     set_title("Jobs");
-    let search = use_location().search;
+    let search = router::search();
     let view = Memo::new(move |_| JobsView::from_pairs(&query::parse(&search.get())));
     let jobs = live::load(
         move || view.get().api_query().build(),
@@ -74,13 +75,9 @@ pub fn JobsPage() -> impl IntoView {
 
 #[component]
 fn PageSize(view: Memo<JobsView>) -> impl IntoView {
-    let navigate = use_navigate();
     let change = move |ev: leptos::ev::Event| {
         let limit = event_target_value(&ev).parse().unwrap_or(PAGE_SIZES[0]);
-        navigate(
-            &href(&view.get_untracked().with_limit(limit)),
-            Default::default(),
-        );
+        router::navigate(&href(&view.get_untracked().with_limit(limit)));
     };
     view! {
         <label class="inline">

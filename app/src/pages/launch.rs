@@ -15,11 +15,11 @@ use crate::components::{dyn_value, dyn_view, ErrorBanner, InterfaceTable};
 use crate::live;
 use crate::model::launch_form::LaunchForm;
 use crate::model::query;
+use crate::router;
 use form::FormSignals;
 use labrelay_api::interfaces::Interface;
 use labrelay_api::Id;
 use leptos::prelude::*;
-use leptos_router::hooks::{use_location, use_navigate};
 
 #[component]
 pub fn LaunchPage() -> impl IntoView {
@@ -49,7 +49,7 @@ pub fn LaunchPage() -> impl IntoView {
 
 /// `?from=<job id>` or `?package=<id>`.
 fn prefill(form: FormSignals, error: RwSignal<Option<String>>) {
-    let search = use_location().search.get_untracked();
+    let search = router::search().get_untracked();
     let pairs = query::parse(&search);
     let get = |k: &str| {
         pairs
@@ -78,7 +78,6 @@ fn prefill(form: FormSignals, error: RwSignal<Option<String>>) {
 
 #[component]
 fn SingleLaunch(form: FormSignals, error: RwSignal<Option<String>>) -> impl IntoView {
-    let navigate = use_navigate();
     let busy = RwSignal::new(false);
     let preview = RwSignal::new(None::<Vec<Interface>>);
     // A changed form makes an old preview wrong.
@@ -144,10 +143,9 @@ fn SingleLaunch(form: FormSignals, error: RwSignal<Option<String>>) -> impl Into
             Err(e) => return error.set(Some(e)),
         };
         busy.set(true);
-        let navigate = navigate.clone();
         leptos::task::spawn_local(async move {
             match api::launch(&input).await {
-                Ok(job) => navigate(&format!("/jobs/{}", job.id), Default::default()),
+                Ok(job) => router::navigate(&format!("/jobs/{}", job.id)),
                 Err(e) => {
                     error.try_set(Some(e.message));
                     busy.try_set(false);

@@ -6,60 +6,34 @@ mod tests_table;
 
 use crate::api;
 use crate::app::set_title;
-use crate::components::{dyn_value, dyn_view, ErrorBanner, Loading, Time};
+use crate::components::{dyn_view, ErrorBanner, Loading, Time};
 use crate::live;
+use crate::router;
 use labrelay_api::results::RunResult;
 use labrelay_api::Id;
 use leptos::prelude::*;
-use leptos_router::hooks::{use_params_map, use_query_map};
 
 pub use tests_table::VerdictBadge;
 
-/// `YYYYMMDDHHMMSS` ids and plain numbers alike.
-pub fn id_param(raw: Option<String>) -> Option<Id> {
-    raw.and_then(|s| s.parse::<u64>().ok())
-        .filter(|n| *n > 0)
-        .map(Id)
-}
-
 #[component]
-pub fn ResultPage() -> impl IntoView {
-    let params = use_params_map();
-    let query = use_query_map();
-    let id = Memo::new(move |_| id_param(params.with(|p| p.get("id"))));
-    let failed_only = Memo::new(move |_| query.with(|q| q.get("failed").as_deref() == Some("1")));
-    Effect::new(move |_| {
-        set_title(
-            &id.get()
-                .map_or("Result".into(), |id| format!("Result {id}")),
-        )
-    });
-    let result = live::load(
-        move || id.get(),
-        |id| async move {
-            match id {
-                Some(id) => api::result(id).await.map(Some),
-                None => Ok(None),
-            }
-        },
-    );
+pub fn ResultPage(id: Id) -> impl IntoView {
+    let failed = router::query_param("failed");
+    let failed_only = Memo::new(move |_| failed.with(|f| f.as_deref() == Some("1")));
+    set_title(&format!("Result {id}"));
+    let result = live::load(move || id, api::result);
     let error = RwSignal::new(None::<String>);
     let content = dyn_view(move || match result.data.get() {
         None if result.error.with(Option::is_some) => ().into_any(),
         None => view! { <Loading what="Loading the result…"/> }.into_any(),
-        Some(None) => {
-            view! { <p>"That is not a result id. " <a href="/">"Back to the jobs"</a></p> }
-                .into_any()
-        }
-        Some(Some(r)) => view! { <ResultView result=r failed_only error/> }.into_any(),
+        Some(r) => view! { <ResultView result=r failed_only error/> }.into_any(),
     });
     view! {
         <p class="crumbs">
             <a href="/">"Jobs"</a>
-            {dyn_view(move || result.data.get().flatten().map(|r| view! {
+            {dyn_view(move || result.data.get().map(|r| view! {
                 " / " <a href=format!("/jobs/{}", r.job_id)>{format!("Job {}", r.job_id)}</a>
             }))}
-            " / "{dyn_value(move || id.get().map(|i| format!("Result {i}")))}
+            {format!(" / Result {id}")}
         </p>
         <ErrorBanner error=result.error/>
         <ErrorBanner error/>

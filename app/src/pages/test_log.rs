@@ -5,48 +5,35 @@ use crate::api;
 use crate::app::set_title;
 use crate::components::{dyn_value, dyn_view, ErrorBanner, Loading};
 use crate::live;
-use crate::pages::result::{id_param, VerdictBadge};
+use crate::pages::result::VerdictBadge;
+use crate::router;
 use labrelay_api::results::{Capture, LogLineOut, TestLog};
 use labrelay_api::Id;
 use leptos::prelude::*;
-use leptos_router::hooks::{use_params_map, use_query_map};
 
 /// Lines shown at once; a longer log pages on.
 const PAGE_LINES: u64 = 5000;
 
 #[component]
-pub fn TestLogPage() -> impl IntoView {
-    let params = use_params_map();
-    let query = use_query_map();
-    let id = Memo::new(move |_| id_param(params.with(|p| p.get("id"))));
-    let seq = Memo::new(move |_| id_param(params.with(|p| p.get("seq"))));
-    let fails_only = Memo::new(move |_| query.with(|q| q.get("only").as_deref() == Some("fail")));
+pub fn TestLogPage(id: Id, seq: Id) -> impl IntoView {
+    let only = router::query_param("only");
+    let fails_only = Memo::new(move |_| only.with(|o| o.as_deref() == Some("fail")));
+    let from = router::query_param("offset");
     let offset = Memo::new(move |_| {
-        query.with(|q| {
-            q.get("offset")
+        from.with(|o| {
+            o.as_deref()
                 .and_then(|o| o.parse::<u64>().ok())
                 .unwrap_or(0)
         })
     });
-    let test = live::load(
-        move || (id.get(), seq.get()),
-        |(id, seq)| async move {
-            match (id, seq) {
-                (Some(id), Some(seq)) => api::result_test(id, seq).await.map(Some),
-                _ => Ok(None),
-            }
-        },
-    );
+    let test = live::load(move || (id, seq), |(id, seq)| api::result_test(id, seq));
     Effect::new(move |_| {
-        let name = test.data.with(|t| t.clone().flatten().map(|t| t.name));
+        let name = test.data.with(|t| t.as_ref().map(|t| t.name.clone()));
         set_title(&name.unwrap_or_else(|| "Test".into()));
     });
     let log = live::load(
-        move || (id.get(), seq.get(), fails_only.get(), offset.get()),
-        |(id, seq, fails, offset)| async move {
-            let (Some(id), Some(seq)) = (id, seq) else {
-                return Ok(TestLog::default());
-            };
+        move || (fails_only.get(), offset.get()),
+        move |(fails, offset)| async move {
             let filter = if fails { "&filter=prefix=FAIL" } else { "" };
             api::test_log(
                 id,
@@ -56,21 +43,12 @@ pub fn TestLogPage() -> impl IntoView {
             .await
         },
     );
-    let captures = live::load(
-        move || (id.get(), seq.get()),
-        |(id, seq)| async move {
-            match (id, seq) {
-                (Some(id), Some(seq)) => api::captures(id, seq).await,
-                _ => Ok(Vec::new()),
-            }
-        },
-    );
+    let captures = live::load(move || (id, seq), |(id, seq)| api::captures(id, seq));
     let error = RwSignal::new(None::<String>);
     let head = dyn_view(move || {
         match test.data.get() {
         None => view! { <Loading what="Loading the test…"/> }.into_any(),
-        Some(None) => view! { <p>"That is not a test. " <a href="/">"Back to the jobs"</a></p> }.into_any(),
-        Some(Some(t)) => view! {
+        Some(t) => view! {
             <div class="page-head">
                 <h1>{format!("{} ", t.name)}<VerdictBadge result=t.result.clone()/></h1>
             </div>
@@ -80,21 +58,16 @@ pub fn TestLogPage() -> impl IntoView {
         .into_any(),
     }
     });
-    let result_href = move || {
-        id.get()
-            .map(|i| format!("/results/{i}"))
-            .unwrap_or_default()
-    };
     view! {
         <p class="crumbs">
             <a href="/">"Jobs"</a>" / "
-            <a href=result_href>{dyn_value(move || id.get().map(|i| format!("Result {i}")))}</a>
-            " / "{dyn_value(move || test.data.get().flatten().map(|t| t.name).unwrap_or_default())}
+            <a href=format!("/results/{id}")>{format!("Result {id}")}</a>
+            " / "{dyn_value(move || test.data.get().map(|t| t.name).unwrap_or_default())}
         </p>
         <ErrorBanner error=test.error/>
         <ErrorBanner error/>
         {head}
-        {move || id.get().zip(seq.get()).map(|(id, seq)| view! { <Captures id seq captures error/> })}
+        <Captures id seq captures error/>
         <LogView log fails_only offset/>
     }
     .into_any()
@@ -111,7 +84,7 @@ fn Captures(
     view! {
         <section class="card" aria-labelledby="caps-title">
             <h2 id="caps-title">"Captures"</h2>
-            {move || if list().is_empty() {
+            {dyn_view(move || if list().is_empty() {
                 view! { <p class="muted">"No captures for this test."</p> }.into_any()
             } else {
                 view! {
@@ -131,7 +104,7 @@ fn Captures(
                         </For>
                     </ul>
                 }.into_any()
-            }}
+            })}
         </section>
     }
 }
@@ -176,9 +149,9 @@ fn LogView(log: live::Loaded<TestLog>, fails_only: Memo<bool>, offset: Memo<u64>
             <div class="page-head">
                 <h2 id="testlog-title">"Log"</h2>
                 <nav class="actions" aria-label="Which lines">
-                    {move || first_fail().map(|n| view! { <a class="button" href=format!("#line-{n}")>"First failure"</a> })}
-                    <a href="?" aria-current=move || (!fails_only.get()).then_some("page")>"All lines"</a>
-                    <a href="?only=fail" aria-current=move || fails_only.get().then_some("page")>"FAIL lines only"</a>
+                    {dyn_view(move || first_fail().map(|n| view! { <a class="button" href=format!("#line-{n}")>"First failure"</a> }))}
+                    <a href="?" aria-current=dyn_value(move || (!fails_only.get()).then_some("page"))>"All lines"</a>
+                    <a href="?only=fail" aria-current=dyn_value(move || fails_only.get().then_some("page"))>"FAIL lines only"</a>
                 </nav>
             </div>
             <ErrorBanner error=log.error/>
@@ -189,9 +162,9 @@ fn LogView(log: live::Loaded<TestLog>, fails_only: Memo<bool>, offset: Memo<u64>
                         <span class="text">{l.raw.clone()}</span>
                     </div>
                 </For>
-                {move || (log.data.with(|l| l.as_ref().is_some_and(|l| l.lines.is_empty()))).then(|| view! { <p class="muted">"No lines (yet)."</p> })}
+                {dyn_view(move || (log.data.with(|l| l.as_ref().is_some_and(|l| l.lines.is_empty()))).then(|| view! { <p class="muted">"No lines (yet)."</p> }))}
             </div>
-            {move || more().then(|| view! { <a class="button" href=next()>"Next lines"</a> })}
+            {dyn_view(move || more().then(|| view! { <a class="button" href=next()>"Next lines"</a> }))}
         </section>
     }
 }

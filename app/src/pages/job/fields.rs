@@ -1,10 +1,14 @@
 //! Every field of a job, its options and its interfaces.
 
-use crate::components::time::{local, now};
-use crate::components::InterfaceTable;
+use super::launched_by::LaunchedBy;
+use crate::api;
+use crate::components::time::now;
+use crate::components::{dyn_view, Ago, InterfaceTable, Time};
+use crate::live;
 use crate::model::format;
+use crate::model::launch_form::planned_tests;
 use labrelay_api::interfaces::TestvarAction;
-use labrelay_api::jobs::Job;
+use labrelay_api::jobs::{Job, JobStatus};
 use labrelay_api::{Id, Timestamp};
 use leptos::prelude::*;
 
@@ -33,12 +37,42 @@ fn action_name(a: TestvarAction) -> &'static str {
     }
 }
 
-fn time_opt(t: Option<Timestamp>) -> String {
-    t.map_or("—".into(), local)
-}
-
 fn row(label: &'static str, value: String) -> impl IntoView {
     view! { <dt>{label}</dt><dd>{value}</dd> }
+}
+
+/// A time in the reader's zone, and how long ago it was.
+fn time_row(label: &'static str, t: Option<Timestamp>) -> impl IntoView {
+    let value = match t {
+        Some(t) => view! { <Time t/>" · "<Ago t/> }.into_any(),
+        None => "—".into_any(),
+    };
+    view! { <dt>{label}</dt><dd>{value}</dd> }
+}
+
+/// Progress in words; before the run starts, how many tests it will run (from the package's
+/// testlist and the job's options: the server counts them only once the run starts).
+#[component]
+fn ProgressWords(job: Job) -> AnyView {
+    let started = job.progress.total > 0 || job.progress.done > 0;
+    if started || job.status != JobStatus::Pending || job.package_id.is_none() {
+        return format::progress_text(&job.progress).into_any();
+    }
+    let options = job.options.clone();
+    let package = live::load_static(move || job.package_id, api::package);
+    dyn_view(move || {
+        package.data.with(|p| match p {
+            Some(p) => {
+                let n = planned_tests(&p.testlist.clone().unwrap_or_default(), &options);
+                format!(
+                    "not started: {n} test{} planned",
+                    if n == 1 { "" } else { "s" }
+                )
+            }
+            None => "not started".to_string(),
+        })
+    })
+    .into_any()
 }
 
 #[component]
@@ -63,7 +97,7 @@ pub fn Fields(job: Job) -> impl IntoView {
                 <dl class="fields">
                     {row("Package", name_and_id(&job.package_name, job.package_id, "—"))}
                     {row("Device", name_and_id(&job.device_name, job.device_id, "the package's own (none)"))}
-                    {row("Config", or_dash(&job.config_name))}
+                    {row("Config", name_and_id(&job.config_name, job.config_id, "the package's own"))}
                     {row("Status", job.status.as_str().into())}
                     {row("Reason", or_dash(&job.reason))}
                     <dt>"Result"</dt>
@@ -71,22 +105,22 @@ pub fn Fields(job: Job) -> impl IntoView {
                         Some(r) => view! { <a href=format!("/results/{r}")>{format!("{r}: tests, logs, captures")}</a> }.into_any(),
                         None => view! { <span>"—"</span> }.into_any(),
                     }}</dd>
-                    {row("Progress", format::progress_text(&job.progress))}
+                    <dt>"Progress"</dt><dd><ProgressWords job=job.clone()/></dd>
                     {row("Exit code", job.exit_code.map_or("—".into(), |c| c.to_string()))}
                     {row("Agent", if job.agent_id.is_none() { "not claimed yet".into() } else { format!("agent {}", job.agent_id) })}
-                    {row("Launched by", format!("user {}", job.user_id))}
+                    <dt>"Launched by"</dt><dd><LaunchedBy user=job.user_id/></dd>
                     {row("Automatic", if job.automatic { "yes" } else { "no" }.into())}
                 </dl>
             </section>
             <section class="card" aria-labelledby="job-times">
                 <h2 id="job-times">"Times"</h2>
                 <dl class="fields">
-                    {row("Created", local(job.created))}
-                    {row("Run at", local(job.run_at))}
-                    {row("Started", time_opt(job.started))}
-                    {row("Finished", time_opt(job.finished))}
+                    {time_row("Created", Some(job.created))}
+                    {time_row("Run at", Some(job.run_at))}
+                    {time_row("Started", job.started)}
+                    {time_row("Finished", job.finished)}
                     {row("Duration", took)}
-                    {row("Updated", local(job.updated))}
+                    {time_row("Updated", Some(job.updated))}
                 </dl>
             </section>
             <section class="card" aria-labelledby="job-options">

@@ -25,7 +25,11 @@ struct Tail {
 }
 
 #[component]
-pub fn LogTail(id: Id) -> impl IntoView {
+pub fn LogTail(
+    id: Id,
+    /// No reads while set (the job is being deleted).
+    held: RwSignal<bool>,
+) -> impl IntoView {
     let text = RwSignal::new(String::new());
     let trimmed = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
@@ -43,7 +47,7 @@ pub fn LogTail(id: Id) -> impl IntoView {
         on_cleanup(move || alive.set(false));
     }
     let fetch = move || {
-        if tail.complete.get() {
+        if tail.complete.get() || held.try_get_untracked().unwrap_or(true) {
             return;
         }
         if tail.busy.replace(true) {
@@ -72,7 +76,8 @@ pub fn LogTail(id: Id) -> impl IntoView {
                             break;
                         }
                         reads += 1;
-                        if got && reads < MAX_READS {
+                        let held = held.try_get_untracked().unwrap_or(true);
+                        if got && reads < MAX_READS && !held {
                             continue;
                         }
                     }
@@ -83,7 +88,7 @@ pub fn LogTail(id: Id) -> impl IntoView {
                         error.try_set(Some(e.message));
                     }
                 }
-                if !tail.again.get() {
+                if !tail.again.get() || held.try_get_untracked().unwrap_or(true) {
                     break;
                 }
             }

@@ -4,14 +4,13 @@
 use super::href;
 use crate::components::dyn_value;
 use crate::model::jobs_view::JobsView;
+use crate::router;
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
 
 const STATUSES: [&str; 5] = ["pending", "running", "completed", "stopped", "error"];
 
 #[component]
 pub fn FilterBar(view: Memo<JobsView>) -> impl IntoView {
-    let navigate = use_navigate();
     let status = RwSignal::new(String::new());
     let package = RwSignal::new(String::new());
     let tags = RwSignal::new(String::new());
@@ -44,23 +43,14 @@ pub fn FilterBar(view: Memo<JobsView>) -> impl IntoView {
         any: any.get_untracked(),
         ..view.get_untracked()
     };
-    let go = {
-        let navigate = navigate.clone();
-        move |v: JobsView| navigate(&href(&v), Default::default())
+    let go = move |v: JobsView| router::navigate(&href(&v));
+    let apply = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        go(draft());
     };
-    let apply = {
-        let go = go.clone();
-        move |ev: leptos::ev::SubmitEvent| {
-            ev.prevent_default();
-            go(draft());
-        }
-    };
-    let on_status = {
-        let go = go.clone();
-        move |ev: leptos::ev::Event| {
-            status.set(event_target_value(&ev));
-            go(draft());
-        }
+    let on_status = move |ev: leptos::ev::Event| {
+        status.set(event_target_value(&ev));
+        go(draft());
     };
     let clear = move |_| {
         let v = view.get_untracked();

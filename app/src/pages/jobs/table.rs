@@ -2,7 +2,7 @@
 
 use super::{href, window};
 use crate::components::{
-    dyn_value, dyn_view, Empty, Loading, ProgressBar, SortHeader, StatusBadge, Time,
+    dyn_value, dyn_view, Ago, Empty, Loading, ProgressBar, SortHeader, StatusBadge, Time,
 };
 use crate::live::Loaded;
 use crate::model::jobs_view::JobsView;
@@ -99,7 +99,8 @@ pub fn JobsTable(
         ().into_any()
     });
     view! {
-        <div class="table-wrap">
+        // No rows, no table: a sentence below says why (none yet, none match, or the error).
+        <div class="table-wrap" hidden=dyn_value(move || count.get() == 0)>
             <table class="jobs" aria-busy=dyn_value(move || jobs.loading.get().to_string())
                 aria-rowcount=dyn_value(move || (count.get() + 1).to_string())>
                 <caption class="sr-only">"Jobs"</caption>
@@ -132,7 +133,7 @@ fn EmptyJobs(filtered: bool) -> impl IntoView {
             {if filtered {
                 view! { <p>"No jobs match these filters. " <a href="/">"Show all jobs"</a></p> }.into_any()
             } else {
-                view! { <p>"No jobs yet. " <a href="/launch">"Launch one"</a>"."</p> }.into_any()
+                view! { <super::first_run::FirstRun/> }.into_any()
             }}
         </Empty>
     }
@@ -170,7 +171,7 @@ fn JobRow(index: usize, job: Job, selected: RwSignal<Vec<Id>>) -> impl IntoView 
             <td>{dash(&job.config_name)}</td>
             <td><StatusBadge status=job.status/></td>
             <td class="tags">{job.options.tags.iter().map(|t| view! { <span class="tag">{t.clone()}</span> }).collect_view()}</td>
-            <td class="time"><Time t=job.created/></td>
+            <td class="time"><Ago t=job.created/></td>
             <td class="time"><Time t=job.run_at/></td>
             <td class="mono">{match job.result_id.clone() {
                 Some(r) => {

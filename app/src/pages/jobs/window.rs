@@ -9,13 +9,14 @@ use send_wrapper::SendWrapper;
 /// A row's height before one is measured (CSS pixels; `table.jobs tbody tr` in style.css).
 const ROW_H: f64 = 40.0;
 
-/// The rendered range, and the spacer heights above and below it.
+/// The rendered range, and the spacer heights above and below it (whole CSS pixels:
+/// formatting a float would pull ~10 KB of float printing into the wasm).
 #[derive(Clone, Copy, PartialEq)]
 pub struct Range {
     pub start: usize,
     pub end: usize,
-    pub above: f64,
-    pub below: f64,
+    pub above: u64,
+    pub below: u64,
 }
 
 /// `[start, end)` of `n` rows to render, kept current while the view is mounted.
@@ -65,8 +66,8 @@ pub fn follow(n: Signal<usize>, body: NodeRef<Tbody>) -> Memo<Range> {
         Range {
             start,
             end,
-            above: start as f64 * row_h,
-            below: (n - end) as f64 * row_h,
+            above: (start as f64 * row_h).round() as u64,
+            below: ((n - end) as f64 * row_h).round() as u64,
         }
     })
 }

@@ -6,9 +6,9 @@ use super::options::Options;
 use crate::api;
 use crate::components::{dyn_value, dyn_view, Notice, TextArea};
 use crate::model::query::Query;
+use crate::router;
 use labrelay_api::resources::Package;
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
 
 fn filter_query(lines: &str, any: bool) -> Query {
     let filters: Vec<&str> = lines
@@ -26,7 +26,6 @@ fn filter_query(lines: &str, any: bool) -> Query {
 
 #[component]
 pub fn BulkLaunch(form: FormSignals, error: RwSignal<Option<String>>) -> impl IntoView {
-    let navigate = use_navigate();
     let filter = RwSignal::new(String::new());
     let any = RwSignal::new(false);
     let matches = RwSignal::new(None::<(u64, Vec<Package>)>);
@@ -70,7 +69,6 @@ pub fn BulkLaunch(form: FormSignals, error: RwSignal<Option<String>>) -> impl In
             Err(e) => return error.set(Some(e)),
         };
         busy.set(true);
-        let navigate = navigate.clone();
         leptos::task::spawn_local(async move {
             match api::bulk_launch(&q, &fields).await {
                 Ok(jobs) if jobs.is_empty() => {
@@ -78,7 +76,7 @@ pub fn BulkLaunch(form: FormSignals, error: RwSignal<Option<String>>) -> impl In
                         "No package matches that filter: nothing was launched.".into(),
                     ));
                 }
-                Ok(_) => navigate("/", Default::default()),
+                Ok(_) => router::navigate("/"),
                 Err(e) => {
                     error.try_set(Some(e.message));
                 }

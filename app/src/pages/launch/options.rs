@@ -3,18 +3,11 @@
 
 use super::form::FormSignals;
 use super::testvars::TestvarsEditor;
-use crate::api;
 use crate::components::{dyn_value, dyn_view, IdSelect, TextField};
 use crate::live;
 use crate::model::filters::split_list;
-use labrelay_api::Id;
+use crate::model::resource::Resource;
 use leptos::prelude::*;
-
-/// Pick lists load up to the API's page limit.
-const ALL: &str = "limit=1000&sort=name";
-
-/// (id, name) choices for a select.
-type Choices = Vec<(Id, String)>;
 
 #[component]
 pub fn Options(
@@ -24,28 +17,8 @@ pub fn Options(
     testlist: Signal<Vec<String>>,
     bulk: bool,
 ) -> impl IntoView {
-    let devices = live::load_static(
-        || (),
-        |()| async {
-            api::devices(ALL).await.map(|p| {
-                p.data
-                    .into_iter()
-                    .map(|d| (d.id, d.name))
-                    .collect::<Choices>()
-            })
-        },
-    );
-    let configs = live::load_static(
-        || (),
-        |()| async {
-            api::configs(ALL).await.map(|p| {
-                p.data
-                    .into_iter()
-                    .map(|c| (c.id, c.name))
-                    .collect::<Choices>()
-            })
-        },
-    );
+    let devices = live::choices(Resource::Devices);
+    let configs = live::choices(Resource::Configs);
     view! {
         <section class="card" aria-labelledby="opts-title">
             <h2 id="opts-title">"Options"</h2>

@@ -12,6 +12,9 @@ use leptos::prelude::*;
 
 /// The most packages the list box shows; the search narrows it.
 const SHOWN: u64 = 200;
+/// The list box's height in rows: as many as it shows, 2 to 8 (a box one row high would be
+/// a drop-down, which picks its only choice without telling).
+const ROWS: (usize, usize) = (2, 8);
 
 #[component]
 pub fn PackagePicker(form: FormSignals, picked: Signal<Option<Package>>) -> impl IntoView {
@@ -49,6 +52,11 @@ pub fn PackagePicker(form: FormSignals, picked: Signal<Option<Package>>) -> impl
         })
     });
     let count = move || list.data.with(|d| d.as_ref().map_or(0, |p| p.links.total));
+    let rows = move || {
+        list.data
+            .with(|d| d.as_ref().map_or(0, |p| p.data.len()))
+            .clamp(ROWS.0, ROWS.1)
+    };
     view! {
         <section class="card" aria-labelledby="pkg-title">
             <h2 id="pkg-title">"Package"</h2>
@@ -59,7 +67,7 @@ pub fn PackagePicker(form: FormSignals, picked: Signal<Option<Package>>) -> impl
                 </label>
                 <label class="field">
                     <span class="field-label">{dyn_value(move || format!("Package ({} found)", count()))}</span>
-                    <select size="8" on:change=choose>{options}</select>
+                    <select size=dyn_value(rows) on:change=choose>{options}</select>
                 </label>
             </div>
             {dyn_view(move || list.error.get().map(|e| view! { <p class="banner banner-error" role="alert">{e}</p> }))}

@@ -2,7 +2,7 @@
 //! only those that failed (`fail` or `fatal`).
 
 use crate::api;
-use crate::components::{dyn_view, Empty, Loading};
+use crate::components::{dyn_value, dyn_view, Empty, Loading};
 use crate::live;
 use labrelay_api::results::TestResult;
 use labrelay_api::Id;
@@ -49,8 +49,8 @@ pub fn TestsTable(id: Id, failed_only: Memo<bool>) -> impl IntoView {
             <div class="page-head">
                 <h2 id="tests-title">"Tests"</h2>
                 <nav class="actions" aria-label="Which tests">
-                    <a href="?" aria-current=move || (!failed_only.get()).then_some("page")>"All"</a>
-                    <a href="?failed=1" aria-current=move || failed_only.get().then_some("page")>"Failures only"</a>
+                    <a href="?" aria-current=dyn_value(move || (!failed_only.get()).then_some("page"))>"All"</a>
+                    <a href="?failed=1" aria-current=dyn_value(move || failed_only.get().then_some("page"))>"Failures only"</a>
                 </nav>
             </div>
             <div class="table-wrap">

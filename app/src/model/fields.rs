@@ -1,0 +1,237 @@
+//! A resource editor's values as plain data: read from a record, and turned into the API's
+//! create/edit body. One shape for packages, configs, devices and agents, so one editor
+//! component serves them all; the conversions are pure and tested here.
+
+use super::filters::split_list;
+use labrelay_api::agents::AgentInput;
+use labrelay_api::resources::{Config, ConfigInput, Device, DeviceInput, Package, PackageInput};
+use labrelay_api::Id;
+
+/// One field's value, typed by its control.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Value {
+    Text(String),
+    Flag(bool),
+    Pick(Id),
+}
+
+/// The editor's values by field key, in the editor's order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Fields(pub Vec<(&'static str, Value)>);
+
+impl Fields {
+    fn get(&self, key: &str) -> Option<&Value> {
+        self.0.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
+    }
+
+    /// A text field as typed ("" when absent).
+    pub fn text(&self, key: &str) -> String {
+        match self.get(key) {
+            Some(Value::Text(s)) => s.clone(),
+            _ => String::new(),
+        }
+    }
+
+    pub fn flag(&self, key: &str) -> bool {
+        matches!(self.get(key), Some(Value::Flag(true)))
+    }
+
+    pub fn pick(&self, key: &str) -> Id {
+        match self.get(key) {
+            Some(Value::Pick(id)) => *id,
+            _ => Id::NONE,
+        }
+    }
+
+    /// The name, trimmed.
+    pub fn name(&self) -> String {
+        self.text("name").trim().to_string()
+    }
+
+    /// A list typed with commas or spaces (tags, labels).
+    pub fn list(&self, key: &str) -> Vec<String> {
+        split_list(&self.text(key))
+    }
+
+    /// One item a line, blank lines dropped (a testlist).
+    pub fn lines(&self, key: &str) -> Vec<String> {
+        self.text(key)
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(String::from)
+            .collect()
+    }
+}
+
+fn text(s: impl Into<String>) -> Value {
+    Value::Text(s.into())
+}
+
+/// Tags as typed in a form field.
+pub fn tags_text(tags: &[String]) -> String {
+    tags.join(", ")
+}
+
+pub fn package_fields(p: &Package) -> Fields {
+    Fields(vec![
+        ("name", text(&p.name)),
+        ("description", text(&p.description)),
+        (
+            "testlist",
+            text(p.testlist.clone().unwrap_or_default().join("\n")),
+        ),
+        ("config_id", Value::Pick(p.config_id)),
+        ("device_id", Value::Pick(p.device_id)),
+        ("agent_id", Value::Pick(p.agent_id)),
+        (
+            "extra_cli_args",
+            text(p.extra_cli_args.clone().unwrap_or_default()),
+        ),
+        ("tags", text(tags_text(&p.tags))),
+        ("note", text(p.note.clone().unwrap_or_default())),
+        ("locked", Value::Flag(p.locked)),
+    ])
+}
+
+pub fn package_input(f: &Fields) -> PackageInput {
+    PackageInput {
+        name: Some(f.name()),
+        description: Some(f.text("description")),
+        testlist: Some(f.lines("testlist")),
+        extra_cli_args: Some(f.text("extra_cli_args")),
+        config_id: Some(f.pick("config_id")),
+        device_id: Some(f.pick("device_id")),
+        agent_id: Some(f.pick("agent_id")),
+        tags: Some(f.list("tags")),
+        note: Some(f.text("note")),
+        locked: Some(f.flag("locked")),
+    }
+}
+
+pub fn config_fields(c: &Config) -> Fields {
+    Fields(vec![
+        ("name", text(&c.name)),
+        ("description", text(&c.description)),
+        ("contents", text(c.contents.clone().unwrap_or_default())),
+        ("tags", text(tags_text(&c.tags))),
+        ("note", text(c.note.clone().unwrap_or_default())),
+        ("locked", Value::Flag(c.locked)),
+    ])
+}
+
+pub fn config_input(f: &Fields) -> ConfigInput {
+    ConfigInput {
+        name: Some(f.name()),
+        description: Some(f.text("description")),
+        contents: Some(f.text("contents")),
+        tags: Some(f.list("tags")),
+        note: Some(f.text("note")),
+        locked: Some(f.flag("locked")),
+    }
+}
+
+pub fn device_fields(d: &Device) -> Fields {
+    Fields(vec![
+        ("name", text(&d.name)),
+        ("description", text(&d.description)),
+        ("manufacturer", text(&d.manufacturer)),
+        ("model_name", text(&d.model_name)),
+        ("serial_number", text(&d.serial_number)),
+        ("software_version", text(&d.software_version)),
+        ("tags", text(tags_text(&d.tags))),
+        ("note", text(&d.note)),
+        ("locked", Value::Flag(d.locked)),
+    ])
+}
+
+pub fn device_input(f: &Fields) -> DeviceInput {
+    DeviceInput {
+        name: Some(f.name()),
+        description: Some(f.text("description")),
+        tags: Some(f.list("tags")),
+        note: Some(f.text("note")),
+        locked: Some(f.flag("locked")),
+        manufacturer: Some(f.text("manufacturer")),
+        model_name: Some(f.text("model_name")),
+        serial_number: Some(f.text("serial_number")),
+        software_version: Some(f.text("software_version")),
+    }
+}
+
+pub fn agent_input(f: &Fields) -> AgentInput {
+    AgentInput {
+        name: Some(f.name()),
+        labels: Some(f.list("labels")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use labrelay_api::Timestamp;
+
+    fn package() -> Package {
+        Package {
+            id: Id(3),
+            name: "nat".into(),
+            description: "NAT tests".into(),
+            testlist: Some(vec!["cdrouter_nat_1".into(), "cdrouter_nat_2".into()]),
+            test_count: 2,
+            extra_cli_args: Some("-testvar a=b".into()),
+            config_id: Id(4),
+            device_id: Id::NONE,
+            agent_id: Id(9),
+            tags: vec!["nightly".into(), "lab2".into()],
+            note: None,
+            locked: true,
+            user_id: Id(1),
+            created: Timestamp(0),
+            updated: Timestamp(0),
+            interfaces: None,
+        }
+    }
+
+    #[test]
+    fn a_package_round_trips_through_the_editor() {
+        let f = package_fields(&package());
+        assert_eq!(f.text("testlist"), "cdrouter_nat_1\ncdrouter_nat_2");
+        assert_eq!(f.text("tags"), "nightly, lab2");
+        let input = package_input(&f);
+        assert_eq!(input.name.as_deref(), Some("nat"));
+        assert_eq!(
+            input.testlist,
+            Some(vec!["cdrouter_nat_1".into(), "cdrouter_nat_2".into()])
+        );
+        assert_eq!(input.config_id, Some(Id(4)));
+        assert_eq!(input.device_id, Some(Id::NONE));
+        assert_eq!(input.agent_id, Some(Id(9)));
+        assert_eq!(input.tags, Some(vec!["nightly".into(), "lab2".into()]));
+        assert_eq!(input.note.as_deref(), Some(""));
+        assert_eq!(input.locked, Some(true));
+    }
+
+    #[test]
+    fn typed_values_are_cleaned_up() {
+        let f = Fields(vec![
+            ("name", text("  router 7 ")),
+            ("testlist", text("a\n\n  b  \n")),
+            ("tags", text("x, y  x")),
+        ]);
+        let input = package_input(&f);
+        assert_eq!(input.name.as_deref(), Some("router 7"));
+        assert_eq!(input.testlist, Some(vec!["a".into(), "b".into()]));
+        assert_eq!(input.tags, Some(vec!["x".into(), "y".into()]));
+        // Absent fields read as empty, unset, none.
+        assert_eq!(input.locked, Some(false));
+        assert_eq!(input.config_id, Some(Id::NONE));
+    }
+
+    #[test]
+    fn agents_take_a_name_and_labels() {
+        let f = Fields(vec![("name", text("lab-1")), ("labels", text("wifi lab2"))]);
+        let a = agent_input(&f);
+        assert_eq!(a.name.as_deref(), Some("lab-1"));
+        assert_eq!(a.labels, Some(vec!["wifi".into(), "lab2".into()]));
+    }
+}

@@ -1,0 +1,107 @@
+//! The packages, configs, devices and lab agents pages: one list-and-editor page, configured
+//! per resource (`packages.rs`, `configs.rs`, `devices.rs`, `agents.rs`: columns, rows,
+//! editor fields). The list's view lives in the URL (page, sort, name search); an empty or
+//! failed list shows why instead of an empty table.
+
+mod agents;
+mod configs;
+mod devices;
+mod editor;
+mod packages;
+mod table;
+
+pub use editor::{EditorSpec, FieldKind, FieldSpec, Saved};
+pub use table::{Cell, Column, Row, Rows};
+
+use crate::api;
+use crate::app::{set_title, use_session};
+use crate::components::list_tools::{page_href, use_list_view, SearchBox};
+use crate::components::{dyn_view, ErrorBanner, Notice, Pager};
+use crate::live;
+use crate::model::resource::Resource;
+use labrelay_api::Id;
+use leptos::prelude::*;
+use std::future::Future;
+use std::pin::Pin;
+
+/// A request's answer, boxed: every resource's loader then shares one compiled driver.
+pub type BoxFut<T> = Pin<Box<dyn Future<Output = api::Result<T>>>>;
+
+/// What makes one resource's page.
+pub struct Spec {
+    pub columns: &'static [Column],
+    /// A page of rows for the list's API query.
+    pub rows: fn(String) -> BoxFut<Rows>,
+    pub editor: EditorSpec,
+    /// The button that opens an empty editor.
+    pub new_label: &'static str,
+    /// Only administrators add and remove them (agents).
+    pub admin_only: bool,
+}
+
+fn spec(r: Resource) -> &'static Spec {
+    match r {
+        Resource::Packages => &packages::SPEC,
+        Resource::Configs => &configs::SPEC,
+        Resource::Devices => &devices::SPEC,
+        Resource::Agents => &agents::SPEC,
+    }
+}
+
+#[component]
+pub fn ResourcePage(resource: Resource) -> impl IntoView {
+    let spec = spec(resource);
+    set_title(resource.title());
+    let admin = use_session().with_untracked(|s| s.as_ref().is_some_and(|s| s.admin));
+    let may_change = !spec.admin_only || admin;
+    let view = use_list_view();
+    let list = live::load(move || view.get().api_query(false).build(), spec.rows);
+    let editing = RwSignal::new(None::<Option<Id>>);
+    let error = RwSignal::new(None::<String>);
+    let notice = RwSignal::new(None::<String>);
+    let delete = Callback::new(move |(id, name): (Id, String)| {
+        leptos::task::spawn_local(async move {
+            match api::delete_resource(resource, id).await {
+                Ok(()) => {
+                    notice.try_set(Some(format!("Deleted {} {name}.", resource.singular())));
+                    list.reload();
+                }
+                Err(e) => {
+                    error.try_set(Some(e.message));
+                }
+            }
+        });
+    });
+    let done = Callback::new(move |msg: Option<String>| {
+        editing.set(None);
+        if let Some(m) = msg {
+            notice.set(Some(m));
+            list.reload();
+        }
+    });
+    let actions = table::Actions {
+        resource,
+        edit: spec.editor.editable.then_some(editing),
+        delete: may_change.then_some(delete),
+    };
+    let shown = move || list.error.with(Option::is_none);
+    view! {
+        <div class="page-head">
+            <h1>{resource.title()}</h1>
+            {may_change.then(|| view! {
+                <button type="button" class="primary" on:click=move |_| editing.set(Some(None))>{spec.new_label}</button>
+            })}
+        </div>
+        <ErrorBanner error=list.error/>
+        <ErrorBanner error/>
+        <Notice message=notice/>
+        {dyn_view(move || editing.get().map(|id| view! { <editor::Editor resource id spec=&spec.editor done/> }))}
+        <SearchBox view path=resource.path() noun=resource.plural()/>
+        <table::ResourceTable resource columns=spec.columns list view actions/>
+        {dyn_view(move || shown().then(|| view! {
+            <Pager links=Signal::derive(move || list.data.with(|d| d.as_ref().map(|p| p.links)))
+                href=page_href(view, resource.path()) noun=resource.title()/>
+        }))}
+    }
+    .into_any()
+}

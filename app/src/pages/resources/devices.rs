@@ -1,0 +1,92 @@
+//! Devices under test: who made them, which model and software.
+
+use super::{
+    BoxFut, Cell, Column, EditorSpec, FieldKind as K, FieldSpec as F, Row, Rows, Saved, Spec,
+};
+use crate::api;
+use crate::model::fields::{device_fields, device_input, tags_text, Fields};
+use crate::model::resource::Resource;
+use labrelay_api::resources::Device;
+use labrelay_api::Id;
+
+const R: Resource = Resource::Devices;
+
+const COLUMNS: &[Column] = &[
+    Column::new("Name", Some("name")),
+    Column::new("Description", None).wide_only(),
+    Column::new("Manufacturer", Some("manufacturer")),
+    Column::new("Model", Some("model_name")).wide_only(),
+    Column::new("Software", Some("software_version")).wide_only(),
+    Column::new("Tags", None).wide_only(),
+    Column::new("Locked", Some("locked")).wide_only(),
+];
+
+const FIELDS: &[F] = &[
+    F::new("name", "Name", K::Text).required(),
+    F::new("description", "Description", K::Text),
+    F::new("manufacturer", "Manufacturer", K::Text),
+    F::new("model_name", "Model", K::Text),
+    F::new("serial_number", "Serial number", K::Text),
+    F::new("software_version", "Software version", K::Text),
+    F::new("tags", "Tags", K::Text).hint("Separate tags with commas or spaces."),
+    F::new("note", "Note", K::Text),
+    F::new("locked", "Locked (cannot be edited or deleted)", K::Flag),
+];
+
+fn row(d: Device) -> Row {
+    Row {
+        id: d.id,
+        cells: vec![
+            Cell::Text(d.name.clone()),
+            Cell::Text(d.description),
+            Cell::Text(d.manufacturer),
+            Cell::Text(d.model_name),
+            Cell::Text(d.software_version),
+            Cell::Text(tags_text(&d.tags)),
+            Cell::Text(if d.locked { "locked" } else { "" }.into()),
+        ],
+        name: d.name,
+    }
+}
+
+fn rows(query: String) -> BoxFut<Rows> {
+    Box::pin(async move {
+        let page = api::list_of::<Device>(R, &query).await?;
+        Ok(Rows {
+            links: page.links,
+            rows: page.data.into_iter().map(row).collect(),
+        })
+    })
+}
+
+fn load(id: Id) -> BoxFut<Fields> {
+    Box::pin(async move {
+        api::one_of::<Device>(R, id)
+            .await
+            .map(|d| device_fields(&d))
+    })
+}
+
+fn save(id: Option<Id>, f: Fields) -> BoxFut<Saved> {
+    Box::pin(async move {
+        let d: Device = api::save(R, id, &device_input(&f)).await?;
+        Ok(Saved {
+            name: d.name,
+            token: None,
+        })
+    })
+}
+
+pub static SPEC: Spec = Spec {
+    columns: COLUMNS,
+    rows,
+    editor: EditorSpec {
+        fields: FIELDS,
+        editable: true,
+        new_title: "New device",
+        load,
+        save,
+    },
+    new_label: "New device",
+    admin_only: false,
+};

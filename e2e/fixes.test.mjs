@@ -1,0 +1,178 @@
+// The app as a newcomer found it (issue 10), one test per fix: a panic never leaves a dead
+// page, a deleted job is not asked for again, a bad filter does not leave the last
+// filter's rows, who launched a job and when (with the zone, and how long ago), a pending
+// job's planned tests, the launch button in sight, the package list box's height, the
+// sign-in error on one line, and an empty list without an empty table.
+
+import { test, before, after, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { api, ARTIFACTS, FAR, jobRows, launchBrowser, newPage, RUN, signIn, snapper, URL_ } from './lib.mjs';
+
+let browser;
+let page;
+let snap;
+const fx = {};
+
+before(async () => {
+  browser = await launchBrowser();
+  fx.one = await api('POST', '/api/v1/packages/', { name: `fix-one-${RUN}`, testlist: ['cdrouter_basic_1'] });
+  fx.three = await api('POST', '/api/v1/packages/', {
+    name: `fix-three-${RUN}`,
+    testlist: ['cdrouter_basic_1', 'cdrouter_nat_1', 'cdrouter_dhcp_1'],
+  });
+  const later = (n, tag) => Array.from({ length: n }, () => ({ package_id: fx.one.id, run_at: FAR, options: { tags: [tag] } }));
+  fx.listed = await api('POST', '/api/v1/jobs/?bulk=launch', { jobs: later(27, `fixlist-${RUN}`) });
+  // Another user's job, for "launched by".
+  fx.user = await api('POST', '/api/v1/users/', { name: `fix-user-${RUN}`, password: `fix-pass-${RUN}` });
+  fx.theirs = await api('POST', '/api/v1/jobs/', { package_id: fx.one.id, run_at: FAR }, fx.user.token);
+  page = await newPage(browser);
+  snap = snapper(page, 'fixes-');
+  await signIn(page);
+});
+
+afterEach(async (t) => {
+  if (page) {
+    await snap(`end-${t.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, 40)}`);
+    await page.clean();
+  }
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+test('a panic shows what went wrong and the way back, never a dead page', async () => {
+  const logged = [];
+  const onConsole = (m) => m.type() === 'error' && logged.push(m.text());
+  page.on('console', onConsole);
+  await page.goto(URL_ + '/debug/panic');
+  const alert = page.getByRole('alert').filter({ hasText: 'Something went wrong' });
+  await alert.waitFor();
+  assert.match(await alert.textContent(), /a deliberate panic/);
+  await snap('panic');
+  page.off('console', onConsole);
+  // console_error_panic_hook: the panic and where it happened, in the console.
+  assert.ok(logged.some((l) => /deliberate panic/.test(l) && /app\.rs/.test(l)), logged.join('\n'));
+  // The trap that ends the wasm call is the one uncaught error.
+  assert.ok(page.errors.length > 0 && page.errors.every((e) => /unreachable/.test(e)), page.errors.join('\n'));
+  page.errors.splice(0);
+  await page.getByRole('link', { name: 'Go to the jobs list' }).click();
+  await page.getByRole('heading', { name: 'Jobs', exact: true }).waitFor();
+});
+
+test('deleting a job from its page asks for nothing more about it', async () => {
+  const job = await api('POST', '/api/v1/jobs/', { package_id: fx.one.id, run_at: FAR });
+  const after = [];
+  let deleted = false;
+  const onResponse = (r) => {
+    if (deleted && r.url().includes(`/api/v1/jobs/${job.id}/`) && r.request().method() === 'GET') {
+      after.push(`${r.status()} ${r.url()}`);
+    }
+    if (r.request().method() === 'DELETE') deleted = true;
+  };
+  await page.goto(`${URL_}/jobs/${job.id}`);
+  await page.locator('.log-card [role="status"]').waitFor();
+  page.on('response', onResponse);
+  await page.getByRole('button', { name: 'Delete' }).click();
+  await page.getByRole('button', { name: 'Yes, delete' }).click();
+  await page.waitForURL((u) => u.pathname === '/');
+  // The jobs list has loaded after the change the deletion made: the job page would have
+  // asked by now.
+  await jobRows(page).first().waitFor();
+  page.off('response', onResponse);
+  assert.deepEqual(after, [], 'requests for the deleted job');
+});
+
+test('a bad filter does not leave the last filter\'s rows and pager on screen', async () => {
+  await page.goto(`${URL_}/?tags=fixlist-${RUN}`);
+  await page.getByText('Jobs 1–25 of 27').waitFor();
+  await page.getByText('Advanced filter').click();
+  await page.getByLabel('Filters, one per line').fill('nosuchfield=1');
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await page.getByRole('alert').filter({ hasText: 'nosuchfield' }).waitFor();
+  await snap('bad-filter');
+  assert.equal(await jobRows(page).count(), 0, 'rows of the previous filter');
+  assert.equal(await page.getByText(/^Jobs \d+–\d+ of \d+$/).count(), 0, 'the previous filter\'s pager');
+  assert.equal(await page.locator('table.jobs').isVisible(), false, 'an empty table');
+});
+
+test('a job says who launched it, and when: in your time zone, and how long ago', async () => {
+  await page.goto(`${URL_}/jobs/${fx.theirs.id}`);
+  const who = page.locator('dt:text-is("Launched by") + dd');
+  await who.filter({ hasText: `fix-user-${RUN}` }).waitFor();
+  const mine = await api('POST', '/api/v1/jobs/', { package_id: fx.one.id, run_at: FAR });
+  await page.goto(`${URL_}/jobs/${mine.id}`);
+  await who.filter({ hasText: 'admin (you)' }).waitFor();
+  const created = await page.locator('dt:text-is("Created") + dd').textContent();
+  assert.match(created, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC([+-]\d+(:\d\d)?)? · (just now|\d.* ago)$/, created);
+  const runAt = await page.locator('dt:text-is("Run at") + dd').textContent();
+  assert.match(runAt, /^2099-01-01 \d\d:\d\d:\d\d UTC.* · in \d/, runAt);
+  await snap('who-and-when');
+  // The jobs table: how long ago each was created, the exact time (and zone) on hover.
+  await page.goto(`${URL_}/?tags=fixlist-${RUN}`);
+  const cell = jobRows(page).first().locator('td.time time').first();
+  assert.match(await cell.textContent(), /just now| ago$/);
+  assert.match(await cell.getAttribute('title'), /UTC/);
+});
+
+test('a pending job tells how many tests it will run, not 0/0', async () => {
+  const job = await api('POST', '/api/v1/jobs/', {
+    package_id: fx.three.id,
+    run_at: FAR,
+    options: { skip_tests: ['cdrouter_nat_1'], tags: [`fixpend-${RUN}`] },
+  });
+  await page.goto(`${URL_}/jobs/${job.id}`);
+  await page.locator('dt:text-is("Progress") + dd').filter({ hasText: 'not started: 2 tests planned' }).waitFor();
+  assert.doesNotMatch(await page.locator('main').textContent(), /0\/0/);
+  await page.goto(`${URL_}/?tags=fixpend-${RUN}`);
+  const progress = jobRows(page).first().locator('td').last();
+  await progress.filter({ hasText: 'not started' }).waitFor();
+  assert.doesNotMatch(await progress.textContent(), /0\/0/);
+});
+
+test('the launch button stays in sight below a long form', async () => {
+  await page.goto(`${URL_}/launch?package=${fx.three.id}`);
+  await page.getByText(`Picked: ${fx.three.name}`).waitFor();
+  await page.getByRole('button', { name: 'Add a testvar' }).click();
+  const button = page.getByRole('button', { name: 'Launch', exact: true });
+  const box = await button.boundingBox();
+  const height = page.viewportSize().height;
+  assert.ok(box && box.y >= 0 && box.y + box.height <= height, `the button at ${JSON.stringify(box)}, the window ${height} high`);
+  await snap('launch-button');
+});
+
+test('the package list box is as tall as what it lists', async () => {
+  await page.goto(`${URL_}/launch`);
+  const picker = page.getByLabel(/^Package \(/);
+  await page.getByLabel('Find a package').fill(`fix-one-${RUN}`);
+  await page.getByLabel('Package (1 found)').waitFor();
+  assert.equal(await picker.evaluate((s) => s.size), 2);
+  await page.getByLabel('Find a package').fill(`fix-`);
+  await picker.locator('option', { hasText: fx.three.name }).waitFor();
+  assert.ok(await picker.evaluate((s) => s.size) >= 2);
+});
+
+test('an empty list says so, without an empty table', async () => {
+  await page.goto(`${URL_}/agents?q=no-such-agent-${RUN}`);
+  await page.getByText('No lab agents match this search.').waitFor();
+  assert.equal(await page.locator('main table').count(), 0);
+  await snap('agents-empty');
+});
+
+test('the sign-in error reads on one line', async () => {
+  // A user that does not exist: failed sign-ins for the admin would count towards its
+  // lock-out (5 in 15 minutes).
+  const fresh = await newPage(browser);
+  await fresh.goto(URL_ + '/');
+  await fresh.getByLabel('User name').fill(`nobody-${RUN}`);
+  await fresh.getByLabel('Password').fill(`wrong-${RUN}`);
+  await fresh.getByRole('button', { name: 'Sign in' }).click();
+  const alert = fresh.getByRole('alert').filter({ hasText: 'Wrong user name or password.' });
+  await alert.waitFor();
+  const banner = await alert.boundingBox();
+  const text = await alert.locator('span').boundingBox();
+  await fresh.screenshot({ path: `${ARTIFACTS}fixes-sign-in-error.png` });
+  assert.ok(text.width > banner.width / 2, `the message is ${text.width}px wide in a ${banner.width}px banner`);
+  await fresh.clean();
+  await fresh.close();
+});
