@@ -101,7 +101,9 @@ fn relabel(
     target.mark(&headers).map_err(bad)?;
     let mut init = worker::RequestInit::new();
     init.with_method(req.method()).with_headers(headers);
-    if let Some(body) = req.inner().body() {
+    // A GET or HEAD may arrive with a body, but no Request may be built with one: it is
+    // dropped (no route reads it).
+    if let Some(body) = req.inner().body().filter(|_| !bodiless(&req.method())) {
         init.with_body(Some(body.into()));
     }
     Request::new_with_init(url.as_str(), &init).map_err(bad)
@@ -151,9 +153,16 @@ pub fn with_body(req: &Request, body: &[u8]) -> std::result::Result<Request, Api
         .map_err(|e| ApiError::invalid(format!("bad URL: {e}")))?;
     let mut init = worker::RequestInit::new();
     init.with_method(req.method())
-        .with_headers(req.headers().clone())
-        .with_body(Some(js_sys::Uint8Array::from(body).into()));
+        .with_headers(req.headers().clone());
+    if !bodiless(&req.method()) {
+        init.with_body(Some(js_sys::Uint8Array::from(body).into()));
+    }
     Request::new_with_init(url.as_str(), &init).map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+/// Methods whose requests may not carry a body once rebuilt.
+fn bodiless(method: &worker::Method) -> bool {
+    matches!(method, worker::Method::Get | worker::Method::Head)
 }
 
 fn is_store_path(path: &str) -> bool {
