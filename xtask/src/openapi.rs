@@ -599,7 +599,8 @@ mod tests {
             ("TestLog", "api/src/results.rs", "TestLog", true),
             ("LogLine", "api/src/results.rs", "LogLineOut", true),
             ("LineSummary", "api/src/results.rs", "LineSummary", true),
-            ("Links", "api/src/query/page.rs", "Links", true),
+            ("Links", "api/src/query/links.rs", "Links", true),
+            ("Waiting", "api/src/queue.rs", "Waiting", true),
             (
                 "ResultEdit",
                 "worker/src/store/results/mod.rs",
