@@ -3,20 +3,24 @@
 //! it: whatever waits ahead in the queue, the first runnable job is the one claimed.
 //!
 //! A job is runnable by an agent when it is pending and unclaimed, its `run_at` has come, its
-//! package is not pinned to another agent, every one of its interfaces is among the agent's,
-//! and none of them is in use by a job that agent already holds. Among runnable jobs the
-//! earliest `run_at` wins, then the lowest id.
+//! package is not pinned to another agent, its device (the job's, else its package's) is
+//! `ready`, every one of its interfaces is among the agent's, and none of them is in use by a
+//! job that agent already holds. Among runnable jobs the highest priority wins, then the
+//! earliest `run_at`, then the lowest id (first in, first out within a priority).
 
 /// Binds: now (µs), the agent's id, its interfaces (JSON array), its busy interfaces (JSON
 /// array). Answers at most one row, the job's `id`.
-pub const CLAIM_SQL: &str =
-    "SELECT j.id AS id FROM jobs j LEFT JOIN packages p ON p.id = j.package_id
+pub const CLAIM_SQL: &str = "SELECT j.id AS id FROM jobs j
+       LEFT JOIN packages p ON p.id = j.package_id
+       LEFT JOIN devices d
+         ON d.id = CASE WHEN j.device_id != 0 THEN j.device_id ELSE coalesce(p.device_id, 0) END
      WHERE j.status = 'pending' AND j.agent_id = 0 AND j.run_at <= ?
        AND coalesce(p.agent_id, 0) IN (0, ?)
+       AND coalesce(d.state, 'ready') = 'ready'
        AND NOT EXISTS (SELECT 1 FROM json_each(j.interface_names) AS n
                        WHERE n.value NOT IN (SELECT value FROM json_each(?))
                           OR n.value IN (SELECT value FROM json_each(?)))
-     ORDER BY j.run_at, j.id LIMIT 1";
+     ORDER BY j.priority DESC, j.run_at, j.id LIMIT 1";
 
 /// A queued job as the rule sees it.
 #[derive(Debug, Clone)]
@@ -29,6 +33,10 @@ pub struct Queued {
     /// Its package's pinned agent (0: any).
     pub package_agent: i64,
     pub interfaces: Vec<String>,
+    /// 0–100.
+    pub priority: i64,
+    /// Its device (the job's, else its package's) is `ready`, or it has none.
+    pub device_ready: bool,
 }
 
 /// The rule in Rust: may `agent` (with `interfaces`, of which `busy` are in use) claim `job`
@@ -44,13 +52,15 @@ pub fn runnable(
         && job.agent_id == 0
         && job.run_at <= now
         && (job.package_agent == 0 || job.package_agent == agent)
+        && job.device_ready
         && job
             .interfaces
             .iter()
             .all(|i| interfaces.contains(i) && !busy.contains(i))
 }
 
-/// The job the rule picks: the runnable one with the earliest `run_at`, then lowest id.
+/// The job the rule picks: the runnable one of highest priority, then earliest `run_at`, then
+/// lowest id.
 pub fn pick(
     queue: &[Queued],
     now: i64,
@@ -61,7 +71,7 @@ pub fn pick(
     queue
         .iter()
         .filter(|j| runnable(j, now, agent, interfaces, busy))
-        .min_by_key(|j| (j.run_at, j.id))
+        .min_by_key(|j| (-j.priority, j.run_at, j.id))
         .map(|j| j.id)
 }
 
@@ -96,33 +106,52 @@ mod tests {
     fn store(queue: &[Queued]) -> Connection {
         let c = Connection::open_in_memory().expect("sqlite");
         c.execute_batch(
-            "CREATE TABLE packages (id INTEGER PRIMARY KEY, agent_id INTEGER NOT NULL);
+            "CREATE TABLE packages (id INTEGER PRIMARY KEY, agent_id INTEGER NOT NULL,
+                                    device_id INTEGER NOT NULL);
+             CREATE TABLE devices (id INTEGER PRIMARY KEY, state TEXT NOT NULL);
              CREATE TABLE jobs (id INTEGER PRIMARY KEY, status TEXT NOT NULL, agent_id INTEGER NOT NULL,
                                 run_at INTEGER NOT NULL, package_id INTEGER NOT NULL,
-                                interface_names TEXT NOT NULL);",
+                                device_id INTEGER NOT NULL, priority INTEGER NOT NULL,
+                                interface_names TEXT NOT NULL);
+             INSERT INTO devices (id, state) VALUES (1, 'ready'), (2, 'maintenance'), (3, 'bad'),
+                                                   (4, 'ready'), (5, 'retired');",
         )
         .expect("schema");
         for j in queue {
-            // One package per job, pinned as the job's; package 0 (deleted) for some.
-            let package = if j.id % 7 == 0 && j.package_agent == 0 {
-                -j.id
+            // One package per job, pinned as the job's; package 0 (deleted) for some. Its
+            // device: a ready or unready one, on the job or on its package, or none.
+            let deleted = j.id % 7 == 0 && j.package_agent == 0;
+            let package = if deleted { -j.id } else { j.id };
+            let device: i64 = match (j.device_ready, j.id % 3) {
+                (true, 0) => 0,
+                (true, 1) => 1,
+                (true, _) => 4,
+                (false, 0) => 2,
+                (false, 1) => 3,
+                (false, _) => 5,
+            };
+            let (on_job, on_package) = if j.id % 2 == 0 || deleted {
+                (device, 0)
             } else {
-                j.id
+                (0, device)
             };
             c.execute(
-                "INSERT INTO packages (id, agent_id) VALUES (?, ?)",
-                params![j.id, j.package_agent],
+                "INSERT INTO packages (id, agent_id, device_id) VALUES (?, ?, ?)",
+                params![j.id, j.package_agent, on_package],
             )
             .expect("package");
             c.execute(
-                "INSERT INTO jobs (id, status, agent_id, run_at, package_id, interface_names)
-                 VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO jobs (id, status, agent_id, run_at, package_id, device_id, priority,
+                                   interface_names)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 params![
                     j.id,
                     if j.pending { "pending" } else { "running" },
                     j.agent_id,
                     j.run_at,
                     package,
+                    on_job,
+                    j.priority,
                     serde_json::to_string(&j.interfaces).expect("json"),
                 ],
             )
@@ -182,6 +211,9 @@ mod tests {
                         } else {
                             rng.subset(&INTERFACES, 35)
                         },
+                        // A few levels, so ties (first in, first out) happen often.
+                        priority: [0, 50, 50, 50, 90, 100][rng.below(6) as usize],
+                        device_ready: rng.below(10) < 8,
                     }
                 })
                 .collect();
@@ -208,6 +240,8 @@ mod tests {
                 run_at: 0,
                 package_agent: if id % 2 == 0 { 7 } else { 0 },
                 interfaces: vec![if id % 2 == 0 { "eth1" } else { "eth9" }.into()],
+                priority: 50,
+                device_ready: true,
             })
             .collect();
         queue.push(Queued {
@@ -217,8 +251,40 @@ mod tests {
             run_at: 5,
             package_agent: 0,
             interfaces: vec!["eth1".into()],
+            priority: 50,
+            device_ready: true,
         });
         let ifs = vec!["eth1".to_string(), "eth2".to_string()];
         assert_eq!(claim(&store(&queue), now, 1, &ifs, &[]), Some(5_001));
+    }
+}
+
+#[cfg(test)]
+mod priority_tests {
+    use super::*;
+
+    fn job(id: i64, priority: i64, run_at: i64) -> Queued {
+        Queued {
+            id,
+            pending: true,
+            agent_id: 0,
+            run_at,
+            package_agent: 0,
+            interfaces: vec!["eth1".into()],
+            priority,
+            device_ready: true,
+        }
+    }
+
+    #[test]
+    fn highest_priority_first_then_first_in_first_out() {
+        let ifs = vec!["eth1".to_string()];
+        let q = vec![job(1, 50, 0), job(2, 90, 5), job(3, 90, 5), job(4, 100, 20)];
+        // Job 4 is not due yet at 10: the first 90 wins.
+        assert_eq!(pick(&q, 10, 1, &ifs, &[]), Some(2));
+        assert_eq!(pick(&q, 20, 1, &ifs, &[]), Some(4));
+        let mut down = job(5, 100, 0);
+        down.device_ready = false;
+        assert_eq!(pick(&[down, job(6, 0, 0)], 10, 1, &ifs, &[]), Some(6));
     }
 }

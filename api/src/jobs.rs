@@ -101,6 +101,12 @@ pub struct Job {
     pub started: Option<Timestamp>,
     #[serde(default)]
     pub finished: Option<Timestamp>,
+    /// 0–100, the highest runs first (default: its package's, else 50).
+    #[serde(default = "crate::queue::default_priority")]
+    pub priority: u8,
+    /// Why a pending job has not run yet (pending jobs only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting: Option<crate::queue::Waiting>,
 }
 
 /// Options as a request sends them: every key optional, `null` the same as absent.
@@ -159,6 +165,9 @@ pub struct JobInput {
     pub run_at: Option<Timestamp>,
     #[serde(default)]
     pub options: Option<JobOptionsInput>,
+    /// 0–100.
+    #[serde(default)]
+    pub priority: Option<u8>,
 }
 
 /// `POST /jobs/?bulk=launch`: either explicit jobs or, with `filter`/`all`, shared fields.
@@ -195,6 +204,7 @@ pub static JOB_SCHEMA: Schema = Schema {
         Field { name: "updated", ty: T::Time, sql: "updated" },
         Field { name: "run_at", ty: T::Time, sql: "run_at" },
         Field { name: "automatic", ty: T::Bool, sql: "automatic" },
+        Field { name: "priority", ty: T::Int, sql: "priority" },
         Field { name: "tags", ty: T::StrArray, sql: "json_extract(options, '$.tags')" },
         Field { name: "options.tags", ty: T::StrArray, sql: "json_extract(options, '$.tags')" },
         Field { name: "options.skip_tests", ty: T::StrArray, sql: "json_extract(options, '$.skip_tests')" },

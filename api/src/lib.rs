@@ -8,6 +8,7 @@
 
 pub mod agents;
 pub mod cdrouter;
+pub mod cron;
 #[cfg(feature = "engine")]
 pub mod dispatch;
 pub mod envelope;
@@ -21,6 +22,7 @@ pub mod limits;
 #[cfg(feature = "engine")]
 pub mod logview;
 pub mod query;
+pub mod queue;
 pub mod resources;
 pub mod results;
 pub mod time;

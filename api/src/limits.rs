@@ -170,6 +170,9 @@ pub fn check_job_options(o: &JobOptionsInput) -> Result<(), String> {
 }
 
 pub fn check_job(j: &JobInput) -> Result<(), String> {
+    if j.priority.is_some_and(|p| p > crate::queue::MAX_PRIORITY) {
+        return Err(format!("priority is 0 to {}", crate::queue::MAX_PRIORITY));
+    }
     match &j.options {
         Some(o) => check_job_options(o),
         None => Ok(()),
@@ -197,6 +200,9 @@ pub fn check_testlist(l: &[String]) -> Result<(), String> {
 }
 
 pub fn check_package(p: &PackageInput) -> Result<(), String> {
+    if p.priority.is_some_and(|v| v > crate::queue::MAX_PRIORITY) {
+        return Err(format!("priority is 0 to {}", crate::queue::MAX_PRIORITY));
+    }
     single_line("name", &p.name, MAX_NAME)?;
     text("description", &p.description, MAX_DESCRIPTION)?;
     text("note", &p.note, MAX_NOTE)?;
@@ -237,6 +243,7 @@ pub fn check_config_contents(t: &str) -> Result<(), String> {
 }
 
 pub fn check_device(d: &DeviceInput) -> Result<(), String> {
+    text("state_note", &d.state_note, MAX_NOTE)?;
     single_line("name", &d.name, MAX_NAME)?;
     text("description", &d.description, MAX_DESCRIPTION)?;
     text("note", &d.note, MAX_NOTE)?;

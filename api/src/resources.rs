@@ -20,6 +20,9 @@ pub struct Package {
     pub config_id: Id,
     pub device_id: Id,
     pub agent_id: Id,
+    /// Its jobs' priority unless a launch says (0–100).
+    #[serde(default = "crate::queue::default_priority")]
+    pub priority: u8,
     pub tags: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
@@ -47,6 +50,8 @@ pub struct PackageInput {
     pub device_id: Option<Id>,
     #[serde(default)]
     pub agent_id: Option<Id>,
+    #[serde(default)]
+    pub priority: Option<u8>,
     #[serde(default)]
     pub tags: Option<Vec<String>>,
     #[serde(default)]
@@ -104,6 +109,12 @@ pub struct Device {
     pub model_name: String,
     pub serial_number: String,
     pub software_version: String,
+    /// Only a ready device runs jobs.
+    #[serde(default)]
+    pub state: crate::queue::DeviceState,
+    /// Why it is in that state (a maintenance note, the failed health check).
+    #[serde(default)]
+    pub state_note: String,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
@@ -126,6 +137,10 @@ pub struct DeviceInput {
     pub serial_number: Option<String>,
     #[serde(default)]
     pub software_version: Option<String>,
+    #[serde(default)]
+    pub state: Option<crate::queue::DeviceState>,
+    #[serde(default)]
+    pub state_note: Option<String>,
 }
 
 /// Fields every CDRouter-shaped resource shares.
@@ -151,6 +166,7 @@ pub static PACKAGE_SCHEMA: Schema = Schema {
     fields: common_fields![
         Field { name: "testlist", ty: T::StrArray, sql: "testlist" },
         Field { name: "test_count", ty: T::Int, sql: "json_array_length(testlist)" },
+        Field { name: "priority", ty: T::Int, sql: "priority" },
         Field { name: "extra_cli_args", ty: T::Str, sql: "extra_cli_args" },
         Field { name: "config_id", ty: T::Id, sql: "config_id" },
         Field { name: "device_id", ty: T::Id, sql: "device_id" },
@@ -169,6 +185,7 @@ pub static CONFIG_SCHEMA: Schema = Schema {
 pub static DEVICE_SCHEMA: Schema = Schema {
     fields: common_fields![
         Field { name: "manufacturer", ty: T::Str, sql: "manufacturer" },
+        Field { name: "state", ty: T::Str, sql: "state" },
         Field { name: "model_name", ty: T::Str, sql: "model_name" },
         Field { name: "serial_number", ty: T::Str, sql: "serial_number" },
         Field { name: "software_version", ty: T::Str, sql: "software_version" },

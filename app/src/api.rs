@@ -29,6 +29,16 @@ pub struct Error {
     pub message: String,
 }
 
+impl Error {
+    /// A request the form refuses before sending (as the server would: a 400).
+    pub fn invalid(message: String) -> Error {
+        Error {
+            status: 400,
+            message,
+        }
+    }
+}
+
 impl std::fmt::Display for Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.message)

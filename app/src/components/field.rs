@@ -103,3 +103,26 @@ pub fn IdSelect(
         </div>
     }
 }
+
+/// A select of fixed (value, label) choices bound to a text value.
+#[component]
+pub fn ChoiceSelect(
+    label: &'static str,
+    options: &'static [(&'static str, &'static str)],
+    value: RwSignal<String>,
+    #[prop(optional)] hint: &'static str,
+) -> impl IntoView {
+    let id = next_id();
+    let change = move |ev: leptos::ev::Event| value.set(event_target_value(&ev));
+    view! {
+        <div class="field">
+            <label class="field-label" for=id.clone()>{label}</label>
+            <select id=id.clone() aria-describedby=described_by(&id, hint) on:change=change>
+                {options.iter().map(|&(v, text)| view! {
+                    <option value=v prop:selected=dyn_value(move || value.with(|s| s == v))>{text}</option>
+                }).collect_view()}
+            </select>
+            {hint_view(&id, hint)}
+        </div>
+    }
+}

@@ -17,7 +17,7 @@ pub use badge::StatusBadge;
 pub use confirm::ConfirmButton;
 pub use dynamic::{dyn_value, dyn_view};
 pub use error_banner::{ErrorBanner, Notice};
-pub use field::{CheckField, IdSelect, TextArea, TextField};
+pub use field::{CheckField, ChoiceSelect, IdSelect, TextArea, TextField};
 pub use interfaces::InterfaceTable;
 pub use pager::Pager;
 pub use progress::ProgressBar;

@@ -4,6 +4,7 @@
 
 use super::filters::split_list;
 use labrelay_api::agents::AgentInput;
+use labrelay_api::queue::DeviceState;
 use labrelay_api::resources::{Config, ConfigInput, Device, DeviceInput, Package, PackageInput};
 use labrelay_api::Id;
 
@@ -84,6 +85,7 @@ pub fn package_fields(p: &Package) -> Fields {
         ("config_id", Value::Pick(p.config_id)),
         ("device_id", Value::Pick(p.device_id)),
         ("agent_id", Value::Pick(p.agent_id)),
+        ("priority", text(p.priority.to_string())),
         (
             "extra_cli_args",
             text(p.extra_cli_args.clone().unwrap_or_default()),
@@ -94,8 +96,10 @@ pub fn package_fields(p: &Package) -> Fields {
     ])
 }
 
-pub fn package_input(f: &Fields) -> PackageInput {
-    PackageInput {
+/// A package's create/edit body; a priority that is not 0-100 is refused here, in words.
+pub fn package_input(f: &Fields) -> Result<PackageInput, String> {
+    Ok(PackageInput {
+        priority: super::launch_form::parse_priority(&f.text("priority"))?,
         name: Some(f.name()),
         description: Some(f.text("description")),
         testlist: Some(f.lines("testlist")),
@@ -106,7 +110,7 @@ pub fn package_input(f: &Fields) -> PackageInput {
         tags: Some(f.list("tags")),
         note: Some(f.text("note")),
         locked: Some(f.flag("locked")),
-    }
+    })
 }
 
 pub fn config_fields(c: &Config) -> Fields {
@@ -139,6 +143,8 @@ pub fn device_fields(d: &Device) -> Fields {
         ("model_name", text(&d.model_name)),
         ("serial_number", text(&d.serial_number)),
         ("software_version", text(&d.software_version)),
+        ("state", text(d.state.as_str())),
+        ("state_note", text(&d.state_note)),
         ("tags", text(tags_text(&d.tags))),
         ("note", text(&d.note)),
         ("locked", Value::Flag(d.locked)),
@@ -156,6 +162,8 @@ pub fn device_input(f: &Fields) -> DeviceInput {
         model_name: Some(f.text("model_name")),
         serial_number: Some(f.text("serial_number")),
         software_version: Some(f.text("software_version")),
+        state: DeviceState::parse(&f.text("state")),
+        state_note: Some(f.text("state_note")),
     }
 }
 
@@ -182,6 +190,7 @@ mod tests {
             config_id: Id(4),
             device_id: Id::NONE,
             agent_id: Id(9),
+            priority: 70,
             tags: vec!["nightly".into(), "lab2".into()],
             note: None,
             locked: true,
@@ -197,8 +206,9 @@ mod tests {
         let f = package_fields(&package());
         assert_eq!(f.text("testlist"), "cdrouter_nat_1\ncdrouter_nat_2");
         assert_eq!(f.text("tags"), "nightly, lab2");
-        let input = package_input(&f);
+        let input = package_input(&f).expect("valid");
         assert_eq!(input.name.as_deref(), Some("nat"));
+        assert_eq!(input.priority, Some(70));
         assert_eq!(
             input.testlist,
             Some(vec!["cdrouter_nat_1".into(), "cdrouter_nat_2".into()])
@@ -218,13 +228,36 @@ mod tests {
             ("testlist", text("a\n\n  b  \n")),
             ("tags", text("x, y  x")),
         ]);
-        let input = package_input(&f);
+        let input = package_input(&f).expect("valid");
         assert_eq!(input.name.as_deref(), Some("router 7"));
+        // No priority typed: the server keeps (or defaults) it.
+        assert_eq!(input.priority, None);
         assert_eq!(input.testlist, Some(vec!["a".into(), "b".into()]));
         assert_eq!(input.tags, Some(vec!["x".into(), "y".into()]));
         // Absent fields read as empty, unset, none.
         assert_eq!(input.locked, Some(false));
         assert_eq!(input.config_id, Some(Id::NONE));
+    }
+
+    #[test]
+    fn a_priority_past_100_or_not_a_number_is_refused_in_words() {
+        for bad in ["101", "-1", "high"] {
+            let f = Fields(vec![("name", text("p")), ("priority", text(bad))]);
+            let err = package_input(&f).expect_err(bad);
+            assert!(err.starts_with("Priority:"), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_device_state_round_trips() {
+        let f = Fields(vec![
+            ("name", text("dut")),
+            ("state", text("maintenance")),
+            ("state_note", text("new firmware")),
+        ]);
+        let d = device_input(&f);
+        assert_eq!(d.state, Some(DeviceState::Maintenance));
+        assert_eq!(d.state_note.as_deref(), Some("new firmware"));
     }
 
     #[test]

@@ -21,6 +21,20 @@ pub struct LaunchForm {
     pub testvars: Vec<Testvar>,
     /// Empty: now. Otherwise a `datetime-local` value (`2026-05-02T14:30`), local time.
     pub run_at: String,
+    /// As typed; empty: the package's.
+    pub priority: String,
+}
+
+/// A priority as typed: empty is "not said" (`None`); otherwise 0-100.
+pub fn parse_priority(s: &str) -> Result<Option<u8>, String> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    match s.parse::<u8>() {
+        Ok(n) if n <= labrelay_api::queue::MAX_PRIORITY => Ok(Some(n)),
+        _ => Err("Priority: a whole number from 0 to 100.".to_string()),
+    }
 }
 
 /// How many tests a run of `testlist` makes with these options, as cdrouter-cli picks them:
@@ -56,6 +70,7 @@ impl LaunchForm {
             extra_cli_args: job.options.extra_cli_args.clone(),
             testvars: job.options.testvars.clone(),
             run_at: String::new(),
+            priority: job.priority.to_string(),
         }
     }
 
@@ -123,6 +138,7 @@ impl LaunchForm {
             config_id: Some(self.config_id),
             run_at,
             options: Some(self.options()?),
+            priority: parse_priority(&self.priority)?,
         })
     }
 

@@ -88,6 +88,12 @@ fn JobView(
             </div>
         </div>
         {running.then(|| view! { <p class="hint">"A running job cannot be deleted: stop it first."</p> })}
+        {job.waiting.clone().map(|w| view! {
+            <section class="card waiting-card" aria-label="Why it is waiting">
+                <h2>{format!("Waiting: number {} in its queue", w.position)}</h2>
+                <p>{w.reason}</p>
+            </section>
+        })}
         <section aria-label="Progress" class="card">
             <ProgressBar progress=job.progress.clone() wide=true/>
         </section>

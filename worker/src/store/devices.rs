@@ -1,10 +1,12 @@
-//! Devices: the routers and gateways under test, described free-form.
+//! Devices: the routers and gateways under test, described free-form, with a state (only a
+//! `ready` device runs jobs; `maintenance`, `bad` and `retired` hold its queue).
 
 use super::crud::{self, get_row, Kind, Resource};
 use super::db::{from_micros, json_string, parse_json, Db};
 use super::http::{Caller, Ctx, Reply};
 use super::list::Table;
 use labrelay_api::error::ApiError;
+use labrelay_api::queue::DeviceState;
 use labrelay_api::resources::{Device, DeviceInput, DEVICE_SCHEMA};
 use labrelay_api::Id;
 use serde::Deserialize;
@@ -24,6 +26,14 @@ pub struct DeviceRow {
     pub model_name: String,
     pub serial_number: String,
     pub software_version: String,
+    #[serde(default = "ready")]
+    pub state: String,
+    #[serde(default)]
+    pub state_note: String,
+}
+
+fn ready() -> String {
+    DeviceState::Ready.as_str().to_string()
 }
 
 pub fn route(db: &Db, ctx: &Ctx, caller: &Caller, rest: &[&str]) -> Result<Reply, ApiError> {
@@ -50,6 +60,8 @@ impl DeviceRow {
             model_name: self.model_name.clone(),
             serial_number: self.serial_number.clone(),
             software_version: self.software_version.clone(),
+            state: DeviceState::parse(&self.state).unwrap_or_default(),
+            state_note: self.state_note.clone(),
         })
     }
 }
@@ -85,6 +97,8 @@ impl Resource for DeviceRow {
             model_name: String::new(),
             serial_number: String::new(),
             software_version: String::new(),
+            state: ready(),
+            state_note: String::new(),
         }
     }
 
@@ -100,6 +114,10 @@ impl Resource for DeviceRow {
         set(&mut self.model_name, input.model_name);
         set(&mut self.serial_number, input.serial_number);
         set(&mut self.software_version, input.software_version);
+        set(&mut self.state_note, input.state_note);
+        if let Some(v) = input.state {
+            self.state = v.as_str().to_string();
+        }
         if let Some(v) = input.tags {
             self.tags = json_string(&v);
         }
@@ -127,21 +145,24 @@ impl Resource for DeviceRow {
             d.model_name.clone().into(),
             d.serial_number.clone().into(),
             d.software_version.clone().into(),
+            d.state.clone().into(),
+            d.state_note.clone().into(),
             d.id.into(),
         ];
         if insert {
             db.exec(
                 "INSERT INTO devices (name, description, tags, note, locked, user_id, created,
-                 updated, manufacturer, model_name, serial_number, software_version)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                binds[..12].to_vec(),
+                 updated, manufacturer, model_name, serial_number, software_version, state,
+                 state_note)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                binds[..14].to_vec(),
             )?;
             db.last_id()
         } else {
             db.exec(
                 "UPDATE devices SET name = ?, description = ?, tags = ?, note = ?, locked = ?,
                  user_id = ?, created = ?, updated = ?, manufacturer = ?, model_name = ?,
-                 serial_number = ?, software_version = ? WHERE id = ?",
+                 serial_number = ?, software_version = ?, state = ?, state_note = ? WHERE id = ?",
                 binds,
             )?;
             Ok(d.id)

@@ -62,6 +62,12 @@ pub struct JobRow {
     pub finished: Option<i64>,
     pub log_received: i64,
     pub log_stored: i64,
+    #[serde(default = "default_priority")]
+    pub priority: i64,
+}
+
+fn default_priority() -> i64 {
+    labrelay_api::queue::DEFAULT_PRIORITY as i64
 }
 
 impl JobRow {
@@ -104,6 +110,8 @@ impl JobRow {
             reason: self.reason.clone(),
             started: self.started.map(from_micros),
             finished: self.finished.map(from_micros),
+            priority: self.priority.clamp(0, 100) as u8,
+            waiting: None,
         })
     }
 }
@@ -112,7 +120,13 @@ pub fn find(db: &Db, id: Id) -> Result<JobRow, ApiError> {
     super::crud::get_row(db, &KIND, id)
 }
 
-pub fn route(db: &Db, ctx: &Ctx, caller: &Caller, rest: &[&str]) -> Result<Reply, ApiError> {
+pub fn route(
+    db: &Db,
+    ctx: &Ctx,
+    caller: &Caller,
+    rest: &[&str],
+    polling: super::agents::Polling,
+) -> Result<Reply, ApiError> {
     let job = |id: &str| -> Result<Id, ApiError> {
         let id = parse_id(id, "job")?;
         require_owner_of(db, caller, "jobs", id, "job")?;
@@ -123,7 +137,7 @@ pub fn route(db: &Db, ctx: &Ctx, caller: &Caller, rest: &[&str]) -> Result<Reply
         require_writer(caller)?;
     }
     match (rest, &ctx.method) {
-        ([], Method::Get) => list(db, &ListQuery::parse(&ctx.query, &JOB_SCHEMA)?),
+        ([], Method::Get) => list(db, &ListQuery::parse(&ctx.query, &JOB_SCHEMA)?, polling),
         ([], Method::Post) => match (ctx.param("process"), ctx.param("bulk")) {
             (Some("interfaces"), _) => preview_interfaces(db, ctx),
             (Some(other), _) => Err(ApiError::invalid(format!(
@@ -134,7 +148,12 @@ pub fn route(db: &Db, ctx: &Ctx, caller: &Caller, rest: &[&str]) -> Result<Reply
             (None, Some(other)) => Err(unsupported_bulk(other)),
             (None, None) => launch(db, ctx, caller),
         },
-        ([id], Method::Get) => http::data(&find(db, parse_id(id, "job")?)?.to_wire()?),
+        ([id], Method::Get) => {
+            let row = find(db, parse_id(id, "job")?)?;
+            let mut wire = [row.to_wire()?];
+            super::queue::annotate(db, polling, std::slice::from_ref(&row), &mut wire)?;
+            http::data(&wire[0])
+        }
         ([id], Method::Patch | Method::Put) => edit(db, ctx, job(id)?),
         ([id], Method::Delete) => delete(db, job(id)?),
         ([id, "stop"], Method::Post) => stop(db, job(id)?),
@@ -144,7 +163,7 @@ pub fn route(db: &Db, ctx: &Ctx, caller: &Caller, rest: &[&str]) -> Result<Reply
     }
 }
 
-fn list(db: &Db, q: &ListQuery) -> Result<Reply, ApiError> {
+fn list(db: &Db, q: &ListQuery, polling: super::agents::Polling) -> Result<Reply, ApiError> {
     let (rows, links) = list::page::<JobRow>(
         db,
         &KIND.table,
@@ -152,10 +171,11 @@ fn list(db: &Db, q: &ListQuery) -> Result<Reply, ApiError> {
         &q.order_by_sql("id ASC"),
         &q.page,
     )?;
-    let items = rows
+    let mut items = rows
         .iter()
         .map(JobRow::to_wire)
         .collect::<Result<Vec<_>, _>>()?;
+    super::queue::annotate(db, polling, &rows, &mut items)?;
     http::list(&items, &links)
 }
 
@@ -170,6 +190,7 @@ struct Resolved {
     options: JobOptions,
     run_at: Timestamp,
     interfaces: Vec<Interface>,
+    priority: i64,
 }
 
 /// Resolves a launch/edit body against `base` (the job being edited, if any): the package
@@ -230,7 +251,14 @@ fn resolve(db: &Db, input: &JobInput, base: Option<&JobRow>) -> Result<Resolved,
         .map(exact_in_storage)
         .or(base.map(|b| from_micros(b.run_at)))
         .map_or(t, |r| r.max(t));
+    // Given now, else the job's own, else its package's.
+    let priority = input
+        .priority
+        .map(i64::from)
+        .or(base.map(|b| b.priority))
+        .unwrap_or(package.priority);
     Ok(Resolved {
+        priority,
         package_id: package.id,
         package_name: package.name,
         device_id: device_id.as_i64(),
@@ -273,6 +301,7 @@ impl Resolved {
             (self.interfaces.iter().any(|i| i.is_wireless) as i64).into(),
             (ics.is_some() as i64).into(),
             ics.map(|i| i.value.clone()).unwrap_or_default().into(),
+            self.priority.into(),
         ]
     }
 }
@@ -282,7 +311,7 @@ const LATEST_RUN_AT_US: i64 = 253_402_300_799_999_999;
 
 const FIELD_COLUMNS: &str = "options, package_id, package_name, device_id, device_name, \
      config_id, config_name, run_at, interfaces, interface_names, uses_wireless, uses_ics, \
-     ics_interface_name";
+     ics_interface_name, priority";
 
 fn insert(db: &Db, r: &Resolved, caller: &Caller) -> Result<Id, ApiError> {
     let t = us(now());
@@ -291,7 +320,7 @@ fn insert(db: &Db, r: &Resolved, caller: &Caller) -> Result<Id, ApiError> {
     db.exec(
         &format!(
             "INSERT INTO jobs ({FIELD_COLUMNS}, status, user_id, created, updated)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)"
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)"
         ),
         binds,
     )?;

@@ -24,6 +24,7 @@ pub(crate) mod list;
 mod logs;
 mod longpoll;
 mod packages;
+mod queue;
 mod results;
 mod routes;
 mod schema;
@@ -178,7 +179,7 @@ impl Store {
                 }
                 _ => Err(ApiError::MethodNotAllowed),
             },
-            ["jobs", rest @ ..] => jobs::route(db, ctx, &caller, rest),
+            ["jobs", rest @ ..] => jobs::route(db, ctx, &caller, rest, &polling),
             ["packages", rest @ ..] => packages::route(db, ctx, &caller, rest),
             ["configs", rest @ ..] => configs::route(db, ctx, &caller, rest),
             ["devices", rest @ ..] => devices::route(db, ctx, &caller, rest),

@@ -10,6 +10,10 @@ use labrelay_api::resources::{Package, PackageInput, PACKAGE_SCHEMA};
 use labrelay_api::Id;
 use serde::Deserialize;
 
+fn default_priority() -> i64 {
+    labrelay_api::queue::DEFAULT_PRIORITY as i64
+}
+
 #[derive(Deserialize)]
 pub struct PackageRow {
     pub id: i64,
@@ -20,6 +24,8 @@ pub struct PackageRow {
     pub config_id: i64,
     pub device_id: i64,
     pub agent_id: i64,
+    #[serde(default = "default_priority")]
+    pub priority: i64,
     pub tags: String,
     pub note: String,
     pub locked: i64,
@@ -68,6 +74,7 @@ impl Resource for PackageRow {
             config_id: 0,
             device_id: 0,
             agent_id: 0,
+            priority: default_priority(),
             tags: "[]".into(),
             note: String::new(),
             locked: 0,
@@ -95,6 +102,9 @@ impl Resource for PackageRow {
         }
         if let Some(v) = input.agent_id {
             self.agent_id = v.as_i64();
+        }
+        if let Some(v) = input.priority {
+            self.priority = i64::from(v);
         }
         if let Some(v) = input.tags {
             self.tags = json_string(&v);
@@ -137,6 +147,7 @@ impl Resource for PackageRow {
             config_id: Id(self.config_id as u64),
             device_id: Id(self.device_id as u64),
             agent_id: Id(self.agent_id as u64),
+            priority: self.priority.clamp(0, 100) as u8,
             tags: parse_json(&self.tags)?,
             note: detailed.then(|| self.note.clone()),
             locked: self.locked != 0,
@@ -157,6 +168,7 @@ impl Resource for PackageRow {
             p.config_id.into(),
             p.device_id.into(),
             p.agent_id.into(),
+            p.priority.into(),
             p.tags.clone().into(),
             p.note.clone().into(),
             p.locked.into(),
@@ -168,15 +180,16 @@ impl Resource for PackageRow {
         if insert {
             db.exec(
                 "INSERT INTO packages (name, description, testlist, extra_cli_args, config_id,
-                 device_id, agent_id, tags, note, locked, user_id, created, updated)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                binds[..13].to_vec(),
+                 device_id, agent_id, priority, tags, note, locked, user_id, created, updated)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                binds[..14].to_vec(),
             )?;
             db.last_id()
         } else {
             db.exec(
                 "UPDATE packages SET name = ?, description = ?, testlist = ?, extra_cli_args = ?,
-                 config_id = ?, device_id = ?, agent_id = ?, tags = ?, note = ?, locked = ?,
+                 config_id = ?, device_id = ?, agent_id = ?, priority = ?, tags = ?, note = ?,
+                 locked = ?,
                  user_id = ?, created = ?, updated = ? WHERE id = ?",
                 binds,
             )?;

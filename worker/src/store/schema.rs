@@ -244,6 +244,12 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (lab, user_id)
     );
     CREATE INDEX lab_members_user ON lab_members(user_id);",
+    // 6: queue control: priorities (jobs, and packages' default), device states.
+    "ALTER TABLE jobs ADD COLUMN priority INTEGER NOT NULL DEFAULT 50;
+    ALTER TABLE packages ADD COLUMN priority INTEGER NOT NULL DEFAULT 50;
+    ALTER TABLE devices ADD COLUMN state TEXT NOT NULL DEFAULT 'ready';
+    ALTER TABLE devices ADD COLUMN state_note TEXT NOT NULL DEFAULT '';
+    CREATE INDEX jobs_queue ON jobs(status, agent_id, priority DESC, run_at, id);",
 ];
 
 /// Brings the database up to the latest schema version.

@@ -99,6 +99,7 @@ pub fn Fields(job: Job) -> impl IntoView {
                     {row("Device", name_and_id(&job.device_name, job.device_id, "the package's own (none)"))}
                     {row("Config", name_and_id(&job.config_name, job.config_id, "the package's own"))}
                     {row("Status", job.status.as_str().into())}
+                    {row("Priority", job.priority.to_string())}
                     {row("Reason", or_dash(&job.reason))}
                     <dt>"Result"</dt>
                     <dd>{match job.result_id.clone() {

@@ -169,7 +169,12 @@ fn JobRow(index: usize, job: Job, selected: RwSignal<Vec<Id>>) -> impl IntoView 
             <td><a href=link>{job.package_name.clone()}</a></td>
             <td>{dash(&job.device_name)}</td>
             <td>{dash(&job.config_name)}</td>
-            <td><StatusBadge status=job.status/></td>
+            <td>
+                <StatusBadge status=job.status/>
+                {job.waiting.clone().map(|w| view! {
+                    <small class="waiting" data-code=format!("{:?}", w.code)>{format!("#{} · {}", w.position, w.reason)}</small>
+                })}
+            </td>
             <td class="tags">{job.options.tags.iter().map(|t| view! { <span class="tag">{t.clone()}</span> }).collect_view()}</td>
             <td class="time"><Ago t=job.created/></td>
             <td class="time"><Time t=job.run_at/></td>

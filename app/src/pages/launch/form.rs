@@ -22,6 +22,7 @@ pub struct FormSignals {
     pub next_row: RwSignal<u32>,
     pub at_time: RwSignal<bool>,
     pub run_at: RwSignal<String>,
+    pub priority: RwSignal<String>,
 }
 
 impl FormSignals {
@@ -39,6 +40,7 @@ impl FormSignals {
             next_row: RwSignal::new(0),
             at_time: RwSignal::new(false),
             run_at: RwSignal::new(String::new()),
+            priority: RwSignal::new(String::new()),
         }
     }
 
@@ -76,6 +78,7 @@ impl FormSignals {
         }
         self.at_time.set(false);
         self.run_at.set(String::new());
+        self.priority.set(f.priority.clone());
     }
 
     /// The form, and the run time converted by the browser (its time zone, daylight saving
@@ -97,6 +100,7 @@ impl FormSignals {
                 .into_iter()
                 .map(|(_, tv)| tv)
                 .collect(),
+            priority: self.priority.get_untracked(),
             run_at: if at_time {
                 self.run_at.get_untracked()
             } else {

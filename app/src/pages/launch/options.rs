@@ -26,8 +26,12 @@ pub fn Options(
                 <IdSelect label="Device" none="The package's own" value=form.device_id choices=devices.data/>
                 <IdSelect label="Config" none="The package's own" value=form.config_id choices=configs.data/>
             </div>
-            <TextField label="Tags" value=form.tags placeholder="nightly, lab2"
-                hint="Separate tags with commas or spaces."/>
+            <div class="grid2">
+                <TextField label="Tags" value=form.tags placeholder="nightly, lab2"
+                    hint="Separate tags with commas or spaces."/>
+                <TextField label="Priority" kind="number" value=form.priority placeholder="the package's"
+                    hint="0 to 100: the highest runs first."/>
+            </div>
             {if bulk {
                 view! { <TypedTests form/> }.into_any()
             } else {

@@ -14,6 +14,7 @@ const R: Resource = Resource::Devices;
 const COLUMNS: &[Column] = &[
     Column::new("Name", Some("name")),
     Column::new("Description", None).wide_only(),
+    Column::new("State", Some("state")),
     Column::new("Manufacturer", Some("manufacturer")),
     Column::new("Model", Some("model_name")).wide_only(),
     Column::new("Software", Some("software_version")).wide_only(),
@@ -21,9 +22,20 @@ const COLUMNS: &[Column] = &[
     Column::new("Locked", Some("locked")).wide_only(),
 ];
 
+const STATES: &[(&str, &str)] = &[
+    ("ready", "Ready"),
+    ("maintenance", "In maintenance"),
+    ("bad", "Bad (a health check failed)"),
+    ("retired", "Retired"),
+];
+
 const FIELDS: &[F] = &[
     F::new("name", "Name", K::Text).required(),
     F::new("description", "Description", K::Text),
+    F::new("state", "State", K::Choice(STATES)).hint(
+        "Only a ready device runs jobs; the others hold its queue (the jobs wait, saying why).",
+    ),
+    F::new("state_note", "State note", K::Text).hint("Why: shown with the jobs that wait for it."),
     F::new("manufacturer", "Manufacturer", K::Text),
     F::new("model_name", "Model", K::Text),
     F::new("serial_number", "Serial number", K::Text),
@@ -39,6 +51,7 @@ fn row(d: Device) -> Row {
         cells: vec![
             Cell::Text(d.name.clone()),
             Cell::Text(d.description),
+            Cell::Sub(d.state.as_str().into(), d.state_note.clone()),
             Cell::Text(d.manufacturer),
             Cell::Text(d.model_name),
             Cell::Text(d.software_version),

@@ -5,7 +5,8 @@
 
 use super::BoxFut;
 use crate::components::{
-    dyn_value, dyn_view, CheckField, ErrorBanner, IdSelect, InterfaceTable, TextArea, TextField,
+    dyn_value, dyn_view, CheckField, ChoiceSelect, ErrorBanner, IdSelect, InterfaceTable, TextArea,
+    TextField,
 };
 use crate::live;
 use crate::model::fields::{Fields, Value};
@@ -22,6 +23,10 @@ pub enum FieldKind {
     /// A config's text, with the interfaces it defines beside it.
     ConfigText,
     Flag,
+    /// A whole number.
+    Number,
+    /// One of a fixed set of values: (value, label).
+    Choice(&'static [(&'static str, &'static str)]),
     /// One of a resource's records; the label of "none".
     Pick(Resource, &'static str),
 }
@@ -123,6 +128,12 @@ fn control(f: &'static FieldSpec, slot: Slot) -> AnyView {
             <div class="span-all"><TextArea label value=s rows mono=true hint/></div>
         }
         .into_any(),
+        (FieldKind::Number, Slot::Text(s)) => {
+            view! { <TextField label kind="number" value=s hint/> }.into_any()
+        }
+        (FieldKind::Choice(options), Slot::Text(s)) => {
+            view! { <ChoiceSelect label options value=s hint/> }.into_any()
+        }
         (FieldKind::ConfigText, Slot::Text(s)) => {
             view! { <ConfigText label value=s hint/> }.into_any()
         }

@@ -15,6 +15,7 @@ const COLUMNS: &[Column] = &[
     Column::new("Name", Some("name")),
     Column::new("Description", None).wide_only(),
     Column::new("Tests", Some("test_count")),
+    Column::new("Priority", Some("priority")).wide_only(),
     Column::new("Tags", None).wide_only(),
     Column::new("Locked", Some("locked")).wide_only(),
     Column::new("Updated", Some("updated")).wide_only(),
@@ -32,6 +33,9 @@ const FIELDS: &[F] = &[
         "Lab agent",
         K::Pick(Resource::Agents, "Any agent"),
     ),
+    F::new("priority", "Priority", K::Number).hint(
+        "0 to 100 (default 50): its jobs' priority unless a launch says; the highest runs first.",
+    ),
     F::new("extra_cli_args", "Extra CLI arguments", K::Text),
     F::new("tags", "Tags", K::Text).hint("Separate tags with commas or spaces."),
     F::new("note", "Note", K::Text),
@@ -45,6 +49,7 @@ fn row(p: Package) -> Row {
             Cell::Text(p.name.clone()),
             Cell::Text(p.description),
             Cell::Num(p.test_count),
+            Cell::Num(u64::from(p.priority)),
             Cell::Text(tags_text(&p.tags)),
             Cell::Text(if p.locked { "locked" } else { "" }.into()),
             Cell::Time(p.updated),
@@ -69,7 +74,7 @@ fn load(id: Id) -> BoxFut<Fields> {
 
 fn save(id: Option<Id>, f: Fields) -> BoxFut<Saved> {
     Box::pin(async move {
-        let p: Package = api::save(R, id, &package_input(&f)).await?;
+        let p: Package = api::save(R, id, &package_input(&f).map_err(api::Error::invalid)?).await?;
         Ok(Saved {
             name: p.name,
             token: None,

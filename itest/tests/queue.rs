@@ -1,0 +1,234 @@
+//! Queue control: priorities (highest first, first in first out within a level), why a
+//! pending job waits (a code, words, its place), and device states that hold a device's jobs.
+//! Each test has a lab of its own, with agents spoken for over HTTP.
+
+use labrelay_itest::{id, unique, Api};
+use serde_json::{json, Value};
+
+struct Lab {
+    name: String,
+    admin: Api,
+}
+
+impl Lab {
+    fn new() -> Lab {
+        let u = unique("q").to_ascii_lowercase();
+        let name = format!("q{}", &u[u.len().saturating_sub(30)..]).replace(['_', '.'], "-");
+        Api::admin().create("labs", json!({"name": name}));
+        Lab {
+            name,
+            admin: Api::admin(),
+        }
+    }
+
+    fn at(&self, p: &str) -> String {
+        format!("/labs/{}{p}", self.name)
+    }
+
+    fn create(&self, what: &str, body: Value) -> Value {
+        self.admin
+            .post(&self.at(&format!("/api/v1/{what}/")), &body)
+            .expect(200)
+            .data()
+            .clone()
+    }
+
+    /// A package whose jobs need `lan` and `wan`.
+    fn package(&self, lan: &str, wan: &str, extra: Value) -> Value {
+        let cfg = self.create(
+            "configs",
+            json!({"name": unique("c"), "contents": format!("testvar lanInterface {lan}\ntestvar wanInterface {wan}\n")}),
+        );
+        let mut body =
+            json!({"name": unique("p"), "testlist": ["cdrouter_basic_1"], "config_id": cfg["id"]});
+        if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+            b.extend(e.clone());
+        }
+        self.create("packages", body)
+    }
+
+    fn launch(&self, body: Value) -> String {
+        id(&self.create("jobs", body))
+    }
+
+    fn job(&self, id: &str) -> Value {
+        self.admin
+            .get(&self.at(&format!("/api/v1/jobs/{id}/")))
+            .expect(200)
+            .data()
+            .clone()
+    }
+
+    fn agent(&self, name: &str) -> (String, Api) {
+        let a = self.create("agents", json!({"name": name}));
+        (
+            id(&a),
+            Api::with_token(Some(a["token"].as_str().expect("token").to_string())),
+        )
+    }
+}
+
+/// One claim, not held: the job it got, if any.
+fn claim(agent: &Api, interfaces: &[&str]) -> Option<String> {
+    let a = agent.post(
+        "/api/v1/agent/claim",
+        &json!({"interfaces": interfaces, "capacity": 1, "wait_secs": 0, "version": "t", "host": "t"}),
+    );
+    match a.status {
+        200 => Some(id(&a.data()["job"])),
+        204 => None,
+        _ => panic!("claim: {}", a.raw),
+    }
+}
+
+fn finish(agent: &Api, job: &str) {
+    agent
+        .post(
+            &format!("/api/v1/agent/jobs/{job}/finish"),
+            &json!({"status": "completed", "exit_code": 0}),
+        )
+        .expect(200);
+}
+
+#[test]
+fn highest_priority_first_and_first_in_first_out_within_a_level() {
+    let lab = Lab::new();
+    let pkg = lab.package("p-lan", "p-wan", json!({"priority": 70}));
+    let low = lab.launch(json!({"package_id": pkg["id"], "priority": 10}));
+    let from_package = lab.launch(json!({"package_id": pkg["id"]}));
+    let high_1 = lab.launch(json!({"package_id": pkg["id"], "priority": 90}));
+    let high_2 = lab.launch(json!({"package_id": pkg["id"], "priority": 90}));
+    assert_eq!(
+        lab.job(&from_package)["priority"],
+        70,
+        "the package's priority"
+    );
+    lab.admin
+        .post(
+            &lab.at("/api/v1/jobs/"),
+            &json!({"package_id": pkg["id"], "priority": 101}),
+        )
+        .expect_error(400, "priority is 0 to 100");
+    // An edit moves a job up.
+    lab.admin
+        .patch(
+            &lab.at(&format!("/api/v1/jobs/{low}/")),
+            &json!({"priority": 95}),
+        )
+        .expect(200);
+    let (_, agent) = lab.agent("a");
+    let mut order = Vec::new();
+    while let Some(job) = claim(&agent, &["p-lan", "p-wan"]) {
+        finish(&agent, &job);
+        order.push(job);
+    }
+    assert_eq!(order, vec![low, high_1, high_2, from_package]);
+}
+
+#[test]
+fn a_pending_job_says_why_it_waits() {
+    let lab = Lab::new();
+    let code = |job: &str| {
+        lab.job(job)["waiting"]["code"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    };
+    let pkg = lab.package("w-lan", "w-wan", json!({}));
+    // No agent at all.
+    let first = lab.launch(json!({"package_id": pkg["id"]}));
+    let w = lab.job(&first)["waiting"].clone();
+    assert_eq!(w["code"], "no_agent", "{w}");
+    assert_eq!(
+        w["reason"],
+        "no online agent has all of its interfaces (w-lan, w-wan)"
+    );
+    assert_eq!(w["position"], 1);
+    // Later: scheduled.
+    let later = lab.launch(json!({"package_id": pkg["id"], "run_at": "2199-01-01T00:00:00Z"}));
+    assert_eq!(code(&later), "scheduled");
+    // An agent with the interfaces takes the first; the next one waits for them.
+    let (_, agent) = lab.agent("w-agent");
+    assert_eq!(claim(&agent, &["w-lan", "w-wan"]), Some(first.clone()));
+    let second = lab.launch(json!({"package_id": pkg["id"]}));
+    let w = lab.job(&second)["waiting"].clone();
+    assert_eq!(w["code"], "interfaces_busy", "{w}");
+    assert_eq!(
+        w["reason"],
+        format!("w-lan, w-wan in use by job {first} on agent w-agent")
+    );
+    // A third is behind the second.
+    let third = lab.launch(json!({"package_id": pkg["id"]}));
+    assert_eq!(lab.job(&third)["waiting"]["position"], 2);
+    finish(&agent, &first);
+    let w = lab.job(&third)["waiting"].clone();
+    assert_eq!(w["code"], "queued", "{w}");
+    assert_eq!(
+        w["reason"],
+        "behind 1 job of higher or equal priority for its interfaces"
+    );
+    // In lists too, and only on pending jobs.
+    let list = lab
+        .admin
+        .get(&lab.at("/api/v1/jobs/?limit=100"))
+        .expect(200);
+    for j in list.data().as_array().cloned().unwrap_or_default() {
+        assert_eq!(
+            j["waiting"].is_object(),
+            j["status"] == "pending" && j["agent_id"] == "0",
+            "{j}"
+        );
+    }
+    // Pinned to an agent that is offline.
+    let (pinned, _) = lab.agent("never-seen");
+    let pkg2 = lab.package("w-lan", "w-wan", json!({"agent_id": pinned}));
+    let held = lab.launch(json!({"package_id": pkg2["id"]}));
+    let w = lab.job(&held)["waiting"].clone();
+    assert_eq!(w["code"], "agent_offline", "{w}");
+    assert_eq!(
+        w["reason"],
+        "its package runs only on agent never-seen, which is offline"
+    );
+}
+
+#[test]
+fn a_device_that_is_not_ready_holds_its_jobs() {
+    let lab = Lab::new();
+    let device = lab.create("devices", json!({"name": "dut-1"}));
+    assert_eq!(device["state"], "ready");
+    lab.admin
+        .patch(
+            &lab.at(&format!("/api/v1/devices/{}/", id(&device))),
+            &json!({"state": "maintenance", "state_note": "firmware upgrade"}),
+        )
+        .expect(200);
+    lab.admin
+        .patch(
+            &lab.at(&format!("/api/v1/devices/{}/", id(&device))),
+            &json!({"state": "broken"}),
+        )
+        .expect(400);
+    let pkg = lab.package("d-lan", "d-wan", json!({"device_id": device["id"]}));
+    let job = lab.launch(json!({"package_id": pkg["id"]}));
+    let (_, agent) = lab.agent("d-agent");
+    assert_eq!(
+        claim(&agent, &["d-lan", "d-wan"]),
+        None,
+        "a device in maintenance runs nothing"
+    );
+    let w = lab.job(&job)["waiting"].clone();
+    assert_eq!(w["code"], "device_not_ready", "{w}");
+    assert_eq!(w["reason"], "device dut-1 is maintenance: firmware upgrade");
+    let filtered = lab
+        .admin
+        .get(&lab.at("/api/v1/devices/?filter=state=maintenance"))
+        .expect(200);
+    assert_eq!(filtered.body["links"]["total"], 1);
+    lab.admin
+        .patch(
+            &lab.at(&format!("/api/v1/devices/{}/", id(&device))),
+            &json!({"state": "ready"}),
+        )
+        .expect(200);
+    assert_eq!(claim(&agent, &["d-lan", "d-wan"]), Some(job));
+}

@@ -1,0 +1,269 @@
+//! Why a pending job waits, in words and as a code (`labrelay_api::queue::Waiting`), and its
+//! place in the queue of due jobs that compete for its interfaces. Worked out when jobs are
+//! read, from one look at the lab: the agents, what they hold, the due queue in dispatch order
+//! (`labrelay_api::dispatch`), so a page of jobs costs one pass over the queue.
+
+use super::agents::Polling;
+use super::db::{from_micros, us, Db};
+use super::jobs::JobRow;
+use crate::error::now;
+use labrelay_api::error::ApiError;
+use labrelay_api::queue::{DeviceState, WaitCode, Waiting};
+use labrelay_api::Id;
+use serde::Deserialize;
+use std::collections::HashMap;
+
+/// An agent counts as online within this long of its last call (as the agents list says).
+const ONLINE_SECS: i64 = 60;
+
+#[derive(Deserialize)]
+struct AgentRow {
+    id: i64,
+    name: String,
+    interfaces: String,
+    last_seen: Option<i64>,
+}
+
+struct AgentView {
+    id: i64,
+    name: String,
+    online: bool,
+    interfaces: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct HeldRow {
+    id: i64,
+    agent_id: i64,
+    interface_names: String,
+}
+
+#[derive(Deserialize)]
+struct QueueRow {
+    id: i64,
+    interface_names: String,
+}
+
+#[derive(Deserialize)]
+struct PackageRow {
+    id: i64,
+    agent_id: i64,
+    device_id: i64,
+}
+
+#[derive(Deserialize)]
+struct DeviceRow {
+    id: i64,
+    name: String,
+    state: String,
+    state_note: String,
+}
+
+/// The lab as the queue sees it now.
+pub struct Scene {
+    now: i64,
+    agents: Vec<AgentView>,
+    /// Jobs an agent holds: (job, agent, interfaces).
+    held: Vec<(i64, i64, Vec<String>)>,
+    /// Due, unclaimed pending jobs in dispatch order: (id, interfaces).
+    due: Vec<(i64, Vec<String>)>,
+    packages: HashMap<i64, PackageRow>,
+    devices: HashMap<i64, DeviceRow>,
+}
+
+fn names(json: &str) -> Vec<String> {
+    serde_json::from_str(json).unwrap_or_default()
+}
+
+impl Scene {
+    /// One look at the lab, for explaining `jobs` (their packages and devices are loaded).
+    pub fn look(db: &Db, polling: Polling, jobs: &[&JobRow]) -> Result<Scene, ApiError> {
+        let t = us(now());
+        let agents = db
+            .rows::<AgentRow>("SELECT id, name, interfaces, last_seen FROM agents", vec![])?
+            .into_iter()
+            .map(|a| AgentView {
+                online: polling(Id(a.id as u64))
+                    || a.last_seen.is_some_and(|s| t - s < ONLINE_SECS * 1_000_000),
+                id: a.id,
+                interfaces: names(&a.interfaces),
+                name: a.name,
+            })
+            .collect();
+        let held = db
+            .rows::<HeldRow>(
+                "SELECT id, agent_id, interface_names FROM jobs
+                 WHERE agent_id != 0 AND status IN ('pending', 'running')",
+                vec![],
+            )?
+            .into_iter()
+            .map(|h| (h.id, h.agent_id, names(&h.interface_names)))
+            .collect();
+        let due = db
+            .rows::<QueueRow>(
+                "SELECT id, interface_names FROM jobs
+                 WHERE status = 'pending' AND agent_id = 0 AND run_at <= ?
+                 ORDER BY priority DESC, run_at, id",
+                vec![t.into()],
+            )?
+            .into_iter()
+            .map(|q| (q.id, names(&q.interface_names)))
+            .collect();
+        let ids = |f: &dyn Fn(&JobRow) -> i64| -> String {
+            let v: Vec<i64> = jobs.iter().map(|j| f(j)).filter(|i| *i > 0).collect();
+            serde_json::to_string(&v).unwrap_or_else(|_| "[]".into())
+        };
+        let packages: HashMap<i64, PackageRow> = db
+            .rows::<PackageRow>(
+                "SELECT id, agent_id, device_id FROM packages
+                 WHERE id IN (SELECT value FROM json_each(?))",
+                vec![ids(&|j| j.package_id).into()],
+            )?
+            .into_iter()
+            .map(|p| (p.id, p))
+            .collect();
+        let device_of = |j: &JobRow| -> i64 {
+            if j.device_id != 0 {
+                j.device_id
+            } else {
+                packages.get(&j.package_id).map_or(0, |p| p.device_id)
+            }
+        };
+        let devices = db
+            .rows::<DeviceRow>(
+                "SELECT id, name, state, state_note FROM devices
+                 WHERE id IN (SELECT value FROM json_each(?))",
+                vec![ids(&device_of).into()],
+            )?
+            .into_iter()
+            .map(|d| (d.id, d))
+            .collect();
+        Ok(Scene {
+            now: t,
+            agents,
+            held,
+            due,
+            packages,
+            devices,
+        })
+    }
+
+    /// Why `job` (pending, unclaimed) waits.
+    pub fn explain(&self, job: &JobRow) -> Waiting {
+        let mine = names(&job.interface_names);
+        let overlaps = |other: &[String]| other.iter().any(|i| mine.contains(i));
+        let ahead = match self.due.iter().position(|(id, _)| *id == job.id) {
+            Some(at) => self.due[..at].iter().filter(|(_, i)| overlaps(i)).count(),
+            None => self.due.iter().filter(|(_, i)| overlaps(i)).count(),
+        } as u64;
+        let wait = |code: WaitCode, reason: String| Waiting {
+            code,
+            reason,
+            position: ahead + 1,
+        };
+        if job.run_at > self.now {
+            return wait(
+                WaitCode::Scheduled,
+                format!("waits for its run_at, {}", from_micros(job.run_at)),
+            );
+        }
+        let package = self.packages.get(&job.package_id);
+        let device = if job.device_id != 0 {
+            job.device_id
+        } else {
+            package.map_or(0, |p| p.device_id)
+        };
+        if let Some(d) = self.devices.get(&device) {
+            let state = DeviceState::parse(&d.state).unwrap_or_default();
+            if state != DeviceState::Ready {
+                let note = if d.state_note.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", d.state_note)
+                };
+                return wait(
+                    WaitCode::DeviceNotReady,
+                    format!("device {} is {}{note}", d.name, state.as_str()),
+                );
+            }
+        }
+        let pinned = package.map_or(0, |p| p.agent_id);
+        let candidates: Vec<&AgentView> = self
+            .agents
+            .iter()
+            .filter(|a| pinned == 0 || a.id == pinned)
+            .collect();
+        if pinned != 0 && !candidates.iter().any(|a| a.online) {
+            let name = candidates.first().map_or("(deleted)", |a| a.name.as_str());
+            return wait(
+                WaitCode::AgentOffline,
+                format!("its package runs only on agent {name}, which is offline"),
+            );
+        }
+        let able: Vec<&&AgentView> = candidates
+            .iter()
+            .filter(|a| a.online && mine.iter().all(|i| a.interfaces.contains(i)))
+            .collect();
+        if able.is_empty() {
+            return wait(
+                WaitCode::NoAgent,
+                format!(
+                    "no online agent has all of its interfaces ({})",
+                    mine.join(", ")
+                ),
+            );
+        }
+        // Every able agent holds a job on one of its interfaces: name one.
+        let blocker = able.iter().map(|a| {
+            self.held
+                .iter()
+                .find(|(_, agent, ifs)| *agent == a.id && overlaps(ifs))
+                .map(|(id, _, ifs)| {
+                    let busy: Vec<&str> = ifs
+                        .iter()
+                        .filter(|i| mine.contains(i))
+                        .map(String::as_str)
+                        .collect();
+                    (*id, a.name.clone(), busy.join(", "))
+                })
+        });
+        let blockers: Vec<Option<(i64, String, String)>> = blocker.collect();
+        if let Some(Some((id, agent, busy))) = blockers.iter().find(|b| b.is_some()).cloned() {
+            if blockers.iter().all(Option::is_some) {
+                return wait(
+                    WaitCode::InterfacesBusy,
+                    format!("{busy} in use by job {id} on agent {agent}"),
+                );
+            }
+        }
+        let reason = match ahead {
+            0 => "next in line: an agent takes it at its next claim".to_string(),
+            1 => "behind 1 job of higher or equal priority for its interfaces".to_string(),
+            n => format!("behind {n} jobs of higher or equal priority for its interfaces"),
+        };
+        wait(WaitCode::Queued, reason)
+    }
+}
+
+/// Fills `waiting` in each pending, unclaimed job of `wire` (same order as `rows`).
+pub fn annotate(
+    db: &Db,
+    polling: Polling,
+    rows: &[super::jobs::JobRow],
+    wire: &mut [labrelay_api::jobs::Job],
+) -> Result<(), ApiError> {
+    let waiting: Vec<&JobRow> = rows
+        .iter()
+        .filter(|r| r.status == "pending" && r.agent_id == 0)
+        .collect();
+    if waiting.is_empty() {
+        return Ok(());
+    }
+    let scene = Scene::look(db, polling, &waiting)?;
+    for (row, job) in rows.iter().zip(wire.iter_mut()) {
+        if row.status == "pending" && row.agent_id == 0 {
+            job.waiting = Some(scene.explain(row));
+        }
+    }
+    Ok(())
+}
