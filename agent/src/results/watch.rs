@@ -146,7 +146,9 @@ impl Watcher {
                 }
             }
         }
-        new.sort_by(|a, b| (a.0, a.1, &a.2).cmp(&(b.0, b.1, &b.2)));
+        // A log with no timed line yet (only its header so far) is the newest: it goes last
+        // (`None` would sort first).
+        new.sort_by(|a, b| (a.0.is_none(), a.0, a.1, &a.2).cmp(&(b.0.is_none(), b.0, b.1, &b.2)));
         for (_, _, name, h) in new {
             let FileKind::MaybeTestLog { base, repeat, .. } = classify(&name) else {
                 continue;
@@ -497,6 +499,36 @@ mod tests {
         .map(|(s, n, r)| (*s, n.to_string(), r.to_string()))
         .collect();
         assert_eq!(records(&outbox), want);
+    }
+
+    #[test]
+    fn a_log_with_only_its_header_yet_is_the_newest_in_its_look() {
+        let real = fail_run();
+        let job = tempfile::tempdir().expect("tempdir");
+        let outbox = Outbox::create(&job.path().join("job-3"), Id(3)).expect("outbox");
+        let dir = outbox.result_dir();
+        std::fs::create_dir_all(&dir).expect("result dir");
+        let planned = vec!["cdrouter_app_14".to_string(), "dns_45".to_string()];
+        let mut w = Watcher::new(&dir, outbox.clone(), planned, u64::MAX);
+        // The second test has just begun: its header is written, no timed line yet; the
+        // first has ended. One look sees both (a busy machine): the first stays first.
+        let log = String::from_utf8_lossy(&real.files["dns_45.txt"]).into_owned();
+        let header: String = log
+            .lines()
+            .take_while(|l| LogTime::parse(l.get(..23).unwrap_or("")).is_none())
+            .map(|l| format!("{l}\n"))
+            .collect();
+        assert!(!header.is_empty() && header.len() < log.len());
+        std::fs::write(
+            dir.join("cdrouter_app_14.txt"),
+            &real.files["cdrouter_app_14.txt"],
+        )
+        .expect("write");
+        std::fs::write(dir.join("dns_45.txt"), header).expect("write");
+        w.scan().expect("scan");
+        let got = records(&outbox);
+        assert_eq!(got[0].1, "cdrouter_app_14");
+        assert_eq!(got[1].1, "dns_45");
     }
 
     #[test]
