@@ -107,6 +107,9 @@ pub struct Job {
     /// Why a pending job has not run yet (pending jobs only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waiting: Option<crate::queue::Waiting>,
+    /// Launched as its device's health check.
+    #[serde(default)]
+    pub health_check: bool,
 }
 
 /// Options as a request sends them: every key optional, `null` the same as absent.

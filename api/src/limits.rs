@@ -213,6 +213,17 @@ pub fn check_package(p: &PackageInput) -> Result<(), String> {
     if let Some(a) = &p.extra_cli_args {
         check_extra_cli_args(a)?;
     }
+    if let Some(s) = &p.schedule {
+        if let Some(spec) = &s.spec {
+            // An empty spec is "none yet"; a spec given is checked whether enabled or not.
+            if !spec.trim().is_empty() {
+                crate::cron::Spec::parse(spec).map_err(|e| e.to_string())?;
+            }
+        }
+        if let Some(o) = &s.options {
+            check_job_options(o)?;
+        }
+    }
     Ok(())
 }
 
@@ -243,6 +254,14 @@ pub fn check_config_contents(t: &str) -> Result<(), String> {
 }
 
 pub fn check_device(d: &DeviceInput) -> Result<(), String> {
+    if d.health_every_hours
+        .is_some_and(|h| h > crate::queue::MAX_HEALTH_EVERY_HOURS)
+    {
+        return Err(format!(
+            "health_every_hours is 0 to {}",
+            crate::queue::MAX_HEALTH_EVERY_HOURS
+        ));
+    }
     text("state_note", &d.state_note, MAX_NOTE)?;
     single_line("name", &d.name, MAX_NAME)?;
     text("description", &d.description, MAX_DESCRIPTION)?;
@@ -262,6 +281,15 @@ pub fn check_device(d: &DeviceInput) -> Result<(), String> {
 pub fn check_user(u: &crate::users::UserInput) -> Result<(), String> {
     single_line("name", &u.name, MAX_NAME)?;
     text("description", &u.description, MAX_DESCRIPTION)
+}
+
+/// A reservation: for 1 minute to a week, a short note.
+pub fn check_reservation(r: &crate::queue::ReservationInput) -> Result<(), String> {
+    let max = crate::queue::MAX_RESERVATION_MINUTES;
+    if r.minutes.is_some_and(|m| m == 0 || m > max) {
+        return Err(format!("minutes is 1 to {max} (a week)"));
+    }
+    single_line("note", &r.note, MAX_DESCRIPTION)
 }
 
 #[cfg(test)]

@@ -23,6 +23,12 @@ pub struct Package {
     /// Its jobs' priority unless a launch says (0–100).
     #[serde(default = "crate::queue::default_priority")]
     pub priority: u8,
+    /// CDRouter's package schedule (cron, UTC here).
+    #[serde(default)]
+    pub schedule: crate::queue::Schedule,
+    /// When the schedule next launches a job (enabled schedules only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule_next: Option<Timestamp>,
     pub tags: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
@@ -52,6 +58,8 @@ pub struct PackageInput {
     pub agent_id: Option<Id>,
     #[serde(default)]
     pub priority: Option<u8>,
+    #[serde(default)]
+    pub schedule: Option<crate::queue::ScheduleInput>,
     #[serde(default)]
     pub tags: Option<Vec<String>>,
     #[serde(default)]
@@ -115,6 +123,16 @@ pub struct Device {
     /// Why it is in that state (a maintenance note, the failed health check).
     #[serde(default)]
     pub state_note: String,
+    /// The package run as its health check (0: none).
+    #[serde(default)]
+    pub health_package_id: Id,
+    /// Re-check after this many hours (0: only after maintenance or an `error`).
+    #[serde(default)]
+    pub health_every_hours: u32,
+    #[serde(default)]
+    pub health: crate::queue::Health,
+    #[serde(default)]
+    pub health_checked: Option<Timestamp>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
@@ -141,6 +159,10 @@ pub struct DeviceInput {
     pub state: Option<crate::queue::DeviceState>,
     #[serde(default)]
     pub state_note: Option<String>,
+    #[serde(default)]
+    pub health_package_id: Option<Id>,
+    #[serde(default)]
+    pub health_every_hours: Option<u32>,
 }
 
 /// Fields every CDRouter-shaped resource shares.

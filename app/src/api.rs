@@ -2,9 +2,11 @@
 //! token, returns `labrelay_api` types, and turns failures into words a person can act on.
 //! A 401 on a signed-in call ends the session (the app shows the sign-in form again).
 
+mod reservations;
 mod session;
 mod words;
 
+pub use reservations::{release, renew, reservations, reserve};
 pub use session::{on_signed_out, session, sign_out, Session};
 pub use words::user_words;
 

@@ -62,6 +62,7 @@ fn route_view(route: Route) -> AnyView {
         Route::TestLog(id, seq) => view! { <TestLogPage id seq/> }.into_any(),
         Route::Launch => view! { <LaunchPage/> }.into_any(),
         Route::List(resource) => view! { <ResourcePage resource/> }.into_any(),
+        Route::Reservations => view! { <ReservationsPage/> }.into_any(),
         Route::Panic => panic!("a deliberate panic (the /debug/panic page)"),
         Route::NotFound => view! { <NotFound/> }.into_any(),
     }
@@ -90,6 +91,7 @@ fn Header() -> impl IntoView {
                 {nav_link("/", "Jobs")}
                 {nav_link("/launch", "Launch")}
                 {Resource::ALL.map(|r| nav_link(r.path(), r.nav_label())).into_iter().collect_view()}
+                {nav_link("/reservations", "Reservations")}
             </nav>
             <div class="who">
                 <span class="muted">{name}</span>

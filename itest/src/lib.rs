@@ -3,6 +3,8 @@
 //! `LABRELAY_ADMIN_PASSWORD`; each test makes its own uniquely named records, so the test
 //! binaries can share one server.
 
+pub mod lab;
+
 use serde_json::Value;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;

@@ -2,93 +2,9 @@
 //! pending job waits (a code, words, its place), and device states that hold a device's jobs.
 //! Each test has a lab of its own, with agents spoken for over HTTP.
 
-use labrelay_itest::{id, unique, Api};
-use serde_json::{json, Value};
-
-struct Lab {
-    name: String,
-    admin: Api,
-}
-
-impl Lab {
-    fn new() -> Lab {
-        let u = unique("q").to_ascii_lowercase();
-        let name = format!("q{}", &u[u.len().saturating_sub(30)..]).replace(['_', '.'], "-");
-        Api::admin().create("labs", json!({"name": name}));
-        Lab {
-            name,
-            admin: Api::admin(),
-        }
-    }
-
-    fn at(&self, p: &str) -> String {
-        format!("/labs/{}{p}", self.name)
-    }
-
-    fn create(&self, what: &str, body: Value) -> Value {
-        self.admin
-            .post(&self.at(&format!("/api/v1/{what}/")), &body)
-            .expect(200)
-            .data()
-            .clone()
-    }
-
-    /// A package whose jobs need `lan` and `wan`.
-    fn package(&self, lan: &str, wan: &str, extra: Value) -> Value {
-        let cfg = self.create(
-            "configs",
-            json!({"name": unique("c"), "contents": format!("testvar lanInterface {lan}\ntestvar wanInterface {wan}\n")}),
-        );
-        let mut body =
-            json!({"name": unique("p"), "testlist": ["cdrouter_basic_1"], "config_id": cfg["id"]});
-        if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
-            b.extend(e.clone());
-        }
-        self.create("packages", body)
-    }
-
-    fn launch(&self, body: Value) -> String {
-        id(&self.create("jobs", body))
-    }
-
-    fn job(&self, id: &str) -> Value {
-        self.admin
-            .get(&self.at(&format!("/api/v1/jobs/{id}/")))
-            .expect(200)
-            .data()
-            .clone()
-    }
-
-    fn agent(&self, name: &str) -> (String, Api) {
-        let a = self.create("agents", json!({"name": name}));
-        (
-            id(&a),
-            Api::with_token(Some(a["token"].as_str().expect("token").to_string())),
-        )
-    }
-}
-
-/// One claim, not held: the job it got, if any.
-fn claim(agent: &Api, interfaces: &[&str]) -> Option<String> {
-    let a = agent.post(
-        "/api/v1/agent/claim",
-        &json!({"interfaces": interfaces, "capacity": 1, "wait_secs": 0, "version": "t", "host": "t"}),
-    );
-    match a.status {
-        200 => Some(id(&a.data()["job"])),
-        204 => None,
-        _ => panic!("claim: {}", a.raw),
-    }
-}
-
-fn finish(agent: &Api, job: &str) {
-    agent
-        .post(
-            &format!("/api/v1/agent/jobs/{job}/finish"),
-            &json!({"status": "completed", "exit_code": 0}),
-        )
-        .expect(200);
-}
+use labrelay_itest::id;
+use labrelay_itest::lab::{claim, finish, Lab};
+use serde_json::json;
 
 #[test]
 fn highest_priority_first_and_first_in_first_out_within_a_level() {

@@ -42,8 +42,9 @@ pub fn run(root: &Path, which: &str, jobs: u64) -> Result {
         "results" => crate::bench_results::run(root),
         "hostile" => crate::bench_hostile::run(root, jobs.max(100_000)),
         "labs" => crate::bench_labs::run(root, jobs),
+        "queue" => crate::bench_queue::run(root),
         other => Err(format!(
-            "unknown benchmark {other:?}: try `api`, `dispatch`, `app`, `results`, `hostile` or `labs`"
+            "unknown benchmark {other:?}: try `api`, `dispatch`, `app`, `results`, `hostile`, `labs` or `queue`"
         )),
     }
 }

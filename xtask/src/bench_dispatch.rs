@@ -44,8 +44,9 @@ pub fn run(root: &Path) -> Result {
     )?;
 
     let hello = round_trips(&server.url)?;
-    let one = dispatch(&admin, &pkg, 1, "one")?;
-    let twenty = dispatch(&admin, &pkg, 20, "twenty")?;
+    let launch = json!({"package_id": pkg["id"]});
+    let one = dispatch(&admin, &launch, 1, "one")?;
+    let twenty = dispatch(&admin, &launch, 20, "twenty")?;
     let (rss_kb, cpu) = idle_agent(root, &admin, &server.url)?;
 
     let p = |v: &[f64], q: f64| percentile(v, q);
@@ -78,7 +79,7 @@ pub fn run(root: &Path) -> Result {
     Ok(())
 }
 
-fn percentile(v: &[f64], q: f64) -> f64 {
+pub(crate) fn percentile(v: &[f64], q: f64) -> f64 {
     let mut s = v.to_vec();
     s.sort_by(|a, b| a.total_cmp(b));
     s.get(((s.len() as f64 * q) as usize).min(s.len().saturating_sub(1)))
@@ -86,7 +87,7 @@ fn percentile(v: &[f64], q: f64) -> f64 {
         .unwrap_or(0.0)
 }
 
-fn round_trips(base: &str) -> Result<Vec<f64>> {
+pub(crate) fn round_trips(base: &str) -> Result<Vec<f64>> {
     let agent = ureq::AgentBuilder::new().build();
     let mut out = Vec::new();
     for i in 0..LAUNCHES + 20 {
@@ -107,7 +108,7 @@ fn round_trips(base: &str) -> Result<Vec<f64>> {
 /// `n` in-process agents long-poll claims (as the agent binary does); each claimed job is
 /// finished at once so its interfaces are free for the next, and, as the agent binary does,
 /// the next claim goes out beside the finish report rather than after it.
-fn dispatch(admin: &Http, pkg: &Value, n: usize, tag: &str) -> Result<Vec<f64>> {
+pub(crate) fn dispatch(admin: &Http, launch: &Value, n: usize, tag: &str) -> Result<Vec<f64>> {
     let claimed: Claimed = Arc::new((Mutex::new(HashMap::new()), Condvar::new()));
     let stop = Arc::new(AtomicBool::new(false));
     let mut threads = Vec::new();
@@ -148,7 +149,7 @@ fn dispatch(admin: &Http, pkg: &Value, n: usize, tag: &str) -> Result<Vec<f64>> 
     std::thread::sleep(Duration::from_millis(1500));
     let mut lat = Vec::new();
     for _ in 0..LAUNCHES {
-        let job = admin.post("/api/v1/jobs/", json!({"package_id": pkg["id"]}))?;
+        let job = admin.post("/api/v1/jobs/", launch.clone())?;
         let t0 = Instant::now();
         let id = job["id"].as_str().unwrap_or("").to_string();
         let (map, cv) = &*claimed;
@@ -216,14 +217,14 @@ fn idle_agent(root: &Path, admin: &Http, url: &str) -> Result<(u64, f64)> {
     Ok((rss, used as f64 / 100.0 / IDLE_SECS as f64))
 }
 
-struct Http {
+pub(crate) struct Http {
     agent: ureq::Agent,
     base: String,
     auth: String,
 }
 
 impl Http {
-    fn new(base: &str, token: &str) -> Http {
+    pub(crate) fn new(base: &str, token: &str) -> Http {
         Http {
             agent: ureq::AgentBuilder::new()
                 .timeout(Duration::from_secs(60))
@@ -242,7 +243,7 @@ impl Http {
         }
     }
 
-    fn post(&self, path: &str, body: Value) -> Result<Value> {
+    pub(crate) fn post(&self, path: &str, body: Value) -> Result<Value> {
         self.post_maybe(path, body)?
             .ok_or_else(|| format!("POST {path}: no content"))
     }
@@ -260,5 +261,20 @@ impl Http {
         }
         let v: Value = resp.into_json().map_err(|e| e.to_string())?;
         Ok(Some(v["data"].clone()))
+    }
+}
+
+impl Http {
+    /// A GET's `data`, and how long it took (ms).
+    pub(crate) fn get_timed(&self, path: &str) -> Result<(Value, f64)> {
+        let t = Instant::now();
+        let resp = self
+            .agent
+            .get(&format!("{}{path}", self.base))
+            .set("authorization", &self.auth)
+            .call()
+            .map_err(|e| format!("GET {path}: {e}"))?;
+        let v: Value = resp.into_json().map_err(|e| e.to_string())?;
+        Ok((v["data"].clone(), t.elapsed().as_secs_f64() * 1000.0))
     }
 }

@@ -5,6 +5,7 @@ mod bench_app;
 mod bench_dispatch;
 mod bench_hostile;
 mod bench_labs;
+mod bench_queue;
 mod bench_results;
 mod build;
 mod demo;

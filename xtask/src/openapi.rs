@@ -601,6 +601,15 @@ mod tests {
             ("LineSummary", "api/src/results.rs", "LineSummary", true),
             ("Links", "api/src/query/links.rs", "Links", true),
             ("Waiting", "api/src/queue.rs", "Waiting", true),
+            ("Reservation", "api/src/queue.rs", "Reservation", true),
+            (
+                "ReservationInput",
+                "api/src/queue.rs",
+                "ReservationInput",
+                false,
+            ),
+            ("Schedule", "api/src/queue.rs", "Schedule", true),
+            ("ScheduleInput", "api/src/queue.rs", "ScheduleInput", false),
             (
                 "ResultEdit",
                 "worker/src/store/results/mod.rs",

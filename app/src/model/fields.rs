@@ -4,7 +4,7 @@
 
 use super::filters::split_list;
 use labrelay_api::agents::AgentInput;
-use labrelay_api::queue::DeviceState;
+use labrelay_api::queue::{DeviceState, ScheduleInput};
 use labrelay_api::resources::{Config, ConfigInput, Device, DeviceInput, Package, PackageInput};
 use labrelay_api::Id;
 
@@ -86,6 +86,8 @@ pub fn package_fields(p: &Package) -> Fields {
         ("device_id", Value::Pick(p.device_id)),
         ("agent_id", Value::Pick(p.agent_id)),
         ("priority", text(p.priority.to_string())),
+        ("schedule_enabled", Value::Flag(p.schedule.enabled)),
+        ("schedule_spec", text(&p.schedule.spec)),
         (
             "extra_cli_args",
             text(p.extra_cli_args.clone().unwrap_or_default()),
@@ -98,8 +100,24 @@ pub fn package_fields(p: &Package) -> Fields {
 
 /// A package's create/edit body; a priority that is not 0-100 is refused here, in words.
 pub fn package_input(f: &Fields) -> Result<PackageInput, String> {
+    let spec = f.text("schedule_spec").trim().to_string();
+    if !spec.is_empty() {
+        // Checked here as the server checks it (same code), so the editor says why at once.
+        labrelay_api::cron::Spec::parse(&spec).map_err(|e| format!("Schedule: {}", e.0))?;
+    }
+    let enabled = f.flag("schedule_enabled");
+    if enabled && spec.is_empty() {
+        return Err(
+            "Schedule: give it a cron spec, such as 0 0 * * * (every midnight, UTC).".into(),
+        );
+    }
     Ok(PackageInput {
         priority: super::launch_form::parse_priority(&f.text("priority"))?,
+        schedule: Some(ScheduleInput {
+            enabled: Some(enabled),
+            spec: Some(spec),
+            options: None,
+        }),
         name: Some(f.name()),
         description: Some(f.text("description")),
         testlist: Some(f.lines("testlist")),
@@ -145,6 +163,8 @@ pub fn device_fields(d: &Device) -> Fields {
         ("software_version", text(&d.software_version)),
         ("state", text(d.state.as_str())),
         ("state_note", text(&d.state_note)),
+        ("health_package_id", Value::Pick(d.health_package_id)),
+        ("health_every_hours", text(d.health_every_hours.to_string())),
         ("tags", text(tags_text(&d.tags))),
         ("note", text(&d.note)),
         ("locked", Value::Flag(d.locked)),
@@ -164,6 +184,9 @@ pub fn device_input(f: &Fields) -> DeviceInput {
         software_version: Some(f.text("software_version")),
         state: DeviceState::parse(&f.text("state")),
         state_note: Some(f.text("state_note")),
+        health_package_id: Some(f.pick("health_package_id")),
+        // Empty or not a number: 0, "only after maintenance or an error".
+        health_every_hours: Some(f.text("health_every_hours").trim().parse().unwrap_or(0)),
     }
 }
 
@@ -191,6 +214,8 @@ mod tests {
             device_id: Id::NONE,
             agent_id: Id(9),
             priority: 70,
+            schedule: Default::default(),
+            schedule_next: None,
             tags: vec!["nightly".into(), "lab2".into()],
             note: None,
             locked: true,
@@ -246,6 +271,29 @@ mod tests {
             let err = package_input(&f).expect_err(bad);
             assert!(err.starts_with("Priority:"), "{err}");
         }
+    }
+
+    #[test]
+    fn a_schedule_is_checked_as_the_server_checks_it() {
+        let with = |enabled: bool, spec: &str| {
+            package_input(&Fields(vec![
+                ("name", text("p")),
+                ("schedule_enabled", Value::Flag(enabled)),
+                ("schedule_spec", text(spec)),
+            ]))
+        };
+        let ok = with(true, " 0 0 * * * ").expect("valid");
+        let s = ok.schedule.expect("a schedule");
+        assert_eq!(
+            (s.enabled, s.spec.as_deref()),
+            (Some(true), Some("0 0 * * *"))
+        );
+        assert!(with(true, "61 * * * *")
+            .expect_err("bad")
+            .contains("outside 0-59"));
+        assert!(with(true, "").expect_err("empty").starts_with("Schedule:"));
+        // Off, with no spec: fine.
+        assert!(with(false, "").is_ok());
     }
 
     #[test]

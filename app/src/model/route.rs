@@ -12,6 +12,7 @@ pub enum Route {
     TestLog(Id, Id),
     Launch,
     List(Resource),
+    Reservations,
     /// Panics on purpose: the browser tests check that a panic never leaves a dead page.
     Panic,
     NotFound,
@@ -34,6 +35,7 @@ impl Route {
             ["results", r] => id(r).map(Route::Result),
             ["results", r, "tests", s] => id(r).zip(id(s)).map(|(r, s)| Route::TestLog(r, s)),
             ["launch"] => Some(Route::Launch),
+            ["reservations"] => Some(Route::Reservations),
             ["debug", "panic"] => Some(Route::Panic),
             [one] => Resource::from_segment(one).map(Route::List),
             _ => None,
@@ -50,6 +52,7 @@ mod tests {
     fn the_route_table() {
         assert_eq!(Route::parse("/"), Route::Jobs);
         assert_eq!(Route::parse("/jobs"), Route::Jobs);
+        assert_eq!(Route::parse("/reservations"), Route::Reservations);
         assert_eq!(Route::parse("/jobs/12"), Route::Job(Id(12)));
         assert_eq!(Route::parse("/jobs/12/"), Route::Job(Id(12)));
         assert_eq!(

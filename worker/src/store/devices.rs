@@ -1,12 +1,13 @@
 //! Devices: the routers and gateways under test, described free-form, with a state (only a
-//! `ready` device runs jobs; `maintenance`, `bad` and `retired` hold its queue).
+//! `ready` device runs jobs; `maintenance`, `bad` and `retired` hold its queue) and a health
+//! check (see `health`).
 
 use super::crud::{self, get_row, Kind, Resource};
 use super::db::{from_micros, json_string, parse_json, Db};
 use super::http::{Caller, Ctx, Reply};
 use super::list::Table;
 use labrelay_api::error::ApiError;
-use labrelay_api::queue::DeviceState;
+use labrelay_api::queue::{DeviceState, Health};
 use labrelay_api::resources::{Device, DeviceInput, DEVICE_SCHEMA};
 use labrelay_api::Id;
 use serde::Deserialize;
@@ -30,6 +31,14 @@ pub struct DeviceRow {
     pub state: String,
     #[serde(default)]
     pub state_note: String,
+    #[serde(default)]
+    pub health_package_id: i64,
+    #[serde(default)]
+    pub health_every_hours: i64,
+    #[serde(default)]
+    pub health: String,
+    #[serde(default)]
+    pub health_checked: i64,
 }
 
 fn ready() -> String {
@@ -62,6 +71,10 @@ impl DeviceRow {
             software_version: self.software_version.clone(),
             state: DeviceState::parse(&self.state).unwrap_or_default(),
             state_note: self.state_note.clone(),
+            health_package_id: Id(self.health_package_id.max(0) as u64),
+            health_every_hours: self.health_every_hours.clamp(0, u32::MAX as i64) as u32,
+            health: Health::parse(&self.health),
+            health_checked: (self.health_checked > 0).then(|| from_micros(self.health_checked)),
         })
     }
 }
@@ -99,6 +112,10 @@ impl Resource for DeviceRow {
             software_version: String::new(),
             state: ready(),
             state_note: String::new(),
+            health_package_id: 0,
+            health_every_hours: 0,
+            health: Health::Unknown.as_str().into(),
+            health_checked: 0,
         }
     }
 
@@ -116,7 +133,20 @@ impl Resource for DeviceRow {
         set(&mut self.software_version, input.software_version);
         set(&mut self.state_note, input.state_note);
         if let Some(v) = input.state {
+            // Back to ready after maintenance (or a failed check): health unknown until checked.
+            if v == DeviceState::Ready && self.state != v.as_str() {
+                self.health = Health::Unknown.as_str().into();
+            }
             self.state = v.as_str().to_string();
+        }
+        if let Some(p) = input.health_package_id {
+            if p.as_i64() != self.health_package_id {
+                self.health = Health::Unknown.as_str().into();
+            }
+            self.health_package_id = p.as_i64();
+        }
+        if let Some(h) = input.health_every_hours {
+            self.health_every_hours = i64::from(h);
         }
         if let Some(v) = input.tags {
             self.tags = json_string(&v);
@@ -124,6 +154,14 @@ impl Resource for DeviceRow {
         if let Some(v) = input.locked {
             self.locked = v as i64;
         }
+    }
+
+    fn validate(&self, db: &Db) -> Result<(), ApiError> {
+        let p = self.health_package_id;
+        if p != 0 && !super::crud::exists(db, "packages", Id(p as u64))? {
+            return Err(ApiError::NotFound("package"));
+        }
+        Ok(())
     }
 
     fn wire(&self, _db: &Db, _detailed: bool) -> Result<Device, ApiError> {
@@ -147,22 +185,28 @@ impl Resource for DeviceRow {
             d.software_version.clone().into(),
             d.state.clone().into(),
             d.state_note.clone().into(),
+            d.health_package_id.into(),
+            d.health_every_hours.into(),
+            d.health.clone().into(),
+            d.health_checked.into(),
             d.id.into(),
         ];
         if insert {
             db.exec(
                 "INSERT INTO devices (name, description, tags, note, locked, user_id, created,
                  updated, manufacturer, model_name, serial_number, software_version, state,
-                 state_note)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                binds[..14].to_vec(),
+                 state_note, health_package_id, health_every_hours, health, health_checked)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                binds[..18].to_vec(),
             )?;
             db.last_id()
         } else {
             db.exec(
                 "UPDATE devices SET name = ?, description = ?, tags = ?, note = ?, locked = ?,
                  user_id = ?, created = ?, updated = ?, manufacturer = ?, model_name = ?,
-                 serial_number = ?, software_version = ?, state = ?, state_note = ? WHERE id = ?",
+                 serial_number = ?, software_version = ?, state = ?, state_note = ?,
+                 health_package_id = ?, health_every_hours = ?, health = ?, health_checked = ?
+                 WHERE id = ?",
                 binds,
             )?;
             Ok(d.id)

@@ -1,7 +1,8 @@
 //! Which pending job goes to which agent, and when. A job is dispatchable to an agent when it
 //! is pending and unclaimed, its `run_at` has come, its package's `agent_id` is 0 or this
 //! agent, every one of its interfaces is among the agent's, and none of them is in use by a
-//! job that agent already holds (CDRouter's own queue rule). A claim happens inside one
+//! job that agent already holds (CDRouter's own queue rule); its device is ready and healthy
+//! and neither it nor the agent is reserved by someone else; the highest priority first. A claim happens inside one
 //! synchronous stretch of the Durable Object, so each job goes to exactly one agent.
 //!
 //! The whole rule is one SQL query (`labrelay_api::dispatch::CLAIM_SQL`, held to the rule in
@@ -57,10 +58,15 @@ pub fn try_claim(
     for h in &held {
         busy.extend(names(&h.interface_names));
     }
+    // A device whose health is unknown gets its check queued first (it then runs first).
+    super::health::ensure_checks(db)?;
     let t = us(now());
     let pick: Option<Candidate> = db.first(
         labrelay_api::dispatch::CLAIM_SQL,
         vec![
+            t.into(),
+            agent.as_i64().into(),
+            t.into(),
             t.into(),
             agent.as_i64().into(),
             json_string(&interfaces).into(),
@@ -180,7 +186,8 @@ pub fn expire_leases(db: &Db) -> Result<bool, ApiError> {
 }
 
 /// When the store next has something to do on its own: the earliest future `run_at` of a
-/// queued job, or the earliest lease to run out (microseconds).
+/// queued job, the earliest lease or reservation to run out, or a schedule's next tick
+/// (microseconds).
 pub fn next_wakeup(db: &Db) -> Result<Option<i64>, ApiError> {
     let t = us(now());
     let run_at = db.int(
@@ -193,5 +200,10 @@ pub fn next_wakeup(db: &Db) -> Result<Option<i64>, ApiError> {
          WHERE status IN ('pending', 'running') AND agent_id != 0",
         vec![],
     )?;
-    Ok([run_at, lease].into_iter().filter(|&v| v > 0).min())
+    let tick = super::schedule::next_due(db)?.unwrap_or(0);
+    let reservation_end = super::reservations::next_end(db)?.unwrap_or(0);
+    Ok([run_at, lease, tick, reservation_end]
+        .into_iter()
+        .filter(|&v| v > 0)
+        .min())
 }

@@ -64,6 +64,8 @@ pub struct JobRow {
     pub log_stored: i64,
     #[serde(default = "default_priority")]
     pub priority: i64,
+    #[serde(default)]
+    pub health_check: i64,
 }
 
 fn default_priority() -> i64 {
@@ -112,6 +114,7 @@ impl JobRow {
             finished: self.finished.map(from_micros),
             priority: self.priority.clamp(0, 100) as u8,
             waiting: None,
+            health_check: self.health_check != 0,
         })
     }
 }
@@ -146,15 +149,17 @@ pub fn route(
             (None, Some("launch")) => bulk_launch(db, ctx, caller),
             (None, Some("delete")) => bulk_delete(db, ctx, caller),
             (None, Some(other)) => Err(unsupported_bulk(other)),
-            (None, None) => launch(db, ctx, caller),
+            (None, None) => {
+                let id = launch(db, ctx, caller)?;
+                answer(db, polling, id)
+            }
         },
-        ([id], Method::Get) => {
-            let row = find(db, parse_id(id, "job")?)?;
-            let mut wire = [row.to_wire()?];
-            super::queue::annotate(db, polling, std::slice::from_ref(&row), &mut wire)?;
-            http::data(&wire[0])
+        ([id], Method::Get) => answer(db, polling, parse_id(id, "job")?),
+        ([id], Method::Patch | Method::Put) => {
+            let id = job(id)?;
+            edit(db, ctx, id)?;
+            answer(db, polling, id)
         }
-        ([id], Method::Patch | Method::Put) => edit(db, ctx, job(id)?),
         ([id], Method::Delete) => delete(db, job(id)?),
         ([id, "stop"], Method::Post) => stop(db, job(id)?),
         ([id, "log"], Method::Get) => super::logs::read(db, ctx, parse_id(id, "job")?),
@@ -314,25 +319,59 @@ const FIELD_COLUMNS: &str = "options, package_id, package_name, device_id, devic
      ics_interface_name, priority";
 
 fn insert(db: &Db, r: &Resolved, caller: &Caller) -> Result<Id, ApiError> {
+    insert_as(db, r, caller.user_id, Launched::ByHand)
+}
+
+/// Who launched a job: a person, a package's schedule, or a device's health check.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Launched {
+    ByHand,
+    Schedule,
+    HealthCheck,
+}
+
+fn insert_as(db: &Db, r: &Resolved, user: Id, how: Launched) -> Result<Id, ApiError> {
     let t = us(now());
     let mut binds = r.binds();
-    binds.extend([caller.user_id.as_i64().into(), t.into(), t.into()]);
+    binds.extend([
+        user.as_i64().into(),
+        t.into(),
+        t.into(),
+        ((how != Launched::ByHand) as i64).into(),
+        ((how == Launched::HealthCheck) as i64).into(),
+    ]);
     db.exec(
         &format!(
-            "INSERT INTO jobs ({FIELD_COLUMNS}, status, user_id, created, updated)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)"
+            "INSERT INTO jobs ({FIELD_COLUMNS}, status, user_id, created, updated, automatic,
+                               health_check)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?)"
         ),
         binds,
     )?;
     Ok(Id(db.last_id()? as u64))
 }
 
-fn launch(db: &Db, ctx: &Ctx, caller: &Caller) -> Result<Reply, ApiError> {
+/// A job launched by the lab itself (a schedule's tick, a health check), as `user`: checked
+/// and resolved as a launch over the API is.
+pub fn launch_for(db: &Db, input: &JobInput, user: Id, how: Launched) -> Result<Id, ApiError> {
+    labrelay_api::limits::check_job(input).map_err(ApiError::Invalid)?;
+    let resolved = resolve(db, input, None)?;
+    insert_as(db, &resolved, user, how)
+}
+
+fn launch(db: &Db, ctx: &Ctx, caller: &Caller) -> Result<Id, ApiError> {
     let input: JobInput = ctx.json()?;
     labrelay_api::limits::check_job(&input).map_err(ApiError::Invalid)?;
     let resolved = resolve(db, &input, None)?;
-    let id = insert(db, &resolved, caller)?;
-    http::data(&find(db, id)?.to_wire()?)
+    insert(db, &resolved, caller)
+}
+
+/// One job as the API answers it: with why it waits, when it does.
+fn answer(db: &Db, polling: super::agents::Polling, id: Id) -> Result<Reply, ApiError> {
+    let row = find(db, id)?;
+    let mut wire = [row.to_wire()?];
+    super::queue::annotate(db, polling, std::slice::from_ref(&row), &mut wire)?;
+    http::data(&wire[0])
 }
 
 fn preview_interfaces(db: &Db, ctx: &Ctx) -> Result<Reply, ApiError> {
@@ -394,7 +433,7 @@ fn bulk_launch(db: &Db, ctx: &Ctx, caller: &Caller) -> Result<Reply, ApiError> {
     http::data(&jobs)
 }
 
-fn edit(db: &Db, ctx: &Ctx, id: Id) -> Result<Reply, ApiError> {
+fn edit(db: &Db, ctx: &Ctx, id: Id) -> Result<(), ApiError> {
     let input: JobInput = ctx.json()?;
     labrelay_api::limits::check_job(&input).map_err(ApiError::Invalid)?;
     let job = find(db, id)?;
@@ -418,7 +457,7 @@ fn edit(db: &Db, ctx: &Ctx, id: Id) -> Result<Reply, ApiError> {
         ),
         binds,
     )?;
-    http::data(&find(db, id)?.to_wire()?)
+    Ok(())
 }
 
 fn delete(db: &Db, id: Id) -> Result<Reply, ApiError> {

@@ -127,6 +127,8 @@ pub fn finish(db: &Db, ctx: &Ctx, agent: Id, id: Id) -> Result<Reply, ApiError> 
             ],
         )?;
         super::results::lifecycle::settle(db, t)?;
+        // A health check's verdict, or a run that ended in error: the device's health.
+        super::health::after_finish(db, &jobs::find(db, id)?)?;
     }
     http::data(&jobs::find(db, id)?.to_wire()?)
 }

@@ -16,6 +16,7 @@ mod crud;
 pub(crate) mod db;
 mod devices;
 pub(crate) mod dispatch;
+mod health;
 pub(crate) mod http;
 pub(crate) mod jobs;
 mod labs;
@@ -25,8 +26,10 @@ mod logs;
 mod longpoll;
 mod packages;
 mod queue;
+mod reservations;
 mod results;
 mod routes;
+mod schedule;
 mod schema;
 mod signin;
 mod users;
@@ -88,6 +91,10 @@ impl DurableObject for Store {
     async fn alarm(&self) -> Result<Response> {
         if let Err(e) = dispatch::expire_leases(&self.db) {
             worker::console_error!("alarm: {e}");
+        }
+        // Package schedules whose tick has come (each launches once; see `schedule`).
+        if let Err(e) = schedule::fire(&self.db) {
+            worker::console_error!("alarm: schedules: {e}");
         }
         // A run_at has come or a lease has run out: the queue may move.
         self.waiting.notify(routes::Effect::Queue(routes::Change {
@@ -187,6 +194,7 @@ impl Store {
             ["labs", rest @ ..] => labs::route(db, ctx, &caller, rest),
             ["results", rest @ ..] => results::route(db, ctx, &caller, rest),
             ["agents", rest @ ..] => agents::route(db, ctx, &caller, rest, &polling),
+            ["reservations", rest @ ..] => reservations::route(db, ctx, &caller, rest),
             _ => Err(ApiError::NoRoute),
         }
     }

@@ -1,4 +1,5 @@
-//! Packages: a testlist plus the config, device and lab agent it runs with.
+//! Packages: a testlist plus the config, device and lab agent it runs with, the priority of
+//! its jobs, and CDRouter's schedule (fired by `schedule`).
 
 use super::crud::{self, exists, get_row, Kind, Resource};
 use super::db::{from_micros, json_string, parse_json, Db};
@@ -26,6 +27,12 @@ pub struct PackageRow {
     pub agent_id: i64,
     #[serde(default = "default_priority")]
     pub priority: i64,
+    /// The schedule as JSON ("" when never set).
+    #[serde(default)]
+    pub schedule: String,
+    /// When the schedule next fires (µs; 0: not enabled).
+    #[serde(default)]
+    pub schedule_next: i64,
     pub tags: String,
     pub note: String,
     pub locked: i64,
@@ -43,6 +50,11 @@ pub fn find(db: &Db, id: Id) -> Result<PackageRow, ApiError> {
 }
 
 impl PackageRow {
+    /// The schedule (CDRouter's default, disabled, when never set or unreadable).
+    pub fn schedule(&self) -> labrelay_api::queue::Schedule {
+        serde_json::from_str(&self.schedule).unwrap_or_default()
+    }
+
     pub fn testlist(&self) -> Result<Vec<String>, ApiError> {
         parse_json(&self.testlist)
     }
@@ -75,6 +87,8 @@ impl Resource for PackageRow {
             device_id: 0,
             agent_id: 0,
             priority: default_priority(),
+            schedule: String::new(),
+            schedule_next: 0,
             tags: "[]".into(),
             note: String::new(),
             locked: 0,
@@ -105,6 +119,13 @@ impl Resource for PackageRow {
         }
         if let Some(v) = input.priority {
             self.priority = i64::from(v);
+        }
+        if let Some(s) = input.schedule {
+            let mut schedule = self.schedule();
+            s.apply(&mut schedule);
+            self.schedule_next =
+                super::schedule::next_tick(&schedule, super::db::us(crate::error::now()));
+            self.schedule = json_string(&schedule);
         }
         if let Some(v) = input.tags {
             self.tags = json_string(&v);
@@ -148,6 +169,8 @@ impl Resource for PackageRow {
             device_id: Id(self.device_id as u64),
             agent_id: Id(self.agent_id as u64),
             priority: self.priority.clamp(0, 100) as u8,
+            schedule: self.schedule(),
+            schedule_next: (self.schedule_next > 0).then(|| from_micros(self.schedule_next)),
             tags: parse_json(&self.tags)?,
             note: detailed.then(|| self.note.clone()),
             locked: self.locked != 0,
@@ -169,6 +192,8 @@ impl Resource for PackageRow {
             p.device_id.into(),
             p.agent_id.into(),
             p.priority.into(),
+            p.schedule.clone().into(),
+            p.schedule_next.into(),
             p.tags.clone().into(),
             p.note.clone().into(),
             p.locked.into(),
@@ -180,15 +205,17 @@ impl Resource for PackageRow {
         if insert {
             db.exec(
                 "INSERT INTO packages (name, description, testlist, extra_cli_args, config_id,
-                 device_id, agent_id, priority, tags, note, locked, user_id, created, updated)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                binds[..14].to_vec(),
+                 device_id, agent_id, priority, schedule, schedule_next, tags, note, locked,
+                 user_id, created, updated)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                binds[..16].to_vec(),
             )?;
             db.last_id()
         } else {
             db.exec(
                 "UPDATE packages SET name = ?, description = ?, testlist = ?, extra_cli_args = ?,
-                 config_id = ?, device_id = ?, agent_id = ?, priority = ?, tags = ?, note = ?,
+                 config_id = ?, device_id = ?, agent_id = ?, priority = ?, schedule = ?,
+                 schedule_next = ?, tags = ?, note = ?,
                  locked = ?,
                  user_id = ?, created = ?, updated = ? WHERE id = ?",
                 binds,

@@ -57,6 +57,32 @@ struct DeviceRow {
     name: String,
     state: String,
     state_note: String,
+    health_package_id: i64,
+    health: String,
+    health_checked: i64,
+    health_every_hours: i64,
+}
+
+#[derive(Deserialize)]
+struct HoldRow {
+    device_id: i64,
+    agent_id: i64,
+    user_id: i64,
+    user_name: Option<String>,
+    until: i64,
+}
+
+/// A live reservation: who holds it, and until when.
+struct Hold {
+    user_id: i64,
+    who: String,
+    until: i64,
+}
+
+#[derive(Deserialize)]
+struct CheckRow {
+    id: i64,
+    device_id: i64,
 }
 
 /// The lab as the queue sees it now.
@@ -69,6 +95,11 @@ pub struct Scene {
     due: Vec<(i64, Vec<String>)>,
     packages: HashMap<i64, PackageRow>,
     devices: HashMap<i64, DeviceRow>,
+    /// Live reservations by device and by agent.
+    device_holds: HashMap<i64, Hold>,
+    agent_holds: HashMap<i64, Hold>,
+    /// Each device's pending or running health check.
+    checks: HashMap<i64, i64>,
 }
 
 fn names(json: &str) -> Vec<String> {
@@ -131,12 +162,42 @@ impl Scene {
         };
         let devices = db
             .rows::<DeviceRow>(
-                "SELECT id, name, state, state_note FROM devices
+                "SELECT id, name, state, state_note, health_package_id, health, health_checked,
+                        health_every_hours FROM devices
                  WHERE id IN (SELECT value FROM json_each(?))",
                 vec![ids(&device_of).into()],
             )?
             .into_iter()
             .map(|d| (d.id, d))
+            .collect();
+        let mut device_holds = HashMap::new();
+        let mut agent_holds = HashMap::new();
+        let holds: Vec<HoldRow> = db.rows(
+            "SELECT r.device_id, r.agent_id, r.user_id, u.name AS user_name, r.until
+               FROM reservations r LEFT JOIN users u ON u.id = r.user_id
+              WHERE r.until > ? ORDER BY r.id DESC",
+            vec![t.into()],
+        )?;
+        for h in holds {
+            let hold = Hold {
+                user_id: h.user_id,
+                who: h.user_name.unwrap_or_else(|| format!("user {}", h.user_id)),
+                until: h.until,
+            };
+            if h.device_id != 0 {
+                device_holds.insert(h.device_id, hold);
+            } else {
+                agent_holds.insert(h.agent_id, hold);
+            }
+        }
+        let checks = db
+            .rows::<CheckRow>(
+                "SELECT id, device_id FROM jobs WHERE health_check = 1
+                 AND status IN ('pending', 'running')",
+                vec![],
+            )?
+            .into_iter()
+            .map(|c| (c.device_id, c.id))
             .collect();
         Ok(Scene {
             now: t,
@@ -145,6 +206,9 @@ impl Scene {
             due,
             packages,
             devices,
+            device_holds,
+            agent_holds,
+            checks,
         })
     }
 
@@ -186,6 +250,36 @@ impl Scene {
                     format!("device {} is {}{note}", d.name, state.as_str()),
                 );
             }
+            let needs = super::health::needs_check(
+                d.health_package_id,
+                &d.health,
+                d.health_checked,
+                d.health_every_hours,
+                self.now,
+            );
+            if needs && job.health_check == 0 {
+                let check = match self.checks.get(&d.id) {
+                    Some(id) => format!(" (job {id})"),
+                    None => " (launched at the next claim)".to_string(),
+                };
+                return wait(
+                    WaitCode::DeviceNotReady,
+                    format!("device {} waits for its health check{check}", d.name),
+                );
+            }
+            if let Some(h) = self.device_holds.get(&d.id) {
+                if h.user_id != job.user_id && job.health_check == 0 {
+                    return wait(
+                        WaitCode::Reserved,
+                        format!(
+                            "device {} is reserved by {} until {}",
+                            d.name,
+                            h.who,
+                            from_micros(h.until)
+                        ),
+                    );
+                }
+            }
         }
         let pinned = package.map_or(0, |p| p.agent_id);
         let candidates: Vec<&AgentView> = self
@@ -200,11 +294,32 @@ impl Scene {
                 format!("its package runs only on agent {name}, which is offline"),
             );
         }
-        let able: Vec<&&AgentView> = candidates
+        let fits: Vec<&&AgentView> = candidates
             .iter()
             .filter(|a| a.online && mine.iter().all(|i| a.interfaces.contains(i)))
             .collect();
+        let held_by_other = |a: &AgentView| {
+            self.agent_holds
+                .get(&a.id)
+                .filter(|h| h.user_id != job.user_id && job.health_check == 0)
+        };
+        let able: Vec<&&AgentView> = fits
+            .iter()
+            .copied()
+            .filter(|a| held_by_other(a).is_none())
+            .collect();
         if able.is_empty() {
+            if let Some((a, h)) = fits.iter().find_map(|a| held_by_other(a).map(|h| (a, h))) {
+                return wait(
+                    WaitCode::Reserved,
+                    format!(
+                        "agent {} is reserved by {} until {}",
+                        a.name,
+                        h.who,
+                        from_micros(h.until)
+                    ),
+                );
+            }
             return wait(
                 WaitCode::NoAgent,
                 format!(

@@ -22,6 +22,7 @@ pub enum Kind {
     Agents,
     Users,
     Labs,
+    Reservations,
 }
 
 /// What changed: a kind of record, and which one when it is one.
@@ -61,7 +62,9 @@ pub fn effect(method: &Method, seg: &[&str], preview: bool) -> Effect {
         ["packages", rest @ ..] => Queue(change(Kind::Packages, rest.first())),
         ["agents", rest @ ..] => Queue(change(Kind::Agents, rest.first())),
         ["configs", rest @ ..] => View(change(Kind::Configs, rest.first())),
-        ["devices", rest @ ..] => View(change(Kind::Devices, rest.first())),
+        // A device's state or health check, a reservation: jobs may run now, or may not.
+        ["devices", rest @ ..] => Queue(change(Kind::Devices, rest.first())),
+        ["reservations", rest @ ..] => Queue(change(Kind::Reservations, rest.first())),
         ["results", rest @ ..] => View(change(Kind::Results, rest.first())),
         ["users", rest @ ..] => View(change(Kind::Users, rest.first())),
         ["labs", rest @ ..] => View(change(Kind::Labs, rest.first())),

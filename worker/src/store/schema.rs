@@ -250,6 +250,26 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE devices ADD COLUMN state TEXT NOT NULL DEFAULT 'ready';
     ALTER TABLE devices ADD COLUMN state_note TEXT NOT NULL DEFAULT '';
     CREATE INDEX jobs_queue ON jobs(status, agent_id, priority DESC, run_at, id);",
+    // 7: health checks (devices, and the jobs that check them), package schedules,
+    // reservations of a device or an agent.
+    "ALTER TABLE devices ADD COLUMN health_package_id INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE devices ADD COLUMN health_every_hours INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE devices ADD COLUMN health TEXT NOT NULL DEFAULT 'unknown';
+    ALTER TABLE devices ADD COLUMN health_checked INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE jobs ADD COLUMN health_check INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE packages ADD COLUMN schedule TEXT NOT NULL DEFAULT '';
+    ALTER TABLE packages ADD COLUMN schedule_next INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX packages_schedule ON packages(schedule_next) WHERE schedule_next > 0;
+    CREATE TABLE reservations (
+        id INTEGER PRIMARY KEY,
+        device_id INTEGER NOT NULL DEFAULT 0,
+        agent_id INTEGER NOT NULL DEFAULT 0,
+        user_id INTEGER NOT NULL,
+        note TEXT NOT NULL DEFAULT '',
+        created INTEGER NOT NULL,
+        until INTEGER NOT NULL
+    );
+    CREATE INDEX reservations_until ON reservations(until);",
 ];
 
 /// Brings the database up to the latest schema version.

@@ -36,6 +36,14 @@ const FIELDS: &[F] = &[
         "Only a ready device runs jobs; the others hold its queue (the jobs wait, saying why).",
     ),
     F::new("state_note", "State note", K::Text).hint("Why: shown with the jobs that wait for it."),
+    F::new(
+        "health_package_id",
+        "Health check package",
+        K::Pick(Resource::Packages, "None"),
+    )
+    .hint("Run before the next job whenever the device's health is unknown; a failed check marks it bad."),
+    F::new("health_every_hours", "Check again every (hours)", K::Number)
+        .hint("0: only after maintenance or a job that ended in error."),
     F::new("manufacturer", "Manufacturer", K::Text),
     F::new("model_name", "Model", K::Text),
     F::new("serial_number", "Serial number", K::Text),
@@ -51,7 +59,10 @@ fn row(d: Device) -> Row {
         cells: vec![
             Cell::Text(d.name.clone()),
             Cell::Text(d.description),
-            Cell::Sub(d.state.as_str().into(), d.state_note.clone()),
+            Cell::Sub(
+                format!("{} · health {}", d.state.as_str(), d.health.as_str()),
+                d.state_note.clone(),
+            ),
             Cell::Text(d.manufacturer),
             Cell::Text(d.model_name),
             Cell::Text(d.software_version),

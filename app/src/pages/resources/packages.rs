@@ -16,6 +16,7 @@ const COLUMNS: &[Column] = &[
     Column::new("Description", None).wide_only(),
     Column::new("Tests", Some("test_count")),
     Column::new("Priority", Some("priority")).wide_only(),
+    Column::new("Next scheduled run", None).wide_only(),
     Column::new("Tags", None).wide_only(),
     Column::new("Locked", Some("locked")).wide_only(),
     Column::new("Updated", Some("updated")).wide_only(),
@@ -36,6 +37,14 @@ const FIELDS: &[F] = &[
     F::new("priority", "Priority", K::Number).hint(
         "0 to 100 (default 50): its jobs' priority unless a launch says; the highest runs first.",
     ),
+    F::new("schedule_spec", "Schedule (cron, UTC)", K::Text).hint(
+        "Five fields: minute hour day-of-month month day-of-week, e.g. 0 2 * * mon-fri; or @daily.",
+    ),
+    F::new(
+        "schedule_enabled",
+        "Schedule on: launch a job at each tick",
+        K::Flag,
+    ),
     F::new("extra_cli_args", "Extra CLI arguments", K::Text),
     F::new("tags", "Tags", K::Text).hint("Separate tags with commas or spaces."),
     F::new("note", "Note", K::Text),
@@ -50,6 +59,10 @@ fn row(p: Package) -> Row {
             Cell::Text(p.description),
             Cell::Num(p.test_count),
             Cell::Num(u64::from(p.priority)),
+            match p.schedule_next {
+                Some(t) => Cell::Time(t),
+                None => Cell::Text(String::new()),
+            },
             Cell::Text(tags_text(&p.tags)),
             Cell::Text(if p.locked { "locked" } else { "" }.into()),
             Cell::Time(p.updated),

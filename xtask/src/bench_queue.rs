@@ -1,0 +1,132 @@
+//! `cargo xtask bench queue`: queue control at scale. (1) A high-priority job launched
+//! behind 1,000 queued jobs (that no agent here can run) reaches an idle agent: launch
+//! response to claim answer, p50 as a ratio to a bare round trip to the Durable Object in the
+//! same run (goal ≤ 2). (2) Why-is-it-waiting at 10,000 pending jobs: a page of pending jobs
+//! (each with its reason, worked out on read) against the same page of stopped jobs (no
+//! reasons), 25 and 1,000 a page; the difference per job is the reason's cost (goal < 1 ms).
+//! Prints tables; asserts nothing.
+
+use crate::bench_dispatch::{dispatch, percentile, round_trips, Http};
+use crate::server::{free_port, fresh_dir, Options, Server};
+use crate::{build, tools, Result};
+use serde_json::{json, Value};
+use std::path::Path;
+
+const QUEUED: usize = 1_000;
+const PENDING: usize = 10_000;
+const STOPPED: usize = 1_000;
+const READS: usize = 40;
+
+pub fn run(root: &Path) -> Result {
+    tools::ensure_all(root)?;
+    build::all(root)?;
+    let server = Server::start(
+        root,
+        Options {
+            port: free_port()?,
+            state: fresh_dir(root, "bench-queue")?,
+            admin_password: "bench-password".into(),
+            admin_token: "bench-token".into(),
+            background: true,
+            dev: true,
+        },
+    )?;
+    let admin = Http::new(&server.url, &server.admin_token);
+    let package = |name: &str, lan: &str, wan: &str| -> Result<Value> {
+        let cfg = admin.post(
+            "/api/v1/configs/",
+            json!({"name": format!("{name}-cfg"),
+                   "contents": format!("testvar lanInterface {lan}\ntestvar wanInterface {wan}\n")}),
+        )?;
+        admin.post(
+            "/api/v1/packages/",
+            json!({"name": name, "testlist": ["t1"], "config_id": cfg["id"]}),
+        )
+    };
+    let runnable = package("bench-runnable", "b1", "b2")?;
+    // Jobs for interfaces no agent here has: they wait ahead of everything launched later.
+    let stuck = package("bench-stuck", "x1", "x2")?;
+    launch_many(&admin, &stuck, QUEUED)?;
+
+    let hello = round_trips(&server.url)?;
+    let base = percentile(&hello, 0.5);
+    let high = json!({"package_id": runnable["id"], "priority": 90});
+    let behind = dispatch(&admin, &high, 1, "queue")?;
+
+    // Why-is-it-waiting at 10,000 pending: the rest of the pending jobs, and stopped ones.
+    launch_many(&admin, &stuck, PENDING - QUEUED)?;
+    let stop_me = package("bench-stopped", "s1", "s2")?;
+    let ids = launch_many(&admin, &stop_me, STOPPED)?;
+    for id in &ids {
+        admin.post(&format!("/api/v1/jobs/{id}/stop"), json!({}))?;
+    }
+    let mut rows = Vec::new();
+    for limit in [25usize, 1000] {
+        let pending = reads(&admin, "pending", limit)?;
+        let stopped = reads(&admin, "stopped", limit)?;
+        rows.push((limit, pending, stopped));
+    }
+
+    println!("\n### Queue control ({QUEUED} queued ahead; reasons at {PENDING} pending jobs)\n");
+    println!("| case | p50 ms | p99 ms | ratio |");
+    println!("|---|---:|---:|---:|");
+    println!(
+        "| bare round trip to the Durable Object (`/healthz/store`) | {base:.2} | {:.2} | 1.00 |",
+        percentile(&hello, 0.99)
+    );
+    println!(
+        "| priority-90 launch behind {QUEUED} queued jobs → idle agent's claim answer | {:.2} | {:.2} | {:.2} × round trip |",
+        percentile(&behind, 0.5),
+        percentile(&behind, 0.99),
+        percentile(&behind, 0.5) / base.max(1e-9)
+    );
+    for (limit, pending, stopped) in &rows {
+        let (p, s) = (percentile(pending, 0.5), percentile(stopped, 0.5));
+        println!(
+            "| `GET /jobs/?filter=status=stopped&limit={limit}` (no reasons) | {s:.2} | {:.2} | 1.00 |",
+            percentile(stopped, 0.99)
+        );
+        println!(
+            "| `GET /jobs/?filter=status=pending&limit={limit}` (a reason each) | {p:.2} | {:.2} | {:.2} × · {:.3} ms a reason |",
+            percentile(pending, 0.99),
+            p / s.max(1e-9),
+            (p - s).max(0.0) / *limit as f64
+        );
+    }
+    drop(server);
+    Ok(())
+}
+
+/// `n` jobs of `package`, in bulk launches of at most 1,000; their ids.
+fn launch_many(admin: &Http, package: &Value, n: usize) -> Result<Vec<String>> {
+    let mut ids = Vec::new();
+    let mut left = n;
+    while left > 0 {
+        let k = left.min(1000);
+        let jobs: Vec<Value> = (0..k)
+            .map(|_| json!({"package_id": package["id"]}))
+            .collect();
+        let made = admin.post("/api/v1/jobs/?bulk=launch", json!({"jobs": jobs}))?;
+        for j in made.as_array().cloned().unwrap_or_default() {
+            ids.push(j["id"].as_str().unwrap_or("").to_string());
+        }
+        left -= k;
+    }
+    Ok(ids)
+}
+
+/// `READS` timed reads of a page of jobs with `status` (after 3 to warm up).
+fn reads(admin: &Http, status: &str, limit: usize) -> Result<Vec<f64>> {
+    let path = format!("/api/v1/jobs/?filter=status={status}&limit={limit}");
+    let mut out = Vec::new();
+    for i in 0..READS + 3 {
+        let (data, ms) = admin.get_timed(&path)?;
+        if data.as_array().map_or(0, Vec::len) != limit {
+            return Err(format!("{path}: expected {limit} jobs"));
+        }
+        if i >= 3 {
+            out.push(ms);
+        }
+    }
+    Ok(out)
+}
