@@ -48,6 +48,7 @@ const PAGES = [
       await p.getByRole('form', { name: 'Register an agent' }).waitFor();
     },
   },
+  { name: 'reservations', path: () => '/reservations', ready: (p) => p.getByRole('form', { name: 'Reserve' }).waitFor() },
   { name: 'not-found', path: () => '/no-such-page', ready: (p) => p.getByRole('heading', { name: 'Not found' }).waitFor() },
 ];
 
