@@ -208,6 +208,8 @@ pub static JOB_SCHEMA: Schema = Schema {
         Field { name: "run_at", ty: T::Time, sql: "run_at" },
         Field { name: "automatic", ty: T::Bool, sql: "automatic" },
         Field { name: "priority", ty: T::Int, sql: "priority" },
+        Field { name: "passed", ty: T::Int, sql: "passed" },
+        Field { name: "failed", ty: T::Int, sql: "failed" },
         Field { name: "tags", ty: T::StrArray, sql: "json_extract(options, '$.tags')" },
         Field { name: "options.tags", ty: T::StrArray, sql: "json_extract(options, '$.tags')" },
         Field { name: "options.skip_tests", ty: T::StrArray, sql: "json_extract(options, '$.skip_tests')" },

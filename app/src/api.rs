@@ -2,10 +2,13 @@
 //! token, returns `labrelay_api` types, and turns failures into words a person can act on.
 //! A 401 on a signed-in call ends the session (the app shows the sign-in form again).
 
+pub mod lab;
+mod overview;
 mod reservations;
 mod session;
 mod words;
 
+pub use overview::{lab_summary, labs, LabSummary};
 pub use reservations::{release, renew, reservations, reserve};
 pub use session::{on_signed_out, session, sign_out, Session};
 pub use words::user_words;
@@ -72,7 +75,7 @@ async fn send(
     abort: Option<&AbortSignal>,
 ) -> Result<String> {
     let token = session().map(|s| s.token);
-    let mut req = RequestBuilder::new(path)
+    let mut req = RequestBuilder::new(&lab::scoped(path, None))
         .method(method)
         .header("accept", "application/json")
         .abort_signal(abort);
@@ -363,7 +366,7 @@ pub async fn captures(id: Id, seq: Id) -> Result<Vec<Capture>> {
 /// (a plain link could not send the token).
 pub async fn download(path: &str, file_name: &str) -> Result<()> {
     let token = session().map(|s| s.token);
-    let mut req = RequestBuilder::new(path).method(Method::GET);
+    let mut req = RequestBuilder::new(&lab::scoped(path, None)).method(Method::GET);
     if let Some(t) = &token {
         req = req.header("authorization", &format!("Bearer {t}"));
     }

@@ -63,6 +63,7 @@ fn route_view(route: Route) -> AnyView {
         Route::Launch => view! { <LaunchPage/> }.into_any(),
         Route::List(resource) => view! { <ResourcePage resource/> }.into_any(),
         Route::Reservations => view! { <ReservationsPage/> }.into_any(),
+        Route::Overview => view! { <OverviewPage/> }.into_any(),
         Route::Panic => panic!("a deliberate panic (the /debug/panic page)"),
         Route::NotFound => view! { <NotFound/> }.into_any(),
     }
@@ -93,6 +94,7 @@ fn Header() -> impl IntoView {
                 {Resource::ALL.map(|r| nav_link(r.path(), r.nav_label())).into_iter().collect_view()}
                 {nav_link("/reservations", "Reservations")}
             </nav>
+            <LabPicker/>
             <div class="who">
                 <span class="muted">{name}</span>
                 <button type="button" class="link" on:click=sign_out>"Sign out"</button>
@@ -109,4 +111,43 @@ fn NotFound() -> impl IntoView {
         <p>"There is no page here. " <a href="/">"Go to the jobs list"</a>"."</p>
     }
     .into_any()
+}
+
+/// Which lab the app works in, when the user may use more than the default: a select that
+/// switches (and reloads on the jobs list), and the all-labs overview.
+#[component]
+fn LabPicker() -> impl IntoView {
+    let labs = RwSignal::new(Vec::<String>::new());
+    leptos::task::spawn_local(async move {
+        if let Ok(list) = api::labs().await {
+            labs.try_set(list.into_iter().map(|l| l.name).collect());
+        }
+    });
+    let current =
+        api::lab::current().unwrap_or_else(|| labrelay_api::labs::DEFAULT_LAB.to_string());
+    let change = move |ev: leptos::ev::Event| {
+        let lab = event_target_value(&ev);
+        api::lab::choose(Some(&lab));
+        if let Some(w) = web_sys::window() {
+            let _ = w.location().assign("/");
+        }
+    };
+    dyn_view(move || {
+        let list = labs.get();
+        (list.len() > 1).then(|| {
+            let current = current.clone();
+            view! {
+                <div class="lab-picker">
+                    <label for="lab-picker">"Lab"</label>
+                    <select id="lab-picker" on:change=change>
+                        {list.into_iter().map(|l| {
+                            let selected = l == current;
+                            view! { <option value=l.clone() selected=selected>{l.clone()}</option> }
+                        }).collect_view()}
+                    </select>
+                    {nav_link("/overview", "All labs")}
+                </div>
+            }
+        })
+    })
 }

@@ -70,7 +70,7 @@ pub fn run(root: &Path, server: &Server) -> Result {
     clear_pending_jobs(server)?;
     // The first-run test launches a demo package.
     crate::demo::ensure(root, &server.url, &server.admin_token)?;
-    let agent = crate::local_agent::start(root, server, &fresh_dir(root, "e2e-agent")?)?;
+    let agent = crate::local_agent::start(root, server, &fresh_dir(root, "e2e-agent")?, None)?;
     // One file at a time: they share one lab agent, which runs one job at a time.
     let result = sh(Command::new("node")
         .args(["--test", "--test-concurrency=1", "e2e/"])

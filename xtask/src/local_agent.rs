@@ -1,5 +1,6 @@
-//! `cargo xtask dev` starts one lab agent on this machine, running jobs on the cdrouter-cli
-//! simulator, so a new user launches a job and watches it run to the end.
+//! `cargo xtask dev` starts a lab agent on this machine for each of its labs (the default lab
+//! and the demo lab), running jobs on the cdrouter-cli simulator, so a new user launches a
+//! job in either and watches it run to the end.
 
 use crate::build;
 use crate::server::Server;
@@ -31,9 +32,24 @@ impl Drop for LocalAgent {
     }
 }
 
-/// The agent's token: registered once per state directory and kept there.
-fn token(server: &Server, state: &Path) -> Result<String> {
-    let file = state.join("local-agent.token");
+/// The lab `cargo xtask dev` makes beside the default one.
+pub const DEMO_LAB: &str = "demo";
+
+/// `url` as `lab`'s (`None`: the default lab).
+fn lab_url(url: &str, lab: Option<&str>) -> String {
+    match lab {
+        Some(l) => format!("{url}/labs/{l}"),
+        None => url.to_string(),
+    }
+}
+
+/// The agent's token: registered once per state directory (and lab) and kept there.
+fn token(server: &Server, state: &Path, lab: Option<&str>) -> Result<String> {
+    let file = match lab {
+        Some(l) => state.join(format!("local-agent-{l}.token")),
+        None => state.join("local-agent.token"),
+    };
+    let url = lab_url(&server.url, lab);
     if let Ok(t) = std::fs::read_to_string(&file) {
         return Ok(t.trim().to_string());
     }
@@ -43,20 +59,20 @@ fn token(server: &Server, state: &Path) -> Result<String> {
     let auth = format!("Bearer {}", server.admin_token);
     // A leftover registration without its token file: replace it.
     if let Ok(r) = api
-        .get(&format!("{}/api/v1/agents/?filter=name={NAME}", server.url))
+        .get(&format!("{}/api/v1/agents/?filter=name={NAME}", url))
         .set("authorization", &auth)
         .call()
     {
         let list: Value = r.into_json().map_err(|e| e.to_string())?;
         if let Some(id) = list["data"][0]["id"].as_str() {
             let _ = api
-                .delete(&format!("{}/api/v1/agents/{id}/", server.url))
+                .delete(&format!("{}/api/v1/agents/{id}/", url))
                 .set("authorization", &auth)
                 .call();
         }
     }
     let made: Value = api
-        .post(&format!("{}/api/v1/agents/", server.url))
+        .post(&format!("{}/api/v1/agents/", url))
         .set("authorization", &auth)
         .send_json(json!({"name": NAME, "labels": ["local", "simulator"]}))
         .map_err(|e| format!("cannot register the local agent: {e}"))?
@@ -70,10 +86,14 @@ fn token(server: &Server, state: &Path) -> Result<String> {
     Ok(token)
 }
 
-pub fn start(root: &Path, server: &Server, state: &Path) -> Result<LocalAgent> {
+/// The local agent of the default lab (`lab: None`) or of `lab`.
+pub fn start(root: &Path, server: &Server, state: &Path, lab: Option<&str>) -> Result<LocalAgent> {
     build::agent(root, true)?;
-    let token = token(server, state)?;
-    let work = state.join("agent-work");
+    let token = token(server, state, lab)?;
+    let work = match lab {
+        Some(l) => state.join(format!("agent-work-{l}")),
+        None => state.join("agent-work"),
+    };
     std::fs::create_dir_all(&work).map_err(|e| e.to_string())?;
     let child = Command::new(build::agent_bin(root, true, "labrelay-agent"))
         .arg("--server")

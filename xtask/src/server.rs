@@ -189,10 +189,32 @@ fn read_dev_var(root: &Path, key: &str, default: &str) -> String {
         .unwrap_or_else(|| default.to_string())
 }
 
-/// On an empty store, the demo configs, devices and packages (a failure is only reported:
-/// the server runs without them).
-fn first_run(root: &Path, server: &Server) {
-    match crate::demo::seed_if_empty(root, &server.url, &server.admin_token) {
+/// The demo lab, made when missing (a lab of its own, as a second CDRouter box would be).
+fn demo_lab(server: &Server) -> Result<&'static str> {
+    let lab = crate::local_agent::DEMO_LAB;
+    let answer = ureq::AgentBuilder::new()
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+        .post(&format!("{}/api/v1/labs/", server.url))
+        .set("authorization", &format!("Bearer {}", server.admin_token))
+        .send_json(serde_json::json!({
+            "name": lab,
+            "description": "a second lab, as a second CDRouter system would be (cargo xtask dev)"
+        }));
+    match answer {
+        Ok(_) | Err(ureq::Error::Status(409, _)) => Ok(lab),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// On an empty store (of the default lab, or `lab`), the demo configs, devices and packages
+/// (a failure is only reported: the server runs without them).
+fn first_run(root: &Path, server: &Server, lab: Option<&str>) {
+    let url = match lab {
+        Some(l) => format!("{}/labs/{l}", server.url),
+        None => server.url.clone(),
+    };
+    match crate::demo::seed_if_empty(root, &url, &server.admin_token) {
         Ok(made) if made.is_empty() => {}
         Ok(made) => println!(
             "xtask: a first run: {} demo configs, devices and packages from the real CDRouter exports (tagged {})",
@@ -232,24 +254,35 @@ fn run(root: &Path, port: u16, state: Option<PathBuf>, with_agent: bool) -> Resu
             dev: true,
         },
     )?;
-    let agent = if with_agent {
-        first_run(root, &server);
-        Some(crate::local_agent::start(root, &server, &state)?)
-    } else {
-        None
-    };
+    // With `dev`: the default lab and a demo lab, each with demo data and a local agent.
+    let mut agents = Vec::new();
+    if with_agent {
+        first_run(root, &server, None);
+        agents.push(crate::local_agent::start(root, &server, &state, None)?);
+        match demo_lab(&server) {
+            Ok(lab) => {
+                first_run(root, &server, Some(lab));
+                agents.push(crate::local_agent::start(root, &server, &state, Some(lab))?);
+            }
+            Err(e) => eprintln!("xtask: could not make the demo lab: {e}"),
+        }
+    }
     println!();
     println!("  Labrelay is running: {}/", server.url);
     println!("  Sign in as admin / {password}   (API token: {token})");
-    if agent.is_some() {
+    if !agents.is_empty() {
         println!(
-            "  A local lab agent runs jobs on the cdrouter-cli simulator (interfaces {}).",
+            "  Two labs: the default one and \"{}\" (switch in the app's header; All labs shows both).",
+            crate::local_agent::DEMO_LAB
+        );
+        println!(
+            "  A local lab agent in each runs jobs on the cdrouter-cli simulator (interfaces {}).",
             crate::local_agent::INTERFACES
         );
     }
     println!("  Data: {}   Stop: Ctrl-C", state.display());
     println!();
     let result = server.wait();
-    drop(agent);
+    drop(agents);
     result
 }

@@ -13,6 +13,8 @@ pub enum Route {
     Launch,
     List(Resource),
     Reservations,
+    /// Every lab at a glance.
+    Overview,
     /// Panics on purpose: the browser tests check that a panic never leaves a dead page.
     Panic,
     NotFound,
@@ -36,6 +38,7 @@ impl Route {
             ["results", r, "tests", s] => id(r).zip(id(s)).map(|(r, s)| Route::TestLog(r, s)),
             ["launch"] => Some(Route::Launch),
             ["reservations"] => Some(Route::Reservations),
+            ["overview"] => Some(Route::Overview),
             ["debug", "panic"] => Some(Route::Panic),
             [one] => Resource::from_segment(one).map(Route::List),
             _ => None,
