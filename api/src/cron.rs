@@ -4,6 +4,7 @@
 //! Parsing and "the next tick after t" are pure, so the worker fires schedules and the app
 //! checks a spec as it is typed with the same code.
 
+use crate::time::civil_from_days;
 use std::fmt;
 
 /// A parsed spec: for each field, the set of values it allows.
@@ -131,7 +132,7 @@ impl Spec {
         let mut minute_of_day = start.rem_euclid(1440);
         let last_day = day + 8 * 366;
         while day <= last_day {
-            let (_, month, dom) = civil(day);
+            let (_, month, dom) = civil_from_days(day);
             let weekday = (day + 4).rem_euclid(7) as u32; // 1970-01-01 was a Thursday
             if self.months & (1 << month) != 0 && self.day_ok(dom, weekday) {
                 for m in minute_of_day..1440 {
@@ -146,20 +147,6 @@ impl Spec {
         }
         None
     }
-}
-
-/// Days since 1970-01-01 as (year, month 1-12, day 1-31) (H. Hinnant's civil_from_days).
-fn civil(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
 }
 
 #[cfg(test)]
@@ -178,9 +165,9 @@ mod tests {
 
     #[test]
     fn the_calendar_is_right() {
-        assert_eq!(civil(0), (1970, 1, 1));
-        assert_eq!(civil(T / 86_400), (2026, 11, 29));
-        assert_eq!(civil(11_016), (2000, 2, 29));
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(T / 86_400), (2026, 11, 29));
+        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
     }
 
     #[test]
@@ -199,9 +186,15 @@ mod tests {
         // Day of month or day of week (both given): the 1st, or any Monday.
         assert_eq!(next("0 0 1 * mon", T), 1_795_996_800);
         // A month by name.
-        assert_eq!(civil(next("0 0 1 jan *", T) / 86_400), (2027, 1, 1));
+        assert_eq!(
+            civil_from_days(next("0 0 1 jan *", T) / 86_400),
+            (2027, 1, 1)
+        );
         // Leap days come every four years.
-        assert_eq!(civil(next("0 0 29 2 *", T) / 86_400), (2028, 2, 29));
+        assert_eq!(
+            civil_from_days(next("0 0 29 2 *", T) / 86_400),
+            (2028, 2, 29)
+        );
     }
 
     #[test]

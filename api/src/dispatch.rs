@@ -347,15 +347,20 @@ mod tests {
         assert_eq!(claim(&store(&queue, now, &agent), now, &agent), Some(5_001));
     }
 
+    /// Agent 1, with `ifs`, none in use, held by no one.
+    fn idle(ifs: &[String]) -> Claimer<'_> {
+        Claimer {
+            id: 1,
+            interfaces: ifs,
+            busy: &[],
+            reserved_by: None,
+        }
+    }
+
     #[test]
     fn highest_priority_first_then_first_in_first_out() {
         let ifs = vec!["eth1".to_string()];
-        let agent = Claimer {
-            id: 1,
-            interfaces: &ifs,
-            busy: &[],
-            reserved_by: None,
-        };
+        let agent = idle(&ifs);
         let job = |id, priority, run_at| Queued {
             priority,
             run_at,
@@ -375,12 +380,7 @@ mod tests {
     #[test]
     fn a_device_that_needs_a_check_runs_its_check_first_and_holders_keep_theirs() {
         let ifs = vec!["eth1".to_string()];
-        let agent = Claimer {
-            id: 1,
-            interfaces: &ifs,
-            busy: &[],
-            reserved_by: None,
-        };
+        let agent = idle(&ifs);
         let user_job = Queued {
             priority: 100,
             device_needs_check: true,

@@ -2,6 +2,7 @@
 //! offset and "now", so these are the same in a test and in the browser.
 
 use labrelay_api::agents::Progress;
+use labrelay_api::time::civil_from_days;
 
 /// `2026-05-02 14:03:07` in local time. `offset_min` is minutes east of UTC (UTC+2 = 120).
 pub fn datetime(micros: i64, offset_min: i32) -> String {
@@ -34,21 +35,6 @@ pub fn zone(offset_min: i32) -> String {
 /// `2026-05-02 14:03:07 UTC+2`: a local time that says which zone it is in.
 pub fn datetime_zone(micros: i64, offset_min: i32) -> String {
     format!("{} {}", datetime(micros, offset_min), zone(offset_min))
-}
-
-/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (Howard Hinnant's
-/// algorithm).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
 }
 
 /// `45 s`, `3 min 20 s`, `2 h 5 min`, `3 d 4 h`, `72 y 30 d` (years of 365 days).
