@@ -59,6 +59,11 @@ test('a device in maintenance holds its jobs, and they say why', async () => {
   const why = jobRows(page).first().locator('.waiting');
   await why.filter({ hasText: `device q-dut-${RUN} is maintenance: new firmware` }).waitFor();
   assert.match(await why.textContent(), /^#1 · /);
+  // The device's queue, from its row on the devices page.
+  await page.goto(`${URL_}/devices?q=q-dut-${RUN}`);
+  await page.getByRole('link', { name: `Queue of device q-dut-${RUN}` }).click();
+  await jobRows(page).first().locator('.waiting').filter({ hasText: 'new firmware' }).waitFor();
+  assert.equal(await jobRows(page).count(), 1);
   await page.goto(`${URL_}/jobs/${job.id}`);
   const card = page.getByRole('region', { name: 'Why it is waiting' });
   await card.filter({ hasText: 'new firmware' }).waitFor();

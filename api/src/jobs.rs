@@ -208,6 +208,8 @@ pub static JOB_SCHEMA: Schema = Schema {
         Field { name: "run_at", ty: T::Time, sql: "run_at" },
         Field { name: "automatic", ty: T::Bool, sql: "automatic" },
         Field { name: "priority", ty: T::Int, sql: "priority" },
+        // The device the job runs on: its own, else its package's (a device's queue).
+        Field { name: "run_device_id", ty: T::Id, sql: "CASE WHEN device_id != 0 THEN device_id ELSE coalesce((SELECT p.device_id FROM packages p WHERE p.id = package_id), 0) END" },
         Field { name: "passed", ty: T::Int, sql: "passed" },
         Field { name: "failed", ty: T::Int, sql: "failed" },
         Field { name: "tags", ty: T::StrArray, sql: "json_extract(options, '$.tags')" },

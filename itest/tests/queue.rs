@@ -140,6 +140,17 @@ fn a_device_that_is_not_ready_holds_its_jobs() {
         .get(&lab.at("/api/v1/devices/?filter=state=maintenance"))
         .expect(200);
     assert_eq!(filtered.body["links"]["total"], 1);
+    // The device's queue: its jobs, whether the device is the job's or (here) its package's.
+    assert_eq!(lab.job(&job)["device_id"], "0");
+    let queue = lab
+        .admin
+        .get(&lab.at(&format!(
+            "/api/v1/jobs/?filter=run_device_id={}&filter=status=pending",
+            id(&device)
+        )))
+        .expect(200);
+    assert_eq!(queue.body["links"]["total"], 1);
+    assert_eq!(queue.data()[0]["id"], job.as_str());
     lab.admin
         .patch(
             &lab.at(&format!("/api/v1/devices/{}/", id(&device))),

@@ -118,6 +118,19 @@ fn row_view(row: Row, columns: &'static [Column], a: Actions) -> AnyView {
     let launch = (a.resource == Resource::Packages).then(|| view! {
         <a class="button" href=format!("/launch?package={id}") aria-label=format!("Launch package {name}")>"Launch"</a>
     });
+    // A device's queue (its pending jobs in dispatch order, each saying why it waits), an
+    // agent's jobs.
+    let queue = match a.resource {
+        Resource::Devices => Some(view! {
+            <a class="button" href=format!("/?status=pending&filter=run_device_id%3D{id}&sort=-priority,run_at,id")
+                aria-label=format!("Queue of device {name}")>"Queue"</a>
+        }),
+        Resource::Agents => Some(view! {
+            <a class="button" href=format!("/?filter=agent_id%3D{id}&sort=-id")
+                aria-label=format!("Jobs of agent {name}")>"Jobs"</a>
+        }),
+        _ => None,
+    };
     let edit = a.edit.map(|editing| view! {
         <button type="button" aria-label=format!("Edit {what} {name}") on:click=move |_| editing.set(Some(Some(id)))>"Edit"</button>
     });
@@ -129,7 +142,7 @@ fn row_view(row: Row, columns: &'static [Column], a: Actions) -> AnyView {
     view! {
         <tr>
             {cells.into_iter().zip(columns).map(|(c, col)| cell(c, col)).collect_view()}
-            <td class="row-actions">{launch}{edit}{delete}</td>
+            <td class="row-actions">{launch}{queue}{edit}{delete}</td>
         </tr>
     }
     .into_any()
