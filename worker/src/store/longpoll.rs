@@ -86,9 +86,12 @@ impl Store {
                 }),
             }
         };
+        // No `after`: a view asking where things stand, before its first load. It is answered
+        // at once (a gather here would hold every page's first render back by 500 ms).
+        let first = matches!(ctx.param("after"), None | Some(""));
         let after = parse("after", 0)?;
         let wait = parse("wait", 25)?.min(MAX_WAIT_SECS);
-        if wait > 0 {
+        if wait > 0 && !first {
             if after == self.waiting.version() {
                 self.waiting.wait(Line::Watch, wait * 1000).await;
             }
