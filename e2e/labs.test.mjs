@@ -9,13 +9,14 @@ import { api, FAR, jobRows, launchBrowser, newPage, RUN, signIn, snapper, URL_ }
 let browser;
 let page;
 let snap;
+const fx = {};
 const LAB = `e2e-${RUN}`;
 
 before(async () => {
   browser = await launchBrowser();
   await api('POST', '/api/v1/labs/', { name: LAB, description: 'the browser tests\' lab' });
   const at = (p) => `/labs/${LAB}${p}`;
-  const pkg = await api('POST', at('/api/v1/packages/'), { name: `lab-pkg-${RUN}`, testlist: ['cdrouter_basic_1'] });
+  const pkg = fx.pkg = await api('POST', at('/api/v1/packages/'), { name: `lab-pkg-${RUN}`, testlist: ['cdrouter_basic_1'] });
   await api('POST', at('/api/v1/jobs/'), { package_id: pkg.id, run_at: FAR, options: { tags: [`inlab-${RUN}`] } });
   await api('POST', at('/api/v1/jobs/'), { package_id: pkg.id, run_at: FAR, options: { tags: [`inlab-${RUN}`] } });
   page = await newPage(browser);
@@ -38,13 +39,16 @@ test('the overview shows every lab, and a lab chosen there is the one the app wo
   assert.match(await row.textContent(), /0 of 0/);
   await page.locator('main table tbody tr', { has: page.getByRole('button', { name: 'Work in lab default' }) }).waitFor();
   await snap('overview');
+  // Live: a job launched in the lab meanwhile shows without a reload.
+  await api('POST', `/labs/${LAB}/api/v1/jobs/`, { package_id: fx.pkg.id, run_at: FAR, options: { tags: [`inlab-${RUN}`] } });
+  await row.locator('td.num').nth(1).filter({ hasText: '3' }).waitFor();
 
   await row.getByRole('button', { name: `Work in lab ${LAB}` }).click();
   await page.getByRole('heading', { name: 'Jobs', exact: true }).waitFor();
   assert.equal(await page.getByLabel('Lab').inputValue(), LAB);
   await page.goto(`${URL_}/?tags=inlab-${RUN}`);
-  await jobRows(page).nth(1).waitFor();
-  assert.equal(await jobRows(page).count(), 2);
+  await jobRows(page).nth(2).waitFor();
+  assert.equal(await jobRows(page).count(), 3);
   await snap('in-lab');
 
   // Back to the default lab from the header: the lab's jobs are not there.

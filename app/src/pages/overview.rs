@@ -1,5 +1,6 @@
 //! All labs at a glance (the one pane): per lab, what runs, what waits, agents online and the
-//! last failures; a click makes a lab the one the app works in.
+//! last failures; a click makes a lab the one the app works in. Live: the current lab's rows
+//! follow its changes (the app's long-poll), every lab's are read again every 10 s.
 
 use crate::api::{self, lab, LabSummary};
 use crate::app::set_title;
@@ -7,11 +8,26 @@ use crate::components::{dyn_view, ErrorBanner, Loading};
 use labrelay_api::labs::{Lab, DEFAULT_LAB};
 use leptos::prelude::*;
 
+/// How often every lab's row is read again (ms): one object's long-poll covers only the
+/// current lab.
+const REFRESH_MS: u64 = 10_000;
+
 #[component]
 pub fn OverviewPage() -> impl IntoView {
     set_title("All labs");
     let labs = RwSignal::new(None::<Vec<Lab>>);
     let error = RwSignal::new(None::<String>);
+    // Bumped by the current lab's changes and by the refresh timer: every row reads again.
+    let tick = RwSignal::new(0u32);
+    crate::live::on_change(move || tick.update(|t| *t += 1));
+    if let Ok(handle) = set_interval_with_handle(
+        move || {
+            tick.try_update(|t| *t += 1);
+        },
+        std::time::Duration::from_millis(REFRESH_MS),
+    ) {
+        on_cleanup(move || handle.clear());
+    }
     leptos::task::spawn_local(async move {
         match api::labs().await {
             Ok(l) => {
@@ -34,7 +50,7 @@ pub fn OverviewPage() -> impl IntoView {
                         <th scope="col" class="num">"Queued"</th><th scope="col">"Agents online"</th>
                         <th scope="col">"Last failures"</th>
                     </tr></thead>
-                    <tbody>{list.into_iter().map(|l| view! { <LabRow lab=l/> }).collect_view()}</tbody>
+                    <tbody>{list.into_iter().map(|l| view! { <LabRow lab=l tick/> }).collect_view()}</tbody>
                 </table>
             }.into_any(),
         })}
@@ -42,14 +58,18 @@ pub fn OverviewPage() -> impl IntoView {
 }
 
 #[component]
-fn LabRow(lab: Lab) -> impl IntoView {
+fn LabRow(lab: Lab, tick: RwSignal<u32>) -> impl IntoView {
     let summary = RwSignal::new(None::<Result<LabSummary, String>>);
     let name = lab.name.clone();
     {
         let name = name.clone();
-        leptos::task::spawn_local(async move {
-            let got = api::lab_summary(&name).await.map_err(|e| e.message);
-            summary.try_set(Some(got));
+        Effect::new(move |_| {
+            tick.track();
+            let name = name.clone();
+            leptos::task::spawn_local(async move {
+                let got = api::lab_summary(&name).await.map_err(|e| e.message);
+                summary.try_set(Some(got));
+            });
         });
     }
     let current = lab::current().unwrap_or_else(|| DEFAULT_LAB.to_string()) == name;
