@@ -19,6 +19,7 @@ mod secrets_check;
 mod server;
 mod test;
 mod tools;
+mod upgrade;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -63,6 +64,8 @@ enum Cmd {
     Dist,
     /// Build the worker's wasm (wrangler's [build] command).
     BuildWorker,
+    /// One step of `test` on its own: today's worker on a store from before labs.
+    UpgradeCheck,
     /// Put the demo configs, devices and packages (from the real CDRouter exports) on a
     /// running server, skipping those it has. `cargo xtask dev` does it on a first run.
     Demo {
@@ -85,6 +88,12 @@ fn main() {
         Cmd::Setup => tools::ensure_all(&root),
         Cmd::Build => tools::ensure_all(&root).and_then(|()| build::all(&root)),
         Cmd::BuildWorker => build::worker_for_wrangler(&root),
+        Cmd::UpgradeCheck => tools::ensure_all(&root)
+            .and_then(|()| build::all(&root))
+            .and_then(|()| {
+                let port = server::free_port()?;
+                upgrade::run(&root, port, &server::fresh_dir(&root, "upgrade-state")?)
+            }),
         Cmd::Dist => dist::run_dist(&root).map(drop),
         Cmd::Demo { url, token } => {
             let token = token.unwrap_or_else(|| server::dev_token(&root));

@@ -151,6 +151,9 @@ fn steps(root: &Path) -> Result {
 
     step("a worker with the default admin secrets refuses to serve (no LABRELAY_DEV)");
     crate::secrets_check::run(root, free_port()?, &fresh_dir(root, "secrets-state")?)?;
+
+    step("an upgrade: a store from before labs is the default lab (fixtures/upgrade)");
+    crate::upgrade::run(root, free_port()?, &fresh_dir(root, "upgrade-state")?)?;
     Ok(())
 }
 
