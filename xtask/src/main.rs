@@ -15,6 +15,7 @@ mod e2e;
 mod local_agent;
 mod openapi;
 mod outage;
+mod schedule_restart;
 mod secrets_check;
 mod server;
 mod test;
@@ -66,6 +67,8 @@ enum Cmd {
     BuildWorker,
     /// One step of `test` on its own: today's worker on a store from before labs.
     UpgradeCheck,
+    /// One step of `test` on its own: a package schedule across a worker outage (~2 min).
+    ScheduleCheck,
     /// Put the demo configs, devices and packages (from the real CDRouter exports) on a
     /// running server, skipping those it has. `cargo xtask dev` does it on a first run.
     Demo {
@@ -88,6 +91,12 @@ fn main() {
         Cmd::Setup => tools::ensure_all(&root),
         Cmd::Build => tools::ensure_all(&root).and_then(|()| build::all(&root)),
         Cmd::BuildWorker => build::worker_for_wrangler(&root),
+        Cmd::ScheduleCheck => tools::ensure_all(&root)
+            .and_then(|()| build::all(&root))
+            .and_then(|()| {
+                let port = server::free_port()?;
+                schedule_restart::run(&root, port, &server::fresh_dir(&root, "schedule-state")?)
+            }),
         Cmd::UpgradeCheck => tools::ensure_all(&root)
             .and_then(|()| build::all(&root))
             .and_then(|()| {

@@ -152,6 +152,9 @@ fn steps(root: &Path) -> Result {
     step("a worker with the default admin secrets refuses to serve (no LABRELAY_DEV)");
     crate::secrets_check::run(root, free_port()?, &fresh_dir(root, "secrets-state")?)?;
 
+    step("a package schedule across an outage: ticks missed while down launch once");
+    crate::schedule_restart::run(root, free_port()?, &fresh_dir(root, "schedule-state")?)?;
+
     step("an upgrade: a store from before labs is the default lab (fixtures/upgrade)");
     crate::upgrade::run(root, free_port()?, &fresh_dir(root, "upgrade-state")?)?;
     Ok(())

@@ -97,13 +97,18 @@ impl DurableObject for Store {
             worker::console_error!("alarm: schedules: {e}");
         }
         // A run_at has come or a lease has run out: the queue may move.
-        self.waiting.notify(routes::Effect::Queue(routes::Change {
-            kind: routes::Kind::Jobs,
-            id: None,
-        }));
+        self.waiting.notify(queue_change());
         self.reschedule().await;
         Response::ok("")
     }
+}
+
+/// The queue changed, no one job in particular (an alarm, a schedule's tick).
+fn queue_change() -> routes::Effect {
+    routes::Effect::Queue(routes::Change {
+        kind: routes::Kind::Jobs,
+        id: None,
+    })
 }
 
 /// A var or secret of the worker's environment, "" when unset.
@@ -118,6 +123,13 @@ impl Store {
     async fn handle(&self, ctx: &Ctx) -> std::result::Result<Reply, ApiError> {
         if let Some(e) = &self.init_error {
             return Err(ApiError::Internal(format!("store failed to start: {e}")));
+        }
+        // A schedule tick that came while no alarm could fire (the object was down, the alarm
+        // was lost) fires at the next request, once (one indexed look when none is due).
+        match schedule::fire(&self.db) {
+            Ok(0) => {}
+            Ok(_) => self.after(queue_change()).await,
+            Err(e) => worker::console_error!("schedules: {e}"),
         }
         let seg: Vec<&str> = ctx.segments.iter().map(String::as_str).collect();
         if seg == ["changes"] && ctx.method == Method::Get {
