@@ -32,6 +32,17 @@ fn highest_priority_first_and_first_in_first_out_within_a_level() {
             &json!({"priority": 95}),
         )
         .expect(200);
+    // A bulk launch sets it for every job it makes (fields shared over matching packages).
+    let bulk = lab
+        .admin
+        .post(
+            &lab.at(&format!("/api/v1/jobs/?bulk=launch&filter=id={}", id(&pkg))),
+            &json!({"fields": {"priority": 5, "run_at": "2199-01-01T00:00:00Z"}}),
+        )
+        .expect(200);
+    let made = bulk.data().as_array().cloned().unwrap_or_default();
+    assert_eq!(made.len(), 1, "{}", bulk.raw);
+    assert_eq!(made[0]["priority"], 5);
     let (_, agent) = lab.agent("a");
     let mut order = Vec::new();
     while let Some(job) = claim(&agent, &["p-lan", "p-wan"]) {
