@@ -313,3 +313,50 @@ fn a_package_schedule_launches_one_automatic_job_per_tick() {
     assert_eq!(off["schedule"]["spec"], "* * * * *", "the spec is kept");
     assert!(automatic().len() <= 2, "no burst of launches");
 }
+
+#[test]
+fn a_reservation_ends_by_itself_and_the_queue_carries_on() {
+    let (bob_id, bob) = user();
+    let lab = Lab::with_members(&[&bob_id]);
+    let dut = lab.create("devices", json!({"name": "dut-e"}));
+    let pkg = lab.package("e-lan", "e-wan", json!({"device_id": dut["id"]}));
+    let r = bob
+        .post(
+            &lab.at("/api/v1/reservations/"),
+            &json!({"device_id": dut["id"], "minutes": 1}),
+        )
+        .expect(200)
+        .data()
+        .clone();
+    let until = r["until"].as_str().expect("until").to_string();
+    let job = lab.launch(json!({"package_id": pkg["id"]}));
+    let (_, agent) = lab.agent("e-agent");
+    let ifs = ["e-lan", "e-wan"];
+    assert_eq!(claim(&agent, &ifs), None, "held for bob");
+    assert_eq!(waiting(&lab, &job)["code"], "reserved");
+    // Nobody renews it: once `until` has passed, the agent's held claim gets the job.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let got = loop {
+        let a = agent.post(
+            "/api/v1/agent/claim",
+            &json!({"interfaces": ifs, "capacity": 1, "wait_secs": 20, "version": "t", "host": "t"}),
+        );
+        if a.status == 200 {
+            break Some(id(&a.data()["job"]));
+        }
+        assert_eq!(a.status, 204, "{}", a.raw);
+        if Instant::now() > deadline {
+            break None;
+        }
+    };
+    assert_eq!(got, Some(job.clone()));
+    let claimed_at = lab.job(&job)["updated"].as_str().unwrap_or("").to_string();
+    assert!(claimed_at >= until, "claimed at {claimed_at}, reserved until {until}");
+    let over = lab
+        .admin
+        .get(&lab.at(&format!("/api/v1/reservations/{}/", id(&r))))
+        .expect(200)
+        .data()
+        .clone();
+    assert_eq!(over["active"], false);
+}
