@@ -351,7 +351,10 @@ fn a_reservation_ends_by_itself_and_the_queue_carries_on() {
     };
     assert_eq!(got, Some(job.clone()));
     let claimed_at = lab.job(&job)["updated"].as_str().unwrap_or("").to_string();
-    assert!(claimed_at >= until, "claimed at {claimed_at}, reserved until {until}");
+    assert!(
+        claimed_at >= until,
+        "claimed at {claimed_at}, reserved until {until}"
+    );
     let over = lab
         .admin
         .get(&lab.at(&format!("/api/v1/reservations/{}/", id(&r))))

@@ -672,7 +672,7 @@ mod tests {
                 })
                 .unwrap_or_default()
         };
-        let jobs = read("worker/src/store/jobs.rs");
+        let jobs = read("worker/src/store/jobs/mod.rs");
         for (param, value) in [
             ("process", "interfaces"),
             ("bulk", "launch"),

@@ -1,0 +1,194 @@
+//! What a launch or an edit resolves before anything is stored (the package, the config and
+//! device it runs with, names, options, interfaces, `run_at`, priority), and the insert of a
+//! new job — by a person over the API, or by the lab itself (a schedule's tick, a health
+//! check).
+
+use super::JobRow;
+use crate::error::now;
+use crate::store::db::{from_micros, json_string, json_text, parse_json, us, Db};
+use crate::store::http::Caller;
+use crate::store::{configs, devices, packages};
+use labrelay_api::error::ApiError;
+use labrelay_api::interfaces::{self, Interface};
+use labrelay_api::jobs::{JobInput, JobOptions};
+use labrelay_api::{Id, Timestamp};
+
+/// Everything a launch or an edit resolves before anything is stored.
+pub(super) struct Resolved {
+    package_id: i64,
+    package_name: String,
+    device_id: i64,
+    device_name: String,
+    config_id: i64,
+    config_name: String,
+    options: JobOptions,
+    run_at: Timestamp,
+    pub(super) interfaces: Vec<Interface>,
+    priority: i64,
+}
+
+/// Resolves a launch/edit body against `base` (the job being edited, if any): the package
+/// must exist; a device or config of 0 means the package's own, and stays 0 (as in CDRouter:
+/// the package's own is used when the job runs, so a new package brings its own config);
+/// names follow, and the interfaces of the config the job will use.
+pub(super) fn resolve(
+    db: &Db,
+    input: &JobInput,
+    base: Option<&JobRow>,
+) -> Result<Resolved, ApiError> {
+    let package_id = input
+        .package_id
+        .filter(|id| !id.is_none())
+        .or(base.map(|b| Id(b.package_id as u64)))
+        .ok_or_else(|| ApiError::invalid("package_id is required"))?;
+    let package = packages::find(db, package_id)?;
+    // An explicit id given now, else the one the job had (0 = the package's own).
+    let pick = |given: Option<Id>, was: Option<i64>| -> Id {
+        match given {
+            Some(id) => id,
+            None => Id(was.unwrap_or(0).max(0) as u64),
+        }
+    };
+    let device_id = pick(input.device_id, base.map(|b| b.device_id));
+    let config_id = pick(input.config_id, base.map(|b| b.config_id));
+    let device_name = if device_id.is_none() {
+        String::new()
+    } else {
+        devices::find(db, device_id)?.name
+    };
+    let (config_name, contents) = if config_id.is_none() {
+        (
+            String::new(),
+            configs::contents(db, Id(package.config_id as u64))?,
+        )
+    } else {
+        let c = configs::find(db, config_id)?;
+        (c.name, c.contents)
+    };
+    let mut options = match base {
+        Some(b) => parse_json(&b.options)?,
+        None => JobOptions::default(),
+    };
+    if let Some(o) = input.options.clone() {
+        o.apply(&mut options);
+    }
+    let interfaces = interfaces::compute(
+        &contents,
+        &options.testvars,
+        &[&package.extra_cli_args, &options.extra_cli_args],
+    )
+    .map_err(|e| ApiError::invalid(e.to_string()))?;
+    let t = now();
+    if input.run_at.is_some_and(|r| r.micros() > LATEST_RUN_AT_US) {
+        return Err(ApiError::invalid(
+            "run_at is too far in the future (after 9999-12-31)",
+        ));
+    }
+    let run_at = input
+        .run_at
+        .map(exact_in_storage)
+        .or(base.map(|b| from_micros(b.run_at)))
+        .map_or(t, |r| r.max(t));
+    // Given now, else the job's own, else its package's.
+    let priority = input
+        .priority
+        .map(i64::from)
+        .or(base.map(|b| b.priority))
+        .unwrap_or(package.priority);
+    Ok(Resolved {
+        priority,
+        package_id: package.id,
+        package_name: package.name,
+        device_id: device_id.as_i64(),
+        device_name,
+        config_id: config_id.as_i64(),
+        config_name,
+        options,
+        run_at,
+        interfaces,
+    })
+}
+
+/// Times travel through JavaScript numbers (53 bits): microseconds past 2^53 (after the year
+/// 2255) are kept to the whole second, which those numbers carry exactly to the year 9999.
+fn exact_in_storage(t: Timestamp) -> Timestamp {
+    const EXACT_US: i64 = 1 << 53;
+    if t.micros() > EXACT_US {
+        Timestamp(t.micros() / 1_000_000 * 1_000_000)
+    } else {
+        t
+    }
+}
+
+impl Resolved {
+    /// The columns a launch and an edit both write, in `FIELD_COLUMNS` order.
+    pub(super) fn binds(&self) -> Vec<worker::SqlStorageValue> {
+        let names = interfaces::names(&self.interfaces);
+        let ics = self.interfaces.iter().find(|i| i.is_ics);
+        vec![
+            json_text(&self.options),
+            self.package_id.into(),
+            self.package_name.clone().into(),
+            self.device_id.into(),
+            self.device_name.clone().into(),
+            self.config_id.into(),
+            self.config_name.clone().into(),
+            us(self.run_at).into(),
+            json_text(&self.interfaces),
+            json_string(&names).into(),
+            (self.interfaces.iter().any(|i| i.is_wireless) as i64).into(),
+            (ics.is_some() as i64).into(),
+            ics.map(|i| i.value.clone()).unwrap_or_default().into(),
+            self.priority.into(),
+        ]
+    }
+}
+
+/// 9999-12-31T23:59:59Z, the last time RFC 3339 writes (see `exact_in_storage`).
+const LATEST_RUN_AT_US: i64 = 253_402_300_799_999_999;
+
+pub(super) const FIELD_COLUMNS: &str =
+    "options, package_id, package_name, device_id, device_name, \
+     config_id, config_name, run_at, interfaces, interface_names, uses_wireless, uses_ics, \
+     ics_interface_name, priority";
+
+pub(super) fn insert(db: &Db, r: &Resolved, caller: &Caller) -> Result<Id, ApiError> {
+    insert_as(db, r, caller.user_id, Launched::ByHand)
+}
+
+/// Who launched a job: a person, a package's schedule, or a device's health check.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Launched {
+    ByHand,
+    Schedule,
+    HealthCheck,
+}
+
+fn insert_as(db: &Db, r: &Resolved, user: Id, how: Launched) -> Result<Id, ApiError> {
+    let t = us(now());
+    let mut binds = r.binds();
+    binds.extend([
+        user.as_i64().into(),
+        t.into(),
+        t.into(),
+        ((how != Launched::ByHand) as i64).into(),
+        ((how == Launched::HealthCheck) as i64).into(),
+    ]);
+    db.exec(
+        &format!(
+            "INSERT INTO jobs ({FIELD_COLUMNS}, status, user_id, created, updated, automatic,
+                               health_check)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?)"
+        ),
+        binds,
+    )?;
+    Ok(Id(db.last_id()? as u64))
+}
+
+/// A job launched by the lab itself (a schedule's tick, a health check), as `user`: checked
+/// and resolved as a launch over the API is.
+pub fn launch_for(db: &Db, input: &JobInput, user: Id, how: Launched) -> Result<Id, ApiError> {
+    labrelay_api::limits::check_job(input).map_err(ApiError::Invalid)?;
+    let resolved = resolve(db, input, None)?;
+    insert_as(db, &resolved, user, how)
+}
