@@ -243,6 +243,17 @@ impl Http {
         }
     }
 
+    pub(crate) fn patch(&self, path: &str, body: Value) -> Result<Value> {
+        let resp = self
+            .agent
+            .request("PATCH", &format!("{}{path}", self.base))
+            .set("authorization", &self.auth)
+            .send_json(body)
+            .map_err(|e| format!("PATCH {path}: {e}"))?;
+        let v: Value = resp.into_json().map_err(|e| e.to_string())?;
+        Ok(v["data"].clone())
+    }
+
     pub(crate) fn post(&self, path: &str, body: Value) -> Result<Value> {
         self.post_maybe(path, body)?
             .ok_or_else(|| format!("POST {path}: no content"))

@@ -51,6 +51,8 @@ pub struct Store {
     init_error: Option<String>,
     /// Held claims, stop long-polls and browsers, and whom a change wakes.
     waiting: wake::Waiting,
+    /// The due queue as the last list of pending jobs read it (see `queue`).
+    due: queue::DueCache,
     /// The cap on one result's files (`RESULT_MAX_BYTES`, default 1 GiB).
     result_max_bytes: u64,
 }
@@ -70,6 +72,7 @@ impl DurableObject for Store {
             result_max_bytes,
             init_error: init.err().map(|e| e.to_string()),
             waiting: wake::Waiting::new(),
+            due: queue::DueCache::default(),
         }
     }
 
@@ -198,7 +201,13 @@ impl Store {
                 }
                 _ => Err(ApiError::MethodNotAllowed),
             },
-            ["jobs", rest @ ..] => jobs::route(db, ctx, &caller, rest, &polling),
+            ["jobs", rest @ ..] => {
+                let look = queue::Look {
+                    polling: &polling,
+                    due: &self.due,
+                };
+                jobs::route(db, ctx, &caller, rest, &look)
+            }
             ["packages", rest @ ..] => packages::route(db, ctx, &caller, rest),
             ["configs", rest @ ..] => configs::route(db, ctx, &caller, rest),
             ["devices", rest @ ..] => devices::route(db, ctx, &caller, rest),

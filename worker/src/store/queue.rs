@@ -11,7 +11,9 @@ use labrelay_api::error::ApiError;
 use labrelay_api::queue::{DeviceState, WaitCode, Waiting};
 use labrelay_api::Id;
 use serde::Deserialize;
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 
 /// An agent counts as online within this long of its last call (as the agents list says).
 const ONLINE_SECS: i64 = 60;
@@ -42,6 +44,63 @@ struct HeldRow {
 struct QueueRow {
     id: i64,
     interface_names: String,
+}
+
+/// The due queue: (job, its interfaces), in dispatch order.
+type Due = Vec<(i64, Vec<String>)>;
+
+/// What identifies the due queue's content: any launch, edit, claim, release, deletion or
+/// job coming due changes one of these (`updated` moves on every edit of a job).
+#[derive(Deserialize, PartialEq, Eq, Clone, Copy)]
+struct DueKey {
+    n: i64,
+    ids: i64,
+    last: i64,
+    priorities: i64,
+}
+
+/// The due queue of the last list, kept by the lab's object while its key holds: lists of
+/// pending jobs read it once per queue change, not once per request. Checked by its key on
+/// every use (one aggregate over the queue index), so it is never stale.
+#[derive(Default)]
+pub struct DueCache(RefCell<Option<(DueKey, Rc<Due>)>>);
+
+impl DueCache {
+    fn get(&self, db: &Db, now_us: i64) -> Result<Rc<Due>, ApiError> {
+        let key = db
+            .first::<DueKey>(
+                "SELECT count(*) AS n, coalesce(sum(id), 0) AS ids,
+                        coalesce(max(updated), 0) AS last, coalesce(sum(priority), 0) AS priorities
+                   FROM jobs WHERE status = 'pending' AND agent_id = 0 AND run_at <= ?",
+                vec![now_us.into()],
+            )?
+            .ok_or_else(|| ApiError::Internal("no aggregate row".into()))?;
+        if let Some((k, due)) = self.0.borrow().as_ref() {
+            if *k == key {
+                return Ok(due.clone());
+            }
+        }
+        let due: Rc<Due> = Rc::new(
+            db.rows::<QueueRow>(
+                "SELECT id, interface_names FROM jobs
+                 WHERE status = 'pending' AND agent_id = 0 AND run_at <= ?
+                 ORDER BY priority DESC, run_at, id",
+                vec![now_us.into()],
+            )?
+            .into_iter()
+            .map(|q| (q.id, names(&q.interface_names)))
+            .collect(),
+        );
+        *self.0.borrow_mut() = Some((key, due.clone()));
+        Ok(due)
+    }
+}
+
+/// What explaining a page of jobs needs from the object: which agents hold a claim open, and
+/// its cache of the due queue.
+pub struct Look<'a> {
+    pub polling: Polling<'a>,
+    pub due: &'a DueCache,
 }
 
 #[derive(Deserialize)]
@@ -92,7 +151,7 @@ pub struct Scene {
     /// Jobs an agent holds: (job, agent, interfaces).
     held: Vec<(i64, i64, Vec<String>)>,
     /// Due, unclaimed pending jobs in dispatch order: (id, interfaces).
-    due: Vec<(i64, Vec<String>)>,
+    due: Rc<Due>,
     packages: HashMap<i64, PackageRow>,
     devices: HashMap<i64, DeviceRow>,
     /// Live reservations by device and by agent.
@@ -108,7 +167,8 @@ fn names(json: &str) -> Vec<String> {
 
 impl Scene {
     /// One look at the lab, for explaining `jobs` (their packages and devices are loaded).
-    pub fn look(db: &Db, polling: Polling, jobs: &[&JobRow]) -> Result<Scene, ApiError> {
+    pub fn look(db: &Db, with: &Look, jobs: &[&JobRow]) -> Result<Scene, ApiError> {
+        let polling = with.polling;
         let t = us(now());
         let agents = db
             .rows::<AgentRow>("SELECT id, name, interfaces, last_seen FROM agents", vec![])?
@@ -130,16 +190,7 @@ impl Scene {
             .into_iter()
             .map(|h| (h.id, h.agent_id, names(&h.interface_names)))
             .collect();
-        let due = db
-            .rows::<QueueRow>(
-                "SELECT id, interface_names FROM jobs
-                 WHERE status = 'pending' AND agent_id = 0 AND run_at <= ?
-                 ORDER BY priority DESC, run_at, id",
-                vec![t.into()],
-            )?
-            .into_iter()
-            .map(|q| (q.id, names(&q.interface_names)))
-            .collect();
+        let due = with.due.get(db, t)?;
         let ids = |f: &dyn Fn(&JobRow) -> i64| -> String {
             let v: Vec<i64> = jobs.iter().map(|j| f(j)).filter(|i| *i > 0).collect();
             serde_json::to_string(&v).unwrap_or_else(|_| "[]".into())
@@ -363,7 +414,7 @@ impl Scene {
 /// Fills `waiting` in each pending, unclaimed job of `wire` (same order as `rows`).
 pub fn annotate(
     db: &Db,
-    polling: Polling,
+    with: &Look,
     rows: &[super::jobs::JobRow],
     wire: &mut [labrelay_api::jobs::Job],
 ) -> Result<(), ApiError> {
@@ -374,7 +425,7 @@ pub fn annotate(
     if waiting.is_empty() {
         return Ok(());
     }
-    let scene = Scene::look(db, polling, &waiting)?;
+    let scene = Scene::look(db, with, &waiting)?;
     for (row, job) in rows.iter().zip(wire.iter_mut()) {
         if row.status == "pending" && row.agent_id == 0 {
             job.waiting = Some(scene.explain(row));

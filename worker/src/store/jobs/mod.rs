@@ -131,7 +131,7 @@ pub fn route(
     ctx: &Ctx,
     caller: &Caller,
     rest: &[&str],
-    polling: super::agents::Polling,
+    look: &super::queue::Look,
 ) -> Result<Reply, ApiError> {
     let job = |id: &str| -> Result<Id, ApiError> {
         let id = parse_id(id, "job")?;
@@ -143,7 +143,7 @@ pub fn route(
         require_writer(caller)?;
     }
     match (rest, &ctx.method) {
-        ([], Method::Get) => list(db, &ListQuery::parse(&ctx.query, &JOB_SCHEMA)?, polling),
+        ([], Method::Get) => list(db, &ListQuery::parse(&ctx.query, &JOB_SCHEMA)?, look),
         ([], Method::Post) => match (ctx.param("process"), ctx.param("bulk")) {
             (Some("interfaces"), _) => preview_interfaces(db, ctx),
             (Some(other), _) => Err(ApiError::invalid(format!(
@@ -154,14 +154,14 @@ pub fn route(
             (None, Some(other)) => Err(unsupported_bulk(other)),
             (None, None) => {
                 let id = launch(db, ctx, caller)?;
-                answer(db, polling, id)
+                answer(db, look, id)
             }
         },
-        ([id], Method::Get) => answer(db, polling, parse_id(id, "job")?),
+        ([id], Method::Get) => answer(db, look, parse_id(id, "job")?),
         ([id], Method::Patch | Method::Put) => {
             let id = job(id)?;
             edit(db, ctx, id)?;
-            answer(db, polling, id)
+            answer(db, look, id)
         }
         ([id], Method::Delete) => delete(db, job(id)?),
         ([id, "stop"], Method::Post) => stop(db, job(id)?),
@@ -171,7 +171,7 @@ pub fn route(
     }
 }
 
-fn list(db: &Db, q: &ListQuery, polling: super::agents::Polling) -> Result<Reply, ApiError> {
+fn list(db: &Db, q: &ListQuery, look: &super::queue::Look) -> Result<Reply, ApiError> {
     let (rows, links) = list::page::<JobRow>(
         db,
         &KIND.table,
@@ -183,7 +183,7 @@ fn list(db: &Db, q: &ListQuery, polling: super::agents::Polling) -> Result<Reply
         .iter()
         .map(JobRow::to_wire)
         .collect::<Result<Vec<_>, _>>()?;
-    super::queue::annotate(db, polling, &rows, &mut items)?;
+    super::queue::annotate(db, look, &rows, &mut items)?;
     http::list(&items, &links)
 }
 
@@ -195,10 +195,10 @@ fn launch(db: &Db, ctx: &Ctx, caller: &Caller) -> Result<Id, ApiError> {
 }
 
 /// One job as the API answers it: with why it waits, when it does.
-fn answer(db: &Db, polling: super::agents::Polling, id: Id) -> Result<Reply, ApiError> {
+fn answer(db: &Db, look: &super::queue::Look, id: Id) -> Result<Reply, ApiError> {
     let row = find(db, id)?;
     let mut wire = [row.to_wire()?];
-    super::queue::annotate(db, polling, std::slice::from_ref(&row), &mut wire)?;
+    super::queue::annotate(db, look, std::slice::from_ref(&row), &mut wire)?;
     http::data(&wire[0])
 }
 
