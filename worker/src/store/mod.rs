@@ -189,6 +189,10 @@ impl Store {
         let caller = auth::caller(&self.db, ctx)?;
         let db = &self.db;
         let polling = |id: Id| self.waiting.polling(id);
+        let look = queue::Look {
+            polling: &polling,
+            due: &self.due,
+        };
         match seg {
             ["system", "hostname"] => match ctx.method {
                 Method::Get => http::data(&self.hostname()),
@@ -201,13 +205,7 @@ impl Store {
                 }
                 _ => Err(ApiError::MethodNotAllowed),
             },
-            ["jobs", rest @ ..] => {
-                let look = queue::Look {
-                    polling: &polling,
-                    due: &self.due,
-                };
-                jobs::route(db, ctx, &caller, rest, &look)
-            }
+            ["jobs", rest @ ..] => jobs::route(db, ctx, &caller, rest, &look),
             ["packages", rest @ ..] => packages::route(db, ctx, &caller, rest),
             ["configs", rest @ ..] => configs::route(db, ctx, &caller, rest),
             ["devices", rest @ ..] => devices::route(db, ctx, &caller, rest),
