@@ -129,6 +129,20 @@ pub struct JobOptionsInput {
     pub testvars: Option<Vec<Testvar>>,
 }
 
+/// Options as an input that sets every key (a package schedule's options, launched as is).
+impl From<JobOptions> for JobOptionsInput {
+    fn from(o: JobOptions) -> JobOptionsInput {
+        JobOptionsInput {
+            tags: Some(o.tags),
+            skip_tests: Some(o.skip_tests),
+            begin_at: Some(o.begin_at),
+            end_at: Some(o.end_at),
+            extra_cli_args: Some(o.extra_cli_args),
+            testvars: Some(o.testvars),
+        }
+    }
+}
+
 impl JobOptionsInput {
     /// Applies the keys this input sets on top of `base`.
     pub fn apply(self, base: &mut JobOptions) {

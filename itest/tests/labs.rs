@@ -2,6 +2,7 @@
 //! reached at `/labs/{lab}/api/v1/...`; the bare `/api/v1/...` is the default lab; users and
 //! tokens are global, with membership per lab.
 
+use labrelay_itest::lab::user;
 use labrelay_itest::{base_url, id, unique, AgentProc, AgentSpec, Api};
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -25,15 +26,6 @@ fn lab(members: &[&str]) -> String {
 
 fn at(lab: &str, path: &str) -> String {
     format!("/labs/{lab}{path}")
-}
-
-fn user() -> (String, Api) {
-    let u = Api::admin().create(
-        "users",
-        json!({"name": unique("member"), "password": "member-password"}),
-    );
-    let token = u["token"].as_str().expect("token").to_string();
-    (id(&u), Api::with_token(Some(token)))
 }
 
 #[test]

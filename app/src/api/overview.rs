@@ -5,7 +5,7 @@
 use super::{get, list, Result};
 use labrelay_api::agents::Agent;
 use labrelay_api::jobs::Job;
-use labrelay_api::labs::{Lab, DEFAULT_LAB};
+use labrelay_api::labs::Lab;
 
 /// The labs the signed-in user may use (the default lab first).
 pub async fn labs() -> Result<Vec<Lab>> {
@@ -23,9 +23,8 @@ pub struct LabSummary {
     pub failures: Vec<Job>,
 }
 
-/// `lab`'s summary (`default` included).
+/// `lab`'s summary (`default` included: `/labs/default/...` is the bare API).
 pub async fn lab_summary(lab: &str) -> Result<LabSummary> {
-    let lab = if lab.is_empty() { DEFAULT_LAB } else { lab };
     let at = |p: &str| format!("/labs/{lab}{p}");
     let running = list::<Job>(&at("/api/v1/jobs/"), "filter=status=running&limit=1").await?;
     let queued = list::<Job>(&at("/api/v1/jobs/"), "filter=status=pending&limit=1").await?;

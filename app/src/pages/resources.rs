@@ -18,6 +18,7 @@ use crate::app::{set_title, use_session};
 use crate::components::list_tools::{page_href, use_list_view, SearchBox};
 use crate::components::{dyn_view, ErrorBanner, Notice, Pager};
 use crate::live;
+use crate::model;
 use crate::model::resource::Resource;
 use labrelay_api::Id;
 use leptos::prelude::*;
@@ -26,6 +27,46 @@ use std::pin::Pin;
 
 /// A request's answer, boxed: every resource's loader then shares one compiled driver.
 pub type BoxFut<T> = Pin<Box<dyn Future<Output = api::Result<T>>>>;
+
+/// A page of `r`'s list for `query`, each record made a row.
+fn rows_of<T: serde::de::DeserializeOwned + 'static>(
+    r: Resource,
+    query: String,
+    row: fn(T) -> Row,
+) -> BoxFut<Rows> {
+    Box::pin(async move {
+        let page = api::list_of::<T>(r, &query).await?;
+        Ok(Rows {
+            links: page.links,
+            rows: page.data.into_iter().map(row).collect(),
+        })
+    })
+}
+
+/// One of `r`'s records, in full, as editor values.
+fn load_of<T: serde::de::DeserializeOwned + 'static>(
+    r: Resource,
+    id: Id,
+    fields: fn(&T) -> model::fields::Fields,
+) -> BoxFut<model::fields::Fields> {
+    Box::pin(async move { api::one_of::<T>(r, id).await.map(|t| fields(&t)) })
+}
+
+/// Creates (no id) or edits one of `r`'s records with `input`; what it answered, as `saved`
+/// says.
+fn save_of<B: serde::Serialize + 'static, T: serde::de::DeserializeOwned + 'static>(
+    r: Resource,
+    id: Option<Id>,
+    input: B,
+    saved: fn(T) -> Saved,
+) -> BoxFut<Saved> {
+    Box::pin(async move { api::save::<B, T>(r, id, &input).await.map(saved) })
+}
+
+/// What saving a record without secrets answers: its name.
+fn named(name: String) -> Saved {
+    Saved { name, token: None }
+}
 
 /// What makes one resource's page.
 pub struct Spec {

@@ -11,7 +11,7 @@ use super::packages::PackageRow;
 use crate::error::now;
 use labrelay_api::cron::Spec;
 use labrelay_api::error::ApiError;
-use labrelay_api::jobs::{JobInput, JobOptionsInput};
+use labrelay_api::jobs::JobInput;
 use labrelay_api::queue::Schedule;
 use labrelay_api::Id;
 
@@ -48,17 +48,9 @@ pub fn fire(db: &Db) -> Result<usize, ApiError> {
             "UPDATE packages SET schedule_next = ? WHERE id = ?",
             vec![next_tick(&schedule, t).into(), p.id.into()],
         )?;
-        let o = schedule.options;
         let input = JobInput {
             package_id: Some(Id(p.id as u64)),
-            options: Some(JobOptionsInput {
-                tags: Some(o.tags),
-                skip_tests: Some(o.skip_tests),
-                begin_at: Some(o.begin_at),
-                end_at: Some(o.end_at),
-                extra_cli_args: Some(o.extra_cli_args),
-                testvars: Some(o.testvars),
-            }),
+            options: Some(schedule.options.into()),
             ..JobInput::default()
         };
         match jobs::launch_for(db, &input, Id(p.user_id as u64), Launched::Schedule) {

@@ -4,7 +4,6 @@
 use super::{
     BoxFut, Cell, Column, EditorSpec, FieldKind as K, FieldSpec as F, Row, Rows, Saved, Spec,
 };
-use crate::api;
 use crate::model::fields::{agent_input, Fields};
 use crate::model::resource::Resource;
 use labrelay_api::agents::Agent;
@@ -42,13 +41,7 @@ fn row(a: Agent) -> Row {
 }
 
 fn rows(query: String) -> BoxFut<Rows> {
-    Box::pin(async move {
-        let page = api::list_of::<Agent>(R, &query).await?;
-        Ok(Rows {
-            links: page.links,
-            rows: page.data.into_iter().map(row).collect(),
-        })
-    })
+    super::rows_of(R, query, row)
 }
 
 /// Never called: agents are not edited.
@@ -57,12 +50,10 @@ fn load(_: Id) -> BoxFut<Fields> {
 }
 
 fn save(_: Option<Id>, f: Fields) -> BoxFut<Saved> {
-    Box::pin(async move {
-        let a: Agent = api::save(R, None, &agent_input(&f)).await?;
-        Ok(Saved {
-            name: a.name,
-            token: Some(a.token.unwrap_or_default()),
-        })
+    // Registered, never edited: the token is shown once.
+    super::save_of(R, None, agent_input(&f), |a: Agent| Saved {
+        name: a.name,
+        token: Some(a.token.unwrap_or_default()),
     })
 }
 

@@ -3,7 +3,6 @@
 use super::{
     BoxFut, Cell, Column, EditorSpec, FieldKind as K, FieldSpec as F, Row, Rows, Saved, Spec,
 };
-use crate::api;
 use crate::model::fields::{config_fields, config_input, tags_text, Fields};
 use crate::model::resource::Resource;
 use labrelay_api::resources::Config;
@@ -44,31 +43,15 @@ fn row(c: Config) -> Row {
 }
 
 fn rows(query: String) -> BoxFut<Rows> {
-    Box::pin(async move {
-        let page = api::list_of::<Config>(R, &query).await?;
-        Ok(Rows {
-            links: page.links,
-            rows: page.data.into_iter().map(row).collect(),
-        })
-    })
+    super::rows_of(R, query, row)
 }
 
 fn load(id: Id) -> BoxFut<Fields> {
-    Box::pin(async move {
-        api::one_of::<Config>(R, id)
-            .await
-            .map(|c| config_fields(&c))
-    })
+    super::load_of(R, id, config_fields)
 }
 
 fn save(id: Option<Id>, f: Fields) -> BoxFut<Saved> {
-    Box::pin(async move {
-        let c: Config = api::save(R, id, &config_input(&f)).await?;
-        Ok(Saved {
-            name: c.name,
-            token: None,
-        })
-    })
+    super::save_of(R, id, config_input(&f), |c: Config| super::named(c.name))
 }
 
 pub static SPEC: Spec = Spec {

@@ -3,7 +3,6 @@
 use super::{
     BoxFut, Cell, Column, EditorSpec, FieldKind as K, FieldSpec as F, Row, Rows, Saved, Spec,
 };
-use crate::api;
 use crate::model::fields::{device_fields, device_input, tags_text, Fields};
 use crate::model::resource::Resource;
 use labrelay_api::resources::Device;
@@ -74,31 +73,15 @@ fn row(d: Device) -> Row {
 }
 
 fn rows(query: String) -> BoxFut<Rows> {
-    Box::pin(async move {
-        let page = api::list_of::<Device>(R, &query).await?;
-        Ok(Rows {
-            links: page.links,
-            rows: page.data.into_iter().map(row).collect(),
-        })
-    })
+    super::rows_of(R, query, row)
 }
 
 fn load(id: Id) -> BoxFut<Fields> {
-    Box::pin(async move {
-        api::one_of::<Device>(R, id)
-            .await
-            .map(|d| device_fields(&d))
-    })
+    super::load_of(R, id, device_fields)
 }
 
 fn save(id: Option<Id>, f: Fields) -> BoxFut<Saved> {
-    Box::pin(async move {
-        let d: Device = api::save(R, id, &device_input(&f)).await?;
-        Ok(Saved {
-            name: d.name,
-            token: None,
-        })
-    })
+    super::save_of(R, id, device_input(&f), |d: Device| super::named(d.name))
 }
 
 pub static SPEC: Spec = Spec {

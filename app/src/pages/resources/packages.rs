@@ -72,27 +72,18 @@ fn row(p: Package) -> Row {
 }
 
 fn rows(query: String) -> BoxFut<Rows> {
-    Box::pin(async move {
-        let page = api::packages(&query).await?;
-        Ok(Rows {
-            links: page.links,
-            rows: page.data.into_iter().map(row).collect(),
-        })
-    })
+    super::rows_of(R, query, row)
 }
 
 fn load(id: Id) -> BoxFut<Fields> {
-    Box::pin(async move { api::package(id).await.map(|p| package_fields(&p)) })
+    super::load_of(R, id, package_fields)
 }
 
 fn save(id: Option<Id>, f: Fields) -> BoxFut<Saved> {
-    Box::pin(async move {
-        let p: Package = api::save(R, id, &package_input(&f).map_err(api::Error::invalid)?).await?;
-        Ok(Saved {
-            name: p.name,
-            token: None,
-        })
-    })
+    match package_input(&f) {
+        Ok(input) => super::save_of(R, id, input, |p: Package| super::named(p.name)),
+        Err(e) => Box::pin(async move { Err(api::Error::invalid(e)) }),
+    }
 }
 
 pub static SPEC: Spec = Spec {
