@@ -128,7 +128,67 @@ fn filter_sql(f: &Filter, binds: &mut Vec<Bind>) -> String {
 }
 
 fn array_sql(op: Op, expr: &str, items: &[String], binds: &mut Vec<Bind>) -> String {
+    // The hint comes first in the SQL, so its binds go first too.
+    let hint = text_hint(op, expr, items, binds);
+    let exact = exact_sql(op, expr, items, binds);
+    match hint {
+        Some(hint) => format!("({hint}) AND ({exact})"),
+        None => exact,
+    }
+}
+
+/// A cheap necessary condition for the array filters that need an element: the stored JSON
+/// text holds the element's characters. Stored arrays are written by serde_json, which writes
+/// a string with nothing to escape as it is (also inside a JSON string holding JSON), so the
+/// text search never misses a row; it spares parsing the JSON of the rows that cannot match
+/// (a tag filter over 100,000 jobs: several times less work). It searches the column the JSON
+/// comes from (`options` for `json_extract(options, '$.tags')`).
+fn text_hint(op: Op, expr: &str, items: &[String], binds: &mut Vec<Bind>) -> Option<String> {
+    let glue = match op {
+        Op::Contains | Op::Eq => " AND ",
+        Op::Overlaps => " OR ",
+        _ => return None,
+    };
+    let column = json_column(expr)?;
+    let mut needles = Vec::with_capacity(items.len());
+    for item in items {
+        let json = serde_json::Value::from(item.as_str()).to_string();
+        // Something to escape: the stored text could spell it another way; no hint.
+        if item.is_empty() || json.len() != item.len() + 2 {
+            return None;
+        }
+        needles.push(item.clone());
+    }
+    if needles.is_empty() {
+        return None;
+    }
+    let parts: Vec<String> = needles
+        .into_iter()
+        .map(|n| {
+            binds.push(Bind::Text(n));
+            format!("instr({column}, ?) > 0")
+        })
+        .collect();
+    Some(parts.join(glue))
+}
+
+/// The plain column an array field's JSON text is in: the expression itself when it is a
+/// column name, or `col` in `json_extract(col, '$.path')`.
+fn json_column(expr: &str) -> Option<&str> {
+    let is_column =
+        |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    if is_column(expr) {
+        return Some(expr);
+    }
+    let inner = expr.strip_prefix("json_extract(")?;
+    let column = inner.split(',').next()?.trim();
+    is_column(column).then_some(column)
+}
+
+/// The array operators' exact meaning, on parsed JSON.
+fn exact_sql(op: Op, expr: &str, items: &[String], binds: &mut Vec<Bind>) -> String {
     let json = serde_json::Value::from(items.to_vec()).to_string();
+
     // The stored array, or '[]' when NULL, invalid JSON or not an array.
     let have = format!(
         "(CASE WHEN json_valid({expr}) THEN CASE WHEN json_type({expr}) = 'array' \

@@ -58,20 +58,46 @@ fn scalar_sql_and_binds() {
 
 #[test]
 fn array_binds_are_json() {
+    // The text hint's element binds first, then the exact test's JSON array.
     let p = set(&["tags@>{a,\"b,c\"}"], Combine::Inter).plan();
-    assert_eq!(p.binds, vec![Bind::Text(r#"["a","b,c"]"#.into())]);
+    assert_eq!(
+        p.binds,
+        vec![
+            Bind::Text("a".into()),
+            Bind::Text("b,c".into()),
+            Bind::Text(r#"["a","b,c"]"#.into())
+        ]
+    );
     assert!(p.where_sql.contains("json_each(?)"));
-    assert!(p.where_sql.starts_with("(NOT EXISTS"));
+    assert!(p
+        .where_sql
+        .starts_with("((instr(tags, ?) > 0 AND instr(tags, ?) > 0) AND (NOT EXISTS"));
     for (raw, binds) in [
         ("tags<@{}", 1),
-        ("tags&&{a}", 1),
-        ("tags={a}", 2),
+        ("tags@>{}", 1),
+        ("tags&&{a}", 2),
+        ("tags&&{a,b}", 3),
+        ("tags={a}", 3),
         ("tags!={a}", 2),
+        // Nothing to search for plainly: no hint.
+        ("tags@>{\"a\\\"b\"}", 1),
+        ("tags@>{\"\"}", 1),
     ] {
         let p = set(&[raw], Combine::Inter).plan();
         assert_eq!(p.binds.len(), binds, "{raw}");
         assert_eq!(p.where_sql.matches('?').count(), binds, "{raw}");
     }
+}
+
+/// The hint searches the column a nested array is read from.
+#[test]
+fn array_hint_searches_the_json_column() {
+    let p = set(&["options.tags@>{nightly}"], Combine::Inter).plan();
+    assert!(
+        p.where_sql.starts_with("((instr(options, ?) > 0) AND"),
+        "{}",
+        p.where_sql
+    );
 }
 
 #[test]
