@@ -5,6 +5,7 @@
 use labrelay_itest::id;
 use labrelay_itest::lab::{claim, finish, Lab};
 use serde_json::json;
+use std::time::Duration;
 
 #[test]
 fn highest_priority_first_and_first_in_first_out_within_a_level() {
@@ -116,6 +117,43 @@ fn a_pending_job_says_why_it_waits() {
         w["reason"],
         "its package runs only on agent never-seen, which is offline"
     );
+}
+
+/// Places stay right as the queue changes between reads: a job that comes due by the clock
+/// (no write at all), a priority edit, a deletion (the object keeps the due queue between
+/// reads; see `queue.rs`).
+#[test]
+fn places_follow_the_queue_between_reads() {
+    let lab = Lab::new();
+    let pkg = lab.package("c-lan", "c-wan", json!({}));
+    let place = |job: &str| lab.job(job)["waiting"]["position"].clone();
+    let first = lab.launch(json!({"package_id": pkg["id"]}));
+    let soon = (time::OffsetDateTime::now_utc() + Duration::from_secs(3))
+        .format(&time::format_description::well_known::Rfc3339)
+        .expect("a time in RFC 3339");
+    let later = lab.launch(json!({"package_id": pkg["id"], "run_at": soon, "priority": 90}));
+    assert_eq!(lab.job(&later)["waiting"]["code"], "scheduled");
+    assert_eq!(place(&first), 1);
+    // It comes due while nothing is written, and goes ahead of the first.
+    std::thread::sleep(Duration::from_secs(4));
+    assert_eq!(place(&first), 2);
+    let w = lab.job(&later)["waiting"].clone();
+    assert_eq!(w["code"], "no_agent", "{w}");
+    assert_eq!(w["position"], 1, "{w}");
+    // Lowered below the first.
+    lab.admin
+        .patch(
+            &lab.at(&format!("/api/v1/jobs/{later}/")),
+            &json!({"priority": 10}),
+        )
+        .expect(200);
+    assert_eq!(place(&first), 1);
+    assert_eq!(place(&later), 2);
+    // The first gone: the other is first.
+    lab.admin
+        .delete(&lab.at(&format!("/api/v1/jobs/{first}/")))
+        .expect(204);
+    assert_eq!(place(&later), 1);
 }
 
 #[test]

@@ -131,6 +131,14 @@ pub fn run(root: &Path, jobs: u64) -> Result {
             &format!("/api/v1/jobs/?limit=25&{many_filters}"),
         ),
         get(
+            "jobs, filter on an unindexed field: failed>0",
+            "/api/v1/jobs/?limit=25&filter=failed%3E0",
+        ),
+        get(
+            "jobs, tag filter over every row: tags@>{nightly}",
+            "/api/v1/jobs/?limit=25&filter=tags%40%3E%7Bnightly%7D",
+        ),
+        get(
             "jobs, sort on an unindexed field",
             "/api/v1/jobs/?limit=25&sort=-package_name,id",
         ),

@@ -26,6 +26,9 @@ pub enum QueryError {
     /// A filter whose matching would cost more than one request may (see `pattern`).
     #[error("filter too costly: {0}")]
     TooCostly(String),
+    /// A sort no index serves, over more rows than one request may sort (see `sort`).
+    #[error("sort too costly: {0}")]
+    SortTooCostly(String),
 }
 
 /// Why one `filter=` value is invalid.

@@ -50,7 +50,7 @@ pub use params::{parse_bool, Combine, FilterSet, ListQuery, MAX_FILTERS};
 #[cfg(feature = "engine")]
 pub use pattern::{Pattern, ScanBudget, MAX_REGEX_BYTES, MAX_REGEX_ROWS};
 #[cfg(feature = "engine")]
-pub use sort::SortKey;
+pub use sort::{check_sort_cost, SortKey, MAX_SORT_ROWS};
 #[cfg(feature = "engine")]
 pub use sql::{plan, Bind, Plan};
 #[cfg(feature = "engine")]

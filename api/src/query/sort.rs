@@ -44,23 +44,62 @@ pub(crate) fn parse_sort(raw: &str, schema: &Schema) -> Result<Vec<SortKey>, Que
 }
 
 impl ListQuery {
-    /// The `ORDER BY` body, e.g. `status DESC, id ASC`: the sort keys then an `id ASC`
-    /// tie-breaker (unless `id` is a key), or `default` when no sort was given.
+    /// The `ORDER BY` body, e.g. `status DESC, id DESC`: the sort keys then an `id`
+    /// tie-breaker in the last key's direction (unless `id` is a key), so that an index on
+    /// `(field, id)` serves `-field` too; or `default` when no sort was given.
     pub fn order_by_sql(&self, default: &str) -> String {
-        if self.sort.is_empty() {
+        let Some(last) = self.sort.last() else {
             return default.to_string();
-        }
+        };
+        let dir = |descending: bool| if descending { "DESC" } else { "ASC" };
         let mut parts: Vec<String> = self
             .sort
             .iter()
-            .map(|k| {
-                let dir = if k.descending { "DESC" } else { "ASC" };
-                format!("{} {dir}", k.field.sql)
-            })
+            .map(|k| format!("{} {}", k.field.sql, dir(k.descending)))
             .collect();
         if !self.sort.iter().any(|k| k.field.name == "id") {
-            parts.push("id ASC".to_string());
+            parts.push(format!("id {}", dir(last.descending)));
         }
         parts.join(", ")
     }
+}
+
+/// The most rows one request may sort in an order no index serves: SQLite then reads every
+/// matching row to sort them (at 100,000 jobs, beyond the per-request budget).
+pub const MAX_SORT_ROWS: u64 = 20_000;
+
+/// Before listing `rows` rows in `order` (an `ORDER BY` body as [`ListQuery::order_by_sql`]
+/// writes it): refused when no index serves the order and there are too many rows to sort.
+/// `indexed` names the column lists the table's indexes lead with (each also ends in `id`).
+pub fn check_sort_cost(order: &str, indexed: &[&str], rows: u64) -> Result<(), QueryError> {
+    if rows <= MAX_SORT_ROWS || served(order, indexed) {
+        return Ok(());
+    }
+    let fields: Vec<&str> = std::iter::once("id")
+        .chain(indexed.iter().copied())
+        .collect();
+    Err(QueryError::SortTooCostly(format!(
+        "sorting {rows} rows by a field without an index reads them all; at most {MAX_SORT_ROWS}: narrow the list with a filter, or sort by {}",
+        fields.join(", ")
+    )))
+}
+
+/// Whether an index reads rows in `order`: every key in one direction, the columns one of
+/// `indexed` (or none), then maybe `id`.
+fn served(order: &str, indexed: &[&str]) -> bool {
+    let keys: Vec<(&str, &str)> = order
+        .split(", ")
+        .map(|k| k.rsplit_once(' ').unwrap_or((k, "ASC")))
+        .collect();
+    let Some(&(_, dir)) = keys.first() else {
+        return true;
+    };
+    if keys.iter().any(|&(_, d)| d != dir) {
+        return false;
+    }
+    let mut columns: Vec<&str> = keys.iter().map(|&(c, _)| c).collect();
+    if columns.last() == Some(&"id") {
+        columns.pop();
+    }
+    columns.is_empty() || indexed.contains(&columns.join(", ").as_str())
 }

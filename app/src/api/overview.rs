@@ -29,11 +29,7 @@ pub async fn lab_summary(lab: &str) -> Result<LabSummary> {
     let running = list::<Job>(&at("/api/v1/jobs/"), "filter=status=running&limit=1").await?;
     let queued = list::<Job>(&at("/api/v1/jobs/"), "filter=status=pending&limit=1").await?;
     let agents = list::<Agent>(&at("/api/v1/agents/"), "limit=1000").await?;
-    let failures = list::<Job>(
-        &at("/api/v1/jobs/"),
-        "filter=failed>0&sort=-finished&limit=3",
-    )
-    .await?;
+    let failures = list::<Job>(&at("/api/v1/jobs/"), "filter=failed>0&sort=-id&limit=3").await?;
     Ok(LabSummary {
         running: running.links.total,
         queued: queued.links.total,

@@ -20,6 +20,7 @@ const ONLINE_SECS: i64 = 60;
 const TABLE: Table = Table {
     name: "agents",
     columns: "id, name, labels, version, host, interfaces, last_seen, created",
+    indexed: &["name"],
 };
 
 #[derive(Deserialize)]

@@ -49,6 +49,7 @@ impl Resource for ConfigRow {
         table: Table {
             name: "configs",
             columns: "*",
+            indexed: &["name"],
         },
         noun: "config",
         schema: &CONFIG_SCHEMA,

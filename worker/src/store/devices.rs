@@ -84,6 +84,7 @@ impl Resource for DeviceRow {
         table: Table {
             name: "devices",
             columns: "*",
+            indexed: &["name"],
         },
         noun: "device",
         schema: &DEVICE_SCHEMA,

@@ -4,13 +4,16 @@
 
 use super::db::{bind, json_text, Binds, Db};
 use labrelay_api::error::ApiError;
-use labrelay_api::query::{Links, PageRequest, Plan, ScanBudget};
+use labrelay_api::query::{check_sort_cost, Links, PageRequest, Plan, ScanBudget};
 use serde::de::DeserializeOwned;
 
 pub struct Table {
     pub name: &'static str,
     /// The `SELECT` list that reads one row.
     pub columns: &'static str,
+    /// The columns an index reads rows in, then by `id` (see `schema.rs`): sorting a long
+    /// list by anything else is refused (`check_sort_cost`).
+    pub indexed: &'static [&'static str],
 }
 
 /// One page of rows plus the links for the whole result.
@@ -32,6 +35,7 @@ pub fn page<R: DeserializeOwned>(
                 binds.clone(),
             )?;
             page.check_total(total as u64)?;
+            check_sort_cost(order, table.indexed, total as u64)?;
             let mut page_binds = binds;
             page_binds.push(page.sql_limit().into());
             page_binds.push(page.offset().into());

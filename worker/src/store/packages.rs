@@ -65,6 +65,7 @@ impl Resource for PackageRow {
         table: Table {
             name: "packages",
             columns: "*",
+            indexed: &["name"],
         },
         noun: "package",
         schema: &PACKAGE_SCHEMA,

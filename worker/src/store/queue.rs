@@ -49,37 +49,41 @@ struct QueueRow {
 /// The due queue: (job, its interfaces), in dispatch order.
 type Due = Vec<(i64, Vec<String>)>;
 
-/// What identifies the due queue's content: any launch, edit, claim, release, deletion or
-/// job coming due changes one of these (`updated` moves on every edit of a job).
-#[derive(Deserialize, PartialEq, Eq, Clone, Copy)]
-struct DueKey {
-    n: i64,
-    ids: i64,
-    last: i64,
-    priorities: i64,
+/// The due queue's version and when it was last read (`queue_version`, migration 8): a
+/// trigger moves `v` on every write to a job that was due at `built_at`.
+#[derive(Deserialize)]
+struct Version {
+    v: i64,
+    built_at: i64,
 }
 
-/// The due queue of the last list, kept by the lab's object while its key holds: lists of
-/// pending jobs read it once per queue change, not once per request. Checked by its key on
-/// every use (one aggregate over the queue index), so it is never stale.
+/// The due queue of the last list, kept by the lab's object while it holds: lists of
+/// pending jobs read it once per queue change, not once per request. Checked on every use
+/// (a one-row read and an index probe for jobs come due since), so it is never stale.
 #[derive(Default)]
-pub struct DueCache(RefCell<Option<(DueKey, Rc<Due>)>>);
+pub struct DueCache(RefCell<Option<(i64, Rc<Due>)>>);
 
 impl DueCache {
     fn get(&self, db: &Db, now_us: i64) -> Result<Rc<Due>, ApiError> {
-        let key = db
-            .first::<DueKey>(
-                "SELECT count(*) AS n, coalesce(sum(id), 0) AS ids,
-                        coalesce(max(updated), 0) AS last, coalesce(sum(priority), 0) AS priorities
-                   FROM jobs WHERE status = 'pending' AND agent_id = 0 AND run_at <= ?",
-                vec![now_us.into()],
-            )?
-            .ok_or_else(|| ApiError::Internal("no aggregate row".into()))?;
-        if let Some((k, due)) = self.0.borrow().as_ref() {
-            if *k == key {
+        let version = db
+            .first::<Version>("SELECT v, built_at FROM queue_version WHERE id = 1", vec![])?
+            .ok_or_else(|| ApiError::Internal("no queue version".into()))?;
+        if let Some((v, due)) = self.0.borrow().as_ref() {
+            let came_due = db.int(
+                "SELECT count(*) FROM (SELECT 1 FROM jobs
+                  WHERE status = 'pending' AND agent_id = 0 AND run_at > ? AND run_at <= ?
+                  LIMIT 1)",
+                vec![version.built_at.into(), now_us.into()],
+            )?;
+            if *v == version.v && came_due == 0 {
                 return Ok(due.clone());
             }
         }
+        // From here on, writes to jobs due by `now_us` move the version.
+        db.exec(
+            "UPDATE queue_version SET built_at = ? WHERE id = 1",
+            vec![now_us.into()],
+        )?;
         let due: Rc<Due> = Rc::new(
             db.rows::<QueueRow>(
                 "SELECT id, interface_names FROM jobs
@@ -91,7 +95,7 @@ impl DueCache {
             .map(|q| (q.id, names(&q.interface_names)))
             .collect(),
         );
-        *self.0.borrow_mut() = Some((key, due.clone()));
+        *self.0.borrow_mut() = Some((version.v, due.clone()));
         Ok(due)
     }
 }

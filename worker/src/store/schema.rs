@@ -270,6 +270,34 @@ const MIGRATIONS: &[&str] = &[
         until INTEGER NOT NULL
     );
     CREATE INDEX reservations_until ON reservations(until);",
+    // 8: a version of the due queue (the pending, unclaimed jobs whose run_at had come when
+    // it was last read, `built_at`), moved by every write to such a job, so reading why jobs
+    // wait need not scan the queue to learn that nothing changed. Jobs that come due later
+    // are found by their run_at (see `queue.rs`).
+    "CREATE TABLE queue_version (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        v INTEGER NOT NULL,
+        built_at INTEGER NOT NULL
+    );
+    INSERT INTO queue_version (id, v, built_at) VALUES (1, 0, 0);
+    CREATE TRIGGER jobs_queue_added AFTER INSERT ON jobs
+        WHEN NEW.status = 'pending' AND NEW.agent_id = 0
+         AND NEW.run_at <= (SELECT built_at FROM queue_version WHERE id = 1) BEGIN
+        UPDATE queue_version SET v = v + 1 WHERE id = 1;
+    END;
+    CREATE TRIGGER jobs_queue_removed AFTER DELETE ON jobs
+        WHEN OLD.status = 'pending' AND OLD.agent_id = 0
+         AND OLD.run_at <= (SELECT built_at FROM queue_version WHERE id = 1) BEGIN
+        UPDATE queue_version SET v = v + 1 WHERE id = 1;
+    END;
+    CREATE TRIGGER jobs_queue_changed
+        AFTER UPDATE OF status, agent_id, run_at, priority, interface_names ON jobs
+        WHEN (OLD.status = 'pending' AND OLD.agent_id = 0
+              AND OLD.run_at <= (SELECT built_at FROM queue_version WHERE id = 1))
+          OR (NEW.status = 'pending' AND NEW.agent_id = 0
+              AND NEW.run_at <= (SELECT built_at FROM queue_version WHERE id = 1)) BEGIN
+        UPDATE queue_version SET v = v + 1 WHERE id = 1;
+    END;",
 ];
 
 /// Brings the database up to the latest schema version.

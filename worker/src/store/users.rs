@@ -19,6 +19,7 @@ use worker::Method;
 const TABLE: Table = Table {
     name: "users",
     columns: "id, name, description, admin, disabled, readonly, created, updated",
+    indexed: &["name"],
 };
 
 #[derive(Deserialize)]

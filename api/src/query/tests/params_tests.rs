@@ -253,8 +253,8 @@ fn sort_errors() {
 fn order_by_sql() {
     let cases = [
         ("", "id ASC"),
-        ("-status", "status DESC, id ASC"),
-        ("status,-created", "status ASC, created DESC, id ASC"),
+        ("-status", "status DESC, id DESC"),
+        ("status,-created", "status ASC, created DESC, id DESC"),
         ("-id", "id DESC"),
         ("name,-id", "name ASC, id DESC"),
         (
@@ -270,4 +270,32 @@ fn order_by_sql() {
         ListQuery::default().order_by_sql("created DESC"),
         "created DESC"
     );
+}
+
+/// A long list sorts only in an order an index serves; a short one in any order.
+#[test]
+fn sort_cost() {
+    use crate::query::{check_sort_cost, MAX_SORT_ROWS};
+    let indexed = ["status", "score"];
+    let big = MAX_SORT_ROWS + 1;
+    for sort in ["", "id", "-id", "status", "-status", "-score", "score,id"] {
+        let order = list(&[("sort", sort)]).expect(sort).order_by_sql("id ASC");
+        assert_eq!(check_sort_cost(&order, &indexed, big), Ok(()), "{sort}");
+    }
+    for sort in ["name", "-score,id", "status,-id", "created", "status,name"] {
+        let order = list(&[("sort", sort)]).expect(sort).order_by_sql("id ASC");
+        assert_eq!(
+            check_sort_cost(&order, &indexed, MAX_SORT_ROWS),
+            Ok(()),
+            "{sort}"
+        );
+        let err = check_sort_cost(&order, &indexed, big).expect_err(sort);
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "sort too costly: sorting {big} rows by a field without an index reads them all; at most {MAX_SORT_ROWS}: narrow the list with a filter, or sort by id, status, score"
+            ),
+            "{sort}"
+        );
+    }
 }

@@ -18,13 +18,14 @@ use worker::Method;
 
 mod resolve;
 
-use resolve::{insert, resolve, FIELD_COLUMNS};
+use resolve::{insert, resolve, resolve_in, Lookup, FIELD_COLUMNS};
 pub use resolve::{launch_for, Launched};
 
 const KIND: Kind = Kind {
     table: Table {
         name: "jobs",
         columns: "*",
+        indexed: &["status", "package_name"],
     },
     noun: "job",
     schema: &JOB_SCHEMA,
@@ -243,21 +244,26 @@ fn bulk_launch(db: &Db, ctx: &Ctx, caller: &Caller) -> Result<Reply, ApiError> {
         labrelay_api::limits::check_job(input)
             .map_err(|e| ApiError::invalid(format!("jobs[{i}]: {e}")))?;
     }
+    let mut lookup = Lookup::default();
     let resolved = inputs
         .iter()
         .enumerate()
         .map(|(i, input)| {
-            resolve(db, input, None).map_err(|e| match e {
+            resolve_in(db, &mut lookup, input, None).map_err(|e| match e {
                 ApiError::Internal(_) => e,
                 other => ApiError::invalid(format!("jobs[{i}]: {other}")),
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let mut jobs = Vec::with_capacity(resolved.len());
+    let mut ids = Vec::with_capacity(resolved.len());
     for r in &resolved {
-        let id = insert(db, r, caller)?;
-        jobs.push(find(db, id)?.to_wire()?);
+        ids.push(insert(db, r, caller)?.as_i64());
     }
+    // The new jobs read back in one query, in launch order.
+    let jobs = list::rows_by_id::<JobRow>(db, &KIND.table, &ids, "id ASC")?
+        .iter()
+        .map(JobRow::to_wire)
+        .collect::<Result<Vec<_>, _>>()?;
     http::data(&jobs)
 }
 

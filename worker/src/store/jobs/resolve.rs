@@ -12,6 +12,59 @@ use labrelay_api::error::ApiError;
 use labrelay_api::interfaces::{self, Interface};
 use labrelay_api::jobs::{JobInput, JobOptions};
 use labrelay_api::{Id, Timestamp};
+use std::collections::HashMap;
+use std::rc::Rc;
+
+/// What resolving reads, kept for one request: a bulk launch of 1,000 jobs of a few
+/// packages reads each package, config and device once, and works out each set of
+/// interfaces (config, testvars, extra arguments) once.
+#[derive(Default)]
+pub(super) struct Lookup {
+    packages: HashMap<Id, Rc<packages::PackageRow>>,
+    configs: HashMap<Id, Rc<configs::ConfigRow>>,
+    /// A package's own config's text ("" when it has none or it is gone), by config id.
+    own_contents: HashMap<Id, Rc<String>>,
+    devices: HashMap<Id, String>,
+    interfaces: HashMap<String, Vec<Interface>>,
+}
+
+impl Lookup {
+    fn package(&mut self, db: &Db, id: Id) -> Result<Rc<packages::PackageRow>, ApiError> {
+        if let Some(p) = self.packages.get(&id) {
+            return Ok(p.clone());
+        }
+        let p = Rc::new(packages::find(db, id)?);
+        self.packages.insert(id, p.clone());
+        Ok(p)
+    }
+
+    fn config(&mut self, db: &Db, id: Id) -> Result<Rc<configs::ConfigRow>, ApiError> {
+        if let Some(c) = self.configs.get(&id) {
+            return Ok(c.clone());
+        }
+        let c = Rc::new(configs::find(db, id)?);
+        self.configs.insert(id, c.clone());
+        Ok(c)
+    }
+
+    fn own_contents(&mut self, db: &Db, id: Id) -> Result<Rc<String>, ApiError> {
+        if let Some(c) = self.own_contents.get(&id) {
+            return Ok(c.clone());
+        }
+        let c = Rc::new(configs::contents(db, id)?);
+        self.own_contents.insert(id, c.clone());
+        Ok(c)
+    }
+
+    fn device_name(&mut self, db: &Db, id: Id) -> Result<String, ApiError> {
+        if let Some(n) = self.devices.get(&id) {
+            return Ok(n.clone());
+        }
+        let n = devices::find(db, id)?.name;
+        self.devices.insert(id, n.clone());
+        Ok(n)
+    }
+}
 
 /// Everything a launch or an edit resolves before anything is stored.
 pub(super) struct Resolved {
@@ -36,12 +89,22 @@ pub(super) fn resolve(
     input: &JobInput,
     base: Option<&JobRow>,
 ) -> Result<Resolved, ApiError> {
+    resolve_in(db, &mut Lookup::default(), input, base)
+}
+
+/// [`resolve`], reading through `lookup` (shared by the jobs of one bulk launch).
+pub(super) fn resolve_in(
+    db: &Db,
+    lookup: &mut Lookup,
+    input: &JobInput,
+    base: Option<&JobRow>,
+) -> Result<Resolved, ApiError> {
     let package_id = input
         .package_id
         .filter(|id| !id.is_none())
         .or(base.map(|b| Id(b.package_id as u64)))
         .ok_or_else(|| ApiError::invalid("package_id is required"))?;
-    let package = packages::find(db, package_id)?;
+    let package = lookup.package(db, package_id)?;
     // An explicit id given now, else the one the job had (0 = the package's own).
     let pick = |given: Option<Id>, was: Option<i64>| -> Id {
         match given {
@@ -54,16 +117,22 @@ pub(super) fn resolve(
     let device_name = if device_id.is_none() {
         String::new()
     } else {
-        devices::find(db, device_id)?.name
+        lookup.device_name(db, device_id)?
     };
-    let (config_name, contents) = if config_id.is_none() {
+    let own_config = Id(package.config_id.max(0) as u64);
+    let (config_name, contents, config_key) = if config_id.is_none() {
         (
             String::new(),
-            configs::contents(db, Id(package.config_id as u64))?,
+            lookup.own_contents(db, own_config)?,
+            format!("own {}", own_config.0),
         )
     } else {
-        let c = configs::find(db, config_id)?;
-        (c.name, c.contents)
+        let c = lookup.config(db, config_id)?;
+        (
+            c.name.clone(),
+            Rc::new(c.contents.clone()),
+            format!("config {}", config_id.0),
+        )
     };
     let mut options = match base {
         Some(b) => parse_json(&b.options)?,
@@ -72,12 +141,26 @@ pub(super) fn resolve(
     if let Some(o) = input.options.clone() {
         o.apply(&mut options);
     }
-    let interfaces = interfaces::compute(
-        &contents,
-        &options.testvars,
-        &[&package.extra_cli_args, &options.extra_cli_args],
-    )
-    .map_err(|e| ApiError::invalid(e.to_string()))?;
+    // The same config, testvars and arguments give the same interfaces.
+    let memo = format!(
+        "{config_key}\0{}\0{}\0{}",
+        json_string(&options.testvars),
+        package.extra_cli_args,
+        options.extra_cli_args
+    );
+    let interfaces = match lookup.interfaces.get(&memo) {
+        Some(found) => found.clone(),
+        None => {
+            let computed = interfaces::compute(
+                &contents,
+                &options.testvars,
+                &[&package.extra_cli_args, &options.extra_cli_args],
+            )
+            .map_err(|e| ApiError::invalid(e.to_string()))?;
+            lookup.interfaces.insert(memo, computed.clone());
+            computed
+        }
+    };
     let t = now();
     if input.run_at.is_some_and(|r| r.micros() > LATEST_RUN_AT_US) {
         return Err(ApiError::invalid(
@@ -98,7 +181,7 @@ pub(super) fn resolve(
     Ok(Resolved {
         priority,
         package_id: package.id,
-        package_name: package.name,
+        package_name: package.name.clone(),
         device_id: device_id.as_i64(),
         device_name,
         config_id: config_id.as_i64(),

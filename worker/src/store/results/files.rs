@@ -31,6 +31,8 @@ use serde::{Deserialize, Serialize};
 const TABLE: Table = Table {
     name: "result_files",
     columns: FILE_COLUMNS,
+    // UNIQUE (result_id, name): a result's files, listed by name.
+    indexed: &["name"],
 };
 
 /// A part received: its number, R2 etag, CRC-32 and length.

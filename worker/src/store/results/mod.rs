@@ -37,6 +37,7 @@ use worker::Method;
 const TABLE: Table = Table {
     name: "results",
     columns: rows::RESULT_COLUMNS,
+    indexed: &[],
 };
 
 /// Longest note and tag stored on a result.

@@ -22,6 +22,8 @@ use labrelay_api::Id;
 const TABLE: Table = Table {
     name: "result_tests",
     columns: TEST_COLUMNS,
+    // UNIQUE (result_id, seq): a result's tests, listed by seq.
+    indexed: &["seq"],
 };
 
 /// Longest test name and description stored (CDRouter's run far shorter).
