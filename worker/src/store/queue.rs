@@ -46,8 +46,13 @@ struct QueueRow {
     interface_names: String,
 }
 
-/// The due queue: (job, its interfaces), in dispatch order.
-type Due = Vec<(i64, Vec<String>)>;
+/// The due queue in dispatch order: (job, its interface set), each distinct set of
+/// interfaces parsed once (a lab's jobs share a few).
+#[derive(Default)]
+struct Due {
+    jobs: Vec<(i64, usize)>,
+    sets: Vec<Vec<String>>,
+}
 
 /// The due queue's version and when it was last read (`queue_version`, migration 8): a
 /// trigger moves `v` on every write to a job that was due at `built_at`.
@@ -84,17 +89,26 @@ impl DueCache {
             "UPDATE queue_version SET built_at = ? WHERE id = 1",
             vec![now_us.into()],
         )?;
-        let due: Rc<Due> = Rc::new(
-            db.rows::<QueueRow>(
-                "SELECT id, interface_names FROM jobs
-                 WHERE status = 'pending' AND agent_id = 0 AND run_at <= ?
-                 ORDER BY priority DESC, run_at, id",
-                vec![now_us.into()],
-            )?
-            .into_iter()
-            .map(|q| (q.id, names(&q.interface_names)))
-            .collect(),
-        );
+        let rows = db.rows::<QueueRow>(
+            "SELECT id, interface_names FROM jobs
+             WHERE status = 'pending' AND agent_id = 0 AND run_at <= ?
+             ORDER BY priority DESC, run_at, id",
+            vec![now_us.into()],
+        )?;
+        let mut due = Due::default();
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        for q in rows {
+            let set = match seen.get(&q.interface_names) {
+                Some(&set) => set,
+                None => {
+                    due.sets.push(names(&q.interface_names));
+                    seen.insert(q.interface_names, due.sets.len() - 1);
+                    due.sets.len() - 1
+                }
+            };
+            due.jobs.push((q.id, set));
+        }
+        let due = Rc::new(due);
         *self.0.borrow_mut() = Some((version.v, due.clone()));
         Ok(due)
     }
@@ -154,8 +168,9 @@ pub struct Scene {
     agents: Vec<AgentView>,
     /// Jobs an agent holds: (job, agent, interfaces).
     held: Vec<(i64, i64, Vec<String>)>,
-    /// Due, unclaimed pending jobs in dispatch order: (id, interfaces).
-    due: Rc<Due>,
+    /// For each job being explained: how many due jobs ahead of it want any of its
+    /// interfaces (all of those in the queue, for one not due yet).
+    ahead: HashMap<i64, u64>,
     packages: HashMap<i64, PackageRow>,
     devices: HashMap<i64, DeviceRow>,
     /// Live reservations by device and by agent.
@@ -163,6 +178,49 @@ pub struct Scene {
     agent_holds: HashMap<i64, Hold>,
     /// Each device's pending or running health check.
     checks: HashMap<i64, i64>,
+}
+
+/// How many jobs ahead of each of `jobs` in the due queue want any of its interfaces (for a
+/// job not in the queue: all that do). One pass over the queue for a whole page: which of
+/// the queue's interface sets overlap which of the page's is worked out once.
+fn ahead_of(due: &Due, jobs: &[&JobRow]) -> HashMap<i64, u64> {
+    let mut sets: Vec<Vec<String>> = Vec::new();
+    let mut set_of: HashMap<i64, usize> = HashMap::new();
+    for job in jobs {
+        let mine = names(&job.interface_names);
+        let at = match sets.iter().position(|s| *s == mine) {
+            Some(at) => at,
+            None => {
+                sets.push(mine);
+                sets.len() - 1
+            }
+        };
+        set_of.insert(job.id, at);
+    }
+    // overlap[queue set][page set]
+    let overlap: Vec<Vec<bool>> = due
+        .sets
+        .iter()
+        .map(|theirs| {
+            sets.iter()
+                .map(|mine| theirs.iter().any(|i| mine.contains(i)))
+                .collect()
+        })
+        .collect();
+    let mut counts = vec![0u64; sets.len()];
+    let mut ahead = HashMap::with_capacity(jobs.len());
+    for &(id, theirs) in &due.jobs {
+        if let Some(&at) = set_of.get(&id) {
+            ahead.insert(id, counts[at]);
+        }
+        for (count, &hit) in counts.iter_mut().zip(&overlap[theirs]) {
+            *count += u64::from(hit);
+        }
+    }
+    for (id, at) in set_of {
+        ahead.entry(id).or_insert(counts[at]);
+    }
+    ahead
 }
 
 fn names(json: &str) -> Vec<String> {
@@ -194,7 +252,7 @@ impl Scene {
             .into_iter()
             .map(|h| (h.id, h.agent_id, names(&h.interface_names)))
             .collect();
-        let due = with.due.get(db, t)?;
+        let ahead = ahead_of(&*with.due.get(db, t)?, jobs);
         let ids = |f: &dyn Fn(&JobRow) -> i64| -> String {
             let v: Vec<i64> = jobs.iter().map(|j| f(j)).filter(|i| *i > 0).collect();
             serde_json::to_string(&v).unwrap_or_else(|_| "[]".into())
@@ -258,7 +316,7 @@ impl Scene {
             now: t,
             agents,
             held,
-            due,
+            ahead,
             packages,
             devices,
             device_holds,
@@ -271,10 +329,7 @@ impl Scene {
     pub fn explain(&self, job: &JobRow) -> Waiting {
         let mine = names(&job.interface_names);
         let overlaps = |other: &[String]| other.iter().any(|i| mine.contains(i));
-        let ahead = match self.due.iter().position(|(id, _)| *id == job.id) {
-            Some(at) => self.due[..at].iter().filter(|(_, i)| overlaps(i)).count(),
-            None => self.due.iter().filter(|(_, i)| overlaps(i)).count(),
-        } as u64;
+        let ahead = self.ahead.get(&job.id).copied().unwrap_or(0);
         let wait = |code: WaitCode, reason: String| Waiting {
             code,
             reason,

@@ -273,13 +273,14 @@ const MIGRATIONS: &[&str] = &[
     // 8: a version of the due queue (the pending, unclaimed jobs whose run_at had come when
     // it was last read, `built_at`), moved by every write to such a job, so reading why jobs
     // wait need not scan the queue to learn that nothing changed. Jobs that come due later
-    // are found by their run_at (see `queue.rs`).
+    // are found by their run_at (see `queue.rs`). And the few health-check jobs, indexed.
     "CREATE TABLE queue_version (
         id INTEGER PRIMARY KEY CHECK (id = 1),
         v INTEGER NOT NULL,
         built_at INTEGER NOT NULL
     );
     INSERT INTO queue_version (id, v, built_at) VALUES (1, 0, 0);
+    CREATE INDEX jobs_health_checks ON jobs(status) WHERE health_check = 1;
     CREATE TRIGGER jobs_queue_added AFTER INSERT ON jobs
         WHEN NEW.status = 'pending' AND NEW.agent_id = 0
          AND NEW.run_at <= (SELECT built_at FROM queue_version WHERE id = 1) BEGIN
