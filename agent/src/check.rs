@@ -125,7 +125,13 @@ pub async fn run(settings: &Settings, config: Option<&Path>) -> Report {
     if let Some(path) = config {
         items.push(config_file(path));
     }
-    let (server, token) = server_and_token(&settings.server, &settings.token, &settings.host).await;
+    let (server, token) = server_and_token(
+        &settings.server,
+        &settings.token,
+        &settings.host,
+        &settings.trust,
+    )
+    .await;
     items.push(server);
     items.push(token);
     items.push(cdrouter_cli(&settings.run.cdrouter_cli, local::CLI_TIMEOUT).await);

@@ -5,6 +5,7 @@
 //! that do not parse (a proxy's error page). Fatal for the agent: 401/403 (the token is
 //! wrong or revoked). Everything else is the server saying no to this request.
 
+use crate::trust::Trust;
 use labrelay_api::agents::{
     Claim, ClaimRequest, Finish, Heartbeat, HeartbeatReply, LogAck, LogAppend, StartRequest,
     StopPoll,
@@ -132,9 +133,16 @@ struct GapBody {
 
 impl Client {
     pub fn new(base: &str, token: &str) -> Result<Client, ClientError> {
-        let http = reqwest::Client::builder()
+        Client::trusting(base, token, &Trust::default())
+    }
+
+    /// As [`Client::new`], trusting `trust`'s certificate authorities too (`--ca-file`).
+    pub fn trusting(base: &str, token: &str, trust: &Trust) -> Result<Client, ClientError> {
+        let builder = reqwest::Client::builder()
             .connect_timeout(CONNECT_TIMEOUT)
-            .user_agent(concat!("labrelay-agent/", env!("CARGO_PKG_VERSION")))
+            .user_agent(concat!("labrelay-agent/", env!("CARGO_PKG_VERSION")));
+        let http = trust
+            .apply(builder)
             .build()
             .map_err(|e| ClientError::Transport(e.to_string()))?;
         Ok(Client {

@@ -10,6 +10,7 @@
 
 use crate::outbox::{DEFAULT_OUTBOX_MAX_BYTES, MIN_OUTBOX_MAX_BYTES};
 use crate::retention::{self, Policy};
+use crate::trust::Trust;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use reqwest::Url;
 use serde::Deserialize;
@@ -28,7 +29,7 @@ const AFTER_HELP: &str = "\
 Precedence: flags, then LABRELAY_* variables, then the --config file, then defaults.
 Config file keys: server, token, interfaces, cdrouter_cli, work_dir, concurrency, testpath,
   begin_flag, end_flag, skip_flag, stop_grace, claim_wait, host, log_level, results_max_bytes,
-  outbox_max_bytes, heartbeat_secs, keep_runs, keep_days.
+  outbox_max_bytes, heartbeat_secs, keep_runs, keep_days, ca_file.
 The server must be https://, but for this machine itself (127.0.0.0/8, ::1, localhost).
 Options go before or after `check`.
 Signals: the first SIGTERM/SIGINT stops claiming and lets running jobs finish; the second
@@ -142,6 +143,11 @@ pub struct Cli {
     #[arg(long, env = "LABRELAY_KEEP_DAYS", value_name = "DAYS")]
     pub keep_days: Option<u32>,
 
+    /// PEM file of certificate authorities to trust besides the public ones built in (a
+    /// self-hosted server's private CA, a TLS-inspecting proxy's)
+    #[arg(long, env = "LABRELAY_CA_FILE", value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -199,6 +205,7 @@ pub struct FileConfig {
     pub heartbeat_secs: Option<u64>,
     pub keep_runs: Option<u32>,
     pub keep_days: Option<u32>,
+    pub ca_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -298,6 +305,8 @@ pub struct Settings {
     pub run: RunSettings,
     /// Which old job directories go.
     pub retention: Policy,
+    /// The certificate authorities trusted besides the built-in ones (`ca_file`).
+    pub trust: Trust,
 }
 
 impl Settings {
@@ -375,6 +384,7 @@ impl Settings {
                 "heartbeat_secs must be at least 1".into(),
             ));
         }
+        let trust = Trust::load(cli.ca_file.or(file.ca_file).as_deref())?;
         let claim_wait = cli
             .claim_wait
             .or(file.claim_wait)
@@ -429,6 +439,7 @@ impl Settings {
                     .or(file.keep_days)
                     .unwrap_or(retention::DEFAULT_KEEP_DAYS),
             },
+            trust,
         })
     }
 }
@@ -587,6 +598,37 @@ mod tests {
         )
         .expect("settings");
         assert_eq!(s.interfaces, ["eth9"]);
+    }
+
+    /// `ca_file` from the file, overridden by the flag; a file that is not there stops the
+    /// agent (it must not trust less than it was told to).
+    #[test]
+    fn the_ca_file_comes_from_the_flag_or_the_file() {
+        let file = parse_file("ca_file = \"/no/such/ca.pem\"").expect("parses");
+        let err = Settings::merge(cli(&["--server=https://x", "--token=t"]), file, Vec::new)
+            .expect_err("missing CA file");
+        assert!(
+            err.to_string().starts_with("ca_file /no/such/ca.pem: "),
+            "{err}"
+        );
+        let file = parse_file("ca_file = \"/no/such/ca.pem\"").expect("parses");
+        let err = Settings::merge(
+            cli(&["--server=https://x", "--token=t", "--ca-file=/other/ca.pem"]),
+            file,
+            Vec::new,
+        )
+        .expect_err("missing CA file");
+        assert!(
+            err.to_string().starts_with("ca_file /other/ca.pem: "),
+            "{err}"
+        );
+        let s = Settings::merge(
+            cli(&["--server=https://x", "--token=t"]),
+            FileConfig::default(),
+            Vec::new,
+        )
+        .expect("settings");
+        assert_eq!(s.trust.count(), 0);
     }
 
     #[test]

@@ -19,4 +19,5 @@ pub mod results;
 pub mod retention;
 pub mod retry;
 pub mod supervise;
+pub mod trust;
 pub mod worker;

@@ -73,7 +73,8 @@ pub async fn run(mut settings: Settings) -> Result<(), AgentError> {
         path: settings.work_dir.clone(),
         source,
     })?;
-    let client = Client::new(&settings.server, &settings.token).map_err(AgentError::Client)?;
+    let client = Client::trusting(&settings.server, &settings.token, &settings.trust)
+        .map_err(AgentError::Client)?;
     let mut signals = shutdown_requests().map_err(AgentError::Signals)?;
     let mut agent = Agent {
         client,

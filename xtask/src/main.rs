@@ -19,6 +19,7 @@ mod schedule_restart;
 mod secrets_check;
 mod server;
 mod test;
+mod tls;
 mod tools;
 mod upgrade;
 

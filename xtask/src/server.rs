@@ -65,6 +65,15 @@ pub fn fresh_dir(root: &Path, name: &str) -> Result<PathBuf> {
 
 impl Server {
     pub fn start(root: &Path, opts: Options) -> Result<Server> {
+        Server::start_with(root, opts, None)
+    }
+
+    /// As [`Server::start`], served over HTTPS with `tls`'s certificate (a private CA's).
+    pub fn start_tls(root: &Path, opts: Options, tls: &crate::tls::Tls) -> Result<Server> {
+        Server::start_with(root, opts, Some(tls))
+    }
+
+    fn start_with(root: &Path, opts: Options, tls: Option<&crate::tls::Tls>) -> Result<Server> {
         let inspector = free_port()?;
         let log = opts.state.join("wrangler.log");
         let mut cmd = Command::new(node_bin(root, "wrangler"));
@@ -80,6 +89,17 @@ impl Server {
             .arg("--var")
             .arg(format!("ADMIN_TOKEN:{}", opts.admin_token))
             .args(bench_endpoints())
+            .args(match tls {
+                Some(t) => vec![
+                    "--local-protocol".into(),
+                    "https".into(),
+                    "--https-key-path".into(),
+                    t.key.display().to_string(),
+                    "--https-cert-path".into(),
+                    t.cert.display().to_string(),
+                ],
+                None => Vec::<String>::new(),
+            })
             .args(if opts.dev {
                 vec!["--var", "LABRELAY_DEV:1"]
             } else {
@@ -100,15 +120,51 @@ impl Server {
         let child = cmd
             .spawn()
             .map_err(|e| format!("cannot start wrangler: {e}"))?;
+        let scheme = if tls.is_some() { "https" } else { "http" };
         let server = Server {
             child,
-            url: format!("http://127.0.0.1:{}", opts.port),
+            url: format!("{scheme}://127.0.0.1:{}", opts.port),
             admin_token: opts.admin_token,
             admin_password: opts.admin_password,
             log,
         };
-        server.wait_ready(Duration::from_secs(90))?;
+        match tls {
+            None => server.wait_ready(Duration::from_secs(90))?,
+            Some(t) => server.wait_ready_tls(&t.ca, Duration::from_secs(90))?,
+        }
         Ok(server)
+    }
+
+    /// As `wait_ready`, over HTTPS, trusting only `ca`.
+    fn wait_ready_tls(&self, ca: &Path, limit: Duration) -> Result {
+        let pem = std::fs::read(ca).map_err(|e| format!("{}: {e}", ca.display()))?;
+        let cert = reqwest::Certificate::from_pem(&pem).map_err(|e| e.to_string())?;
+        let client = reqwest::Client::builder()
+            .add_root_certificate(cert)
+            .tls_built_in_root_certs(false)
+            .timeout(Duration::from_secs(5))
+            .build()
+            .map_err(|e| e.to_string())?;
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())?;
+        let url = format!("{}/healthz/store", self.url);
+        let start = Instant::now();
+        let mut last = String::from("no answer");
+        while start.elapsed() < limit {
+            match rt.block_on(client.get(&url).send()) {
+                Ok(r) if r.status() == 200 => return Ok(()),
+                Ok(r) => last = format!("HTTP {}", r.status()),
+                Err(e) => last = e.to_string(),
+            }
+            std::thread::sleep(Duration::from_millis(250));
+        }
+        Err(format!(
+            "the worker did not answer over HTTPS on {} within {limit:?} ({last}); log: {}",
+            self.url,
+            self.log.display()
+        ))
     }
 
     fn wait_ready(&self, limit: Duration) -> Result {

@@ -97,6 +97,23 @@ fn steps(root: &Path) -> Result {
         },
     )?;
     println!("worker at {} (log: {})", server.url, server.log.display());
+    // A second worker, over HTTPS with a private CA's certificate, for the agent's --ca-file.
+    let tls_dir = fresh_dir(root, "test-tls")?;
+    let tls = crate::tls::make(&tls_dir)?;
+    let tls_server = Server::start_tls(
+        root,
+        Options {
+            port: free_port()?,
+            state: fresh_dir(root, "test-tls-state")?,
+            admin_password: server.admin_password.clone(),
+            admin_token: server.admin_token.clone(),
+            background: true,
+            dev: true,
+        },
+        &tls,
+    )?;
+    println!("worker over HTTPS at {}", tls_server.url);
+    let (tls_url, tls_ca) = (tls_server.url.clone(), tls.ca.clone());
 
     step("integration tests (HTTP against the worker)");
     let env = |cmd: &mut Command| {
@@ -116,12 +133,15 @@ fn steps(root: &Path) -> Result {
             )
             .env("LABRELAY_ADMIN_TOKEN", &server.admin_token)
             .env("LABRELAY_ADMIN_PASSWORD", &server.admin_password)
+            .env("LABRELAY_TLS_URL", &tls_url)
+            .env("LABRELAY_TLS_CA", &tls_ca)
             .current_dir(root);
     };
     let mut itest = Command::new("cargo");
     itest.args(["test", "-p", "labrelay-itest"]);
     env(&mut itest);
     sh(&mut itest)?;
+    drop(tls_server);
 
     step("official Python client (cdrouter): the default lab (bare URL) and a lab's base URL");
     let python = python_env(root)?;

@@ -8,6 +8,7 @@
 
 use super::Item;
 use crate::config::is_loopback;
+use crate::trust::Trust;
 use labrelay_api::agents::WhoAmI;
 use labrelay_api::{Envelope, ErrorBody};
 use reqwest::Url;
@@ -23,7 +24,13 @@ const SERVER: &str = "server";
 const TOKEN: &str = "token";
 
 /// The `server` and `token` lines. `host` is this machine's name as the agent reports it.
-pub async fn server_and_token(server: &str, token: &str, host: &str) -> (Item, Item) {
+/// `trust`: the certificate authorities the agent trusts besides the built-in ones.
+pub async fn server_and_token(
+    server: &str,
+    token: &str,
+    host: &str,
+    trust: &Trust,
+) -> (Item, Item) {
     let not_checked = |why: &str| Item::skipped(TOKEN, format!("not checked: {why}"));
     let url = match Url::parse(server) {
         Ok(u) if u.host_str().is_some() => u,
@@ -51,7 +58,7 @@ pub async fn server_and_token(server: &str, token: &str, host: &str) -> (Item, I
     };
     let tls = url.scheme() == "https";
     let reached = format!("{server}: connected to {addr} in {} ms", took.as_millis());
-    let resp = match whoami(server, token).await {
+    let resp = match whoami(server, token, trust).await {
         Ok(r) => r,
         Err(e) => {
             let chain = error_chain(&e);
@@ -61,7 +68,10 @@ pub async fn server_and_token(server: &str, token: &str, host: &str) -> (Item, I
                     CALL_TIMEOUT.as_secs()
                 )
             } else if tls && e.is_connect() {
-                format!("{reached}, but the TLS handshake failed: {}", tls_cause(&e))
+                format!(
+                    "{reached}, but the TLS handshake failed: {}",
+                    tls_cause(&e, trust)
+                )
             } else {
                 format!("{reached}, but the request failed: {chain}")
             };
@@ -72,7 +82,15 @@ pub async fn server_and_token(server: &str, token: &str, host: &str) -> (Item, I
         }
     };
     let server_item = if tls {
-        Item::ok(SERVER, format!("{reached}; TLS ok (certificate verified)"))
+        let by = match trust.file() {
+            Some(f) => format!(
+                "certificate verified; trusting the built-in authorities and {} from {}",
+                trust.count(),
+                f.display()
+            ),
+            None => "certificate verified".to_string(),
+        };
+        Item::ok(SERVER, format!("{reached}; TLS ok ({by})"))
     } else if is_loopback(&url) {
         Item::ok(SERVER, format!("{reached}; plain HTTP (loopback only)"))
     } else {
@@ -116,15 +134,21 @@ async fn connect(url: &Url) -> Result<(SocketAddr, Duration), String> {
     }
 }
 
-async fn whoami(server: &str, token: &str) -> Result<reqwest::Response, reqwest::Error> {
-    reqwest::Client::builder()
+async fn whoami(
+    server: &str,
+    token: &str,
+    trust: &Trust,
+) -> Result<reqwest::Response, reqwest::Error> {
+    let builder = reqwest::Client::builder()
         .connect_timeout(CONNECT_TIMEOUT)
         .timeout(CALL_TIMEOUT)
         .user_agent(concat!(
             "labrelay-agent/",
             env!("CARGO_PKG_VERSION"),
             " check"
-        ))
+        ));
+    trust
+        .apply(builder)
         .build()?
         .get(format!("{server}/api/v1/agent/whoami"))
         .bearer_auth(token)
@@ -188,19 +212,25 @@ fn who(me: &WhoAmI, host: &str) -> Item {
 }
 
 /// The innermost cause (rustls's own words), with a hint for the common case.
-fn tls_cause(e: &(dyn std::error::Error + 'static)) -> String {
+fn tls_cause(e: &(dyn std::error::Error + 'static), trust: &Trust) -> String {
     let mut inner = e;
     while let Some(s) = inner.source() {
         inner = s;
     }
     let text = inner.to_string();
-    if text.contains("UnknownIssuer") {
-        format!(
-            "{text} (the agent trusts the public certificate authorities built into it; \
-             a certificate from a private CA or a TLS-inspecting proxy is not accepted)"
-        )
-    } else {
-        text
+    if !text.contains("UnknownIssuer") {
+        return text;
+    }
+    match trust.file() {
+        None => format!(
+            "{text} (the agent trusts the public certificate authorities built into it; for a \
+             private CA or a TLS-inspecting proxy, give its certificate with --ca-file)"
+        ),
+        Some(f) => format!(
+            "{text} (neither the built-in certificate authorities nor the {} in {} issued it)",
+            trust.count(),
+            f.display()
+        ),
     }
 }
 
@@ -280,11 +310,12 @@ mod tests {
 
     #[tokio::test]
     async fn bad_urls_and_unknown_names_fail_in_words() {
-        let (server, token) = server_and_token("http://", "t", "h").await;
+        let (server, token) = server_and_token("http://", "t", "h", &Trust::default()).await;
         assert_eq!(server.verdict, super::super::Verdict::Fail, "{server}");
         assert_eq!(token.verdict, super::super::Verdict::Skipped);
         // .invalid never resolves (RFC 2606).
-        let (server, _) = server_and_token("https://labrelay.invalid", "t", "h").await;
+        let (server, _) =
+            server_and_token("https://labrelay.invalid", "t", "h", &Trust::default()).await;
         assert!(
             server.text.contains("cannot resolve labrelay.invalid"),
             "{server}"
