@@ -156,6 +156,57 @@ fn places_follow_the_queue_between_reads() {
     assert_eq!(place(&later), 1);
 }
 
+/// A queue longer than the jobs read to place (20,000, docs/api.md): the first are placed
+/// exactly, one past them is told it is behind at least that many. A lab of its own, so the
+/// other tests' queues stay short.
+#[test]
+fn a_very_long_queue_gives_a_lower_bound_past_what_is_read() {
+    let lab = Lab::new();
+    let pkg = lab.package("long-lan", "long-wan", json!({}));
+    let mut ids: Vec<String> = Vec::new();
+    while ids.len() < 20_002 {
+        let n = (20_002 - ids.len()).min(1000);
+        let jobs: Vec<serde_json::Value> =
+            (0..n).map(|_| json!({"package_id": pkg["id"]})).collect();
+        let made = lab
+            .admin
+            .post(
+                &lab.at("/api/v1/jobs/?bulk=launch"),
+                &json!({ "jobs": jobs }),
+            )
+            .expect(200);
+        ids.extend(
+            made.data()
+                .as_array()
+                .map(|a| a.iter().map(labrelay_itest::id).collect::<Vec<_>>())
+                .unwrap_or_default(),
+        );
+    }
+    // An agent with the interfaces runs the first: it is online and they are free.
+    let (_, agent) = lab.agent("long-agent");
+    assert_eq!(
+        claim(&agent, &["long-lan", "long-wan"]),
+        Some(ids[0].clone())
+    );
+    finish(&agent, &ids[0]);
+    let w = lab.job(&ids[1])["waiting"].clone();
+    assert_eq!(w["code"], "queued", "{w}");
+    assert_eq!(w["position"], 1, "{w}");
+    let w = lab.job(&ids[20_000])["waiting"].clone();
+    assert_eq!(w["position"], 20_000, "{w}");
+    assert_eq!(
+        w["reason"],
+        "behind 19999 jobs of higher or equal priority for its interfaces"
+    );
+    let w = lab.job(&ids[20_001])["waiting"].clone();
+    assert_eq!(w["code"], "queued", "{w}");
+    assert_eq!(w["position"], 20_001, "{w}");
+    assert_eq!(
+        w["reason"],
+        "behind at least 20000 jobs of higher or equal priority for its interfaces"
+    );
+}
+
 #[test]
 fn a_device_that_is_not_ready_holds_its_jobs() {
     let lab = Lab::new();

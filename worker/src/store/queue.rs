@@ -52,7 +52,13 @@ struct QueueRow {
 struct Due {
     jobs: Vec<(i64, usize)>,
     sets: Vec<Vec<String>>,
+    /// More jobs are due than [`MAX_PLACED`]: those past it are not in `jobs`.
+    truncated: bool,
 }
+
+/// The most due jobs read to place jobs in the queue: one request's bounded work, whatever
+/// the queue's length. A job past them is told it is behind at least so many.
+const MAX_PLACED: usize = 20_000;
 
 /// The due queue's version and when it was last read (`queue_version`, migration 8): a
 /// trigger moves `v` on every write to a job that was due at `built_at`.
@@ -89,13 +95,17 @@ impl DueCache {
             "UPDATE queue_version SET built_at = ? WHERE id = 1",
             vec![now_us.into()],
         )?;
-        let rows = db.rows::<QueueRow>(
+        let mut rows = db.rows::<QueueRow>(
             "SELECT id, interface_names FROM jobs
              WHERE status = 'pending' AND agent_id = 0 AND run_at <= ?
-             ORDER BY priority DESC, run_at, id",
-            vec![now_us.into()],
+             ORDER BY priority DESC, run_at, id LIMIT ?",
+            vec![now_us.into(), (MAX_PLACED as i64 + 1).into()],
         )?;
-        let mut due = Due::default();
+        let mut due = Due {
+            truncated: rows.len() > MAX_PLACED,
+            ..Due::default()
+        };
+        rows.truncate(MAX_PLACED);
         let mut seen: HashMap<String, usize> = HashMap::new();
         for q in rows {
             let set = match seen.get(&q.interface_names) {
@@ -169,8 +179,9 @@ pub struct Scene {
     /// Jobs an agent holds: (job, agent, interfaces).
     held: Vec<(i64, i64, Vec<String>)>,
     /// For each job being explained: how many due jobs ahead of it want any of its
-    /// interfaces (all of those in the queue, for one not due yet).
-    ahead: HashMap<i64, u64>,
+    /// interfaces (all of those in the queue, for one not due yet), and whether that is
+    /// exact (else a lower bound: the job is past the jobs read, see [`MAX_PLACED`]).
+    ahead: HashMap<i64, (u64, bool)>,
     packages: HashMap<i64, PackageRow>,
     devices: HashMap<i64, DeviceRow>,
     /// Live reservations by device and by agent.
@@ -183,7 +194,7 @@ pub struct Scene {
 /// How many jobs ahead of each of `jobs` in the due queue want any of its interfaces (for a
 /// job not in the queue: all that do). One pass over the queue for a whole page: which of
 /// the queue's interface sets overlap which of the page's is worked out once.
-fn ahead_of(due: &Due, jobs: &[&JobRow]) -> HashMap<i64, u64> {
+fn ahead_of(due: &Due, jobs: &[&JobRow]) -> HashMap<i64, (u64, bool)> {
     let mut sets: Vec<Vec<String>> = Vec::new();
     let mut set_of: HashMap<i64, usize> = HashMap::new();
     for job in jobs {
@@ -211,14 +222,14 @@ fn ahead_of(due: &Due, jobs: &[&JobRow]) -> HashMap<i64, u64> {
     let mut ahead = HashMap::with_capacity(jobs.len());
     for &(id, theirs) in &due.jobs {
         if let Some(&at) = set_of.get(&id) {
-            ahead.insert(id, counts[at]);
+            ahead.insert(id, (counts[at], true));
         }
         for (count, &hit) in counts.iter_mut().zip(&overlap[theirs]) {
             *count += u64::from(hit);
         }
     }
     for (id, at) in set_of {
-        ahead.entry(id).or_insert(counts[at]);
+        ahead.entry(id).or_insert((counts[at], !due.truncated));
     }
     ahead
 }
@@ -329,7 +340,7 @@ impl Scene {
     pub fn explain(&self, job: &JobRow) -> Waiting {
         let mine = names(&job.interface_names);
         let overlaps = |other: &[String]| other.iter().any(|i| mine.contains(i));
-        let ahead = self.ahead.get(&job.id).copied().unwrap_or(0);
+        let (ahead, exact) = self.ahead.get(&job.id).copied().unwrap_or((0, true));
         let wait = |code: WaitCode, reason: String| Waiting {
             code,
             reason,
@@ -462,6 +473,9 @@ impl Scene {
             }
         }
         let reason = match ahead {
+            n if !exact => {
+                format!("behind at least {n} jobs of higher or equal priority for its interfaces")
+            }
             0 => "next in line: an agent takes it at its next claim".to_string(),
             1 => "behind 1 job of higher or equal priority for its interfaces".to_string(),
             n => format!("behind {n} jobs of higher or equal priority for its interfaces"),
