@@ -273,7 +273,7 @@ const MIGRATIONS: &[&str] = &[
     // 8: a version of the due queue (the pending, unclaimed jobs whose run_at had come when
     // it was last read, `built_at`), moved by every write to such a job, so reading why jobs
     // wait need not scan the queue to learn that nothing changed. Jobs that come due later
-    // are found by their run_at (see `queue.rs`). And the few health-check jobs, indexed.
+    // are found by their run_at (see `queue/due.rs`). And the few health-check jobs, indexed.
     "CREATE TABLE queue_version (
         id INTEGER PRIMARY KEY CHECK (id = 1),
         v INTEGER NOT NULL,
