@@ -194,14 +194,24 @@ fn long_lists_sort_only_in_indexed_orders() {
     }
     let f = format!("filter=tags@>{{{tag}}}");
     refused(
-        api.get(&format!("/api/v1/jobs/?{f}&sort=created&limit=5")),
+        api.get(&format!("/api/v1/jobs/?{f}&sort=updated&limit=5")),
         400,
         &format!(
             "sort too costly: sorting {} rows by a field without an index",
             max + 1
         ),
     );
-    for sort in ["-id", "-package_name", "status"] {
+    // Each column the app's jobs table sorts by has an index.
+    for sort in [
+        "-id",
+        "-package_name",
+        "status",
+        "device_name",
+        "-config_name",
+        "-created",
+        "run_at",
+        "-result_id",
+    ] {
         let ok = api
             .get(&format!("/api/v1/jobs/?{f}&sort={sort}&limit=5"))
             .expect(200);
@@ -214,7 +224,7 @@ fn long_lists_sort_only_in_indexed_orders() {
     let first_id = first.data()[0]["id"].as_str().unwrap_or("0").to_string();
     let narrow = api
         .get(&format!(
-            "/api/v1/jobs/?{f}&filter=id<={first_id}&sort=-created"
+            "/api/v1/jobs/?{f}&filter=id<={first_id}&sort=-updated"
         ))
         .expect(200);
     assert_eq!(narrow.body["links"]["total"], 1);

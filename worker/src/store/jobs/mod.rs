@@ -25,7 +25,16 @@ const KIND: Kind = Kind {
     table: Table {
         name: "jobs",
         columns: "*",
-        indexed: &["status", "package_name"],
+        // The app's jobs table sorts by each of these (migrations 1 and 9).
+        indexed: &[
+            "status",
+            "package_name",
+            "device_name",
+            "config_name",
+            "created",
+            "run_at",
+            "result_id",
+        ],
     },
     noun: "job",
     schema: &JOB_SCHEMA,
