@@ -135,36 +135,42 @@ impl Server {
         Ok(server)
     }
 
-    /// As `wait_ready`, over HTTPS, trusting only `ca`.
+    /// As `wait_ready`, over HTTPS, trusting only `ca` (reqwest, in a runtime of its own).
     fn wait_ready_tls(&self, ca: &Path, limit: Duration) -> Result {
         let pem = std::fs::read(ca).map_err(|e| format!("{}: {e}", ca.display()))?;
         let cert = reqwest::Certificate::from_pem(&pem).map_err(|e| e.to_string())?;
-        let client = reqwest::Client::builder()
-            .add_root_certificate(cert)
-            .tls_built_in_root_certs(false)
-            .timeout(Duration::from_secs(5))
-            .build()
-            .map_err(|e| e.to_string())?;
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .map_err(|e| e.to_string())?;
         let url = format!("{}/healthz/store", self.url);
-        let start = Instant::now();
-        let mut last = String::from("no answer");
-        while start.elapsed() < limit {
-            match rt.block_on(client.get(&url).send()) {
-                Ok(r) if r.status() == 200 => return Ok(()),
-                Ok(r) => last = format!("HTTP {}", r.status()),
-                Err(e) => last = e.to_string(),
+        let last = rt.block_on(async {
+            let client = reqwest::Client::builder()
+                .add_root_certificate(cert)
+                .tls_built_in_root_certs(false)
+                .timeout(Duration::from_secs(5))
+                .build()
+                .map_err(|e| e.to_string())?;
+            let start = Instant::now();
+            let mut last = String::from("no answer");
+            while start.elapsed() < limit {
+                match client.get(&url).send().await {
+                    Ok(r) if r.status() == 200 => return Ok(None),
+                    Ok(r) => last = format!("HTTP {}", r.status()),
+                    Err(e) => last = e.to_string(),
+                }
+                tokio::time::sleep(Duration::from_millis(250)).await;
             }
-            std::thread::sleep(Duration::from_millis(250));
+            Ok::<_, String>(Some(last))
+        })?;
+        match last {
+            None => Ok(()),
+            Some(last) => Err(format!(
+                "the worker did not answer over HTTPS on {} within {limit:?} ({last}); log: {}",
+                self.url,
+                self.log.display()
+            )),
         }
-        Err(format!(
-            "the worker did not answer over HTTPS on {} within {limit:?} ({last}); log: {}",
-            self.url,
-            self.log.display()
-        ))
     }
 
     fn wait_ready(&self, limit: Duration) -> Result {
