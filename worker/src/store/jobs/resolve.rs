@@ -30,40 +30,40 @@ pub(super) struct Lookup {
 
 impl Lookup {
     fn package(&mut self, db: &Db, id: Id) -> Result<Rc<packages::PackageRow>, ApiError> {
-        if let Some(p) = self.packages.get(&id) {
-            return Ok(p.clone());
-        }
-        let p = Rc::new(packages::find(db, id)?);
-        self.packages.insert(id, p.clone());
-        Ok(p)
+        memo(&mut self.packages, id, || {
+            Ok(Rc::new(packages::find(db, id)?))
+        })
     }
 
     fn config(&mut self, db: &Db, id: Id) -> Result<Rc<configs::ConfigRow>, ApiError> {
-        if let Some(c) = self.configs.get(&id) {
-            return Ok(c.clone());
-        }
-        let c = Rc::new(configs::find(db, id)?);
-        self.configs.insert(id, c.clone());
-        Ok(c)
+        memo(&mut self.configs, id, || {
+            Ok(Rc::new(configs::find(db, id)?))
+        })
     }
 
     fn own_contents(&mut self, db: &Db, id: Id) -> Result<Rc<String>, ApiError> {
-        if let Some(c) = self.own_contents.get(&id) {
-            return Ok(c.clone());
-        }
-        let c = Rc::new(configs::contents(db, id)?);
-        self.own_contents.insert(id, c.clone());
-        Ok(c)
+        memo(&mut self.own_contents, id, || {
+            Ok(Rc::new(configs::contents(db, id)?))
+        })
     }
 
     fn device_name(&mut self, db: &Db, id: Id) -> Result<String, ApiError> {
-        if let Some(n) = self.devices.get(&id) {
-            return Ok(n.clone());
-        }
-        let n = devices::find(db, id)?.name;
-        self.devices.insert(id, n.clone());
-        Ok(n)
+        memo(&mut self.devices, id, || Ok(devices::find(db, id)?.name))
     }
+}
+
+/// `map[key]`, loaded and kept on first use.
+fn memo<V: Clone>(
+    map: &mut HashMap<Id, V>,
+    key: Id,
+    load: impl FnOnce() -> Result<V, ApiError>,
+) -> Result<V, ApiError> {
+    if let Some(v) = map.get(&key) {
+        return Ok(v.clone());
+    }
+    let v = load()?;
+    map.insert(key, v.clone());
+    Ok(v)
 }
 
 /// Everything a launch or an edit resolves before anything is stored.
