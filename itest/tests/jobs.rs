@@ -383,3 +383,27 @@ fn changes_long_poll_wakes_on_a_change() {
         .get("/api/v1/changes")
         .expect_error(401, "invalid token");
 }
+
+/// A list's total counts the job launched just before it, one launch after another (the
+/// object remembers counts between writes and must forget them on every write).
+#[test]
+fn a_list_total_counts_each_job_just_launched() {
+    let f = fixture();
+    for n in 1..=3 {
+        f.api
+            .post(
+                "/api/v1/jobs/",
+                &json!({"package_id": f.package["id"], "run_at": "2199-01-01T00:00:00Z",
+                        "options": {"tags": [f.tag]}}),
+            )
+            .expect(200);
+        assert_eq!(count(&f.api, &f.tag), n);
+    }
+    f.api
+        .post(
+            &format!("/api/v1/jobs/?bulk=delete&filter=tags@>{{{}}}", f.tag),
+            &json!({}),
+        )
+        .expect(204);
+    assert_eq!(count(&f.api, &f.tag), 0);
+}

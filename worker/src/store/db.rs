@@ -49,6 +49,7 @@ impl Db {
     }
 
     pub fn rows<T: DeserializeOwned>(&self, query: &str, binds: Binds) -> Result<Vec<T>, ApiError> {
+        self.unless_read(query);
         self.sql
             .exec(query, binds)
             .and_then(|c| c.to_array())
@@ -65,6 +66,7 @@ impl Db {
 
     /// A single integer (`SELECT count(*) ...`, `SELECT last_insert_rowid()`).
     pub fn int(&self, query: &str, binds: Binds) -> Result<i64, ApiError> {
+        self.unless_read(query);
         let cursor = self.sql.exec(query, binds).map_err(internal)?;
         for row in cursor.raw() {
             if let Some(v) = row.map_err(internal)?.into_iter().next() {
@@ -80,12 +82,25 @@ impl Db {
 
     /// Rows as raw scalars, for the parts of a filter SQLite cannot evaluate.
     pub fn scalars(&self, query: &str, binds: Binds) -> Result<Vec<Vec<Scalar>>, ApiError> {
+        self.unless_read(query);
         let cursor = self.sql.exec(query, binds).map_err(internal)?;
         let mut out = Vec::new();
         for row in cursor.raw() {
             out.push(row.map_err(internal)?.into_iter().map(to_scalar).collect());
         }
         Ok(out)
+    }
+
+    /// A statement that is not a plain `SELECT` (an `INSERT ... RETURNING` read as rows)
+    /// may write: the remembered counts go, as with [`Db::exec`].
+    fn unless_read(&self, query: &str) {
+        let select = query
+            .trim_start()
+            .get(..6)
+            .is_some_and(|w| w.eq_ignore_ascii_case("select"));
+        if !select {
+            self.counts.borrow_mut().clear();
+        }
     }
 
     pub fn last_id(&self) -> Result<i64, ApiError> {

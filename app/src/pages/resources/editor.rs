@@ -244,7 +244,8 @@ pub fn Editor(
         <form class="card editor" on:submit=submit aria-label=label aria-busy=dyn_value(move || (!ready.get()).to_string())>
             <h2>{title}</h2>
             <ErrorBanner error/>
-            <div class="grid2">{controls}</div>
+            // Disabled until the record is loaded: what is typed before would be overwritten.
+            <fieldset class="grid2 plain" disabled=dyn_value(move || !ready.get())>{controls}</fieldset>
             <div class="form-actions">
                 <button type="submit" class="primary" disabled=dyn_value(move || !ready.get())>"Save"</button>
                 <button type="button" on:click=move |_| done.run(None)>"Cancel"</button>

@@ -257,17 +257,15 @@ fn insert_as(db: &Db, r: &Resolved, user: Id, how: Launched) -> Result<Id, ApiEr
         ((how != Launched::ByHand) as i64).into(),
         ((how == Launched::HealthCheck) as i64).into(),
     ]);
-    // The new id in the same call (a bulk launch makes 1,000).
-    let id = db.int(
+    db.exec(
         &format!(
             "INSERT INTO jobs ({FIELD_COLUMNS}, status, user_id, created, updated, automatic,
                                health_check)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?)
-             RETURNING id"
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?)"
         ),
         binds,
     )?;
-    Ok(Id(id as u64))
+    Ok(Id(db.last_id()? as u64))
 }
 
 /// A job launched by the lab itself (a schedule's tick, a health check), as `user`: checked
