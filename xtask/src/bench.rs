@@ -3,7 +3,7 @@
 //! same hop as any API call, no work) measured in the same run. Not a test: it prints a
 //! table for BENCHMARKS.md and asserts nothing.
 
-use crate::server::{free_port, fresh_dir, Options, Server};
+use crate::server::{Options, Server};
 use crate::{build, tools, Result};
 use serde_json::{json, Value};
 use std::path::Path;
@@ -52,17 +52,7 @@ pub fn run(root: &Path, which: &str, jobs: u64) -> Result {
 fn api(root: &Path, jobs: u64) -> Result {
     tools::ensure_all(root)?;
     build::all(root)?;
-    let server = Server::start(
-        root,
-        Options {
-            port: free_port()?,
-            state: fresh_dir(root, "bench-state")?,
-            admin_password: "bench-password".into(),
-            admin_token: "bench-token".into(),
-            background: true,
-            dev: true,
-        },
-    )?;
+    let server = Server::start(root, Options::bench(root, "bench-state")?)?;
     let client = Client::new(&server.url, &server.admin_token);
     let nat = client.create_package("nat-basic")?;
     let dhcp = client.create_package("dhcp-basic")?;

@@ -3,7 +3,7 @@
 //! rendered in headless Chromium on localhost, and the time to render a page of 1,000 jobs;
 //! and, for comparison, the worker's wasm size.
 
-use crate::server::{free_port, fresh_dir, Options, Server};
+use crate::server::{Options, Server};
 use crate::{build, tools, Result};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -24,17 +24,7 @@ pub fn run(root: &Path) -> Result {
     let (wasm, raw, gz) = wasm_size(&root.join("dist"))?;
     let (_, worker_raw, worker_gz) = wasm_size(&root.join("worker/build"))?;
 
-    let server = Server::start(
-        root,
-        Options {
-            port: free_port()?,
-            state: fresh_dir(root, "bench-app-state")?,
-            admin_password: "bench-password".into(),
-            admin_token: "bench-token".into(),
-            background: true,
-            dev: true,
-        },
-    )?;
+    let server = Server::start(root, Options::bench(root, "bench-app-state")?)?;
     seed(&server)?;
     let out = tools::output(
         Command::new("node")

@@ -4,7 +4,7 @@
 //! Durable Object measured in the same run. Also the real agent binary's resident memory
 //! and CPU while it idles on the long-poll. Prints a table; asserts nothing.
 
-use crate::server::{free_port, fresh_dir, Options, Server};
+use crate::server::{fresh_dir, Options, Server};
 use crate::{build, tools, Result};
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -22,17 +22,7 @@ pub fn run(root: &Path) -> Result {
     tools::ensure_all(root)?;
     build::all(root)?;
     build::agent(root, true)?;
-    let server = Server::start(
-        root,
-        Options {
-            port: free_port()?,
-            state: fresh_dir(root, "bench-dispatch")?,
-            admin_password: "bench-password".into(),
-            admin_token: "bench-token".into(),
-            background: true,
-            dev: true,
-        },
-    )?;
+    let server = Server::start(root, Options::bench(root, "bench-dispatch")?)?;
     let admin = Http::new(&server.url, &server.admin_token);
     let cfg = admin.post(
         "/api/v1/configs/",

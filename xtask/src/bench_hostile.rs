@@ -6,7 +6,7 @@
 //! Not a test: it prints a table for BENCHMARKS.md and asserts nothing.
 
 use crate::bench::{ms, Client};
-use crate::server::{free_port, fresh_dir, Options, Server};
+use crate::server::{Options, Server};
 use crate::{build, tools, Result};
 use serde_json::{json, Value};
 use std::path::Path;
@@ -67,17 +67,7 @@ fn big_config(testvars: usize, bytes: usize) -> String {
 pub fn run(root: &Path, jobs: u64) -> Result {
     tools::ensure_all(root)?;
     build::all(root)?;
-    let server = Server::start(
-        root,
-        Options {
-            port: free_port()?,
-            state: fresh_dir(root, "bench-hostile")?,
-            admin_password: "bench-password".into(),
-            admin_token: "bench-token".into(),
-            background: true,
-            dev: true,
-        },
-    )?;
+    let server = Server::start(root, Options::bench(root, "bench-hostile")?)?;
     let client = Client::new(&server.url, &server.admin_token);
     let nat = client.create_package("nat-basic")?;
     let dhcp = client.create_package("dhcp-basic")?;

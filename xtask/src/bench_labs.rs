@@ -5,7 +5,7 @@
 //! a bare object hello. Not a test: it prints tables for BENCHMARKS.md and asserts nothing.
 
 use crate::bench::{measure_all, print_table, Case, Client};
-use crate::server::{free_port, fresh_dir, Options, Server};
+use crate::server::{Options, Server};
 use crate::{build, tools, Result};
 use serde_json::json;
 use std::path::Path;
@@ -13,17 +13,7 @@ use std::path::Path;
 const LABS: usize = 50;
 
 fn start(root: &Path, name: &str) -> Result<Server> {
-    Server::start(
-        root,
-        Options {
-            port: free_port()?,
-            state: fresh_dir(root, name)?,
-            admin_password: "bench-password".into(),
-            admin_token: "bench-token".into(),
-            background: true,
-            dev: true,
-        },
-    )
+    Server::start(root, Options::bench(root, name)?)
 }
 
 pub fn run(root: &Path, jobs: u64) -> Result {

@@ -7,7 +7,7 @@
 //! Prints tables; asserts nothing.
 
 use crate::bench_dispatch::{dispatch, percentile, round_trips, Http};
-use crate::server::{free_port, fresh_dir, Options, Server};
+use crate::server::{Options, Server};
 use crate::{build, tools, Result};
 use serde_json::{json, Value};
 use std::path::Path;
@@ -20,17 +20,7 @@ const READS: usize = 40;
 pub fn run(root: &Path) -> Result {
     tools::ensure_all(root)?;
     build::all(root)?;
-    let server = Server::start(
-        root,
-        Options {
-            port: free_port()?,
-            state: fresh_dir(root, "bench-queue")?,
-            admin_password: "bench-password".into(),
-            admin_token: "bench-token".into(),
-            background: true,
-            dev: true,
-        },
-    )?;
+    let server = Server::start(root, Options::bench(root, "bench-queue")?)?;
     let admin = Http::new(&server.url, &server.admin_token);
     let package = |name: &str, lan: &str, wan: &str| -> Result<Value> {
         let cfg = admin.post(

@@ -11,7 +11,7 @@
 //!    goal ≥ 0.5.
 
 use crate::bench::{measure_all, ms, print_table, Case, Client};
-use crate::server::{free_port, fresh_dir, Options, Server};
+use crate::server::{fresh_dir, Options, Server};
 use crate::{build, tools, Result};
 use labrelay_api::Id;
 use serde_json::{json, Value};
@@ -30,17 +30,7 @@ pub fn run(root: &Path) -> Result {
     build::agent(root, true)?;
     // SAFETY of the environment: set before any thread of ours starts.
     std::env::set_var("LABRELAY_BENCH_ENDPOINTS", "1");
-    let server = Server::start(
-        root,
-        Options {
-            port: free_port()?,
-            state: fresh_dir(root, "bench-results-state")?,
-            admin_password: "bench-password".into(),
-            admin_token: "bench-token".into(),
-            background: true,
-            dev: true,
-        },
-    )?;
+    let server = Server::start(root, Options::bench(root, "bench-results-state")?)?;
     let client = Client::new(&server.url, &server.admin_token);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

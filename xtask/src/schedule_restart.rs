@@ -4,7 +4,7 @@
 //! missed ticks (not one per tick), and the next tick is after now. Needs its own server that
 //! it stops and starts, hence here.
 
-use crate::server::{Options, Server, DEV_ADMIN_PASSWORD, DEV_ADMIN_TOKEN};
+use crate::server::{Options, Server, DEV_ADMIN_TOKEN};
 use crate::Result;
 use labrelay_api::Timestamp;
 use serde_json::{json, Value};
@@ -12,17 +12,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 fn start(root: &Path, port: u16, state: &Path) -> Result<Server> {
-    Server::start(
-        root,
-        Options {
-            port,
-            state: state.to_path_buf(),
-            admin_password: DEV_ADMIN_PASSWORD.into(),
-            admin_token: DEV_ADMIN_TOKEN.into(),
-            background: true,
-            dev: true,
-        },
-    )
+    Server::start(root, Options::local(port, state, true))
 }
 
 struct Http {

@@ -8,17 +8,7 @@ use std::path::Path;
 use std::time::Duration;
 
 pub fn run(root: &Path, port: u16, state: &Path) -> Result {
-    let server = Server::start(
-        root,
-        Options {
-            port,
-            state: state.to_path_buf(),
-            admin_password: DEV_ADMIN_PASSWORD.into(),
-            admin_token: DEV_ADMIN_TOKEN.into(),
-            background: true,
-            dev: false,
-        },
-    )?;
+    let server = Server::start(root, Options::local(port, state, false))?;
     let agent = ureq::AgentBuilder::new()
         .timeout(Duration::from_secs(30))
         .build();

@@ -34,6 +34,34 @@ pub struct Options {
     pub dev: bool,
 }
 
+impl Options {
+    /// A benchmark's server: a free port, a fresh state directory named `name`, the bench
+    /// secrets, in the background.
+    pub fn bench(root: &Path, name: &str) -> Result<Options> {
+        Ok(Options {
+            port: free_port()?,
+            state: fresh_dir(root, name)?,
+            admin_password: "bench-password".into(),
+            admin_token: "bench-token".into(),
+            background: true,
+            dev: true,
+        })
+    }
+
+    /// A scenario's server on `port` and `state`, with the local default secrets (`dev`:
+    /// whether the worker may accept them).
+    pub fn local(port: u16, state: &Path, dev: bool) -> Options {
+        Options {
+            port,
+            state: state.to_path_buf(),
+            admin_password: DEV_ADMIN_PASSWORD.into(),
+            admin_token: DEV_ADMIN_TOKEN.into(),
+            background: true,
+            dev,
+        }
+    }
+}
+
 /// `cargo xtask bench` turns on the worker's benchmark-only endpoints (a plain R2 PUT, the
 /// baseline of the upload benchmark) with `LABRELAY_BENCH_ENDPOINTS=1`; never otherwise.
 fn bench_endpoints() -> Vec<String> {

@@ -3,7 +3,7 @@
 //! same records and ids at the bare `/api/v1/`, the user's password and the old agent token
 //! still good, new fields at their defaults. Needs its own server (and state), hence here.
 
-use crate::server::{Options, Server, DEV_ADMIN_PASSWORD, DEV_ADMIN_TOKEN};
+use crate::server::{Options, Server, DEV_ADMIN_TOKEN};
 use crate::Result;
 use serde_json::{json, Value};
 use std::path::Path;
@@ -16,17 +16,7 @@ pub fn run(root: &Path, port: u16, state: &Path) -> Result {
     )
     .map_err(|e| e.to_string())?;
     copy_dir(&fixture.join("v3"), &state.join("v3"))?;
-    let server = Server::start(
-        root,
-        Options {
-            port,
-            state: state.to_path_buf(),
-            admin_password: DEV_ADMIN_PASSWORD.into(),
-            admin_token: DEV_ADMIN_TOKEN.into(),
-            background: true,
-            dev: true,
-        },
-    )?;
+    let server = Server::start(root, Options::local(port, state, true))?;
     let http = ureq::AgentBuilder::new()
         .timeout(Duration::from_secs(30))
         .build();
