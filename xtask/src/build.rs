@@ -17,39 +17,7 @@ pub fn app(root: &Path) -> Result {
         .args(["--skip-version-check", "build", "--release"])
         .env("PATH", path_env(root))
         .current_dir(root))?;
-    boot_script_out_of_line(&root.join("dist"))
-}
-
-/// trunk writes its wasm loader inline into index.html; the app's Content-Security-Policy
-/// (app/_headers) allows no inline script, so the loader moves to `boot-<hash>.js`.
-fn boot_script_out_of_line(dist: &Path) -> Result {
-    use sha2::{Digest, Sha256};
-    let index = dist.join("index.html");
-    let html = std::fs::read_to_string(&index).map_err(|e| format!("{}: {e}", index.display()))?;
-    let open = "<script type=\"module\">";
-    let Some(start) = html.find(open) else {
-        return Err("dist/index.html: trunk's inline loader is not there".into());
-    };
-    let end = html[start..]
-        .find("</script>")
-        .map(|i| start + i)
-        .ok_or("dist/index.html: unterminated inline script")?;
-    let script = &html[start + open.len()..end];
-    let hash: String = Sha256::digest(script.as_bytes())[..8]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    let name = format!("boot-{hash}.js");
-    std::fs::write(dist.join(&name), script.trim()).map_err(|e| e.to_string())?;
-    let html = format!(
-        "{}<script type=\"module\" src=\"/{name}\"></script>{}",
-        &html[..start],
-        &html[end + "</script>".len()..]
-    );
-    if html.contains("<script>") || html.contains("<script type=\"module\">") {
-        return Err("dist/index.html: another inline script is left".into());
-    }
-    std::fs::write(&index, html).map_err(|e| e.to_string())
+    crate::app_wasm::split(root)
 }
 
 pub fn worker(root: &Path) -> Result {

@@ -14,6 +14,14 @@ const CARGO_TOOLS: &[(&str, &str, &str, &[&str])] = &[
     ("wasm-bindgen", "wasm-bindgen-cli", "0.2.130", &[]),
     // trunk 0.22+ needs a newer rustc than this machine's 1.95.
     ("trunk", "trunk", "0.21.14", &["--locked"]),
+    // Splits the app's wasm at its `#[lazy]` pages (the version leptos' wasm_split_helpers
+    // 0.2.3 is made for).
+    (
+        "wasm-split-cli",
+        "wasm_split_cli_support",
+        "0.2.3",
+        &["--locked", "--features", "build-binary"],
+    ),
 ];
 
 pub fn repo_root() -> PathBuf {
@@ -91,6 +99,11 @@ pub fn apt_install(package: &str) -> Result {
 fn ensure_cargo_tool(bin: &str, krate: &str, version: &str, flags: &[&str]) -> Result {
     let have = output(Command::new(cargo_bin(bin)).arg("--version")).unwrap_or_default();
     if have.split_whitespace().any(|w| w == version) {
+        return Ok(());
+    }
+    // A tool without --version: cargo's own record of what it installed.
+    let installed = output(Command::new("cargo").args(["install", "--list"])).unwrap_or_default();
+    if cargo_bin(bin).exists() && installed.contains(&format!("{krate} v{version}:")) {
         return Ok(());
     }
     println!("xtask: installing {krate} {version} (a few minutes, once)");

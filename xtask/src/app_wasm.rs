@@ -1,0 +1,171 @@
+//! The app's wasm in modules. trunk compiles the app (keeping relocations: app/build.rs); this
+//! splits the wasm at the app's `#[lazy]` pages (wasm-split-cli), runs wasm-bindgen and wasm-opt
+//! on each module, puts them in `dist/app-<hash>/` and boots the first in place of trunk's loader.
+//! The jobs list is in the first module; each other page is fetched when first visited.
+
+use crate::tools::{cargo_bin, node_bin, run};
+use crate::Result;
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The name wasm-bindgen gives the glue and the first module (`<NAME>.js`, `<NAME>_bg.wasm`).
+const NAME: &str = "labrelay-app";
+
+/// wasm-opt's features: those rustc's wasm32 target enables, as trunk was told before.
+const WASM_OPT: &[&str] = &[
+    "-Oz",
+    "--quiet",
+    "--enable-bulk-memory",
+    "--enable-bulk-memory-opt",
+    "--enable-nontrapping-float-to-int",
+    "--enable-sign-ext",
+    "--enable-mutable-globals",
+    "--enable-reference-types",
+    "--enable-multivalue",
+];
+
+pub fn split(root: &Path) -> Result {
+    let dist = root.join("dist");
+    let input = root.join(format!("target/wasm32-unknown-unknown/release/{NAME}.wasm"));
+    let work = root.join("target/app-split");
+    let _ = std::fs::remove_dir_all(&work);
+    let (split, pkg) = (work.join("split"), work.join("pkg"));
+    println!("xtask: splitting the app's wasm into modules");
+    run(Command::new(cargo_bin("wasm-split-cli"))
+        .args(["--target", "web", "--out-name", NAME])
+        .arg(&input)
+        .arg(&split))?;
+    run(Command::new(cargo_bin("wasm-bindgen"))
+        .args([
+            "--target",
+            "web",
+            "--keep-lld-exports",
+            "--no-demangle",
+            "--no-typescript",
+        ])
+        .args(["--out-name", NAME, "--out-dir"])
+        .arg(&pkg)
+        .arg(split.join(format!("{NAME}.wasm"))))?;
+
+    // Everything the page loads: the glue, the first module, the split loader, the others.
+    let mut files: Vec<(String, PathBuf)> = vec![
+        (format!("{NAME}.js"), pkg.join(format!("{NAME}.js"))),
+        (
+            format!("{NAME}_bg.wasm"),
+            pkg.join(format!("{NAME}_bg.wasm")),
+        ),
+        ("__wasm_split.js".into(), split.join("__wasm_split.js")),
+    ];
+    for entry in read_dir(&split)? {
+        let name = file_name(&entry);
+        if name.ends_with(".wasm") && name != format!("{NAME}.wasm") {
+            files.push((name, entry));
+        }
+    }
+    files.sort();
+    let wasm_opt = node_bin(root, "wasm-opt");
+    let mut hash = Sha256::new();
+    for (name, path) in &files {
+        if name.ends_with(".wasm") {
+            run(Command::new(&wasm_opt)
+                .args(WASM_OPT)
+                .arg(path)
+                .arg("-o")
+                .arg(path))?;
+        }
+        hash.update(name.as_bytes());
+        hash.update(read(path)?);
+    }
+    let hash: String = hash.finalize()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+
+    // Old builds' modules and trunk's own (unsplit) output go; this build's arrive.
+    for entry in read_dir(&dist)? {
+        let name = file_name(&entry);
+        if name.starts_with("app-") && entry.is_dir() {
+            std::fs::remove_dir_all(&entry).map_err(|e| format!("{}: {e}", entry.display()))?;
+        } else if name.starts_with(&format!("{NAME}-")) || name.starts_with("boot-") {
+            std::fs::remove_file(&entry).map_err(|e| format!("{}: {e}", entry.display()))?;
+        }
+    }
+    let dir = format!("app-{hash}");
+    std::fs::create_dir_all(dist.join(&dir)).map_err(|e| e.to_string())?;
+    for (name, path) in &files {
+        std::fs::copy(path, dist.join(&dir).join(name))
+            .map_err(|e| format!("{} -> dist: {e}", path.display()))?;
+    }
+    boot(&dist, &dir)
+}
+
+/// Replaces trunk's inline loader and preload links with a boot script of our own (the app's
+/// Content-Security-Policy allows no inline script: app/_headers).
+fn boot(dist: &Path, dir: &str) -> Result {
+    let index = dist.join("index.html");
+    let mut html =
+        std::fs::read_to_string(&index).map_err(|e| format!("{}: {e}", index.display()))?;
+    html = cut(&html, "<script type=\"module\">", "</script>")?;
+    while html.contains(&format!("href=\"/{NAME}-")) {
+        let at = html.find(&format!("href=\"/{NAME}-")).unwrap_or_default();
+        let start = html[..at]
+            .rfind("<link")
+            .ok_or("dist/index.html: a preload without <link")?;
+        let end = at
+            + html[at..]
+                .find('>')
+                .ok_or("dist/index.html: unterminated <link")?
+            + 1;
+        html.replace_range(start..end, "");
+    }
+    let script = format!(
+        "import init from '/{dir}/{NAME}.js';\nawait init({{ module_or_path: '/{dir}/{NAME}_bg.wasm' }});\n"
+    );
+    let hash: String = Sha256::digest(script.as_bytes())[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let boot = format!("boot-{hash}.js");
+    std::fs::write(dist.join(&boot), script).map_err(|e| e.to_string())?;
+    let head = format!(
+        "<script type=\"module\" src=\"/{boot}\"></script>\n    \
+         <link rel=\"modulepreload\" href=\"/{dir}/{NAME}.js\">\n    \
+         <link rel=\"preload\" href=\"/{dir}/{NAME}_bg.wasm\" as=\"fetch\" type=\"application/wasm\" crossorigin>\n  </head>"
+    );
+    html = html.replacen("</head>", &head, 1);
+    if html.contains("<script>") || html.contains("<script type=\"module\">") {
+        return Err("dist/index.html: an inline script is left".into());
+    }
+    std::fs::write(&index, html).map_err(|e| e.to_string())
+}
+
+/// `html` without the first `open ... close` span.
+fn cut(html: &str, open: &str, close: &str) -> Result<String> {
+    let start = html
+        .find(open)
+        .ok_or_else(|| format!("dist/index.html: no {open}"))?;
+    let end = start
+        + html[start..]
+            .find(close)
+            .ok_or_else(|| format!("dist/index.html: no {close}"))?
+        + close.len();
+    Ok(format!("{}{}", &html[..start], &html[end..]))
+}
+
+fn read_dir(dir: &Path) -> Result<Vec<PathBuf>> {
+    Ok(std::fs::read_dir(dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect())
+}
+
+fn read(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
