@@ -4,7 +4,10 @@
 //   (the app's `lr:jobs-rendered` performance mark);
 // - loads a page of 1,000 jobs N times: data in hand (`lr:jobs-data`) -> rows rendered
 //   (the rows on screen: long pages render what is visible, see app/src/model/window.rs).
-// Prints one JSON line with the samples in milliseconds.
+// - opens each page in a fresh browser (empty cache), signs in there, and records which wasm
+//   modules the page fetched: what a first visit to it downloads (the app is split into
+//   modules: xtask/src/app_wasm.rs).
+// Prints one JSON line with the samples in milliseconds and the modules per page.
 
 import { chromium } from 'playwright-core';
 
@@ -47,5 +50,27 @@ await load('/?limit=1000', 1000);
 const render1000 = [];
 for (let i = 0; i < RUNS; i++) render1000.push((await load('/?limit=1000', 1000)).render);
 
-console.log(JSON.stringify({ navigation, render1000 }));
+// A first visit to each page: a fresh browser context (nothing cached), signed in there.
+const PAGES = ['/', '/jobs/1', '/launch', '/packages', '/configs', '/devices', '/agents', '/reservations', '/overview'];
+const downloads = {};
+for (const path of PAGES) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const fresh = await context.newPage();
+  fresh.setDefaultTimeout(60_000);
+  const wasm = new Set();
+  fresh.on('request', (r) => {
+    const { pathname } = new URL(r.url());
+    if (pathname.endsWith('.wasm')) wasm.add(pathname);
+  });
+  await fresh.goto(URL_ + path);
+  await fresh.getByLabel('User name').fill('admin');
+  await fresh.getByLabel('Password').fill(PASSWORD);
+  await fresh.getByRole('button', { name: 'Sign in' }).click();
+  await fresh.locator('header.top').waitFor();
+  await fresh.locator('main h1').first().waitFor();
+  downloads[path] = [...wasm].sort();
+  await context.close();
+}
+
+console.log(JSON.stringify({ navigation, render1000, downloads }));
 await browser.close();

@@ -5,6 +5,7 @@ use crate::components::{dyn_value, dyn_view};
 use crate::model::resource::Resource;
 use crate::model::route::Route;
 use crate::pages::*;
+use crate::split::{self, later};
 use crate::{live, router};
 use leptos::prelude::*;
 
@@ -58,76 +59,15 @@ pub fn App() -> impl IntoView {
 fn route_view(route: Route) -> AnyView {
     match route {
         Route::Jobs => view! { <JobsPage/> }.into_any(),
-        Route::Job(id) => later(async move { lazy_pages::job(id).await }),
-        Route::Result(id) => later(async move { lazy_pages::result(id).await }),
-        Route::TestLog(id, seq) => later(async move { lazy_pages::test_log(id, seq).await }),
-        Route::Launch => later(async move { lazy_pages::launch().await }),
-        Route::List(resource) => later(async move { lazy_pages::resource(resource).await }),
-        Route::Reservations => later(async move { lazy_pages::reservations().await }),
-        Route::Overview => later(async move { lazy_pages::overview().await }),
+        Route::Job(id) => later(async move { split::job(id).await }),
+        Route::Result(id) => later(async move { split::result(id).await }),
+        Route::TestLog(id, seq) => later(async move { split::test_log(id, seq).await }),
+        Route::Launch => later(async move { split::launch().await }),
+        Route::List(resource) => later(async move { split::resource(resource).await }),
+        Route::Reservations => later(async move { split::reservations().await }),
+        Route::Overview => later(async move { split::overview().await }),
         Route::Panic => panic!("a deliberate panic (the /debug/panic page)"),
         Route::NotFound => view! { <NotFound/> }.into_any(),
-    }
-}
-
-/// A page from a module of its own: nothing until the module is in (at once once it has been
-/// fetched), then the page, made under this route's owner, so it lives and goes as one in the
-/// main module would. A navigation before the module arrives cancels it.
-fn later(page: impl std::future::Future<Output = AnyView> + 'static) -> AnyView {
-    use send_wrapper::SendWrapper;
-    use std::{cell::RefCell, rc::Rc};
-    let arrived = RwSignal::new(false);
-    let slot = SendWrapper::new(Rc::new(RefCell::new(None::<AnyView>)));
-    let fill = slot.clone();
-    untrack(|| {
-        leptos::task::spawn_local_scoped_with_cancellation(async move {
-            let view = page.await;
-            *fill.borrow_mut() = Some(view);
-            arrived.try_set(true);
-        })
-    });
-    view! {
-        {dyn_view(move || {
-            arrived.track();
-            slot.borrow_mut().take()
-        })}
-    }
-    .into_any()
-}
-
-mod lazy_pages {
-    use crate::model::resource::Resource;
-    use crate::pages::*;
-    use labrelay_api::Id;
-    use leptos::prelude::*;
-
-    #[lazy]
-    pub fn job(id: Id) -> AnyView {
-        view! { <JobPage id/> }.into_any()
-    }
-    #[lazy]
-    pub fn result(id: Id) -> AnyView {
-        view! { <ResultPage id/> }.into_any()
-    }
-    #[lazy]
-    pub fn test_log(id: Id, seq: Id) -> AnyView {
-        view! { <TestLogPage id seq/> }.into_any()
-    }
-    #[lazy]
-    pub fn launch() -> AnyView {
-        view! { <LaunchPage/> }.into_any()
-    }
-    #[lazy]
-    pub fn resource(resource: Resource) -> AnyView {
-        view! { <ResourcePage resource/> }.into_any()
-    }
-    #[lazy]
-    pub fn reservations() -> AnyView {
-        view! { <ReservationsPage/> }.into_any()
-    }
-    #[lazy]
-    pub fn overview() -> AnyView {
-        view! { <OverviewPage/> }.into_any()
     }
 }
 

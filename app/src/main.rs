@@ -12,6 +12,7 @@ mod live;
 mod model;
 mod pages;
 mod router;
+mod split;
 
 fn main() {
     #[cfg(target_arch = "wasm32")]

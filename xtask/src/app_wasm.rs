@@ -15,7 +15,6 @@ const NAME: &str = "labrelay-app";
 /// wasm-opt's features: those rustc's wasm32 target enables, as trunk was told before.
 const WASM_OPT: &[&str] = &[
     "-Oz",
-    "--quiet",
     "--enable-bulk-memory",
     "--enable-bulk-memory-opt",
     "--enable-nontrapping-float-to-int",
@@ -68,11 +67,7 @@ pub fn split(root: &Path) -> Result {
     let mut hash = Sha256::new();
     for (name, path) in &files {
         if name.ends_with(".wasm") {
-            run(Command::new(&wasm_opt)
-                .args(WASM_OPT)
-                .arg(path)
-                .arg("-o")
-                .arg(path))?;
+            optimize(&wasm_opt, path)?;
         }
         hash.update(name.as_bytes());
         hash.update(read(path)?);
@@ -98,6 +93,27 @@ pub fn split(root: &Path) -> Result {
             .map_err(|e| format!("{} -> dist: {e}", path.display()))?;
     }
     boot(&dist, &dir)
+}
+
+/// wasm-opt on one module, in place. Its warnings about the name section wasm-split-cli
+/// writes (a subsection binaryen does not know) say nothing; any other output is shown.
+fn optimize(wasm_opt: &Path, path: &Path) -> Result {
+    let out = Command::new(wasm_opt)
+        .args(WASM_OPT)
+        .arg(path)
+        .arg("-o")
+        .arg(path)
+        .output()
+        .map_err(|e| format!("cannot start {}: {e}", wasm_opt.display()))?;
+    for line in String::from_utf8_lossy(&out.stderr).lines() {
+        if !line.contains("unknown name subsection") {
+            eprintln!("{line}");
+        }
+    }
+    if !out.status.success() {
+        return Err(format!("wasm-opt {}: {}", path.display(), out.status));
+    }
+    Ok(())
 }
 
 /// Replaces trunk's inline loader and preload links with a boot script of our own (the app's

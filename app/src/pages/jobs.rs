@@ -4,6 +4,7 @@
 mod bulk_bar;
 mod filter_bar;
 mod first_run;
+pub use first_run::FirstRun;
 mod table;
 mod window;
 

@@ -11,7 +11,7 @@ mod result;
 mod test_log;
 
 pub use job::JobPage;
-pub use jobs::JobsPage;
+pub use jobs::{FirstRun, JobsPage};
 pub use launch::LaunchPage;
 pub use login::LoginPage;
 pub use overview::OverviewPage;
