@@ -103,7 +103,9 @@ fn Table(
     if rows.is_empty() {
         return view! { <p class="empty">"Nothing is reserved."</p> }.into_any();
     }
+    // Scrolls on its own on a narrow screen (a phone), focusable so a keyboard can scroll it.
     view! {
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Reservations list">
         <table class="list">
             <thead><tr>
                 <th scope="col">"Reserved"</th><th scope="col">"By"</th><th scope="col">"Until"</th>
@@ -135,6 +137,7 @@ fn Table(
                 }).collect_view()}
             </tbody>
         </table>
+        </div>
     }
     .into_any()
 }
