@@ -58,8 +58,9 @@ pub fn run(root: &Path) -> Result {
             gz += gzipped(&dist.join(f.trim_start_matches('/')))?.1;
         }
         println!(
-            "| first visit to {page}: wasm fetched, gzipped ({} modules) | {gz:.0} KB | ≤ {MAX_GZIP_KB:.0} KB | {} |",
+            "| first visit to {page}: wasm fetched, gzipped ({} module{}) | {gz:.0} KB | ≤ {MAX_GZIP_KB:.0} KB | {} |",
             files.len(),
+            if files.len() == 1 { "" } else { "s" },
             ok(gz <= MAX_GZIP_KB)
         );
     }
