@@ -176,3 +176,35 @@ test('the sign-in error reads on one line', async () => {
   await fresh.clean();
   await fresh.close();
 });
+
+test('a page whose code cannot be fetched says so, and comes on "Try again"', async () => {
+  // Every page but the jobs list is a wasm module of its own (app/src/split.rs), fetched on
+  // the first visit: a fresh page, so the launch page's module is not in yet.
+  const fresh = await newPage(browser);
+  await signIn(fresh);
+  let blocked = 0;
+  await fresh.route(/\/app-[0-9a-f]+\/split_page_launch[^/]*\.wasm$/, (route) => {
+    if (blocked >= 0) {
+      blocked += 1;
+      return route.abort('connectionrefused');
+    }
+    return route.continue();
+  });
+  await fresh.getByRole('link', { name: 'Launch', exact: true }).click();
+  const alert = fresh.getByRole('alert').filter({ hasText: 'This page could not be loaded' });
+  await alert.waitFor();
+  assert.equal(blocked, 1);
+  await fresh.screenshot({ path: `${ARTIFACTS}fixes-page-not-loaded.png` });
+  blocked = -1;
+  await fresh.getByRole('button', { name: 'Try again' }).click();
+  await fresh.getByRole('heading', { name: 'Launch', exact: true }).waitFor();
+  await fresh.getByRole('form', { name: 'Launch a job' }).waitFor();
+  assert.equal(await alert.count(), 0);
+  // wasm-split's loader starts the fetch before its shared modules are in, so the refused
+  // fetch may be reported as an unhandled rejection too (when it fails before they arrive):
+  // that at most, and no panic (a panic is "unreachable" here).
+  const errors = fresh.errors.splice(0);
+  assert.ok(errors.every((e) => e === 'Failed to fetch'), JSON.stringify(errors));
+  await fresh.clean();
+  await fresh.close();
+});

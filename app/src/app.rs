@@ -59,13 +59,13 @@ pub fn App() -> impl IntoView {
 fn route_view(route: Route) -> AnyView {
     match route {
         Route::Jobs => view! { <JobsPage/> }.into_any(),
-        Route::Job(id) => later(async move { split::job(id).await }),
-        Route::Result(id) => later(async move { split::result(id).await }),
-        Route::TestLog(id, seq) => later(async move { split::test_log(id, seq).await }),
-        Route::Launch => later(async move { split::launch().await }),
-        Route::List(resource) => later(async move { split::resource(resource).await }),
-        Route::Reservations => later(async move { split::reservations().await }),
-        Route::Overview => later(async move { split::overview().await }),
+        Route::Job(id) => later(move || split::job(id)),
+        Route::Result(id) => later(move || split::result(id)),
+        Route::TestLog(id, seq) => later(move || split::test_log(id, seq)),
+        Route::Launch => later(split::launch),
+        Route::List(resource) => later(move || split::resource(resource)),
+        Route::Reservations => later(split::reservations),
+        Route::Overview => later(split::overview),
         Route::Panic => panic!("a deliberate panic (the /debug/panic page)"),
         Route::NotFound => view! { <NotFound/> }.into_any(),
     }

@@ -1,70 +1,135 @@
 //! Pages and parts of pages in wasm modules of their own, fetched when first shown: every
 //! page but the jobs list (the first module holds it, the shell and sign-in), and the jobs
-//! list's first-run demos. `cargo xtask` splits the wasm at these `#[lazy]` functions
+//! list's first-run demos. `cargo xtask` splits the wasm at these functions
 //! (xtask/src/app_wasm.rs); natively they are plain async functions.
+//!
+//! A module that cannot be fetched (the server went away, or a newer build replaced this one's
+//! files) is said in words with "Try again" and "Reload": never a panic.
 
 use crate::components::dyn_view;
 use crate::model::resource::Resource;
 use crate::pages::*;
 use labrelay_api::Id;
-use leptos::lazy;
 use leptos::prelude::*;
+use leptos::wasm_split::{wasm_split, SplitLoaderError};
+use send_wrapper::SendWrapper;
+use std::future::Future;
+use std::{cell::RefCell, rc::Rc};
 
-/// A page from a module of its own: nothing until the module is in (at once once it has been
-/// fetched), then the page, made under this route's owner, so it lives and goes as one in the
-/// main module would. A navigation before the module arrives cancels it.
-pub fn later(page: impl std::future::Future<Output = AnyView> + 'static) -> AnyView {
-    use send_wrapper::SendWrapper;
-    use std::{cell::RefCell, rc::Rc};
-    let arrived = RwSignal::new(false);
+/// A part of the page in a module of its own.
+pub type Part = Result<AnyView, SplitLoaderError>;
+
+#[derive(Clone, Copy, PartialEq)]
+enum State {
+    Loading,
+    Failed,
+    Arrived,
+}
+
+/// A page (or part) from a module of its own: nothing while the module comes (at once once
+/// it has been fetched), then the view, made under this route's owner, so it lives and goes
+/// as one in the first module would. A navigation before it arrives cancels it.
+pub fn later<F, Fut>(part: F) -> AnyView
+where
+    F: Fn() -> Fut + 'static,
+    Fut: Future<Output = Part> + 'static,
+{
+    let state = RwSignal::new(State::Loading);
     let slot = SendWrapper::new(Rc::new(RefCell::new(None::<AnyView>)));
     let fill = slot.clone();
-    untrack(|| {
-        leptos::task::spawn_local_scoped_with_cancellation(async move {
-            let view = page.await;
-            *fill.borrow_mut() = Some(view);
-            arrived.try_set(true);
-        })
-    });
+    // The route's owner, also for a retry from the error's button (whose own owner goes with
+    // the error, and would cancel the fetch it starts).
+    let owner = Owner::current();
+    let load = SendWrapper::new(Rc::new(move || {
+        let fill = fill.clone();
+        let part = part();
+        state.set(State::Loading);
+        let spawn = || {
+            untrack(|| {
+                leptos::task::spawn_local_scoped_with_cancellation(async move {
+                    match part.await {
+                        Ok(view) => {
+                            *fill.borrow_mut() = Some(view);
+                            state.try_set(State::Arrived);
+                        }
+                        Err(_) => {
+                            state.try_set(State::Failed);
+                        }
+                    }
+                })
+            })
+        };
+        match &owner {
+            Some(owner) => owner.with(spawn),
+            None => spawn(),
+        }
+    }));
+    load();
     view! {
-        {dyn_view(move || {
-            arrived.track();
-            slot.borrow_mut().take()
+        {dyn_view(move || match state.get() {
+            State::Loading => ().into_any(),
+            State::Arrived => slot.borrow_mut().take().into_any(),
+            State::Failed => {
+                let again = load.clone();
+                view! {
+                    <div class="banner banner-error" role="alert">
+                        <p>"This page could not be loaded: its code did not arrive from the \
+                            server. The connection may be down, or a newer Labrelay may have \
+                            been installed (then reload)."</p>
+                        <button type="button" on:click=move |_| again()>"Try again"</button>
+                        " "
+                        <button type="button" on:click=|_| reload()>"Reload the page"</button>
+                    </div>
+                }
+                .into_any()
+            }
         })}
     }
     .into_any()
 }
 
-#[lazy]
-pub fn job(id: Id) -> AnyView {
-    view! { <JobPage id/> }.into_any()
-}
-#[lazy]
-pub fn result(id: Id) -> AnyView {
-    view! { <ResultPage id/> }.into_any()
-}
-#[lazy]
-pub fn test_log(id: Id, seq: Id) -> AnyView {
-    view! { <TestLogPage id seq/> }.into_any()
-}
-#[lazy]
-pub fn launch() -> AnyView {
-    view! { <LaunchPage/> }.into_any()
-}
-#[lazy]
-pub fn resource(resource: Resource) -> AnyView {
-    view! { <ResourcePage resource/> }.into_any()
-}
-#[lazy]
-pub fn reservations() -> AnyView {
-    view! { <ReservationsPage/> }.into_any()
-}
-#[lazy]
-pub fn overview() -> AnyView {
-    view! { <OverviewPage/> }.into_any()
+fn reload() {
+    if let Some(w) = web_sys::window() {
+        let _ = w.location().reload();
+    }
 }
 
-#[lazy]
-pub fn first_run() -> AnyView {
-    view! { <FirstRun/> }.into_any()
+#[wasm_split(page_job, wasm_split_path = ::leptos::wasm_split, fallible)]
+pub fn job(id: Id) -> Part {
+    Ok(view! { <JobPage id/> }.into_any())
+}
+
+#[wasm_split(page_result, wasm_split_path = ::leptos::wasm_split, fallible)]
+pub fn result(id: Id) -> Part {
+    Ok(view! { <ResultPage id/> }.into_any())
+}
+
+#[wasm_split(page_test_log, wasm_split_path = ::leptos::wasm_split, fallible)]
+pub fn test_log(id: Id, seq: Id) -> Part {
+    Ok(view! { <TestLogPage id seq/> }.into_any())
+}
+
+#[wasm_split(page_launch, wasm_split_path = ::leptos::wasm_split, fallible)]
+pub fn launch() -> Part {
+    Ok(view! { <LaunchPage/> }.into_any())
+}
+
+#[wasm_split(page_resource, wasm_split_path = ::leptos::wasm_split, fallible)]
+pub fn resource(resource: Resource) -> Part {
+    Ok(view! { <ResourcePage resource/> }.into_any())
+}
+
+#[wasm_split(page_reservations, wasm_split_path = ::leptos::wasm_split, fallible)]
+pub fn reservations() -> Part {
+    Ok(view! { <ReservationsPage/> }.into_any())
+}
+
+#[wasm_split(page_overview, wasm_split_path = ::leptos::wasm_split, fallible)]
+pub fn overview() -> Part {
+    Ok(view! { <OverviewPage/> }.into_any())
+}
+
+#[wasm_split(part_first_run, wasm_split_path = ::leptos::wasm_split, fallible)]
+pub fn first_run() -> Part {
+    Ok(view! { <FirstRun/> }.into_any())
 }

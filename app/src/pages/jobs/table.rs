@@ -134,7 +134,7 @@ fn EmptyJobs(filtered: bool) -> impl IntoView {
                 view! { <p>"No jobs match these filters. " <a href="/">"Show all jobs"</a></p> }.into_any()
             } else {
                 // The demos are in a module of their own (crate::split): most visits have jobs.
-                crate::split::later(async { crate::split::first_run().await })
+                crate::split::later(crate::split::first_run)
             }}
         </Empty>
     }
