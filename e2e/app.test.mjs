@@ -87,6 +87,13 @@ test('signs in (a wrong password is refused in plain words)', async () => {
   assert.equal(h['x-content-type-options'], 'nosniff');
   assert.equal(h['referrer-policy'], 'no-referrer');
   assert.equal(await page.locator('script:not([src])').count(), 0, 'no inline script');
+  // The page itself is revalidated; its wasm modules (a new app-<hash>/ per build) are kept.
+  assert.equal(h['cache-control'], 'public, max-age=0, must-revalidate');
+  const wasm = await page.locator('link[rel=preload][as=fetch]').getAttribute('href');
+  assert.match(wasm, /^\/app-[0-9a-f]{16}\/labrelay-app_bg\.wasm$/);
+  const module = await fetch(URL_ + wasm);
+  assert.equal(module.status, 200);
+  assert.equal(module.headers.get('cache-control'), 'public, max-age=31536000, immutable');
   await page.getByLabel('User name').fill('admin');
   await page.getByLabel('Password').fill('not-the-password');
   await page.getByRole('button', { name: 'Sign in' }).click();
