@@ -114,9 +114,34 @@ pub fn launch() -> Part {
     Ok(view! { <LaunchPage/> }.into_any())
 }
 
-#[wasm_split(page_resource, wasm_split_path = ::leptos::wasm_split, fallible)]
-pub fn resource(resource: Resource) -> Part {
-    Ok(view! { <ResourcePage resource/> }.into_any())
+/// One module per resource page: each holds its own editor and columns.
+pub async fn resource(resource: Resource) -> Part {
+    match resource {
+        Resource::Packages => packages().await,
+        Resource::Configs => configs().await,
+        Resource::Devices => devices().await,
+        Resource::Agents => agents().await,
+    }
+}
+
+#[wasm_split(page_packages, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn packages() -> Part {
+    Ok(view! { <ResourcePage resource=Resource::Packages spec=PACKAGES/> }.into_any())
+}
+
+#[wasm_split(page_configs, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn configs() -> Part {
+    Ok(view! { <ResourcePage resource=Resource::Configs spec=CONFIGS/> }.into_any())
+}
+
+#[wasm_split(page_devices, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn devices() -> Part {
+    Ok(view! { <ResourcePage resource=Resource::Devices spec=DEVICES/> }.into_any())
+}
+
+#[wasm_split(page_agents, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn agents() -> Part {
+    Ok(view! { <ResourcePage resource=Resource::Agents spec=AGENTS/> }.into_any())
 }
 
 #[wasm_split(page_reservations, wasm_split_path = ::leptos::wasm_split, fallible)]

@@ -16,6 +16,6 @@ pub use launch::LaunchPage;
 pub use login::LoginPage;
 pub use overview::OverviewPage;
 pub use reservations::ReservationsPage;
-pub use resources::ResourcePage;
+pub use resources::{ResourcePage, AGENTS, CONFIGS, DEVICES, PACKAGES};
 pub use result::ResultPage;
 pub use test_log::TestLogPage;

@@ -80,18 +80,15 @@ pub struct Spec {
     pub admin_only: bool,
 }
 
-fn spec(r: Resource) -> &'static Spec {
-    match r {
-        Resource::Packages => &packages::SPEC,
-        Resource::Configs => &configs::SPEC,
-        Resource::Devices => &devices::SPEC,
-        Resource::Agents => &agents::SPEC,
-    }
-}
+/// Each resource's page: its spec is named by the caller (`crate::split`), so each page's
+/// wasm module holds its own editor and columns, not all four.
+pub static PACKAGES: &Spec = &packages::SPEC;
+pub static CONFIGS: &Spec = &configs::SPEC;
+pub static DEVICES: &Spec = &devices::SPEC;
+pub static AGENTS: &Spec = &agents::SPEC;
 
 #[component]
-pub fn ResourcePage(resource: Resource) -> impl IntoView {
-    let spec = spec(resource);
+pub fn ResourcePage(resource: Resource, spec: &'static Spec) -> impl IntoView {
     set_title(resource.title());
     let admin = use_session().with_untracked(|s| s.as_ref().is_some_and(|s| s.admin));
     let may_change = !spec.admin_only || admin;
