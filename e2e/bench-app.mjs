@@ -6,7 +6,9 @@
 //   (the rows on screen: long pages render what is visible, see app/src/model/window.rs).
 // - opens each page in a fresh browser (empty cache), signs in there, and records which wasm
 //   modules the page fetched: what a first visit to it downloads (the app is split into
-//   modules: xtask/src/app_wasm.rs).
+//   modules: xtask/src/app_wasm.rs);
+// - goes from the jobs list to the launch page by its link N times, the first time in a fresh
+//   context (its modules fetched) and again (they are in).
 // Prints one JSON line with the samples in milliseconds and the modules per page.
 
 import { chromium } from 'playwright-core';
@@ -72,5 +74,31 @@ for (const path of PAGES) {
   await context.close();
 }
 
-console.log(JSON.stringify({ navigation, render1000, downloads }));
+// What the split costs in time: jobs list -> launch page by its link, the first time (its
+// modules fetched and instantiated) and again (they are in), in a fresh context each run.
+const launchFirst = [];
+const launchAgain = [];
+const toLaunch = async (p) => {
+  const start = Date.now();
+  await p.getByRole('link', { name: 'Launch', exact: true }).click();
+  await p.getByRole('form', { name: 'Launch a job' }).waitFor();
+  return Date.now() - start;
+};
+for (let i = 0; i < RUNS; i++) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const fresh = await context.newPage();
+  fresh.setDefaultTimeout(60_000);
+  await fresh.goto(URL_ + '/');
+  await fresh.getByLabel('User name').fill('admin');
+  await fresh.getByLabel('Password').fill(PASSWORD);
+  await fresh.getByRole('button', { name: 'Sign in' }).click();
+  await fresh.getByRole('heading', { name: 'Jobs', exact: true }).waitFor();
+  launchFirst.push(await toLaunch(fresh));
+  await fresh.getByRole('link', { name: 'Jobs', exact: true }).click();
+  await fresh.getByRole('heading', { name: 'Jobs', exact: true }).waitFor();
+  launchAgain.push(await toLaunch(fresh));
+  await context.close();
+}
+
+console.log(JSON.stringify({ navigation, render1000, downloads, launchFirst, launchAgain }));
 await browser.close();

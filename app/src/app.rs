@@ -30,6 +30,7 @@ pub fn set_title(page: &str) {
 #[component]
 pub fn App() -> impl IntoView {
     live::init();
+    split::preload_on_intent();
     router::init();
     crate::components::time::init();
     let session: SessionSignal = RwSignal::new(api::session());

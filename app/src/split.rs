@@ -8,13 +8,16 @@
 
 use crate::components::dyn_view;
 use crate::model::resource::Resource;
+use crate::model::route::Route;
 use crate::pages::*;
 use labrelay_api::Id;
 use leptos::prelude::*;
 use leptos::wasm_split::{wasm_split, SplitLoaderError};
 use send_wrapper::SendWrapper;
 use std::future::Future;
+use std::pin::Pin;
 use std::{cell::RefCell, rc::Rc};
+use wasm_bindgen::JsCast;
 
 /// A part of the page in a module of its own.
 pub type Part = Result<AnyView, SplitLoaderError>;
@@ -86,6 +89,52 @@ where
         })}
     }
     .into_any()
+}
+
+/// Fetches a page's modules ahead when the pointer or the focus reaches a link to it: the
+/// click usually follows a few hundred milliseconds later. Call once, from `App`.
+pub fn preload_on_intent() {
+    let ahead = |ev: web_sys::Event| {
+        let href = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|el| el.closest("a[href]").ok().flatten())
+            .and_then(|el| el.dyn_into::<web_sys::HtmlAnchorElement>().ok())
+            .map(|a| a.pathname());
+        if let Some(path) = href {
+            preload(&Route::parse(&path));
+        }
+    };
+    // The app lives as long as the page: the listeners are never removed.
+    std::mem::forget(window_event_listener(leptos::ev::pointerover, move |ev| {
+        ahead(ev.into())
+    }));
+    std::mem::forget(window_event_listener(leptos::ev::focusin, move |ev| {
+        ahead(ev.into())
+    }));
+}
+
+type Preload = Pin<Box<dyn Future<Output = Result<(), SplitLoaderError>>>>;
+
+/// A route's modules, fetched without showing it (at once when they are in). A failure is
+/// left to the visit, which says it in words.
+fn preload(route: &Route) {
+    let load: Preload = match route {
+        Route::Job(_) => Box::pin(__wasm_split_preload_job()),
+        Route::Result(_) => Box::pin(__wasm_split_preload_result()),
+        Route::TestLog(..) => Box::pin(__wasm_split_preload_test_log()),
+        Route::Launch => Box::pin(__wasm_split_preload_launch()),
+        Route::List(Resource::Packages) => Box::pin(__wasm_split_preload_packages()),
+        Route::List(Resource::Configs) => Box::pin(__wasm_split_preload_configs()),
+        Route::List(Resource::Devices) => Box::pin(__wasm_split_preload_devices()),
+        Route::List(Resource::Agents) => Box::pin(__wasm_split_preload_agents()),
+        Route::Reservations => Box::pin(__wasm_split_preload_reservations()),
+        Route::Overview => Box::pin(__wasm_split_preload_overview()),
+        Route::Jobs | Route::Panic | Route::NotFound => return,
+    };
+    leptos::task::spawn_local(async move {
+        let _ = load.await;
+    });
 }
 
 fn reload() {

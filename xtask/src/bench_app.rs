@@ -78,6 +78,16 @@ pub fn run(root: &Path) -> Result {
         count(&v["render1000"]),
         ok(render <= MAX_RENDER_1000_MS)
     );
+    let (first, again) = (median(&v["launchFirst"]), median(&v["launchAgain"]));
+    println!(
+        "| jobs list → launch page, first visit: its modules fetched (median of {}) | {first:.0} ms | | |",
+        count(&v["launchFirst"])
+    );
+    println!(
+        "| jobs list → launch page again, modules in (median of {}), the baseline | {again:.0} ms ({:.1}x) | | |",
+        count(&v["launchAgain"]),
+        first / again
+    );
     println!(
         "| worker wasm, gzipped (raw {worker_raw:.0} KB), for comparison | {worker_gz:.0} KB | | |"
     );
