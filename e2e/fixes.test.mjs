@@ -200,11 +200,8 @@ test('a page whose code cannot be fetched says so, and comes on "Try again"', as
   await fresh.getByRole('heading', { name: 'Launch', exact: true }).waitFor();
   await fresh.getByRole('form', { name: 'Launch a job' }).waitFor();
   assert.equal(await alert.count(), 0);
-  // wasm-split's loader starts the fetch before its shared modules are in, so the refused
-  // fetch may be reported as an unhandled rejection too (when it fails before they arrive):
-  // that at most, and no panic (a panic is "unreachable" here).
-  const errors = fresh.errors.splice(0);
-  assert.ok(errors.every((e) => e === 'Failed to fetch'), JSON.stringify(errors));
+  // No panic ("unreachable"), and no unhandled rejection of the refused fetch either
+  // (xtask gives wasm-split's loader a handler for each fetch: app_wasm.rs).
   await fresh.clean();
   await fresh.close();
 });
