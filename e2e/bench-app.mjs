@@ -22,13 +22,25 @@ const browser = await chromium.launch({
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
     '--disable-component-update', '--disable-sync'],
 });
-const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-page.setDefaultTimeout(60_000);
 
+/// A page in a browser context of its own (nothing cached, nobody signed in).
+async function freshPage() {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const p = await context.newPage();
+  p.setDefaultTimeout(60_000);
+  return p;
+}
+
+/// Signs in on the sign-in form the page shows (at whatever URL it was opened).
+async function signInHere(p) {
+  await p.getByLabel('User name').fill('admin');
+  await p.getByLabel('Password').fill(PASSWORD);
+  await p.getByRole('button', { name: 'Sign in' }).click();
+}
+
+const page = await freshPage();
 await page.goto(URL_ + '/');
-await page.getByLabel('User name').fill('admin');
-await page.getByLabel('Password').fill(PASSWORD);
-await page.getByRole('button', { name: 'Sign in' }).click();
+await signInHere(page);
 await page.getByRole('heading', { name: 'Jobs', exact: true }).waitFor();
 
 async function load(path, rows) {
@@ -56,22 +68,18 @@ for (let i = 0; i < RUNS; i++) render1000.push((await load('/?limit=1000', 1000)
 const PAGES = ['/', '/jobs/1', '/launch', '/packages', '/configs', '/devices', '/agents', '/reservations', '/overview'];
 const downloads = {};
 for (const path of PAGES) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const fresh = await context.newPage();
-  fresh.setDefaultTimeout(60_000);
+  const fresh = await freshPage();
   const wasm = new Set();
   fresh.on('request', (r) => {
     const { pathname } = new URL(r.url());
     if (pathname.endsWith('.wasm')) wasm.add(pathname);
   });
   await fresh.goto(URL_ + path);
-  await fresh.getByLabel('User name').fill('admin');
-  await fresh.getByLabel('Password').fill(PASSWORD);
-  await fresh.getByRole('button', { name: 'Sign in' }).click();
+  await signInHere(fresh);
   await fresh.locator('header.top').waitFor();
   await fresh.locator('main h1').first().waitFor();
   downloads[path] = [...wasm].sort();
-  await context.close();
+  await fresh.context().close();
 }
 
 // What the split costs in time: jobs list -> launch page by its link, the first time (its
@@ -85,19 +93,15 @@ const toLaunch = async (p) => {
   return Date.now() - start;
 };
 for (let i = 0; i < RUNS; i++) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const fresh = await context.newPage();
-  fresh.setDefaultTimeout(60_000);
+  const fresh = await freshPage();
   await fresh.goto(URL_ + '/');
-  await fresh.getByLabel('User name').fill('admin');
-  await fresh.getByLabel('Password').fill(PASSWORD);
-  await fresh.getByRole('button', { name: 'Sign in' }).click();
+  await signInHere(fresh);
   await fresh.getByRole('heading', { name: 'Jobs', exact: true }).waitFor();
   launchFirst.push(await toLaunch(fresh));
   await fresh.getByRole('link', { name: 'Jobs', exact: true }).click();
   await fresh.getByRole('heading', { name: 'Jobs', exact: true }).waitFor();
   launchAgain.push(await toLaunch(fresh));
-  await context.close();
+  await fresh.context().close();
 }
 
 console.log(JSON.stringify({ navigation, render1000, downloads, launchFirst, launchAgain }));

@@ -1,6 +1,7 @@
 //! The app's wasm in modules. trunk compiles the app (keeping relocations: app/build.rs); this
-//! splits the wasm at the app's `#[lazy]` pages (wasm-split-cli), runs wasm-bindgen and wasm-opt
-//! on each module, puts them in `dist/app-<hash>/` and boots the first in place of trunk's loader.
+//! splits the wasm at the app's split functions (app/src/split.rs) with wasm-split-cli, runs
+//! wasm-bindgen and wasm-opt on each module, puts them in `dist/app-<hash>/` and boots the
+//! first in place of trunk's loader.
 //! The jobs list is in the first module; each other page is fetched when first visited.
 
 use crate::tools::{cargo_bin, node_bin, run};
@@ -74,10 +75,7 @@ pub fn split(root: &Path) -> Result {
         hash.update(name.as_bytes());
         hash.update(read(path)?);
     }
-    let hash: String = hash.finalize()[..8]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let hash = hex8(&hash.finalize());
 
     // Old builds' modules and trunk's own (unsplit) output go; this build's arrive.
     for entry in read_dir(&dist)? {
@@ -158,8 +156,8 @@ fn boot(dist: &Path, dir: &str) -> Result {
     let mut html =
         std::fs::read_to_string(&index).map_err(|e| format!("{}: {e}", index.display()))?;
     html = cut(&html, "<script type=\"module\">", "</script>")?;
-    while html.contains(&format!("href=\"/{NAME}-")) {
-        let at = html.find(&format!("href=\"/{NAME}-")).unwrap_or_default();
+    let trunks = format!("href=\"/{NAME}-");
+    while let Some(at) = html.find(&trunks) {
         let start = html[..at]
             .rfind("<link")
             .ok_or("dist/index.html: a preload without <link")?;
@@ -173,11 +171,7 @@ fn boot(dist: &Path, dir: &str) -> Result {
     let script = format!(
         "import init from '/{dir}/{NAME}.js';\nawait init({{ module_or_path: '/{dir}/{NAME}_bg.wasm' }});\n"
     );
-    let hash: String = Sha256::digest(script.as_bytes())[..8]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    let boot = format!("boot-{hash}.js");
+    let boot = format!("boot-{}.js", hex8(&Sha256::digest(script.as_bytes())));
     std::fs::write(dist.join(&boot), script).map_err(|e| e.to_string())?;
     let head = format!(
         "<script type=\"module\" src=\"/{boot}\"></script>\n    \
@@ -202,6 +196,11 @@ fn cut(html: &str, open: &str, close: &str) -> Result<String> {
             .ok_or_else(|| format!("dist/index.html: no {close}"))?
         + close.len();
     Ok(format!("{}{}", &html[..start], &html[end..]))
+}
+
+/// A file name's hash: the first 8 bytes of a digest, in hex.
+fn hex8(digest: &[u8]) -> String {
+    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn read_dir(dir: &Path) -> Result<Vec<PathBuf>> {

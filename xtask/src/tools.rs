@@ -14,7 +14,7 @@ const CARGO_TOOLS: &[(&str, &str, &str, &[&str])] = &[
     ("wasm-bindgen", "wasm-bindgen-cli", "0.2.130", &[]),
     // trunk 0.22+ needs a newer rustc than this machine's 1.95.
     ("trunk", "trunk", "0.21.14", &["--locked"]),
-    // Splits the app's wasm at its `#[lazy]` pages (the version leptos' wasm_split_helpers
+    // Splits the app's wasm at its split functions (the version leptos' wasm_split_helpers
     // 0.2.3 is made for).
     (
         "wasm-split-cli",
