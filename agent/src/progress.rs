@@ -5,36 +5,10 @@
 
 use labrelay_api::agents::{Progress, Summary};
 pub use labrelay_api::cdrouter::Verdict;
-use labrelay_api::jobs::JobOptions;
 
 /// The verdict and test name of a verdict line, if `line` is one.
 pub fn parse_line(line: &str) -> Option<(Verdict, &str)> {
     labrelay_api::cdrouter::parse_verdict(line).map(|v| (v.verdict, v.name))
-}
-
-/// How many tests a run will execute: the testlist from `begin_at` (when found) through
-/// `end_at` (when found), minus the skipped ones. With neither set that is the testlist's
-/// length minus the skipped tests it contains.
-pub fn planned_total(testlist: &[String], options: &JobOptions) -> u64 {
-    planned(testlist, options).len() as u64
-}
-
-/// The tests a run will execute, in order (see [`planned_total`]).
-pub fn planned(testlist: &[String], options: &JobOptions) -> Vec<String> {
-    let begin = testlist
-        .iter()
-        .position(|t| !options.begin_at.is_empty() && *t == options.begin_at)
-        .unwrap_or(0);
-    let end = testlist
-        .iter()
-        .position(|t| !options.end_at.is_empty() && *t == options.end_at)
-        .filter(|&e| e >= begin)
-        .map_or(testlist.len(), |e| e + 1);
-    testlist[begin..end]
-        .iter()
-        .filter(|t| !options.skip_tests.contains(t))
-        .cloned()
-        .collect()
 }
 
 /// Counts verdicts as lines go by.
@@ -117,27 +91,6 @@ mod tests {
         ] {
             assert_eq!(parse_line(line), None, "{line:?}");
         }
-    }
-
-    fn opts(begin: &str, end: &str, skip: &[&str]) -> JobOptions {
-        JobOptions {
-            begin_at: begin.into(),
-            end_at: end.into(),
-            skip_tests: skip.iter().map(|s| s.to_string()).collect(),
-            ..JobOptions::default()
-        }
-    }
-
-    #[test]
-    fn the_total_leaves_out_skipped_and_out_of_range_tests() {
-        let list: Vec<String> = ["a", "b", "c", "d", "e"].map(String::from).into();
-        assert_eq!(planned_total(&list, &opts("", "", &[])), 5);
-        assert_eq!(planned_total(&list, &opts("", "", &["b", "zz"])), 4);
-        assert_eq!(planned_total(&list, &opts("b", "", &[])), 4);
-        assert_eq!(planned_total(&list, &opts("b", "d", &["c"])), 2);
-        assert_eq!(planned_total(&list, &opts("", "b", &[])), 2);
-        assert_eq!(planned_total(&list, &opts("nope", "nope", &[])), 5);
-        assert_eq!(planned_total(&list, &opts("d", "b", &[])), 2);
     }
 
     #[test]

@@ -112,6 +112,27 @@ pub struct Job {
     pub health_check: bool,
 }
 
+impl JobOptions {
+    /// The tests a run of `testlist` executes, in order: from `begin_at` (when found) through
+    /// `end_at` (when found), less the skipped ones. The agent counts progress against this
+    /// and the store sets a claimed job's total from it, so both agree before a verdict.
+    pub fn planned<'a>(&self, testlist: &'a [String]) -> Vec<&'a String> {
+        let at = |name: &str| {
+            testlist
+                .iter()
+                .position(|t| !name.is_empty() && t.as_str() == name)
+        };
+        let begin = at(&self.begin_at).unwrap_or(0);
+        let end = at(&self.end_at)
+            .filter(|&e| e >= begin)
+            .map_or(testlist.len(), |e| e + 1);
+        testlist[begin..end]
+            .iter()
+            .filter(|t| !self.skip_tests.contains(t))
+            .collect()
+    }
+}
+
 /// Options as a request sends them: every key optional, `null` the same as absent.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 pub struct JobOptionsInput {
@@ -242,3 +263,32 @@ pub static JOB_SCHEMA: Schema = Schema {
         Field { name: "finished", ty: T::Time, sql: "finished" },
     ],
 };
+
+#[cfg(test)]
+mod tests {
+    use super::JobOptions;
+
+    fn opts(begin: &str, end: &str, skip: &[&str]) -> JobOptions {
+        JobOptions {
+            begin_at: begin.into(),
+            end_at: end.into(),
+            skip_tests: skip.iter().map(|s| s.to_string()).collect(),
+            ..JobOptions::default()
+        }
+    }
+
+    #[test]
+    fn the_plan_leaves_out_skipped_and_out_of_range_tests() {
+        let list: Vec<String> = ["a", "b", "c", "d", "e"].map(String::from).into();
+        let planned = |o: JobOptions| o.planned(&list).into_iter().cloned().collect::<Vec<_>>();
+        assert_eq!(planned(opts("", "", &[])), ["a", "b", "c", "d", "e"]);
+        assert_eq!(planned(opts("", "", &["b", "zz"])), ["a", "c", "d", "e"]);
+        assert_eq!(planned(opts("b", "", &[])), ["b", "c", "d", "e"]);
+        assert_eq!(planned(opts("b", "d", &["c"])), ["b", "d"]);
+        assert_eq!(planned(opts("", "b", &[])), ["a", "b"]);
+        assert_eq!(planned(opts("nope", "nope", &[])).len(), 5);
+        // An end before the beginning is ignored: from `d` to the end.
+        assert_eq!(planned(opts("d", "b", &[])), ["d", "e"]);
+        assert!(planned(opts("", "", &["a", "b", "c", "d", "e"])).is_empty());
+    }
+}

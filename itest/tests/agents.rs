@@ -90,6 +90,39 @@ fn a_job_runs_to_completed_with_result_and_counts_and_log() {
 }
 
 #[test]
+fn a_run_with_skipped_tests_counts_against_the_tests_it_runs() {
+    let api = Api::admin();
+    let (ifaces, pkg) = lab(
+        &api,
+        &["cdrouter_basic_1", "cdrouter_nat_1", "cdrouter_dhcp_1"],
+    );
+    // Launched before its agent starts: the claim alone must set the total, since a run
+    // this short ends before its first heartbeat.
+    let job_id = launch(
+        &api,
+        &pkg,
+        json!({"options": {"skip_tests": ["cdrouter_nat_1"]}}),
+    );
+    let agent = AgentProc::start(AgentSpec {
+        name: &unique("agent"),
+        interfaces: &ifaces,
+        concurrency: 1,
+        sim_env: &[("CDROUTER_SIM_TEST_MS", "10")],
+    });
+    let job = wait_for_job(&api, &job_id, LONG, finished);
+    assert_eq!(job["status"], "completed", "agent log:\n{}", agent.log());
+    assert_eq!(
+        (&job["progress"]["done"], &job["progress"]["total"]),
+        (&json!(2), &json!(2)),
+        "{job}"
+    );
+    let result = job["result_id"].as_str().unwrap_or_default();
+    let run = api.get(&format!("/api/v1/results/{result}/")).expect(200);
+    assert_eq!(run.data()["progress"]["total"], 2, "{}", run.data());
+    assert_eq!(run.data()["progress"]["progress"], 100, "{}", run.data());
+}
+
+#[test]
 fn a_running_job_can_be_stopped() {
     let api = Api::admin();
     let tests: Vec<String> = (1..=40).map(|i| format!("cdrouter_slow_{i}")).collect();

@@ -10,7 +10,7 @@ use crate::client::Client;
 use crate::config::RunSettings;
 use crate::outbox::OutboxError;
 use crate::process::{self, Ended, ProcessGroup};
-use crate::progress::{self, Tally};
+use crate::progress::Tally;
 use crate::results::Watcher;
 use labrelay_api::agents::{Finish, FinishStatus, Summary};
 use std::io;
@@ -52,7 +52,14 @@ pub async fn execute(
 ) -> Outcome {
     let claim = &job.claim;
     let id = claim.job.id;
-    let mut tally = Tally::new(progress::planned_total(&claim.testlist, &claim.job.options));
+    let planned: Vec<String> = claim
+        .job
+        .options
+        .planned(&claim.testlist)
+        .into_iter()
+        .cloned()
+        .collect();
+    let mut tally = Tally::new(planned.len() as u64);
     let config_text = command::edit_config(&claim.config, &claim.job.options.testvars);
     let checked =
         checks::check_claim(claim).and_then(|()| checks::check_written_config(&config_text));
@@ -116,7 +123,7 @@ pub async fn execute(
     let mut watcher = Watcher::new(
         &job.outbox.result_dir(),
         job.outbox.clone(),
-        progress::planned(&claim.testlist, &claim.job.options),
+        planned,
         settings.results_max_bytes,
     );
     let mut scan_tick = tokio::time::interval(SCAN_EVERY);

@@ -2,14 +2,14 @@
 //! lease, reports progress, carries the stop request), finish (outcome and summary). Start
 //! and finish are idempotent, so an agent replaying after an outage does no harm.
 
-use super::db::{us, Db};
+use super::db::{parse_json, us, Db};
 use super::dispatch::{lease, lease_end};
 use super::http::{self, Ctx, Reply};
 use super::jobs::{self, JobRow};
 use crate::error::now;
 use labrelay_api::agents::{Finish, FinishStatus, Heartbeat, HeartbeatReply, StartRequest};
 use labrelay_api::error::ApiError;
-use labrelay_api::jobs::JobStatus;
+use labrelay_api::jobs::{JobOptions, JobStatus};
 use labrelay_api::Id;
 
 /// The job, if this agent holds it.
@@ -28,9 +28,13 @@ pub fn start(db: &Db, ctx: &Ctx, agent: Id, id: Id) -> Result<Reply, ApiError> {
         JobStatus::Running => {}
         JobStatus::Pending => {
             let t = now();
+            // The tests this run executes (skipped ones and those outside begin/end left
+            // out): what the agent counts against, so a short run that ends before its
+            // first heartbeat still reads done/total.
+            let options: JobOptions = parse_json(&job.options)?;
             let total = super::packages::find(db, Id(job.package_id as u64))
                 .and_then(|p| p.testlist())
-                .map(|l| l.len() as i64)
+                .map(|l| options.planned(&l).len() as i64)
                 .unwrap_or(0);
             // The run's result: the agent's id when free (it names the run's directory on
             // the lab machine), the next free second otherwise.
