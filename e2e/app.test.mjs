@@ -141,6 +141,11 @@ test('launches a job and watches it run to completed, live', { timeout: JOB_MS +
   assert.deepEqual(job.options.tags, [`launched-${RUN}`, 'e2e']);
   assert.equal(job.device_id, fx.device.id);
   assert.equal(job.options.testvars[0].value, 'eth3');
+  // Counted against the tests it ran (one of three skipped), and the agent by its name.
+  assert.deepEqual([job.progress.done, job.progress.total], [2, 2]);
+  await page.locator('[role="progressbar"]', { hasText: '2/2' }).first().waitFor();
+  const agent = await api('GET', `/api/v1/agents/${job.agent_id}/`);
+  await page.locator('dl.fields dd', { hasText: `${agent.name} (id ${job.agent_id})` }).waitFor();
   await snap('job-completed');
 });
 

@@ -2,8 +2,8 @@
 //! stop / delete / launch again.
 
 mod fields;
-mod launched_by;
 mod log;
+mod names;
 
 use crate::api;
 use crate::app::set_title;

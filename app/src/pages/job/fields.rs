@@ -1,6 +1,6 @@
 //! Every field of a job, its options and its interfaces.
 
-use super::launched_by::LaunchedBy;
+use super::names::{AgentName, LaunchedBy};
 use crate::api;
 use crate::components::time::now;
 use crate::components::{dyn_view, Ago, InterfaceTable, Time};
@@ -108,7 +108,7 @@ pub fn Fields(job: Job) -> impl IntoView {
                     }}</dd>
                     <dt>"Progress"</dt><dd><ProgressWords job=job.clone()/></dd>
                     {row("Exit code", job.exit_code.map_or("—".into(), |c| c.to_string()))}
-                    {row("Agent", if job.agent_id.is_none() { "not claimed yet".into() } else { format!("agent {}", job.agent_id) })}
+                    <dt>"Agent"</dt><dd><AgentName agent=job.agent_id/></dd>
                     <dt>"Launched by"</dt><dd><LaunchedBy user=job.user_id/></dd>
                     {row("Automatic", if job.automatic { "yes" } else { "no" }.into())}
                 </dl>
