@@ -64,20 +64,24 @@ impl Db {
         Ok(self.rows(query, binds)?.into_iter().next())
     }
 
-    /// A single integer (`SELECT count(*) ...`, `SELECT last_insert_rowid()`).
+    /// A single integer (`SELECT count(*) ...`, `INSERT ... RETURNING id`): the first column
+    /// of the first row, 0 when there is none. The cursor is read to its
+    /// end, so a statement that writes (`INSERT ... RETURNING id`) always runs in full.
     pub fn int(&self, query: &str, binds: Binds) -> Result<i64, ApiError> {
         self.unless_read(query);
         let cursor = self.sql.exec(query, binds).map_err(internal)?;
+        let mut first = None;
         for row in cursor.raw() {
-            if let Some(v) = row.map_err(internal)?.into_iter().next() {
-                return Ok(match v {
-                    SqlStorageValue::Integer(i) => i,
-                    SqlStorageValue::Float(f) => f as i64,
-                    _ => 0,
-                });
+            let row = row.map_err(internal)?;
+            if first.is_none() {
+                first = row.into_iter().next();
             }
         }
-        Ok(0)
+        Ok(match first {
+            Some(SqlStorageValue::Integer(i)) => i,
+            Some(SqlStorageValue::Float(f)) => f as i64,
+            _ => 0,
+        })
     }
 
     /// Rows as raw scalars, for the parts of a filter SQLite cannot evaluate.

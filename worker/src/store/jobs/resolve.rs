@@ -257,15 +257,17 @@ fn insert_as(db: &Db, r: &Resolved, user: Id, how: Launched) -> Result<Id, ApiEr
         ((how != Launched::ByHand) as i64).into(),
         ((how == Launched::HealthCheck) as i64).into(),
     ]);
-    db.exec(
+    // One statement that also answers the new id (a bulk launch does this 1,000 times).
+    let id = db.int(
         &format!(
             "INSERT INTO jobs ({FIELD_COLUMNS}, status, user_id, created, updated, automatic,
                                health_check)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?)"
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?)
+             RETURNING id"
         ),
         binds,
     )?;
-    Ok(Id(db.last_id()? as u64))
+    Ok(Id(id as u64))
 }
 
 /// A job launched by the lab itself (a schedule's tick, a health check), as `user`: checked
