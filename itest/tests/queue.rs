@@ -156,6 +156,33 @@ fn places_follow_the_queue_between_reads() {
     assert_eq!(place(&later), 1);
 }
 
+/// Places count only the jobs ahead that want one of the job's interfaces, across several
+/// interface sets (the store numbers the distinct sets of the due queue: a set launched
+/// later may sort first).
+#[test]
+fn places_count_only_jobs_that_share_an_interface() {
+    let lab = Lab::new();
+    let place = |job: &str| lab.job(job)["waiting"]["position"].clone();
+    let (a, b, c) = (
+        lab.package("m-a-lan", "m-a-wan", json!({})),
+        lab.package("m-b-lan", "m-b-wan", json!({})),
+        lab.package("m-a-lan", "m-c-wan", json!({})),
+    );
+    let b1 = lab.launch(json!({"package_id": b["id"]}));
+    let c1 = lab.launch(json!({"package_id": c["id"]}));
+    let a1 = lab.launch(json!({"package_id": a["id"]}));
+    assert_eq!(
+        (place(&b1), place(&c1), place(&a1)),
+        (json!(1), json!(1), json!(2))
+    );
+    let a2 = lab.launch(json!({"package_id": a["id"], "priority": 90}));
+    assert_eq!(place(&a2), 1);
+    assert_eq!(
+        (place(&b1), place(&c1), place(&a1)),
+        (json!(1), json!(2), json!(3))
+    );
+}
+
 /// A queue longer than the jobs read to place (20,000, docs/api.md): the first are placed
 /// exactly, one past them is told it is behind at least that many. A lab of its own, so the
 /// other tests' queues stay short.
