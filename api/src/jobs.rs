@@ -115,7 +115,8 @@ pub struct Job {
 impl JobOptions {
     /// The tests a run of `testlist` executes, in order: from `begin_at` (when found) through
     /// `end_at` (when found), less the skipped ones. The agent counts progress against this
-    /// and the store sets a claimed job's total from it, so both agree before a verdict.
+    /// and the store sets a claimed job's total from it, so both agree before a verdict; the
+    /// app says as much of a job not started yet.
     pub fn planned<'a>(&self, testlist: &'a [String]) -> Vec<&'a String> {
         let at = |name: &str| {
             testlist
@@ -290,5 +291,6 @@ mod tests {
         // An end before the beginning is ignored: from `d` to the end.
         assert_eq!(planned(opts("d", "b", &[])), ["d", "e"]);
         assert!(planned(opts("", "", &["a", "b", "c", "d", "e"])).is_empty());
+        assert!(opts("", "", &[]).planned(&[]).is_empty());
     }
 }

@@ -3,7 +3,7 @@
 
 use super::filters::split_list;
 use labrelay_api::interfaces::{Testvar, TestvarAction};
-use labrelay_api::jobs::{Job, JobInput, JobOptions, JobOptionsInput};
+use labrelay_api::jobs::{Job, JobInput, JobOptionsInput};
 use labrelay_api::{Id, Timestamp};
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -35,20 +35,6 @@ pub fn parse_priority(s: &str) -> Result<Option<u8>, String> {
         Ok(n) if n <= labrelay_api::queue::MAX_PRIORITY => Ok(Some(n)),
         _ => Err("Priority: a whole number from 0 to 100.".to_string()),
     }
-}
-
-/// How many tests a run of `testlist` makes with these options, as cdrouter-cli picks them:
-/// from `begin_at` through `end_at` (each when the list has it), without the skipped ones.
-pub fn planned_tests(testlist: &[String], options: &JobOptions) -> usize {
-    let at = |name: &str| testlist.iter().position(|t| t == name);
-    let begin = at(&options.begin_at).unwrap_or(0);
-    let end = at(&options.end_at)
-        .filter(|&e| e >= begin)
-        .map_or(testlist.len(), |e| e + 1);
-    testlist[begin.min(end)..end]
-        .iter()
-        .filter(|t| !options.skip_tests.contains(t))
-        .count()
 }
 
 /// A testvar row with nothing typed in it: left out of the request.
@@ -175,25 +161,6 @@ pub fn looks_like_local_datetime(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn planned_tests_follow_begin_end_and_skips() {
-        let list: Vec<String> = ["a", "b", "c", "d"].map(String::from).to_vec();
-        let opts = |begin: &str, end: &str, skip: &[&str]| JobOptions {
-            begin_at: begin.into(),
-            end_at: end.into(),
-            skip_tests: skip.iter().map(|s| s.to_string()).collect(),
-            ..JobOptions::default()
-        };
-        assert_eq!(planned_tests(&list, &opts("", "", &[])), 4);
-        assert_eq!(planned_tests(&list, &opts("b", "c", &[])), 2);
-        assert_eq!(planned_tests(&list, &opts("b", "", &["d"])), 2);
-        // Names the list lacks are ignored, as cdrouter-cli would; an end before the
-        // beginning runs to the end.
-        assert_eq!(planned_tests(&list, &opts("x", "y", &["z"])), 4);
-        assert_eq!(planned_tests(&list, &opts("c", "a", &[])), 2);
-        assert_eq!(planned_tests(&[], &opts("", "", &[])), 0);
-    }
 
     fn form() -> LaunchForm {
         LaunchForm {

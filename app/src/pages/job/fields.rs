@@ -6,7 +6,6 @@ use crate::components::time::now;
 use crate::components::{dyn_view, Ago, InterfaceTable, Time};
 use crate::live;
 use crate::model::format;
-use crate::model::launch_form::planned_tests;
 use labrelay_api::interfaces::TestvarAction;
 use labrelay_api::jobs::{Job, JobStatus};
 use labrelay_api::{Id, Timestamp};
@@ -63,7 +62,9 @@ fn ProgressWords(job: Job) -> AnyView {
     dyn_view(move || {
         package.data.with(|p| match p {
             Some(p) => {
-                let n = planned_tests(&p.testlist.clone().unwrap_or_default(), &options);
+                let n = options
+                    .planned(p.testlist.as_deref().unwrap_or_default())
+                    .len();
                 format!(
                     "not started: {n} test{} planned",
                     if n == 1 { "" } else { "s" }
