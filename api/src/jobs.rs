@@ -88,6 +88,9 @@ pub struct Job {
     /// The lab agent that claimed the job (0 until one does).
     #[serde(default)]
     pub agent_id: Id,
+    /// That agent's name when it claimed the job ("" until one does).
+    #[serde(default)]
+    pub agent_name: String,
     /// Tests done of the testlist, with verdicts so far (the final summary once finished).
     #[serde(default)]
     pub progress: crate::agents::Progress,

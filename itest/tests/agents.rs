@@ -45,8 +45,9 @@ fn a_job_runs_to_completed_with_result_and_counts_and_log() {
         &api,
         &["cdrouter_basic_1", "cdrouter_nat_1", "cdrouter_dhcp_1"],
     );
+    let name = unique("agent");
     let agent = AgentProc::start(AgentSpec {
-        name: &unique("agent"),
+        name: &name,
         interfaces: &ifaces,
         concurrency: 1,
         sim_env: &[
@@ -63,6 +64,7 @@ fn a_job_runs_to_completed_with_result_and_counts_and_log() {
         "{job}"
     );
     assert_eq!(job["agent_id"], agent.id.as_str());
+    assert_eq!(job["agent_name"], name.as_str());
     assert_eq!(job["progress"]["passed"], 2);
     assert_eq!(job["progress"]["failed"], 1);
     assert_eq!(job["progress"]["done"], 3);
@@ -103,6 +105,8 @@ fn a_run_with_skipped_tests_counts_against_the_tests_it_runs() {
         &pkg,
         json!({"options": {"skip_tests": ["cdrouter_nat_1"]}}),
     );
+    let pending = api.get(&format!("/api/v1/jobs/{job_id}/")).expect(200);
+    assert_eq!(pending.data()["agent_name"], "", "no agent yet");
     let agent = AgentProc::start(AgentSpec {
         name: &unique("agent"),
         interfaces: &ifaces,

@@ -45,6 +45,17 @@ pub fn run(root: &Path, port: u16, state: &Path) -> Result {
             finished["status"] == "completed" && finished["progress"]["passed"] == 1,
             format!("the finished job: {finished}"),
         )?;
+        // Its agent's name, filled in by the migration that added it.
+        let agent = get(
+            &format!("/api/v1/agents/{}/", s(&manifest["agent"]["id"])),
+            admin,
+        )?;
+        check(
+            finished["agent_id"] == manifest["agent"]["id"]
+                && !s(&agent["name"]).is_empty()
+                && finished["agent_name"] == agent["name"],
+            format!("the finished job's agent name: {finished} / {agent}"),
+        )?;
         let log = get(
             &format!("/api/v1/jobs/{}/log?offset=0", s(&jobs["finished"])),
             admin,
@@ -110,7 +121,8 @@ pub fn run(root: &Path, port: u16, state: &Path) -> Result {
             .into_json()
             .map_err(|e| e.to_string())?;
         check(
-            claim["data"]["job"]["id"] == jobs["pending"],
+            claim["data"]["job"]["id"] == jobs["pending"]
+                && claim["data"]["job"]["agent_name"] == agent["name"],
             format!("the old agent claims the pending job: {claim}"),
         )
     })();

@@ -171,7 +171,8 @@ fn delete(db: &Db, id: Id) -> Result<Reply, ApiError> {
     }
     // Jobs it had claimed but not started go back to the queue.
     db.exec(
-        "UPDATE jobs SET agent_id = 0, lease_expires = NULL WHERE agent_id = ? AND status = 'pending'",
+        "UPDATE jobs SET agent_id = 0, agent_name = '', lease_expires = NULL
+         WHERE agent_id = ? AND status = 'pending'",
         vec![id.as_i64().into()],
     )?;
     db.exec("DELETE FROM agents WHERE id = ?", vec![id.as_i64().into()])?;

@@ -78,8 +78,10 @@ pub fn try_claim(
     };
     let expires = lease_end();
     db.exec(
-        "UPDATE jobs SET agent_id = ?, lease_expires = ?, updated = ?
-         WHERE id = ? AND agent_id = 0 AND status = 'pending'",
+        "UPDATE jobs SET agent_id = ?1,
+                agent_name = coalesce((SELECT name FROM agents WHERE id = ?1), ''),
+                lease_expires = ?2, updated = ?3
+         WHERE id = ?4 AND agent_id = 0 AND status = 'pending'",
         vec![
             agent.as_i64().into(),
             expires.into(),
@@ -172,7 +174,7 @@ pub fn expire_leases(db: &Db) -> Result<bool, ApiError> {
         return Ok(false);
     }
     db.exec(
-        "UPDATE jobs SET agent_id = 0, lease_expires = NULL, updated = ?
+        "UPDATE jobs SET agent_id = 0, agent_name = '', lease_expires = NULL, updated = ?
          WHERE status = 'pending' AND agent_id != 0 AND lease_expires < ?",
         vec![t.into(), t.into()],
     )?;

@@ -306,6 +306,11 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX jobs_result ON jobs(result_id, id);
     CREATE INDEX jobs_device_name ON jobs(device_name, id);
     CREATE INDEX jobs_config_name ON jobs(config_name, id);",
+    // 10: the name of the agent that claimed a job, kept with it (as a result keeps its
+    // agent's), filled in for the jobs claimed before.
+    "ALTER TABLE jobs ADD COLUMN agent_name TEXT NOT NULL DEFAULT '';
+    UPDATE jobs SET agent_name = coalesce((SELECT name FROM agents WHERE agents.id = jobs.agent_id), '')
+     WHERE agent_id != 0;",
 ];
 
 /// Brings the database up to the latest schema version.

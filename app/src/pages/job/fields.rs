@@ -1,6 +1,6 @@
 //! Every field of a job, its options and its interfaces.
 
-use super::names::{AgentName, LaunchedBy};
+use super::names::{agent, LaunchedBy};
 use crate::api;
 use crate::components::time::now;
 use crate::components::{dyn_view, Ago, InterfaceTable, Time};
@@ -109,7 +109,7 @@ pub fn Fields(job: Job) -> impl IntoView {
                     }}</dd>
                     <dt>"Progress"</dt><dd><ProgressWords job=job.clone()/></dd>
                     {row("Exit code", job.exit_code.map_or("—".into(), |c| c.to_string()))}
-                    <dt>"Agent"</dt><dd><AgentName agent=job.agent_id/></dd>
+                    {row("Agent", agent(&job))}
                     <dt>"Launched by"</dt><dd><LaunchedBy user=job.user_id/></dd>
                     {row("Automatic", if job.automatic { "yes" } else { "no" }.into())}
                 </dl>

@@ -1,13 +1,12 @@
 //! Who launched a job and which agent ran it, by name. A user: yourself, or (for an
 //! administrator, who may read every user) the user's name; others see the user's id, as the
-//! API lets them. An agent: its name and id, read from the agents API.
+//! API lets them. An agent: the name the job keeps from its claim, and its id.
 
 use crate::api;
 use crate::app::use_session;
 use crate::components::dyn_view;
 use crate::live;
-use crate::model::resource::Resource;
-use labrelay_api::agents::Agent;
+use labrelay_api::jobs::Job;
 use labrelay_api::Id;
 use leptos::prelude::*;
 
@@ -33,20 +32,12 @@ pub fn LaunchedBy(user: Id) -> impl IntoView {
     view! { <span>{dyn_view(name)}</span> }.into_any()
 }
 
-/// The agent that claimed a job: "name (id N)", or "agent N" if it cannot be read (deleted).
-#[component]
-pub fn AgentName(agent: Id) -> impl IntoView {
-    if agent.is_none() {
-        return view! { <span>"not claimed yet"</span> }.into_any();
+/// The agent that claimed a job: "name (id N)" (the name the job keeps), "agent N" without
+/// one, "not claimed yet" before a claim.
+pub fn agent(job: &Job) -> String {
+    match (job.agent_id.is_none(), job.agent_name.as_str()) {
+        (true, _) => "not claimed yet".to_string(),
+        (false, "") => format!("agent {}", job.agent_id),
+        (false, name) => format!("{name} (id {})", job.agent_id),
     }
-    let found = live::load_static(
-        move || agent,
-        |id| api::one_of::<Agent>(Resource::Agents, id),
-    );
-    let name = move || match (found.data.get(), found.error.get()) {
-        (Some(a), _) => format!("{} (id {agent})", a.name),
-        (None, Some(_)) => format!("agent {agent}"),
-        (None, None) => "…".to_string(),
-    };
-    view! { <span>{dyn_view(name)}</span> }.into_any()
 }

@@ -65,6 +65,8 @@ pub struct JobRow {
     pub ics_interface_name: String,
     pub stop_requested: i64,
     pub agent_id: i64,
+    #[serde(default)]
+    pub agent_name: String,
     pub progress_done: i64,
     pub progress_total: i64,
     pub passed: i64,
@@ -115,6 +117,7 @@ impl JobRow {
             uses_ics: self.uses_ics != 0,
             ics_interface_name: self.ics_interface_name.clone(),
             agent_id: Id(self.agent_id as u64),
+            agent_name: self.agent_name.clone(),
             progress: Progress {
                 done: self.progress_done as u64,
                 total: self.progress_total as u64,
