@@ -65,8 +65,8 @@ impl Db {
     }
 
     /// A single integer (`SELECT count(*) ...`, `INSERT ... RETURNING id`): the first column
-    /// of the first row, 0 when there is none. The cursor is read to its
-    /// end, so a statement that writes (`INSERT ... RETURNING id`) always runs in full.
+    /// of the first row, 0 when there is none. The cursor is read to its end, so a statement
+    /// that writes always runs in full.
     pub fn int(&self, query: &str, binds: Binds) -> Result<i64, ApiError> {
         self.unless_read(query);
         let cursor = self.sql.exec(query, binds).map_err(internal)?;
