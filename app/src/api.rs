@@ -58,13 +58,19 @@ enum Body {
     Form(String),
 }
 
+/// A JSON body, written by the browser's own JSON writer (plain objects for maps, numbers
+/// for integers: what `serde_json` would write).
 fn json<T: Serialize + ?Sized>(value: &T) -> Result<Body> {
-    serde_json::to_string(value)
-        .map(Body::Json)
-        .map_err(|e| Error {
-            status: 0,
-            message: format!("The request could not be written: {e}."),
-        })
+    let unwritable = |e: &dyn std::fmt::Display| Error {
+        status: 0,
+        message: format!("The request could not be written: {e}."),
+    };
+    let v = value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| unwritable(&e))?;
+    js_sys::JSON::stringify(&v)
+        .map(|s| Body::Json(s.into()))
+        .map_err(|_| unwritable(&"not JSON"))
 }
 
 /// Sends one request; answers the body text of a 2xx, or the error.
@@ -103,9 +109,7 @@ async fn send(
     if (200..300).contains(&status) {
         return Ok(text);
     }
-    let server = serde_json::from_str::<ErrorBody>(&text)
-        .map(|b| b.error)
-        .unwrap_or_default();
+    let server = error_text(&text);
     if status == 401 && token.is_some() {
         session::expire();
     }
@@ -115,42 +119,45 @@ async fn send(
     })
 }
 
-fn unreadable(e: serde_json::Error) -> Error {
+fn unreadable(e: impl std::fmt::Display) -> Error {
     Error {
         status: 200,
         message: format!("The server's answer could not be read ({e})."),
     }
 }
 
-/// An answer's `data` (and the whole answer, for its `links`). The text is parsed once into
-/// a JSON value and each type is read from that: one reader per type, whether it came alone
-/// or in a list (reading straight from the text compiled one per envelope, ~30 KB more wasm).
-fn answer(text: &str) -> Result<(serde_json::Value, serde_json::Value)> {
-    let mut v: serde_json::Value = serde_json::from_str(text).map_err(unreadable)?;
-    let data = v
-        .get_mut("data")
-        .map(serde_json::Value::take)
-        .unwrap_or_default();
-    Ok((data, v))
+/// The answer's text as a JS value: the browser's own JSON reader, so the app carries none.
+fn parse(text: &str) -> Result<wasm_bindgen::JsValue> {
+    js_sys::JSON::parse(text).map_err(|_| unreadable("it is not JSON"))
+}
+
+fn field(v: &wasm_bindgen::JsValue, k: &str) -> wasm_bindgen::JsValue {
+    js_sys::Reflect::get(v, &wasm_bindgen::JsValue::from_str(k)).unwrap_or_default()
+}
+
+fn read<T: DeserializeOwned>(v: wasm_bindgen::JsValue) -> Result<T> {
+    serde_wasm_bindgen::from_value(v).map_err(unreadable)
 }
 
 fn decode<T: DeserializeOwned>(text: &str) -> Result<T> {
-    let (data, _) = answer(text)?;
-    serde_json::from_value(data).map_err(unreadable)
+    read(field(&parse(text)?, "data"))
 }
 
 fn decode_list<T: DeserializeOwned>(text: &str) -> Result<ListEnvelope<T>> {
-    let (data, mut rest) = answer(text)?;
-    let field = |v: &mut serde_json::Value, k: &str| {
-        v.get_mut(k)
-            .map(serde_json::Value::take)
-            .unwrap_or_default()
-    };
+    let v = parse(text)?;
     Ok(ListEnvelope {
-        data: serde_json::from_value(data).map_err(unreadable)?,
-        links: serde_json::from_value(field(&mut rest, "links")).map_err(unreadable)?,
-        timestamp: serde_json::from_value(field(&mut rest, "timestamp")).map_err(unreadable)?,
+        data: read(field(&v, "data"))?,
+        links: read(field(&v, "links"))?,
+        timestamp: read(field(&v, "timestamp"))?,
     })
+}
+
+fn error_text(text: &str) -> String {
+    parse(text)
+        .ok()
+        .and_then(|v| read::<ErrorBody>(v).ok())
+        .map(|b| b.error)
+        .unwrap_or_default()
 }
 
 async fn get<T: DeserializeOwned>(path: &str) -> Result<T> {
@@ -383,9 +390,7 @@ pub async fn download(path: &str, file_name: &str) -> Result<()> {
     if !(200..300).contains(&resp.status()) {
         let status = resp.status();
         let text = resp.text().await.unwrap_or_default();
-        let server = serde_json::from_str::<ErrorBody>(&text)
-            .map(|b| b.error)
-            .unwrap_or_default();
+        let server = error_text(&text);
         return Err(Error {
             status,
             message: user_words(status, &server),
