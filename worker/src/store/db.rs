@@ -84,6 +84,21 @@ impl Db {
         })
     }
 
+    /// The first column of every row, as integers (`INSERT ... RETURNING id` of many rows).
+    pub fn ints(&self, query: &str, binds: Binds) -> Result<Vec<i64>, ApiError> {
+        self.unless_read(query);
+        let cursor = self.sql.exec(query, binds).map_err(internal)?;
+        let mut out = Vec::new();
+        for row in cursor.raw() {
+            match row.map_err(internal)?.into_iter().next() {
+                Some(SqlStorageValue::Integer(i)) => out.push(i),
+                Some(SqlStorageValue::Float(f)) => out.push(f as i64),
+                _ => {}
+            }
+        }
+        Ok(out)
+    }
+
     /// Rows as raw scalars, for the parts of a filter SQLite cannot evaluate.
     pub fn scalars(&self, query: &str, binds: Binds) -> Result<Vec<Vec<Scalar>>, ApiError> {
         self.unless_read(query);

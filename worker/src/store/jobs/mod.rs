@@ -16,10 +16,13 @@ use labrelay_api::Id;
 use serde::Deserialize;
 use worker::Method;
 
+mod insert;
 mod resolve;
 
-use resolve::{insert, resolve, resolve_in, Lookup, FIELD_COLUMNS};
-pub use resolve::{launch_for, Launched};
+pub use insert::Launched;
+use insert::{insert, insert_many};
+pub use resolve::launch_for;
+use resolve::{resolve, resolve_in, Lookup, FIELD_COLUMNS};
 
 const KIND: Kind = Kind {
     table: Table {
@@ -267,10 +270,7 @@ fn bulk_launch(db: &Db, ctx: &Ctx, caller: &Caller) -> Result<Reply, ApiError> {
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let mut ids = Vec::with_capacity(resolved.len());
-    for r in &resolved {
-        ids.push(insert(db, r, caller)?.as_i64());
-    }
+    let ids = insert_many(db, &resolved, caller)?;
     // The new jobs read back in one query, in launch order.
     let jobs = list::rows_by_id::<JobRow>(db, &KIND.table, &ids, "id ASC")?
         .iter()

@@ -6,7 +6,6 @@
 use super::JobRow;
 use crate::error::now;
 use crate::store::db::{from_micros, json_string, json_text, parse_json, us, Db};
-use crate::store::http::Caller;
 use crate::store::{configs, devices, packages};
 use labrelay_api::error::ApiError;
 use labrelay_api::interfaces::{self, Interface};
@@ -235,45 +234,15 @@ pub(super) const FIELD_COLUMNS: &str =
      config_id, config_name, run_at, interfaces, interface_names, uses_wireless, uses_ics, \
      ics_interface_name, priority";
 
-pub(super) fn insert(db: &Db, r: &Resolved, caller: &Caller) -> Result<Id, ApiError> {
-    insert_as(db, r, caller.user_id, Launched::ByHand)
-}
-
-/// Who launched a job: a person, a package's schedule, or a device's health check.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Launched {
-    ByHand,
-    Schedule,
-    HealthCheck,
-}
-
-fn insert_as(db: &Db, r: &Resolved, user: Id, how: Launched) -> Result<Id, ApiError> {
-    let t = us(now());
-    let mut binds = r.binds();
-    binds.extend([
-        user.as_i64().into(),
-        t.into(),
-        t.into(),
-        ((how != Launched::ByHand) as i64).into(),
-        ((how == Launched::HealthCheck) as i64).into(),
-    ]);
-    // One statement that also answers the new id (a bulk launch does this 1,000 times).
-    let id = db.int(
-        &format!(
-            "INSERT INTO jobs ({FIELD_COLUMNS}, status, user_id, created, updated, automatic,
-                               health_check)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?)
-             RETURNING id"
-        ),
-        binds,
-    )?;
-    Ok(Id(id as u64))
-}
-
 /// A job launched by the lab itself (a schedule's tick, a health check), as `user`: checked
 /// and resolved as a launch over the API is.
-pub fn launch_for(db: &Db, input: &JobInput, user: Id, how: Launched) -> Result<Id, ApiError> {
+pub fn launch_for(
+    db: &Db,
+    input: &JobInput,
+    user: Id,
+    how: super::insert::Launched,
+) -> Result<Id, ApiError> {
     labrelay_api::limits::check_job(input).map_err(ApiError::Invalid)?;
     let resolved = resolve(db, input, None)?;
-    insert_as(db, &resolved, user, how)
+    super::insert::insert_as(db, &resolved, user, how)
 }
