@@ -2,7 +2,8 @@
 // page, a deleted job is not asked for again, a bad filter does not leave the last
 // filter's rows, who launched a job and when (with the zone, and how long ago), a pending
 // job's planned tests, the launch button in sight, the package list box's height, the
-// sign-in error on one line, and an empty list without an empty table.
+// sign-in error on one line, an empty list without an empty table, and an answer the app
+// cannot read.
 
 import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
@@ -94,6 +95,33 @@ test('a bad filter does not leave the last filter\'s rows and pager on screen', 
   assert.equal(await jobRows(page).count(), 0, 'rows of the previous filter');
   assert.equal(await page.getByText(/^Jobs \d+–\d+ of \d+$/).count(), 0, 'the previous filter\'s pager');
   assert.equal(await page.locator('table.jobs').isVisible(), false, 'an empty table');
+});
+
+test('an answer the app cannot read is said in words, never a dead page', async () => {
+  // The app reads answers with the browser's JSON.parse and its own serde reader
+  // (app/src/api/js_reader.rs): a wrong type, or a proxy's HTML page, is an error in words.
+  let body = JSON.stringify({
+    timestamp: new Date().toISOString(),
+    data: [{ id: '1', package_name: 5 }],
+    links: { first: 1, last: 1, current: 1, limit: 25, total: 1 },
+  });
+  const jobsList = (url) => url.pathname === '/api/v1/jobs/';
+  await page.route(jobsList, (route) => (route.request().method() === 'GET'
+    ? route.fulfill({ contentType: 'application/json', body })
+    : route.continue()));
+  await page.goto(URL_ + '/');
+  await page.getByRole('alert')
+    .filter({ hasText: "The server's answer could not be read (invalid type: number, expected a string)." })
+    .waitFor();
+  body = '<html><body>502 Bad Gateway</body></html>';
+  await page.reload();
+  await page.getByRole('alert')
+    .filter({ hasText: "The server's answer could not be read (it is not JSON)." })
+    .waitFor();
+  await snap('unreadable-answer');
+  await page.unroute(jobsList);
+  await page.goto(`${URL_}/?tags=fixlist-${RUN}`);
+  await page.getByText('Jobs 1–25 of 27').waitFor();
 });
 
 test('a job says who launched it, and when: in your time zone, and how long ago', async () => {

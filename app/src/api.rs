@@ -2,6 +2,8 @@
 //! token, returns `labrelay_api` types, and turns failures into words a person can act on.
 //! A 401 on a signed-in call ends the session (the app shows the sign-in form again).
 
+mod js_reader;
+mod json;
 pub mod lab;
 mod overview;
 mod reservations;
@@ -13,6 +15,8 @@ pub use reservations::{release, renew, reservations, reserve};
 pub use session::{on_signed_out, session, sign_out, Session};
 pub use words::user_words;
 
+use json::{decode, decode_list, error_text, json};
+
 use crate::model::resource::Resource;
 use gloo_net::http::{Method, RequestBuilder};
 use labrelay_api::agents::LogChunk;
@@ -21,7 +25,7 @@ use labrelay_api::jobs::{Job, JobInput};
 use labrelay_api::resources::Package;
 use labrelay_api::results::{Capture, RunResult, TestLog, TestResult};
 use labrelay_api::users::User;
-use labrelay_api::{ErrorBody, Id, ListEnvelope};
+use labrelay_api::{Id, ListEnvelope};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use web_sys::AbortSignal;
@@ -56,21 +60,6 @@ enum Body {
     None,
     Json(String),
     Form(String),
-}
-
-/// A JSON body, written by the browser's own JSON writer (plain objects for maps, numbers
-/// for integers: what `serde_json` would write).
-fn json<T: Serialize + ?Sized>(value: &T) -> Result<Body> {
-    let unwritable = |e: &dyn std::fmt::Display| Error {
-        status: 0,
-        message: format!("The request could not be written: {e}."),
-    };
-    let v = value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| unwritable(&e))?;
-    js_sys::JSON::stringify(&v)
-        .map(|s| Body::Json(s.into()))
-        .map_err(|_| unwritable(&"not JSON"))
 }
 
 /// Sends one request; answers the body text of a 2xx, or the error.
@@ -117,47 +106,6 @@ async fn send(
         status,
         message: user_words(status, &server),
     })
-}
-
-fn unreadable(e: impl std::fmt::Display) -> Error {
-    Error {
-        status: 200,
-        message: format!("The server's answer could not be read ({e})."),
-    }
-}
-
-/// The answer's text as a JS value: the browser's own JSON reader, so the app carries none.
-fn parse(text: &str) -> Result<wasm_bindgen::JsValue> {
-    js_sys::JSON::parse(text).map_err(|_| unreadable("it is not JSON"))
-}
-
-fn field(v: &wasm_bindgen::JsValue, k: &str) -> wasm_bindgen::JsValue {
-    js_sys::Reflect::get(v, &wasm_bindgen::JsValue::from_str(k)).unwrap_or_default()
-}
-
-fn read<T: DeserializeOwned>(v: wasm_bindgen::JsValue) -> Result<T> {
-    serde_wasm_bindgen::from_value(v).map_err(unreadable)
-}
-
-fn decode<T: DeserializeOwned>(text: &str) -> Result<T> {
-    read(field(&parse(text)?, "data"))
-}
-
-fn decode_list<T: DeserializeOwned>(text: &str) -> Result<ListEnvelope<T>> {
-    let v = parse(text)?;
-    Ok(ListEnvelope {
-        data: read(field(&v, "data"))?,
-        links: read(field(&v, "links"))?,
-        timestamp: read(field(&v, "timestamp"))?,
-    })
-}
-
-fn error_text(text: &str) -> String {
-    parse(text)
-        .ok()
-        .and_then(|v| read::<ErrorBody>(v).ok())
-        .map(|b| b.error)
-        .unwrap_or_default()
 }
 
 async fn get<T: DeserializeOwned>(path: &str) -> Result<T> {
