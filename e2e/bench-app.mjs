@@ -3,7 +3,8 @@
 // - loads the jobs list N times: navigation start -> the jobs table rendered
 //   (the app's `lr:jobs-rendered` performance mark);
 // - loads a page of 1,000 jobs N times: data in hand (`lr:jobs-data`) -> rows rendered
-//   (the rows on screen: long pages render what is visible, see app/src/model/window.rs).
+//   (the rows on screen: long pages render what is visible, see app/src/model/window.rs),
+//   and the answer's last byte -> data in hand (reading and decoding its JSON);
 // - opens each page in a fresh browser (empty cache), signs in there, and records which wasm
 //   modules the page fetched: what a first visit to it downloads (the app is split into
 //   modules: xtask/src/app_wasm.rs);
@@ -52,7 +53,14 @@ async function load(path, rows) {
   return page.evaluate(() => {
     const [data] = performance.getEntriesByName('lr:jobs-data');
     const [rendered] = performance.getEntriesByName('lr:jobs-rendered');
-    return { navigation: rendered.startTime, render: rendered.startTime - data.startTime };
+    // The jobs answer's last byte -> its data in hand: reading and decoding it.
+    const answer = performance.getEntriesByType('resource')
+      .filter((e) => new URL(e.name).pathname.endsWith('/api/v1/jobs/')).pop();
+    return {
+      navigation: rendered.startTime,
+      render: rendered.startTime - data.startTime,
+      decode: answer ? data.startTime - answer.responseEnd : NaN,
+    };
   });
 }
 
@@ -62,7 +70,12 @@ const navigation = [];
 for (let i = 0; i < RUNS; i++) navigation.push((await load('/', 25)).navigation);
 await load('/?limit=1000', 1000);
 const render1000 = [];
-for (let i = 0; i < RUNS; i++) render1000.push((await load('/?limit=1000', 1000)).render);
+const decode1000 = [];
+for (let i = 0; i < RUNS; i++) {
+  const t = await load('/?limit=1000', 1000);
+  render1000.push(t.render);
+  decode1000.push(t.decode);
+}
 
 // A first visit to each page: a fresh browser context (nothing cached), signed in there.
 const PAGES = ['/', '/jobs/1', '/launch', '/packages', '/configs', '/devices', '/agents', '/reservations', '/overview'];
@@ -104,5 +117,5 @@ for (let i = 0; i < RUNS; i++) {
   await fresh.context().close();
 }
 
-console.log(JSON.stringify({ navigation, render1000, downloads, launchFirst, launchAgain }));
+console.log(JSON.stringify({ navigation, render1000, decode1000, downloads, launchFirst, launchAgain }));
 await browser.close();

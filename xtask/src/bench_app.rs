@@ -1,8 +1,8 @@
 //! `cargo xtask bench app`: the browser app's size and speed, as a markdown table. Not a test
 //! (it asserts nothing): the wasm a first visit to each page downloads (the app is split into
 //! modules: app_wasm.rs), gzipped; the time from navigation to the jobs table rendered in
-//! headless Chromium on localhost, and the time to render a page of 1,000 jobs; and, for
-//! comparison, the worker's wasm size.
+//! headless Chromium on localhost, and the times to decode and to render a page of 1,000
+//! jobs; and, for comparison, the worker's wasm size.
 
 use crate::server::{Options, Server};
 use crate::{build, tools, Result};
@@ -39,6 +39,7 @@ pub fn run(root: &Path) -> Result {
     let v: Value = serde_json::from_str(line).map_err(|e| format!("bench output {line:?}: {e}"))?;
     let nav = median(&v["navigation"]);
     let render = median(&v["render1000"]);
+    let decode = median(&v["decode1000"]);
 
     let ok = |good: bool| if good { "yes" } else { "no" };
     let dist = root.join("dist");
@@ -77,6 +78,10 @@ pub fn run(root: &Path) -> Result {
         "| render a page of 1,000 jobs (median of {}) | {render:.0} ms | ≤ {MAX_RENDER_1000_MS:.0} ms | {} |",
         count(&v["render1000"]),
         ok(render <= MAX_RENDER_1000_MS)
+    );
+    println!(
+        "| decode a page of 1,000 jobs: answer received → data in hand (median of {}) | {decode:.0} ms | | |",
+        count(&v["decode1000"])
     );
     let (first, again) = (median(&v["launchFirst"]), median(&v["launchAgain"]));
     println!(

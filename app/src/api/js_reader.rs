@@ -5,6 +5,7 @@
 
 use js_sys::{Array, Number, Object, Reflect};
 use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
+use std::cell::RefCell;
 use std::fmt;
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -255,7 +256,9 @@ impl<'de> de::Deserializer<'de> for Js {
         }
         v.visit_map(Named {
             object: self.0.unchecked_into(),
-            fields: fields.iter(),
+            keys: keys(fields),
+            fields,
+            next: 0,
             value: JsValue::UNDEFINED,
         })
     }
@@ -352,8 +355,34 @@ impl<'de> de::MapAccess<'de> for Fields {
 /// absent (`undefined`) is left to serde (its default, or "missing field").
 struct Named {
     object: Object,
-    fields: std::slice::Iter<'static, &'static str>,
+    fields: &'static [&'static str],
+    /// `fields` as JS strings, made once per struct type (a page of 1,000 jobs looks up
+    /// ~60,000 fields).
+    keys: Array,
+    next: usize,
     value: JsValue,
+}
+
+/// A struct type's field names (its `fields`, by address) and the same as JS strings.
+type KeyCache = RefCell<Vec<(*const &'static str, Array)>>;
+
+thread_local! {
+    static KEYS: KeyCache = const { RefCell::new(Vec::new()) };
+}
+
+fn keys(fields: &'static [&'static str]) -> Array {
+    KEYS.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some((_, keys)) = cache.iter().find(|(k, _)| *k == fields.as_ptr()) {
+            return keys.clone();
+        }
+        let keys = Array::new();
+        for f in fields {
+            keys.push(&JsValue::from_str(f));
+        }
+        cache.push((fields.as_ptr(), keys.clone()));
+        keys
+    })
 }
 
 impl<'de> de::MapAccess<'de> for Named {
@@ -363,9 +392,10 @@ impl<'de> de::MapAccess<'de> for Named {
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, Error> {
-        for &field in self.fields.by_ref() {
-            let value =
-                Reflect::get(&self.object, &JsValue::from_str(field)).unwrap_or(JsValue::UNDEFINED);
+        while let Some(&field) = self.fields.get(self.next) {
+            let key = self.keys.get(self.next as u32);
+            self.next += 1;
+            let value = Reflect::get(&self.object, &key).unwrap_or(JsValue::UNDEFINED);
             if !value.is_undefined() {
                 self.value = value;
                 return seed
@@ -376,6 +406,7 @@ impl<'de> de::MapAccess<'de> for Named {
         Ok(None)
     }
 
+    #[inline(never)]
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
         seed.deserialize(Js(std::mem::replace(&mut self.value, JsValue::UNDEFINED)))
     }
