@@ -52,6 +52,17 @@ pub fn read<T: de::DeserializeOwned>(v: JsValue) -> Result<T, Error> {
     T::deserialize(Js(v))
 }
 
+/// Deserializer methods that read as another one does.
+macro_rules! same_as {
+    ($($($name:ident),+ => $to:ident;)+) => {
+        $($(
+            fn $name<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
+                self.$to(v)
+            }
+        )+)+
+    };
+}
+
 /// One parsed JSON value, read by serde.
 struct Js(JsValue);
 
@@ -148,6 +159,14 @@ impl<'de> de::Deserializer<'de> for Js {
         }
     }
 
+    // Narrower numbers and other spellings of text: the same reads (serde checks the range).
+    same_as! {
+        deserialize_i8, deserialize_i16, deserialize_i32 => deserialize_i64;
+        deserialize_u8, deserialize_u16, deserialize_u32 => deserialize_u64;
+        deserialize_f32 => deserialize_f64;
+        deserialize_str, deserialize_char, deserialize_identifier => deserialize_string;
+    }
+
     fn deserialize_i64<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
         match self.integer() {
             Some(n) => v.visit_i64(n as i64),
@@ -162,25 +181,6 @@ impl<'de> de::Deserializer<'de> for Js {
         }
     }
 
-    fn deserialize_i8<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
-        self.deserialize_i64(v)
-    }
-    fn deserialize_i16<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
-        self.deserialize_i64(v)
-    }
-    fn deserialize_i32<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
-        self.deserialize_i64(v)
-    }
-    fn deserialize_u8<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
-        self.deserialize_u64(v)
-    }
-    fn deserialize_u16<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
-        self.deserialize_u64(v)
-    }
-    fn deserialize_u32<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
-        self.deserialize_u64(v)
-    }
-
     fn deserialize_f64<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
         match self.0.as_f64() {
             Some(n) => v.visit_f64(n),
@@ -188,25 +188,11 @@ impl<'de> de::Deserializer<'de> for Js {
         }
     }
 
-    fn deserialize_f32<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
-        self.deserialize_f64(v)
-    }
-
     fn deserialize_string<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
         match self.0.as_string() {
             Some(s) => v.visit_string(s),
             None => Err(self.wrong(&v)),
         }
-    }
-
-    fn deserialize_str<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
-        self.deserialize_string(v)
-    }
-    fn deserialize_char<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
-        self.deserialize_string(v)
-    }
-    fn deserialize_identifier<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
-        self.deserialize_string(v)
     }
 
     fn deserialize_seq<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
