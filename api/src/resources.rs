@@ -7,6 +7,15 @@ use crate::query::{Field, FieldType as T, Schema};
 use crate::{Id, Timestamp};
 use serde::{Deserialize, Serialize};
 
+/// A package's answer read for its testlist alone: what a reader that needs only the tests
+/// decodes (the app's job page, counting a pending job's planned tests, carries no reader
+/// for the whole package).
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+pub struct PackageTests {
+    #[serde(default)]
+    pub testlist: Vec<String>,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Package {
     pub id: Id,
@@ -213,3 +222,19 @@ pub static DEVICE_SCHEMA: Schema = Schema {
         Field { name: "software_version", ty: T::Str, sql: "software_version" },
     ],
 };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_package_answer_reads_as_its_testlist_alone() {
+        let answer = r#"{"id": "3", "name": "nightly", "testlist": ["cdrouter_basic_1", "dns_45"],
+                         "test_count": 2, "schedule": {"enabled": false}, "locked": false}"#;
+        let tests: PackageTests = serde_json::from_str(answer).expect("a package");
+        assert_eq!(tests.testlist, ["cdrouter_basic_1", "dns_45"]);
+        // A summary (no testlist) reads as none.
+        let summary: PackageTests = serde_json::from_str(r#"{"id": "3"}"#).expect("a package");
+        assert!(summary.testlist.is_empty());
+    }
+}

@@ -22,7 +22,7 @@ use gloo_net::http::{Method, RequestBuilder};
 use labrelay_api::agents::LogChunk;
 use labrelay_api::interfaces::Interface;
 use labrelay_api::jobs::{Job, JobInput};
-use labrelay_api::resources::Package;
+use labrelay_api::resources::{Package, PackageTests};
 use labrelay_api::results::{Capture, RunResult, TestLog, TestResult};
 use labrelay_api::users::User;
 use labrelay_api::{Id, ListEnvelope};
@@ -278,6 +278,11 @@ pub async fn packages(query: &str) -> Result<ListEnvelope<Package>> {
 }
 
 pub async fn package(id: Id) -> Result<Package> {
+    one_of(Resource::Packages, id).await
+}
+
+/// A package's testlist alone (the same request, read for that field only).
+pub async fn package_tests(id: Id) -> Result<PackageTests> {
     one_of(Resource::Packages, id).await
 }
 

@@ -58,13 +58,11 @@ fn ProgressWords(job: Job) -> AnyView {
         return format::progress_text(&job.progress).into_any();
     }
     let options = job.options.clone();
-    let package = live::load_static(move || job.package_id, api::package);
+    let package = live::load_static(move || job.package_id, api::package_tests);
     dyn_view(move || {
         package.data.with(|p| match p {
             Some(p) => {
-                let n = options
-                    .planned(p.testlist.as_deref().unwrap_or_default())
-                    .len();
+                let n = options.planned(&p.testlist).len();
                 format!(
                     "not started: {n} test{} planned",
                     if n == 1 { "" } else { "s" }
