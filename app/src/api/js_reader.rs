@@ -95,6 +95,11 @@ impl Js {
         Error(format!("invalid type: {}, expected {exp}", self.kind()))
     }
 
+    /// A JSON object (not null, not an array).
+    fn is_object(&self) -> bool {
+        !self.nullish() && self.0.is_object() && !Array::is_array(&self.0)
+    }
+
     /// A whole number JSON can hold exactly (JavaScript's safe integers).
     fn integer(&self) -> Option<f64> {
         Number::is_safe_integer(&self.0)
@@ -219,7 +224,7 @@ impl<'de> de::Deserializer<'de> for Js {
     }
 
     fn deserialize_map<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Error> {
-        if self.nullish() || !self.0.is_object() || Array::is_array(&self.0) {
+        if !self.is_object() {
             return Err(self.wrong(&v));
         }
         let object: Object = self.0.unchecked_into();
@@ -237,7 +242,7 @@ impl<'de> de::Deserializer<'de> for Js {
         fields: &'static [&'static str],
         v: V,
     ) -> Result<V::Value, Error> {
-        if self.nullish() || !self.0.is_object() || Array::is_array(&self.0) {
+        if !self.is_object() {
             return Err(self.wrong(&v));
         }
         v.visit_map(Named {

@@ -68,23 +68,11 @@ impl Db {
     /// of the first row, 0 when there is none. The cursor is read to its end, so a statement
     /// that writes always runs in full.
     pub fn int(&self, query: &str, binds: Binds) -> Result<i64, ApiError> {
-        self.unless_read(query);
-        let cursor = self.sql.exec(query, binds).map_err(internal)?;
-        let mut first = None;
-        for row in cursor.raw() {
-            let row = row.map_err(internal)?;
-            if first.is_none() {
-                first = row.into_iter().next();
-            }
-        }
-        Ok(match first {
-            Some(SqlStorageValue::Integer(i)) => i,
-            Some(SqlStorageValue::Float(f)) => f as i64,
-            _ => 0,
-        })
+        Ok(self.ints(query, binds)?.first().copied().unwrap_or(0))
     }
 
-    /// The first column of every row, as integers (`INSERT ... RETURNING id` of many rows).
+    /// The first column of every row that holds an integer (`INSERT ... RETURNING id` of many
+    /// rows). The cursor is read to its end, so a statement that writes always runs in full.
     pub fn ints(&self, query: &str, binds: Binds) -> Result<Vec<i64>, ApiError> {
         self.unless_read(query);
         let cursor = self.sql.exec(query, binds).map_err(internal)?;
