@@ -55,11 +55,11 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// The route table's views. The jobs list (the landing page) is in the main module; the
-/// other pages are split into modules of their own, fetched when first visited.
+/// The route table's views. Each page is in modules of its own, fetched when first visited
+/// (split.rs); the first module holds only the shell and sign-in.
 fn route_view(route: Route) -> AnyView {
     match route {
-        Route::Jobs => view! { <JobsPage/> }.into_any(),
+        Route::Jobs => later(split::jobs),
         Route::Job(id) => later(move || split::job(id)),
         Route::Result(id) => later(move || split::result(id)),
         Route::TestLog(id, seq) => later(move || split::test_log(id, seq)),
