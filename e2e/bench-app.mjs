@@ -6,8 +6,8 @@
 //   (the rows on screen: long pages render what is visible, see app/src/model/window.rs),
 //   and the answer's last byte -> data in hand (reading and decoding its JSON);
 // - opens each page in a fresh browser (empty cache), signs in there, and records which wasm
-//   modules the page fetched: what a first visit to it downloads (the app is split into
-//   modules: xtask/src/app_wasm.rs);
+//   files the page fetched: what a first visit to it downloads (the app is split into
+//   modules, a visit's first page fetched as one pack: xtask/src/app_wasm.rs, app_pack.rs);
 // - goes from the jobs list to the launch page by its link N times, the first time in a fresh
 //   context (its modules fetched) and again (they are in).
 // Prints one JSON line with the samples in milliseconds and the modules per page.

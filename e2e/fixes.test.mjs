@@ -2,8 +2,9 @@
 // page, a deleted job is not asked for again, a bad filter does not leave the last
 // filter's rows, who launched a job and when (with the zone, and how long ago), a pending
 // job's planned tests, the launch button in sight, the package list box's height, the
-// sign-in error on one line, an empty list without an empty table, and an answer the app
-// cannot read.
+// sign-in error on one line, an empty list without an empty table, an answer the app
+// cannot read, and each page's code fetched when first visited (a visit's first page as one
+// file).
 
 import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
@@ -230,6 +231,72 @@ test('a page whose code cannot be fetched says so, and comes on "Try again"', as
   assert.equal(await alert.count(), 0);
   // No panic ("unreachable"), and no unhandled rejection of the refused fetch either
   // (xtask gives wasm-split's loader a handler for each fetch: app_wasm.rs).
+  await fresh.clean();
+  await fresh.close();
+});
+
+/// The app's wasm files a page fetches, by name, from the moment this is called.
+function wasmFetches(page) {
+  const names = [];
+  page.on('request', (r) => {
+    const m = new URL(r.url()).pathname.match(/^\/app-[0-9a-f]+\/([\w-]+)\.wasm$/);
+    if (m) names.push(m[1]);
+  });
+  return names;
+}
+
+/// The loader's table of packs (xtask/src/app_pack.rs): page module -> the modules it holds.
+async function packs(page) {
+  const dir = await page.evaluate(() => document.querySelector('link[rel=modulepreload]').getAttribute('href').split('/')[1]);
+  const js = await (await fetch(`${URL_}/${dir}/__wasm_split.js`)).text();
+  const table = js.slice(js.indexOf('const PACKS = {') + 14, js.indexOf('};') + 1).replace(/,\s*}/g, '}');
+  return Object.fromEntries(Object.entries(JSON.parse(table)).map(([p, [, parts]]) => [p, Object.keys(parts)]));
+}
+
+test('a visit\'s first page comes as one file; the next page brings only the modules it lacks', async () => {
+  const fresh = await newPage(browser);
+  const fetched = wasmFetches(fresh);
+  await signIn(fresh);
+  await jobRows(fresh).first().waitFor();
+  // The first module (shell and sign-in), then the jobs list's pack: nothing one by one.
+  assert.deepEqual([...new Set(fetched)], ['labrelay-app_bg', 'pack_page_jobs']);
+  const table = await packs(fresh);
+  const have = new Set(table.split_page_jobs);
+  assert.ok(have.has('split_page_jobs') && have.size > 10, [...have].join(' '));
+  fetched.splice(0);
+  await fresh.getByRole('link', { name: 'Launch', exact: true }).click();
+  await fresh.getByRole('form', { name: 'Launch a job' }).waitFor();
+  // Launch shares code with the jobs list: its own module and the chunks not in yet come one
+  // by one (no pack, which would bring the shared ones again), and none comes twice.
+  assert.ok(fetched.includes('split_page_launch'), fetched.join(' '));
+  assert.ok(!fetched.some((m) => m.startsWith('pack_')), fetched.join(' '));
+  assert.deepEqual(fetched.filter((m) => have.has(m)), []);
+  assert.equal(new Set(fetched).size, fetched.length, fetched.join(' '));
+  assert.deepEqual(new Set(fetched), new Set(table.split_page_launch.filter((m) => !have.has(m))));
+  await fresh.clean();
+  await fresh.close();
+});
+
+test('a first page whose one file cannot be fetched says so, and comes one module at a time on "Try again"', async () => {
+  const fresh = await newPage(browser);
+  await signIn(fresh);
+  // A deep link, loaded anew (signed in): nothing of the app's pages is in this document yet.
+  let refused = 0;
+  await fresh.route(/\/app-[0-9a-f]+\/pack_page_reservations\.wasm$/, (route) => {
+    refused += 1;
+    return route.abort('connectionrefused');
+  });
+  const fetched = wasmFetches(fresh);
+  await fresh.goto(URL_ + '/reservations');
+  const alert = fresh.getByRole('alert').filter({ hasText: 'This page could not be loaded' });
+  await alert.waitFor();
+  assert.equal(refused, 1);
+  await fresh.getByRole('button', { name: 'Try again' }).click();
+  await fresh.getByRole('heading', { name: 'Reservations', exact: true }).waitFor();
+  assert.equal(await alert.count(), 0);
+  assert.equal(refused, 1);
+  assert.ok(fetched.includes('split_page_reservations'), fetched.join(' '));
+  // No unhandled rejection of the refused fetch, no panic (fresh.clean).
   await fresh.clean();
   await fresh.close();
 });

@@ -2,7 +2,8 @@
 //! splits the wasm at the app's split functions (app/src/split.rs) with wasm-split-cli, runs
 //! wasm-bindgen and wasm-opt on each module, puts them in `dist/app-<hash>/` and boots the
 //! first in place of trunk's loader.
-//! The jobs list is in the first module; each other page is fetched when first visited.
+//! The first module holds the shell and sign-in; each page is fetched when first visited, the
+//! first page of a visit as one file (app_pack.rs).
 
 use crate::tools::{cargo_bin, node_bin, run};
 use crate::Result;
@@ -36,10 +37,30 @@ pub fn split(root: &Path) -> Result {
     let _ = std::fs::remove_dir_all(&work);
     let (split, pkg) = (work.join("split"), work.join("pkg"));
     println!("xtask: splitting the app's wasm into modules");
-    run(Command::new(cargo_bin("wasm-split-cli"))
+    let out = Command::new(cargo_bin("wasm-split-cli"))
         .args(["--target", "web", "--out-name", NAME])
         .arg(&input)
-        .arg(&split))?;
+        .arg(&split)
+        .output()
+        .map_err(|e| format!("cannot start wasm-split-cli: {e}"))?;
+    // Its warnings come on stdout (tracing's default).
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    eprint!("{said}");
+    if !out.status.success() {
+        return Err(format!("wasm-split-cli failed: {}", out.status));
+    }
+    // It then keeps a whole data segment, every page's text, in the first module.
+    if said.contains("Overlong segment") {
+        return Err(
+            "wasm-split-cli found a data segment too short to lay out again: \
+                    lengthen the slack statics in app/src/split.rs"
+                .into(),
+        );
+    }
     run(Command::new(cargo_bin("wasm-bindgen"))
         .args([
             "--target",
@@ -69,13 +90,19 @@ pub fn split(root: &Path) -> Result {
             files.push((name, entry));
         }
     }
-    files.sort();
     let wasm_opt = node_bin(root, "wasm-opt");
-    let mut hash = Sha256::new();
     for (name, path) in &files {
         if name.ends_with(".wasm") {
             optimize(&wasm_opt, path)?;
         }
+    }
+    // Each page's modules in one file too, for a visit's first page (app_pack.rs).
+    for name in crate::app_pack::pack(&split)? {
+        files.push((name.clone(), split.join(&name)));
+    }
+    files.sort();
+    let mut hash = Sha256::new();
+    for (name, path) in &files {
         hash.update(name.as_bytes());
         hash.update(read(path)?);
     }

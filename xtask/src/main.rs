@@ -1,5 +1,6 @@
 //! `cargo xtask ...`: install what is missing, build, run, test and benchmark Labrelay.
 
+mod app_pack;
 mod app_wasm;
 mod bench;
 mod bench_app;
