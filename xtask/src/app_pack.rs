@@ -119,7 +119,7 @@ fn not_known(what: &str) -> String {
 }
 
 fn read_to_string(path: &Path) -> Result<String> {
-    std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()).into())
+    std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// Put before wasm-split's loader: `moduleFetch` stands for its `fetch` of a module.
@@ -189,37 +189,42 @@ export const __wasm_split_load_page_b = wrapAsyncCb(makeLoad(() => {
     fn packs_each_page_with_its_chunks_and_the_loader_takes_them() {
         let dir = std::env::temp_dir().join(format!("app-pack-test-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::create_dir_all(&dir).expect("the test's temp dir");
         let modules = [
             ("chunk_1", vec![1u8; 300]),
             ("split_page_a", vec![2u8; 10]),
             ("split_page_b", vec![3u8; 200]),
         ];
         for (name, body) in &modules {
-            std::fs::write(dir.join(format!("{name}.wasm")), body).unwrap();
+            std::fs::write(dir.join(format!("{name}.wasm")), body).expect("the test's temp dir");
         }
-        std::fs::write(dir.join("__wasm_split.js"), LOADER).unwrap();
+        std::fs::write(dir.join("__wasm_split.js"), LOADER).expect("the test's temp dir");
 
-        let names = pack(&dir).unwrap();
+        let names = pack(&dir).expect("packing");
         assert_eq!(names, ["pack_page_a.wasm", "pack_page_b.wasm"]);
-        let js = std::fs::read_to_string(dir.join("__wasm_split.js")).unwrap();
+        let js = std::fs::read_to_string(dir.join("__wasm_split.js")).expect("the test's temp dir");
         assert!(!js.contains("fetch(new URL(\"./chunk_1.wasm\""));
         assert!(js.contains(r#"moduleFetch("chunk_1")"#));
         assert!(js.contains(OWN_FIRST));
         // Each pack is a wasm module; the table says where each of its modules is.
         for (page, own) in [("split_page_a", 1), ("split_page_b", 2)] {
-            let pack = std::fs::read(dir.join(format!("pack_{}.wasm", &page[6..]))).unwrap();
+            let pack = std::fs::read(dir.join(format!("pack_{}.wasm", &page[6..])))
+                .expect("the test's temp dir");
             assert_eq!(&pack[..8], b"\0asm\x01\0\0\0");
             let row = js
                 .lines()
                 .find(|l| l.contains(&format!("\"{page}\": [")))
-                .unwrap();
-            let row = &row[row.find('{').unwrap()..];
+                .expect("the page's row in PACKS");
+            let row = &row[row.find('{').expect("the row's table")..];
             for (name, body) in [&modules[0], &modules[own]] {
-                let at = row.find(&format!("\"{name}\": [")).unwrap() + name.len() + 5;
-                let span: Vec<usize> = row[at..row[at..].find(']').unwrap() + at]
+                let at = row
+                    .find(&format!("\"{name}\": ["))
+                    .expect("the module in the row")
+                    + name.len()
+                    + 5;
+                let span: Vec<usize> = row[at..row[at..].find(']').expect("the span's end") + at]
                     .split(", ")
-                    .map(|n| n.parse().unwrap())
+                    .map(|n| n.parse().expect("a number"))
                     .collect();
                 assert_eq!(
                     &pack[span[0]..span[0] + span[1]],
@@ -228,14 +233,14 @@ export const __wasm_split_load_page_b = wrapAsyncCb(makeLoad(() => {
                 );
             }
         }
-        std::fs::remove_dir_all(&dir).unwrap();
+        std::fs::remove_dir_all(&dir).expect("the test's temp dir");
     }
 
     #[test]
     fn a_loader_of_another_form_is_an_error_not_a_silent_miss() {
         let dir = std::env::temp_dir().join(format!("app-pack-form-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::create_dir_all(&dir).expect("the test's temp dir");
         let changed = LOADER.replace(
             "export const __wasm_split_load_page_a = wrapAsyncCb",
             "export const __wasm_split_load_page_a = wrap",
@@ -244,10 +249,9 @@ export const __wasm_split_load_page_b = wrapAsyncCb(makeLoad(() => {
             "export const __wasm_split_load_page_b = wrapAsyncCb",
             "export const __wasm_split_load_page_b = wrap",
         );
-        std::fs::write(dir.join("__wasm_split.js"), changed).unwrap();
+        std::fs::write(dir.join("__wasm_split.js"), changed).expect("the test's temp dir");
         assert!(pack(&dir)
-            .unwrap_err()
-            .to_string()
+            .expect_err("a loader it does not know")
             .contains("not in the form"));
         std::fs::write(
             dir.join("__wasm_split.js"),
@@ -256,18 +260,17 @@ export const __wasm_split_load_page_b = wrapAsyncCb(makeLoad(() => {
                 "const instantiate = fetcher(1);",
             ),
         )
-        .unwrap();
+        .expect("the test's temp dir");
         for (name, body) in [
             ("chunk_1", [1u8]),
             ("split_page_a", [2]),
             ("split_page_b", [3]),
         ] {
-            std::fs::write(dir.join(format!("{name}.wasm")), body).unwrap();
+            std::fs::write(dir.join(format!("{name}.wasm")), body).expect("the test's temp dir");
         }
         assert!(pack(&dir)
-            .unwrap_err()
-            .to_string()
+            .expect_err("a loader it does not know")
             .contains("order of fetches"));
-        std::fs::remove_dir_all(&dir).unwrap();
+        std::fs::remove_dir_all(&dir).expect("the test's temp dir");
     }
 }
