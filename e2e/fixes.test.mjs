@@ -207,8 +207,8 @@ test('the sign-in error reads on one line', async () => {
 });
 
 test('a page whose code cannot be fetched says so, and comes on "Try again"', async () => {
-  // Every page but the jobs list is a wasm module of its own (app/src/split.rs), fetched on
-  // the first visit: a fresh page, so the launch page's module is not in yet.
+  // Every page is a wasm module of its own (app/src/split.rs), fetched on its first visit: a
+  // fresh page has the jobs list's pack, and fetches the launch page's own module by itself.
   const fresh = await newPage(browser);
   await signIn(fresh);
   let blocked = 0;
