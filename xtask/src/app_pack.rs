@@ -28,6 +28,13 @@ pub fn pack(dir: &Path) -> Result<Vec<String>> {
     let loader = dir.join("__wasm_split.js");
     let js = read_to_string(&loader)?;
     let pages = pages(&js)?;
+    if !js.contains(CHUNKS_FIRST) {
+        return Err(not_known("its loader's order of fetches"));
+    }
+    let fetch = Regex::new(FETCH).map_err(|e| e.to_string())?;
+    if fetch.find(&js).is_none() && js.contains("fetch(") {
+        return Err(not_known("its module fetches"));
+    }
     let mut table = String::new();
     let mut names = Vec::new();
     for (page, chunks) in &pages {
@@ -56,12 +63,9 @@ pub fn pack(dir: &Path) -> Result<Vec<String>> {
         ));
         names.push(name);
     }
-    let fetch = Regex::new(FETCH).map_err(|e| e.to_string())?;
-    let js = fetch.replace_all(&js, r#"moduleFetch("$1")"#);
-    if !js.contains(CHUNKS_FIRST) {
-        return Err(not_known("its loader's order of fetches"));
-    }
-    let js = js.replacen(CHUNKS_FIRST, OWN_FIRST, 1);
+    let js = fetch
+        .replace_all(&js, r#"moduleFetch("$1")"#)
+        .replacen(CHUNKS_FIRST, OWN_FIRST, 1);
     let runtime = RUNTIME.replace("/* PACKS */", &table);
     std::fs::write(&loader, format!("{runtime}\n{js}"))
         .map_err(|e| format!("{}: {e}", loader.display()))?;
