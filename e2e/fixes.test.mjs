@@ -301,6 +301,27 @@ test('a first page whose one file cannot be fetched says so, and comes one modul
   await fresh.close();
 });
 
+test('a first page whose one file is not this build\'s (the app\'s page instead) says so', async () => {
+  // What an old tab asks for after a new Labrelay is installed: the static files answer an
+  // unknown path with the app's page (a single-page app), 200 and HTML.
+  const fresh = await newPage(browser);
+  await signIn(fresh);
+  await fresh.route(/\/app-[0-9a-f]+\/pack_page_overview\.wasm$/, (route) =>
+    route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>Labrelay</title>' }));
+  const logged = [];
+  fresh.on('console', (m) => m.type() === 'error' && logged.push(m.text()));
+  await fresh.goto(URL_ + '/overview');
+  const alert = fresh.getByRole('alert').filter({ hasText: 'This page could not be loaded' });
+  await alert.waitFor();
+  // The console says why, for whoever looks (not a wasm compile error on an HTML page).
+  assert.ok(logged.some((l) => /pack_page_overview\.wasm: not this build's pack \(HTTP 200\)/.test(l)), logged.join('\n'));
+  await fresh.unroute(/\/app-[0-9a-f]+\/pack_page_overview\.wasm$/);
+  await fresh.getByRole('button', { name: 'Try again' }).click();
+  await fresh.getByRole('heading', { name: 'All labs', exact: true }).waitFor();
+  await fresh.clean();
+  await fresh.close();
+});
+
 test('pointing at a link fetches its page\'s code ahead, before the click', async () => {
   const fresh = await newPage(browser);
   await signIn(fresh);

@@ -136,9 +136,15 @@ const fromPack = new Map();
 function moduleFetch(name) {
     const pack = PACKS[name];
     if (pack !== undefined && Object.keys(pack[1]).every((m) => !started.has(m))) {
-        const whole = fetch(new URL("./" + pack[0], import.meta.url)).then((r) => {
-            if (!r.ok) throw new Error(pack[0] + ": HTTP " + r.status);
-            return r.arrayBuffer();
+        // After a new build is installed an old pack's URL answers with the app's page: only
+        // a wasm file of this build's pack is taken.
+        const whole = fetch(new URL("./" + pack[0], import.meta.url)).then(async (r) => {
+            const all = await r.arrayBuffer();
+            const magic = String.fromCharCode(...new Uint8Array(all.slice(0, 4)));
+            if (!r.ok || magic !== "\0asm") {
+                throw new Error(pack[0] + ": not this build's pack (HTTP " + r.status + ")");
+            }
+            return all;
         });
         for (const [m, [at, length]] of Object.entries(pack[1])) {
             const part = whole.then((all) => new Response(all.slice(at, at + length), {
