@@ -1,8 +1,9 @@
 //! `cargo xtask bench app`: the browser app's size and speed, as a markdown table. Not a test
 //! (it asserts nothing): the wasm a first visit to each page downloads (the app is split into
-//! modules, and a visit's first page comes as one pack: app_wasm.rs, app_pack.rs), gzipped; the time from navigation to the jobs table rendered in
-//! headless Chromium on localhost, and the times to decode and to render a page of 1,000
-//! jobs; and, for comparison, the worker's wasm size.
+//! modules, and a visit's first page comes as one pack: app_wasm.rs, app_pack.rs), gzipped;
+//! the time from navigation to the jobs table rendered in headless Chromium on localhost, and
+//! the times to decode and to render a page of 1,000 jobs; and, for comparison, the worker's
+//! wasm size.
 
 use crate::server::{Options, Server};
 use crate::{build, tools, Result};
