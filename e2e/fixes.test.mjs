@@ -230,7 +230,7 @@ test('a page whose code cannot be fetched says so, and comes on "Try again"', as
   await fresh.getByRole('form', { name: 'Launch a job' }).waitFor();
   assert.equal(await alert.count(), 0);
   // No panic ("unreachable"), and no unhandled rejection of the refused fetch either
-  // (xtask gives wasm-split's loader a handler for each fetch: app_wasm.rs).
+  // (xtask gives wasm-split's loader a handler for each fetch: app_pack.rs).
   await fresh.clean();
   await fresh.close();
 });

@@ -147,11 +147,9 @@ function moduleFetch(name) {
             return all;
         });
         for (const [m, [at, length]] of Object.entries(pack[1])) {
-            const part = whole.then((all) => new Response(all.slice(at, at + length), {
+            fromPack.set(m, handled(whole.then((all) => new Response(all.slice(at, at + length), {
                 headers: { "content-type": "application/wasm" },
-            }));
-            part.catch(() => {});
-            fromPack.set(m, part);
+            }))));
         }
     }
     started.add(name);
@@ -160,7 +158,15 @@ function moduleFetch(name) {
         fromPack.delete(name);
         return part;
     }
-    return fetch(new URL("./" + name + ".wasm", import.meta.url));
+    return handled(fetch(new URL("./" + name + ".wasm", import.meta.url)));
+}
+// wasm-split's loader starts a module's fetch, then waits for the modules it shares code with
+// before it hands the fetch to `instantiateStreaming`: a fetch that fails meanwhile would be an
+// unhandled rejection in the console, besides the app's own message. Each gets a handler at
+// once (the rejection still reaches `instantiateStreaming`, and the app).
+function handled(promise) {
+    promise.catch(() => {});
+    return promise;
 }
 "#;
 
@@ -179,17 +185,17 @@ function makeLoad(fetcher, deps) {
 }
 /* page_a, page_b */
 const __chunk_1 = makeLoad(() => {
-    const src = fetch(new URL("./chunk_1.wasm", import.meta.url)); src.catch(() => {});
+    const src = fetch(new URL("./chunk_1.wasm", import.meta.url));
     return async (imports) => (WebAssembly.instantiateStreaming(src, imports));
 }
 , []);
 export const __wasm_split_load_page_a = wrapAsyncCb(makeLoad(() => {
-    const src = fetch(new URL("./split_page_a.wasm", import.meta.url)); src.catch(() => {});
+    const src = fetch(new URL("./split_page_a.wasm", import.meta.url));
     return async (imports) => (WebAssembly.instantiateStreaming(src, imports));
 }
 , [__chunk_1]));
 export const __wasm_split_load_page_b = wrapAsyncCb(makeLoad(() => {
-    const src = fetch(new URL("./split_page_b.wasm", import.meta.url)); src.catch(() => {});
+    const src = fetch(new URL("./split_page_b.wasm", import.meta.url));
     return async (imports) => (WebAssembly.instantiateStreaming(src, imports));
 }
 , [__chunk_1]));

@@ -73,8 +73,6 @@ pub fn split(root: &Path) -> Result {
         .arg(&pkg)
         .arg(split.join(format!("{NAME}.wasm"))))?;
 
-    handled_fetches(&split.join("__wasm_split.js"))?;
-
     // Everything the page loads: the glue, the first module, the split loader, the others.
     let mut files: Vec<(String, PathBuf)> = vec![
         (format!("{NAME}.js"), pkg.join(format!("{NAME}.js"))),
@@ -124,39 +122,6 @@ pub fn split(root: &Path) -> Result {
             .map_err(|e| format!("{} -> dist: {e}", path.display()))?;
     }
     boot(&dist, &dir)
-}
-
-/// wasm-split's loader starts a module's fetch, then waits for the modules it shares code
-/// with before it hands the fetch to `instantiateStreaming`: a fetch that fails meanwhile is
-/// an unhandled rejection in the console, besides the app's own message. Each fetch gets a
-/// handler at once (the rejection still reaches `instantiateStreaming`, and the app).
-fn handled_fetches(loader: &Path) -> Result {
-    const FETCH: &str = "const src = fetch(new URL(";
-    const END: &str = "import.meta.url));";
-    let js = std::fs::read_to_string(loader).map_err(|e| format!("{}: {e}", loader.display()))?;
-    let mut out = String::with_capacity(js.len() + 4096);
-    let mut rest = js.as_str();
-    let mut count = 0;
-    while let Some(at) = rest.find(FETCH) {
-        let end = at
-            + rest[at..]
-                .find(END)
-                .ok_or("__wasm_split.js: a module fetch without its end")?
-            + END.len();
-        out.push_str(&rest[..end]);
-        out.push_str(" src.catch(() => {});");
-        rest = &rest[end..];
-        count += 1;
-    }
-    out.push_str(rest);
-    if count == 0 && js.contains("fetch(") {
-        return Err(
-            "__wasm_split.js: its module fetches are not in the form this build knows \
-                    (a new wasm-split-cli?): see handled_fetches in xtask/src/app_wasm.rs"
-                .into(),
-        );
-    }
-    std::fs::write(loader, out).map_err(|e| format!("{}: {e}", loader.display()))
 }
 
 /// wasm-opt on one module, in place. Its warnings about the name section wasm-split-cli
