@@ -36,23 +36,40 @@ const DAYS: [&str; 7] = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
 /// The longest spec taken (a spec is a short line; this bounds the parse).
 pub const MAX_SPEC: usize = 200;
 
-/// One field's allowed values as bits `lo..=hi`.
+/// One field's allowed values as bits `lo..=hi`. Every number is checked against the field
+/// before it is used (a step at most the field's span, so no arithmetic can overflow), and
+/// the error says which part is wrong.
 fn field(text: &str, lo: u32, hi: u32, names: &[&str], what: &str) -> Result<u64, CronError> {
     let value = |s: &str| -> Result<u32, CronError> {
         let lower = s.to_ascii_lowercase();
         if let Some(i) = names.iter().position(|n| *n == lower) {
             return Ok(i as u32 + lo);
         }
-        s.parse::<u32>()
-            .map_err(|_| CronError(format!("{what} \"{s}\" is not a number")))
+        let n = s
+            .parse::<u32>()
+            .map_err(|_| CronError(format!("{what} \"{s}\" is not a number")))?;
+        if n < lo || n > hi {
+            return Err(CronError(format!("{what} \"{s}\" is outside {lo}-{hi}")));
+        }
+        Ok(n)
     };
+    // A step as long as the field at most: `*/59` is the longest a minute takes.
+    let span = hi - lo;
     let mut bits = 0u64;
     for part in text.split(',') {
+        let stepped = part.contains('/');
         let (range, step) = match part.split_once('/') {
             Some((r, s)) => {
-                let step = s.parse::<u32>().ok().filter(|n| *n > 0).ok_or_else(|| {
-                    CronError(format!("{what} step \"{s}\" is not a whole number above 0"))
-                })?;
+                let step = s
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|n| (1..=span.max(1)).contains(n))
+                    .ok_or_else(|| {
+                        CronError(format!(
+                            "{what} step \"{s}\" is not a whole number from 1 to {}",
+                            span.max(1)
+                        ))
+                    })?;
                 (r, step)
             }
             None => (part, 1),
@@ -63,18 +80,18 @@ fn field(text: &str, lo: u32, hi: u32, names: &[&str], what: &str) -> Result<u64
             (value(a)?, value(b)?)
         } else {
             let a = value(range)?;
-            // `5/15`: from 5 to the end, every 15.
-            (a, if step > 1 { hi } else { a })
+            // `5/15`: from 5 to the end, every 15 (`5/1`: every one from 5).
+            (a, if stepped { hi } else { a })
         };
-        if a < lo || b > hi || a > b {
+        if a > b {
             return Err(CronError(format!(
-                "{what} \"{range}\" is outside {lo}-{hi}"
+                "{what} range \"{range}\" runs backwards (from {a} down to {b})"
             )));
         }
-        let mut v = a;
-        while v <= b {
-            bits |= 1 << v;
-            v += step;
+        // `a..=b` lies within `lo..=hi` (at most 0..=59) and `step` within 1..=59: no value
+        // passes 63, and the iterator does the stepping without any sum of ours.
+        for v in (a..=b).step_by(step as usize) {
+            bits |= 1u64 << v;
         }
     }
     Ok(bits)
@@ -203,9 +220,20 @@ mod tests {
             ("0 0 * *", "4 fields"),
             ("61 * * * *", "outside 0-59"),
             ("* 24 * * *", "outside 0-23"),
-            ("*/0 * * * *", "above 0"),
+            ("*/0 * * * *", "from 1 to 59"),
             ("x * * * *", "not a number"),
-            ("5-1 * * * *", "outside"),
+            ("5-1 * * * *", "runs backwards"),
+            (
+                "59/4294967295 3 * * *",
+                "minute step \"4294967295\" is not a whole number from 1 to 59",
+            ),
+            ("*/60 * * * *", "from 1 to 59"),
+            ("0 */24 * * *", "hour step"),
+            ("0 0 1-40 * *", "day of month \"40\" is outside 1-31"),
+            ("0 0 * 0 *", "month \"0\" is outside 1-12"),
+            ("0 0 * * 8", "day of week \"8\" is outside 0-7"),
+            ("0 0 * * 1-99999999999", "not a number"),
+            ("0 0 * * mon/8", "step"),
         ] {
             let e = Spec::parse(bad).expect_err(bad).to_string();
             assert!(e.contains(says), "{bad}: {e}");

@@ -259,6 +259,13 @@ fn a_package_schedule_launches_one_automatic_job_per_tick() {
     };
     edit(json!({"schedule": {"enabled": true, "spec": "61 * * * *"}}))
         .expect_error(400, "schedule spec: minute \"61\" is outside 0-59");
+    // A step past its field is refused, never wrapped into "every minute" (issue 21).
+    edit(json!({"schedule": {"enabled": true, "spec": "59/4294967295 3 * * *"}})).expect_error(
+        400,
+        "schedule spec: minute step \"4294967295\" is not a whole number from 1 to 59",
+    );
+    edit(json!({"schedule": {"enabled": true, "spec": "0 3 1-99 * *"}}))
+        .expect_error(400, "schedule spec: day of month \"99\" is outside 1-31");
     // Every minute, with CDRouter's schedule options.
     let p = edit(json!({"schedule": {"enabled": true, "spec": "* * * * *",
                                      "options": {"tags": ["nightly"], "skip_tests": null}}}))
