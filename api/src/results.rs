@@ -273,18 +273,85 @@ pub fn part_count(size: u64) -> u32 {
 }
 
 /// Whether `name` may be a file of a result directory: a plain name (no path), printable,
-/// not `.`/`..`, at most [`MAX_FILE_NAME`] bytes. CDRouter writes the config under its own
+/// not `.`/`..`, at most [`MAX_FILE_NAME`] bytes, with no character that makes it read as
+/// something it is not (see [`file_name_problem`]). CDRouter writes the config under its own
 /// name, spaces included (`Cisco E4200`).
 pub fn valid_file_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= MAX_FILE_NAME
-        && name != "."
-        && name != ".."
-        && !name.starts_with(' ')
-        && !name.ends_with(' ')
-        && name
-            .chars()
-            .all(|c| !c.is_control() && c != '/' && c != '\\' && c != '"')
+    file_name_problem(name).is_none()
+}
+
+/// What is wrong with `name` as a result file's name, in words, or `None`.
+pub fn file_name_problem(name: &str) -> Option<String> {
+    if name.is_empty() || name == "." || name == ".." {
+        return Some(format!("\"{name}\" is not a file name"));
+    }
+    if name.len() > MAX_FILE_NAME {
+        return Some(format!("longer than {MAX_FILE_NAME} bytes"));
+    }
+    if name.starts_with(' ') || name.ends_with(' ') {
+        return Some("starts or ends with a space".into());
+    }
+    name.chars().find_map(|c| {
+        if let Some(what) = deceptive(c) {
+            return Some(format!("has U+{:04X} ({what})", c as u32));
+        }
+        (c.is_control() || matches!(c, '/' | '\\' | '"'))
+            .then(|| format!("has {c:?}, which a file name may not hold"))
+    })
+}
+
+/// Characters that change how a name is shown without being seen: bidirectional controls
+/// (`rtl-\u{202e}txt.exe` shows as `rtl-exe.txt`) and invisible ones.
+pub fn deceptive(c: char) -> Option<&'static str> {
+    Some(match c {
+        '\u{061C}' => "ARABIC LETTER MARK",
+        '\u{200B}' => "ZERO WIDTH SPACE",
+        '\u{200C}' => "ZERO WIDTH NON-JOINER",
+        '\u{200D}' => "ZERO WIDTH JOINER",
+        '\u{200E}' => "LEFT-TO-RIGHT MARK",
+        '\u{200F}' => "RIGHT-TO-LEFT MARK",
+        '\u{202A}' => "LEFT-TO-RIGHT EMBEDDING",
+        '\u{202B}' => "RIGHT-TO-LEFT EMBEDDING",
+        '\u{202C}' => "POP DIRECTIONAL FORMATTING",
+        '\u{202D}' => "LEFT-TO-RIGHT OVERRIDE",
+        '\u{202E}' => "RIGHT-TO-LEFT OVERRIDE",
+        '\u{2060}' => "WORD JOINER",
+        '\u{2066}' => "LEFT-TO-RIGHT ISOLATE",
+        '\u{2067}' => "RIGHT-TO-LEFT ISOLATE",
+        '\u{2068}' => "FIRST STRONG ISOLATE",
+        '\u{2069}' => "POP DIRECTIONAL ISOLATE",
+        '\u{FEFF}' => "ZERO WIDTH NO-BREAK SPACE",
+        _ => return None,
+    })
+}
+
+/// `Content-Disposition` for a download named `name`: an ASCII `filename=` (anything else
+/// as `_`) that every client reads, and RFC 6266's `filename*=UTF-8''...` with the name
+/// exact when it is not plain ASCII.
+pub fn content_disposition(name: &str) -> String {
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if ascii == name {
+        return format!("attachment; filename=\"{name}\"");
+    }
+    let mut encoded = String::new();
+    for b in name.bytes() {
+        // RFC 5987's attr-char; everything else percent-encoded.
+        if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
+            encoded.push(b as char);
+        } else {
+            encoded.push_str(&format!("%{b:02X}"));
+        }
+    }
+    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
 }
 
 /// `GET /results/{id}/?updates=N`.
@@ -407,3 +474,43 @@ pub static LOGDIR_SCHEMA: Schema = Schema {
         Field { name: "modified", ty: T::Time, sql: "modified" },
     ],
 };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_that_show_as_something_else_are_refused_in_words() {
+        assert!(valid_file_name("Cisco E4200"));
+        assert!(valid_file_name("cdrouter_basic_1.txt"));
+        assert!(valid_file_name("résumé.txt"), "plain non-ASCII is fine");
+        let e = file_name_problem("rtl-\u{202e}txt.exe").expect("refused");
+        assert_eq!(e, "has U+202E (RIGHT-TO-LEFT OVERRIDE)");
+        for c in ['\u{200f}', '\u{2066}', '\u{feff}', '\u{200b}'] {
+            assert!(!valid_file_name(&format!("a{c}b")), "{c:?}");
+        }
+        assert!(file_name_problem("a/b").is_some_and(|e| e.contains("'/'")));
+        assert!(file_name_problem("a\nb").is_some());
+        assert!(file_name_problem("..").is_some());
+    }
+
+    #[test]
+    fn content_disposition_has_an_ascii_fallback_and_the_exact_name() {
+        assert_eq!(
+            content_disposition("final.txt"),
+            "attachment; filename=\"final.txt\""
+        );
+        assert_eq!(
+            content_disposition("Cisco E4200"),
+            "attachment; filename=\"Cisco E4200\""
+        );
+        assert_eq!(
+            content_disposition("rtl-\u{202e}txt.exe"),
+            "attachment; filename=\"rtl-_txt.exe\"; filename*=UTF-8''rtl-%E2%80%AEtxt.exe"
+        );
+        assert_eq!(
+            content_disposition("é \"q\".txt"),
+            "attachment; filename=\"_ _q_.txt\"; filename*=UTF-8''%C3%A9%20%22q%22.txt"
+        );
+    }
+}

@@ -109,7 +109,10 @@ def ci_script(c, base, package_id, out):
     return j, r, filename, seen_progress
 
 
-class CiScriptTest(unittest.TestCase):
+class AgentCase(unittest.TestCase):
+    """A real labrelay-agent on the simulator, on interfaces of its own, for each test."""
+    sim_env = {}
+
     def setUp(self):
         self.c = CDRouter(URL, token=TOKEN)
         self.work = tempfile.mkdtemp(prefix="labrelay-ci-")
@@ -119,7 +122,7 @@ class CiScriptTest(unittest.TestCase):
                             headers={"Authorization": "Bearer " + TOKEN}, timeout=30)
         reg.raise_for_status()
         token = reg.json()["data"]["token"]
-        env = dict(os.environ, CDROUTER_SIM_TEST_MS="300", LABRELAY_TOKEN=token)
+        env = dict(os.environ, CDROUTER_SIM_TEST_MS="300", LABRELAY_TOKEN=token, **self.sim_env)
         self.agent_log = open(os.path.join(self.work, "agent.log"), "w")
         self.agent = subprocess.Popen(
             [AGENT, "--server", URL, "--interfaces", ",".join(self.ifaces), "--cdrouter-cli", SIM,
@@ -137,12 +140,17 @@ class CiScriptTest(unittest.TestCase):
         self.agent_log.close()
         shutil.rmtree(self.work, ignore_errors=True)
 
+    def config(self):
+        return self.c.configs.create(Config(
+            name=unique("ci-cfg"),
+            contents="testvar lanInterface %s\ntestvar wanInterface %s\n" % tuple(self.ifaces)))
+
+
+class CiScriptTest(AgentCase):
     def test_the_documented_ci_script_writes_the_real_runs_verdicts(self):
         want = fixture_verdicts()
         self.assertEqual(want, {"cdrouter_app_14": "fail", "dns_45": "pass"})
-        cfg = self.c.configs.create(Config(
-            name=unique("ci-cfg"),
-            contents="testvar lanInterface %s\ntestvar wanInterface %s\n" % tuple(self.ifaces)))
+        cfg = self.config()
         pkg = self.c.packages.create(Package(name=unique("ci-pkg"), testlist=sorted(want),
                                              config_id=cfg.id))
         out = os.path.join(self.work, "out")
@@ -172,6 +180,54 @@ class CiScriptTest(unittest.TestCase):
             self.assertIn("%s/final.txt" % r.id, z.namelist())
         self.assertEqual([f.name for f in self.c.results.list_logdir(r.id)
                           if f.name == "final.txt"], ["final.txt"])
+        self.c.jobs.delete(j.id)
+
+
+
+def first_stamp(text):
+    """The first timed line's time in a CDRouter log (local time, as the agent reads it), as
+    Unix seconds."""
+    m = re.search(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)\.(\d{3})", text, re.M)
+    return time.mktime(time.strptime(m.group(1), "%Y-%m-%d %H:%M:%S")) + int(m.group(2)) / 1000
+
+
+class LateFirstStampTest(AgentCase):
+    """jenkins.py's loop on runs whose tests' first timed log line comes late (the header
+    first, 1.5 s of set-up, then the stamps): the running test has a start time all along,
+    and the log's own stamp replaces the agent's clock when it comes."""
+    sim_env = {"CDROUTER_SIM_LATE_STAMP_MS": "1500"}
+
+    def test_a_running_test_always_has_a_start_time(self):
+        # dns_45 replays its own real log; the other is filled from another real test's log.
+        tests = ["dns_45", "ipv6_rd_99"]
+        pkg = self.c.packages.create(Package(name=unique("late-pkg"), testlist=tests,
+                                             config_id=self.config().id))
+        j = self.c.jobs.launch(Job(package_id=pkg.id))
+        while j.result_id is None:
+            time.sleep(0.5)
+            j = self.c.jobs.get(j.id)
+        # examples/jenkins.py: follow results.updates until the run ends. The client refuses
+        # an answer whose running test has `started: null` (ValidationError).
+        running = {}
+        u = self.c.results.updates(j.result_id, None)
+        while u:
+            if u.running is not None:
+                self.assertIsNotNone(u.running.started, u.running.name)
+                running.setdefault(u.running.name, u.running.started)
+            r = self.c.results.get(j.result_id)
+            if r.status in ["completed", "stopped", "error"]:
+                break
+            u = self.c.results.updates(j.result_id, u.id)
+        self.assertEqual(r.status, "completed")
+        self.assertTrue(set(tests) & set(running), running)
+        for t in self.c.tests.iter_list(j.result_id):
+            if t.name in ("start", "final"):
+                continue
+            self.assertIsNotNone(t.started, t.name)
+            log = self.c.tests.get_log_plaintext(t.id, t.seq)
+            stamp = first_stamp(log.decode() if isinstance(log, bytes) else log)
+            self.assertLess(abs(t.started.timestamp() - stamp), 0.01,
+                            "%s: started %s, its log's first stamp %s" % (t.name, t.started, stamp))
         self.c.jobs.delete(j.id)
 
 

@@ -3,6 +3,7 @@
 //! `LABRELAY_ADMIN_PASSWORD`; each test makes its own uniquely named records, so the test
 //! binaries can share one server.
 
+pub mod by_hand;
 pub mod lab;
 
 use serde_json::Value;
@@ -167,6 +168,30 @@ impl Api {
             .read_to_end(&mut bytes)
             .expect("read the body");
         (status, ct, bytes)
+    }
+
+    /// A download with its headers (names in lower case): status, headers, bytes.
+    pub fn get_with_headers(&self, path: &str) -> (u16, Vec<(String, String)>, Vec<u8>) {
+        let resp = match self.request("GET", path).call() {
+            Ok(r) => r,
+            Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => panic!("transport error: {e}"),
+        };
+        let status = resp.status();
+        let headers = resp
+            .headers_names()
+            .into_iter()
+            .map(|n| {
+                let v = resp.header(&n).unwrap_or_default().to_string();
+                (n.to_ascii_lowercase(), v)
+            })
+            .collect();
+        let mut bytes = Vec::new();
+        use std::io::Read;
+        resp.into_reader()
+            .read_to_end(&mut bytes)
+            .expect("read the body");
+        (status, headers, bytes)
     }
 
     pub fn method(&self, method: &str, path: &str) -> Answer {

@@ -3,7 +3,8 @@
 //! captures and files (in R2); every results endpoint answers as CDRouter's does, bad input
 //! included. Each test uses interfaces of its own, so only its own agents claim its jobs.
 
-use labrelay_itest::{id, unique, wait_for_job, AgentProc, AgentSpec, Api};
+use labrelay_itest::by_hand::{enc, hex, lab, launch, manual_run, put};
+use labrelay_itest::{unique, wait_for_job, AgentProc, AgentSpec, Api};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use std::path::Path;
@@ -11,46 +12,11 @@ use std::time::Duration;
 
 const LONG: Duration = Duration::from_secs(180);
 
-fn lab(api: &Api, tests: &[&str]) -> (Vec<String>, Value) {
-    let u = unique("rif");
-    let ifaces = vec![format!("{u}-lan"), format!("{u}-wan")];
-    let cfg = api.create(
-        "configs",
-        json!({"name": unique("cfg"), "contents": format!("testvar lanInterface {}\ntestvar wanInterface {}\n", ifaces[0], ifaces[1])}),
-    );
-    let pkg = api.create(
-        "packages",
-        json!({"name": unique("pkg"), "testlist": tests, "config_id": cfg["id"]}),
-    );
-    (ifaces, pkg)
-}
-
-fn launch(api: &Api, pkg: &Value) -> String {
-    id(&api
-        .post("/api/v1/jobs/", &json!({"package_id": pkg["id"]}))
-        .expect(200)
-        .data()
-        .clone())
-}
-
 fn finished(j: &Value) -> bool {
     matches!(
         j["status"].as_str(),
         Some("completed" | "stopped" | "error")
     )
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
-fn enc(name: &str) -> String {
-    name.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// (seq, name, result, log) of a result's tests.
@@ -362,48 +328,6 @@ fn a_stopped_run_keeps_what_it_reached() {
     api.delete(&format!("/api/v1/results/{rid}/")).expect(204);
     api.get(&format!("/api/v1/results/{rid}/tests/"))
         .expect_error(404, "no such result");
-}
-
-/// A job claimed and started by hand: (agent api, job id, result id).
-fn manual_run(api: &Api) -> (Api, String, String) {
-    let (ifaces, pkg) = lab(api, &["dns_45"]);
-    let registered = api.create("agents", json!({"name": unique("uploader")}));
-    let agent = Api::with_token(registered["token"].as_str().map(str::to_string));
-    let job_id = launch(api, &pkg);
-    agent
-        .post(
-            "/api/v1/agent/claim",
-            &json!({"interfaces": ifaces, "wait_secs": 5}),
-        )
-        .expect(200);
-    let job = agent
-        .post(&format!("/api/v1/agent/jobs/{job_id}/start"), &json!({}))
-        .expect(200);
-    let rid = job.data()["result_id"]
-        .as_str()
-        .expect("result")
-        .to_string();
-    (agent, job_id, rid)
-}
-
-fn put(
-    agent: &Api,
-    job: &str,
-    name: &str,
-    data: &[u8],
-    part: u32,
-    part_data: &[u8],
-) -> labrelay_itest::Answer {
-    agent.put_bytes(
-        &format!(
-            "/api/v1/agent/jobs/{job}/files/{}?size={}&sha256={}&part={part}&part_sha256={}",
-            enc(name),
-            data.len(),
-            hex(&Sha256::digest(data)),
-            hex(&Sha256::digest(part_data))
-        ),
-        part_data,
-    )
 }
 
 #[test]

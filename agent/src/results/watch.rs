@@ -43,6 +43,9 @@ struct Test {
     open: bool,
     /// The log's size when its verdict was last looked for.
     checked: u64,
+    /// `started` is the log's own first stamp (else, while it runs, the agent's clock when
+    /// the test began: a running test always has a start time).
+    stamped: bool,
 }
 
 pub struct Watcher {
@@ -193,8 +196,18 @@ impl Watcher {
             }
             self.tests[i].checked = size;
             let text = self.read_text(&self.tests[i].record.log);
-            if summarize(&text).verdict.is_some() {
+            let summary = summarize(&text);
+            if summary.verdict.is_some() {
                 self.end(i, &text)?;
+            } else if !self.tests[i].stamped {
+                // The log's first timed line has come: its stamp replaces the agent's clock.
+                if let Some(at) = summary.first.and_then(|f| to_utc(&f.format())) {
+                    let t = &mut self.tests[i];
+                    t.stamped = true;
+                    t.record.started = Some(at);
+                    let record = t.record.clone();
+                    self.outbox.append_test(&record)?;
+                }
             }
         }
         if has("final.txt") && !self.has_test("final") {
@@ -311,11 +324,15 @@ impl Watcher {
         number: u64,
     ) -> Result<(), OutboxError> {
         record.seq = self.tests.len() as u64 + 1;
-        if record.log.is_empty() || !self.dir.join(&record.log).exists() {
-            record.started = None;
+        let from_log = if record.log.is_empty() || !self.dir.join(&record.log).exists() {
+            None
         } else {
-            record.started = self.first_time(&record.log);
-        }
+            self.first_time(&record.log)
+        };
+        let stamped = from_log.is_some();
+        // No timed line yet (a log that opens with its header): the agent's clock until the
+        // log's own stamp comes. Tests that never ran (skipped, pending) have none.
+        record.started = from_log.or_else(|| (record.result == "running").then(clock_now));
         self.outbox.append_test(&record)?;
         self.tests.push(Test {
             record,
@@ -323,6 +340,7 @@ impl Watcher {
             number,
             open: true,
             checked: 0,
+            stamped,
         });
         Ok(())
     }
@@ -340,8 +358,11 @@ impl Watcher {
             };
         }
         t.record.duration = summary.duration_secs();
-        if t.record.started.is_none() {
-            t.record.started = summary.first.and_then(|f| to_utc(&f.format()));
+        if !t.stamped {
+            if let Some(at) = summary.first.and_then(|f| to_utc(&f.format())) {
+                t.stamped = true;
+                t.record.started = Some(at);
+            }
         }
         let record = t.record.clone();
         let (base, test) = (t.base.clone(), t.record.name.clone());
@@ -416,6 +437,11 @@ impl Watcher {
     fn first_time(&self, name: &str) -> Option<labrelay_api::Timestamp> {
         self.first_log_time(name).and_then(|t| to_utc(&t.format()))
     }
+}
+
+/// The agent's clock, as a wire timestamp.
+fn clock_now() -> labrelay_api::Timestamp {
+    labrelay_api::Timestamp(jiff::Timestamp::now().as_microsecond())
 }
 
 fn is_phase(name: &str) -> bool {

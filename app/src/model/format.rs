@@ -82,9 +82,27 @@ pub fn progress_text(p: &Progress) -> String {
     s
 }
 
+/// A file name as shown: a character that would make it read as something else
+/// (`rtl-\u{202e}txt.exe` shows as `rtl-exe.txt`) written out as `\u{202e}`.
+pub fn file_name(name: &str) -> String {
+    name.chars()
+        .map(|c| match labrelay_api::results::deceptive(c) {
+            Some(_) => format!("\\u{{{:x}}}", c as u32),
+            None => c.to_string(),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn file_names_show_what_they_hold() {
+        assert_eq!(file_name("final.txt"), "final.txt");
+        assert_eq!(file_name("résumé.txt"), "résumé.txt");
+        assert_eq!(file_name("rtl-\u{202e}txt.exe"), "rtl-\\u{202e}txt.exe");
+    }
 
     #[test]
     fn dates_in_utc_and_with_offsets() {

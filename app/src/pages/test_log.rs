@@ -5,6 +5,7 @@ use crate::api;
 use crate::app::set_title;
 use crate::components::{dyn_value, dyn_view, ErrorBanner, Loading};
 use crate::live;
+use crate::model::format;
 use crate::pages::result::VerdictBadge;
 use crate::router;
 use labrelay_api::results::{Capture, LogLineOut, TestLog};
@@ -92,14 +93,14 @@ fn Captures(
                         <For each=list key=|c: &Capture| c.filename.clone() let:c>
                             <li>
                                 <button type="button" on:click=move |_| {
-                                    let (intf, name) = (c.interface.clone(), c.filename.clone());
+                                    let (intf, name) = (c.interface.clone(), format::file_name(&c.filename));
                                     leptos::task::spawn_local(async move {
                                         let path = format!("/api/v1/results/{id}/tests/{seq}/captures/{intf}/?format=cap");
                                         if let Err(e) = api::download(&path, &name).await {
                                             error.try_set(Some(e.message));
                                         }
                                     });
-                                }>{format!("Download {} ({})", c.filename, c.interface)}</button>
+                                }>{format!("Download {} ({})", format::file_name(&c.filename), format::file_name(&c.interface))}</button>
                             </li>
                         </For>
                     </ul>

@@ -70,6 +70,10 @@ pub async fn download(
             &format!("attachment; filename=\"result-{dir}.{format}\""),
         )
         .map_err(internal)?;
+    // As every other download: a browser never guesses another type for the archive.
+    headers
+        .set("x-content-type-options", "nosniff")
+        .map_err(internal)?;
     Ok(response.with_headers(headers))
 }
 

@@ -7,6 +7,7 @@ use crate::internal::{Locate, Located, LOCATE};
 use crate::labs::Target;
 use crate::store_call::{call, Refused};
 use labrelay_api::error::ApiError;
+use labrelay_api::results::content_disposition;
 use worker::{Headers, Request, Response};
 
 /// What a browser should take a file for.
@@ -39,10 +40,7 @@ pub async fn stream(to: &Target, file: &Located, content_type: &str) -> Result<R
     let set = |k: &str, v: &str| headers.set(k, v).map_err(r2);
     set("content-type", content_type)?;
     set("content-length", &file.size.to_string())?;
-    set(
-        "content-disposition",
-        &format!("attachment; filename=\"{}\"", file.name),
-    )?;
+    set("content-disposition", &content_disposition(&file.name))?;
     set("x-content-type-options", "nosniff")?;
     set("etag", &format!("\"{}\"", file.sha256))?;
     set("x-checksum-sha256", &file.sha256)?;

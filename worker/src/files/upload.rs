@@ -20,10 +20,10 @@ use crate::labs::Target;
 use crate::store_call::{call, Refused};
 use futures::StreamExt;
 use labrelay_api::error::ApiError;
-use labrelay_api::results::{part_count, FileState, FILE_PART_BYTES};
 use labrelay_api::results::{
-    valid_file_name, BatchManifest, BatchOutcome, BATCH_FILES, MAX_MANIFEST,
+    file_name_problem, BatchManifest, BatchOutcome, BATCH_FILES, MAX_MANIFEST,
 };
+use labrelay_api::results::{part_count, FileState, FILE_PART_BYTES};
 use labrelay_api::Envelope;
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -334,9 +334,16 @@ pub async fn put_batch(mut req: Request, to: &Target, job: &str) -> Result<Respo
             error: Some(why),
             status: 400,
         };
-        if !valid_file_name(&f.name) || !is_sha256(&f.sha256) {
+        if let Some(why) = file_name_problem(&f.name) {
             outcomes.push(refuse(format!(
-                "invalid name or sha256 for \"{}\"",
+                "invalid file name \"{}\": {why}",
+                f.name.escape_debug()
+            )));
+            continue;
+        }
+        if !is_sha256(&f.sha256) {
+            outcomes.push(refuse(format!(
+                "invalid sha256 for \"{}\"",
                 f.name.escape_debug()
             )));
             continue;

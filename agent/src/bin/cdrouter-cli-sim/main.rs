@@ -33,7 +33,10 @@
 //! - `CDROUTER_SIM_SPAWN_CHILD=1`: start a helper process in the same process group (it
 //!   prints `helper pid N` on stderr and sleeps): for checking that stops reach the group;
 //! - `CDROUTER_SIM_PRINT_ENV=1`: print its environment on stderr (`env NAME=VALUE` lines):
-//!   for checking what the agent passes on.
+//!   for checking what the agent passes on;
+//! - `CDROUTER_SIM_LATE_STAMP_MS`: in each test's log, wait this long after the untimed
+//!   header lines before the first timed line (a real log's pacing when a test takes a
+//!   while to set up): for checking what a test that has begun shows before its first stamp.
 
 mod library;
 mod plan;
@@ -255,7 +258,11 @@ fn simulate(
     };
     std::fs::create_dir_all(&logdir)
         .map_err(|e| format!("cannot create {}: {e}", logdir.display()))?;
-    let out = Writer { logdir };
+    let late_stamp = std::env::var("CDROUTER_SIM_LATE_STAMP_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .map_or(Duration::ZERO, Duration::from_millis);
+    let out = Writer { logdir, late_stamp };
     note(&format!(
         "SIMULATOR, not a real CDRouter: pid {}, replaying {} test(s) from {}",
         std::process::id(),

@@ -20,6 +20,8 @@ pub struct Interrupted;
 
 pub struct Writer {
     pub logdir: PathBuf,
+    /// A pause before each log's first timed line (`CDROUTER_SIM_LATE_STAMP_MS`).
+    pub late_stamp: Duration,
 }
 
 pub fn terminated() -> bool {
@@ -58,6 +60,12 @@ pub fn date_now() -> String {
         .to_string()
 }
 
+/// Whether the line opens with a CDRouter timestamp.
+fn is_timed(line: &str) -> bool {
+    line.get(..23)
+        .is_some_and(|ts| LogTime::parse(ts).is_some())
+}
+
 /// The line with its leading timestamp, if any, replaced by `now`.
 pub fn restamp(line: &str, now: &str) -> String {
     match line.get(..23) {
@@ -84,13 +92,11 @@ impl Writer {
         let lines: Vec<&str> = text.lines().collect();
         let per_slice = lines.len().div_ceil(SLICES).max(1);
         let pause_each = duration / SLICES as u32;
-        for chunk in lines.chunks(per_slice) {
-            if terminated() {
-                return Err(LogError::Interrupted);
-            }
+        let mut stamped = false;
+        let write = |lines: &[&str], file: &mut std::fs::File| -> Result<(), LogError> {
             let now = log_now();
             let mut out = String::new();
-            for line in chunk {
+            for line in lines {
                 out.push_str(&restamp(line, &now));
                 out.push('\n');
             }
@@ -98,6 +104,22 @@ impl Writer {
                 .and_then(|()| file.flush())
                 .map_err(|e| LogError::Io(format!("cannot write {}: {e}", path.display())))?;
             say(&out);
+            Ok(())
+        };
+        for chunk in lines.chunks(per_slice) {
+            if terminated() {
+                return Err(LogError::Interrupted);
+            }
+            let first_timed = chunk.iter().position(|l| is_timed(l));
+            match first_timed {
+                Some(i) if !stamped && !self.late_stamp.is_zero() => {
+                    write(&chunk[..i], &mut file)?;
+                    pause(self.late_stamp).map_err(|Interrupted| LogError::Interrupted)?;
+                    write(&chunk[i..], &mut file)?;
+                }
+                _ => write(chunk, &mut file)?,
+            }
+            stamped |= first_timed.is_some();
             pause(pause_each).map_err(|Interrupted| LogError::Interrupted)?;
         }
         Ok(())

@@ -23,7 +23,7 @@ use labrelay_api::error::ApiError;
 use labrelay_api::query::{ListQuery, PageRequest};
 use labrelay_api::results::BatchOutcome;
 use labrelay_api::results::{
-    part_count, valid_file_name, FileState, LOGDIR_SCHEMA, MAX_RESULT_FILES,
+    file_name_problem, part_count, FileState, LOGDIR_SCHEMA, MAX_RESULT_FILES,
 };
 use labrelay_api::Id;
 use serde::{Deserialize, Serialize};
@@ -99,9 +99,9 @@ fn result_of(db: &Db, agent: Id, job: u64) -> Result<i64, ApiError> {
 }
 
 fn check_file(name: &str, size: u64, sha256: &str, max_bytes: u64) -> Result<(), ApiError> {
-    if !valid_file_name(name) {
+    if let Some(why) = file_name_problem(name) {
         return Err(ApiError::invalid(format!(
-            "invalid file name \"{}\"",
+            "invalid file name \"{}\": {why}",
             name.escape_debug()
         )));
     }
@@ -202,7 +202,7 @@ pub fn begin(db: &Db, ctx: &Ctx, agent: Id, max_bytes: u64) -> Result<Reply, Api
 /// for deletion. Returns the new version's R2 key.
 fn new_version(
     db: &Db,
-    lab: &str,
+    lab: &labrelay_api::labs::LabRef,
     result: i64,
     old: Option<&FileRow>,
     file: &Whole,
@@ -294,7 +294,7 @@ pub fn whole_batch(db: &Db, ctx: &Ctx, agent: Id, max_bytes: u64) -> Result<Repl
 /// Records one whole file of `result` whose bytes are under its key in R2.
 fn store_whole(
     db: &Db,
-    lab: &str,
+    lab: &labrelay_api::labs::LabRef,
     result: i64,
     req: &Whole,
     max_bytes: u64,

@@ -14,8 +14,8 @@ use labrelay_api::cdrouter::{classify, FileKind};
 use labrelay_api::error::ApiError;
 use labrelay_api::query::{Bind, ListQuery, Plan};
 use labrelay_api::results::{
-    valid_file_name, TestsAck, TestsUpload, MAX_RESULT_TESTS, MAX_TESTS_PER_UPLOAD, TEST_RESULTS,
-    TEST_SCHEMA,
+    deceptive, file_name_problem, TestsAck, TestsUpload, MAX_RESULT_TESTS, MAX_TESTS_PER_UPLOAD,
+    TEST_RESULTS, TEST_SCHEMA,
 };
 use labrelay_api::Id;
 
@@ -139,6 +139,13 @@ pub fn upsert(db: &Db, ctx: &Ctx, agent: Id, job: Id) -> Result<Reply, ApiError>
         if t.name.is_empty() || t.name.len() > MAX_NAME || t.name.chars().any(char::is_control) {
             return bad("name must be 1 to 200 printable characters");
         }
+        if let Some(c) = t.name.chars().find(|c| deceptive(*c).is_some()) {
+            return bad(&format!(
+                "name has U+{:04X} ({}), which shows it as another",
+                c as u32,
+                deceptive(c).unwrap_or_default()
+            ));
+        }
         if t.description.len() > MAX_DESCRIPTION || t.skip_reason.len() > MAX_DESCRIPTION {
             return bad("description and skip_reason are at most 2000 bytes");
         }
@@ -149,8 +156,11 @@ pub fn upsert(db: &Db, ctx: &Ctx, agent: Id, job: Id) -> Result<Reply, ApiError>
             ));
         }
         for f in [&t.log, &t.keylog] {
-            if !f.is_empty() && !valid_file_name(f) {
-                return bad("log and keylog must be plain file names");
+            if let Some(why) = file_name_problem(f).filter(|_| !f.is_empty()) {
+                return bad(&format!(
+                    "log and keylog must be plain file names: \"{}\" {why}",
+                    f.escape_debug()
+                ));
             }
         }
     }
@@ -163,7 +173,8 @@ pub fn upsert(db: &Db, ctx: &Ctx, agent: Id, job: Id) -> Result<Reply, ApiError>
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (result_id, seq) DO UPDATE SET loop = excluded.loop,
              name = excluded.name, description = excluded.description, result = excluded.result,
-             started = excluded.started, duration = excluded.duration, log = excluded.log,
+             started = coalesce(excluded.started, result_tests.started),
+             duration = excluded.duration, log = excluded.log,
              keylog = excluded.keylog, skip_reason = excluded.skip_reason,
              update_seq = excluded.update_seq",
             vec![
@@ -181,6 +192,16 @@ pub fn upsert(db: &Db, ctx: &Ctx, agent: Id, job: Id) -> Result<Reply, ApiError>
                 seq.into(),
             ],
         )?;
+        // A running test always has a start time (CDRouter's clients require one): one whose
+        // agent sent none (an older agent, a log with no timed line yet) gets the time it
+        // arrived here; a time the agent sends later replaces it (a `null` never wipes one).
+        if r.started.is_none() && r.result == "running" {
+            db.exec(
+                "UPDATE result_tests SET started = ?
+                 WHERE result_id = ? AND seq = ? AND started IS NULL",
+                vec![t.into(), result.into(), (r.seq as i64).into()],
+            )?;
+        }
     }
     let count = db.int(
         "SELECT count(*) FROM result_tests WHERE result_id = ?",
