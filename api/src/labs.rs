@@ -80,6 +80,73 @@ pub struct WaitStatus {
     pub claim_wakeups: u64,
 }
 
+/// How long a deleted lab's records and result files are kept for an admin to restore it
+/// (`POST /api/v1/labs/{name}/restore`) before they are removed for good.
+pub const DELETED_LAB_KEEP_DAYS: i64 = 30;
+
+/// One lab's object: its name and which lab of that name it is. A lab deleted and created
+/// again under the same name is another incarnation, with an object (records, agents,
+/// tokens) and result files of its own: nothing of the deleted one carries over.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LabRef {
+    pub name: String,
+    /// 0 for the default lab and for labs created before incarnations existed (their object
+    /// and files keep the names they had); else the lab's creation time in microseconds.
+    pub incarnation: i64,
+}
+
+impl LabRef {
+    pub fn default_lab() -> LabRef {
+        LabRef {
+            name: DEFAULT_LAB.to_string(),
+            incarnation: 0,
+        }
+    }
+
+    pub fn is_default(&self) -> bool {
+        self.name == DEFAULT_LAB
+    }
+
+    /// The Durable Object's name (`labrelay` for the default lab: the name every request
+    /// went to before labs existed).
+    pub fn object_name(&self) -> String {
+        match (self.is_default(), self.incarnation) {
+            (true, _) => "labrelay".to_string(),
+            (false, 0) => format!("lab:{}", self.name),
+            (false, n) => format!("lab:{}@{n}", self.name),
+        }
+    }
+
+    /// Where the lab's result files are in R2 (`""` for the default lab, as before labs).
+    pub fn r2_prefix(&self) -> String {
+        match (self.is_default(), self.incarnation) {
+            (true, _) => String::new(),
+            (false, 0) => format!("labs/{}/", self.name),
+            (false, n) => format!("labs/{}@{n}/", self.name),
+        }
+    }
+}
+
+/// A deleted lab, kept for [`DELETED_LAB_KEEP_DAYS`] (`GET /api/v1/labs/?deleted=true`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DeletedLab {
+    pub name: String,
+    pub incarnation: i64,
+    pub description: String,
+    pub members: Vec<Id>,
+    pub created: Timestamp,
+    pub deleted: Timestamp,
+    /// When its records and files are removed for good (a restore before then brings it back).
+    pub purge_after: Timestamp,
+}
+
+/// `POST /api/v1/labs/{name}/restore`: which deleted lab of that name (the newest by default).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct RestoreInput {
+    #[serde(default)]
+    pub incarnation: Option<i64>,
+}
+
 /// An agent token of a lab other than the default starts with `<lab>.`: the entry routes
 /// its calls to that lab's object.
 pub fn agent_token_lab(token: &str) -> Option<&str> {
@@ -103,5 +170,24 @@ mod tests {
         assert_eq!(agent_token_lab("0123abcd"), None);
         assert_eq!(agent_token_lab("Ber.x"), None);
         assert_eq!(agent_token_lab("berlin."), None);
+    }
+
+    #[test]
+    fn a_lab_created_again_has_an_object_and_files_of_its_own() {
+        let old = LabRef {
+            name: "x".into(),
+            incarnation: 0,
+        };
+        let new = LabRef {
+            name: "x".into(),
+            incarnation: 1_796_000_000_000_000,
+        };
+        assert_eq!(old.object_name(), "lab:x");
+        assert_eq!(new.object_name(), "lab:x@1796000000000000");
+        assert_eq!(old.r2_prefix(), "labs/x/");
+        assert_eq!(new.r2_prefix(), "labs/x@1796000000000000/");
+        assert!(!new.r2_prefix().starts_with(&old.r2_prefix()));
+        assert_eq!(LabRef::default_lab().object_name(), "labrelay");
+        assert_eq!(LabRef::default_lab().r2_prefix(), "");
     }
 }

@@ -60,7 +60,13 @@ pub async fn route(req: Request, env: Env) -> Result<Response> {
             Ok(r) => r,
             Err(e) => return respond(e),
         };
-        return routed.target.stub()?.fetch_with_request(req).await;
+        let changes_labs = routed.path.starts_with("/api/v1/labs") && req.method() != Method::Get;
+        let answer = routed.target.stub()?.fetch_with_request(req).await;
+        if changes_labs {
+            // A lab created, deleted or restored: this isolate's list of labs is stale.
+            crate::labs::known::forget();
+        }
+        return answer;
     }
     env.assets("ASSETS")?.fetch_request(req).await
 }

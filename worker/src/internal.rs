@@ -3,6 +3,7 @@
 //! These calls travel on the store's `/internal/...` paths, which the entry never forwards
 //! from outside, with the caller's own `Authorization` header.
 
+use labrelay_api::labs::LabRef;
 use labrelay_api::results::FileState;
 use labrelay_api::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -70,16 +71,12 @@ pub struct HoldsReply {
     pub result: u64,
 }
 
-/// Where a version of a result's file lives in R2.
-pub fn file_key(lab: &str, result: u64, sha256: &str, name: &str) -> String {
-    // The default lab keeps the keys it had before labs existed.
-    let prefix = if lab == labrelay_api::labs::DEFAULT_LAB {
-        String::new()
-    } else {
-        format!("labs/{lab}/")
-    };
+/// Where a version of a result's file lives in R2: under its lab's prefix (each lab, and
+/// each incarnation of a lab name, apart).
+pub fn file_key(lab: &LabRef, result: u64, sha256: &str, name: &str) -> String {
     format!(
-        "{prefix}results/{result}/{}/{name}",
+        "{}results/{result}/{}/{name}",
+        lab.r2_prefix(),
         sha256.get(..16).unwrap_or(sha256)
     )
 }
@@ -261,4 +258,32 @@ pub struct UserOut {
     pub user: labrelay_api::users::User,
     #[serde(default)]
     pub api_sealed: Option<String>,
+}
+
+// --- a lab's life (see `crate::labs` and `store::lab_life`) -------------------------------
+
+/// The directory: the labs there are now (`KnownLabs`), for the entry's routing.
+pub const LABS_KNOWN: &str = "/internal/labs/known";
+/// The directory to a lab's object: the lab was deleted. Unfinished jobs end as `stopped`,
+/// every held request is answered and from then on its users get 404 and its agents 401.
+pub const LAB_CLOSE: &str = "/internal/lab/close";
+/// The directory to a lab's object: the lab was restored; it serves again.
+pub const LAB_REOPEN: &str = "/internal/lab/reopen";
+/// The directory to a deleted lab's object: remove a batch of its result files from R2,
+/// and once none is left every record (`PurgeStep`).
+pub const LAB_PURGE: &str = "/internal/lab/purge";
+
+/// The live labs, for the entry (at most `MAX_LABS`).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct KnownLabs {
+    pub labs: Vec<LabRef>,
+}
+
+/// How far a purge got.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct PurgeStep {
+    /// R2 objects removed by this step.
+    pub removed: u64,
+    /// Nothing is left: the object's storage is empty.
+    pub done: bool,
 }

@@ -565,6 +565,8 @@ mod tests {
             ("Lab", "api/src/labs.rs", "Lab", true),
             ("WaitStatus", "api/src/labs.rs", "WaitStatus", true),
             ("LabInput", "api/src/labs.rs", "LabInput", false),
+            ("DeletedLab", "api/src/labs.rs", "DeletedLab", true),
+            ("RestoreInput", "api/src/labs.rs", "RestoreInput", false),
             ("Agent", "api/src/agents.rs", "Agent", true),
             ("AgentInput", "api/src/agents.rs", "AgentInput", false),
             ("ClaimRequest", "api/src/agents.rs", "ClaimRequest", false),

@@ -20,6 +20,8 @@ pub struct Server {
     pub admin_token: String,
     pub admin_password: String,
     pub log: PathBuf,
+    /// Its state directory (`--persist-to`): the objects' databases and R2's files.
+    pub state: PathBuf,
 }
 
 pub struct Options {
@@ -155,6 +157,7 @@ impl Server {
             admin_token: opts.admin_token,
             admin_password: opts.admin_password,
             log,
+            state: opts.state.clone(),
         };
         match tls {
             None => server.wait_ready(Duration::from_secs(90))?,

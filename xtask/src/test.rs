@@ -133,6 +133,7 @@ fn steps(root: &Path) -> Result {
             )
             .env("LABRELAY_ADMIN_TOKEN", &server.admin_token)
             .env("LABRELAY_ADMIN_PASSWORD", &server.admin_password)
+            .env("LABRELAY_STATE", &server.state)
             .env("LABRELAY_TLS_URL", &tls_url)
             .env("LABRELAY_TLS_CA", &tls_ca)
             .current_dir(root);

@@ -28,8 +28,11 @@ pub fn interval(lease: &Lease, ours: Option<u64>) -> Duration {
     Duration::from_secs(secs)
 }
 
+/// The server's word that this run is not the agent's any more: the job is gone or taken
+/// (404, 409), or the agent's token is refused (401, 403: the agent or its lab was deleted,
+/// so nothing the run produces could be delivered).
 fn lease_lost(e: &ClientError) -> bool {
-    matches!(e.status(), Some(404 | 409))
+    matches!(e.status(), Some(404 | 409)) || e.is_auth()
 }
 
 /// Renews the lease with the progress; reports a stop request or a lost lease. An
@@ -69,7 +72,8 @@ pub async fn heartbeats(
 }
 
 /// Long-polls for a stop of the job for as long as it runs; reports a stop request or a lost
-/// lease (409). A server without the long-poll (405, 404) leaves stops to the heartbeats.
+/// lease (409, or a refused token). A server without the long-poll (405, 404) leaves stops
+/// to the heartbeats.
 pub async fn stop_poll(client: Client, job: Id, events: mpsc::Sender<StopReason>) {
     let what = format!("job {job}: stop long-poll");
     loop {
@@ -84,9 +88,10 @@ pub async fn stop_poll(client: Client, job: Id, events: mpsc::Sender<StopReason>
                 let _ = events.send(StopReason::User).await;
                 return;
             }
-            // The server's word that the job is not this agent's to run any more (a 404
-            // may also be a server without the long-poll: the heartbeats judge that).
-            Err(e) if e.status() == Some(409) => {
+            // The server's word that the job is not this agent's to run any more, or that
+            // the agent's token is refused (a 404 may also be a server without the
+            // long-poll: the heartbeats judge that).
+            Err(e) if e.status() == Some(409) || e.is_auth() => {
                 tracing::warn!(job = %job, "lease lost: {e}");
                 let _ = events.send(StopReason::LeaseLost(e.to_string())).await;
                 return;

@@ -9,11 +9,15 @@
 //! | `/authenticate`, `/api/v1/users/…`, `/api/v1/logout`, `/api/v1/labs/…` | the directory |
 //! | `/api/v1/agent/…` | the lab the agent token names (`<lab>.<hex>`), else the default |
 //! | any other `/api/v1/…` | the path's lab, for its members and admins |
+//!
+//! Only labs the directory knows reach an object ([`known`]): a request naming any other
+//! lab is answered here (404, or 401 for an agent token) and makes no Durable Object.
 
+pub mod known;
 mod target;
 mod whois;
 
-pub use target::{Target, CALLER_HEADER, LAB_HEADER};
+pub use target::{Target, CALLER_HEADER, INCARNATION_HEADER, LAB_HEADER};
 
 use labrelay_api::error::ApiError;
 use labrelay_api::labs::{agent_token_lab, valid_name, DEFAULT_LAB};
@@ -75,6 +79,10 @@ pub async fn route(req: &Request, env: &Env) -> Result<Routed, ApiError> {
         if own != lab && lab != DEFAULT_LAB {
             return Err(ApiError::InvalidToken);
         }
+        // A token naming a lab there is not (never was, or deleted) is no agent's.
+        let own = known::lookup(env, own)
+            .await?
+            .ok_or(ApiError::InvalidToken)?;
         return Ok(Routed {
             path,
             target: Target::lab(env, own, None),
@@ -87,19 +95,17 @@ pub async fn route(req: &Request, env: &Env) -> Result<Routed, ApiError> {
             target: Target::directory(env),
         });
     }
-    if path == "/api/v1/openapi.json" {
-        return Ok(Routed {
-            path,
-            target: Target::lab(env, &lab, None),
-        });
-    }
+    // The token first: a caller without one learns nothing of which labs exist.
     let who = whois::check(env, token.as_deref(), &lab).await?;
     if !who.may_use(&lab) {
         return Err(ApiError::NotFound("lab"));
     }
+    let Some(known) = known::lookup(env, &lab).await? else {
+        return Err(ApiError::NotFound("lab"));
+    };
     let caller = serde_json::to_string(&who).map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok(Routed {
         path,
-        target: Target::lab(env, &lab, Some(caller)),
+        target: Target::lab(env, known, Some(caller)),
     })
 }

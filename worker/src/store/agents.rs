@@ -143,7 +143,7 @@ fn register(db: &Db, ctx: &Ctx, polling: Polling) -> Result<Reply, ApiError> {
     let token = if ctx.is_directory() {
         new_token()?
     } else {
-        format!("{}.{}", ctx.lab, new_token()?)
+        format!("{}.{}", ctx.lab.name, new_token()?)
     };
     db.exec(
         "INSERT INTO agents (name, labels, token_hash, created) VALUES (?, ?, ?, ?)",

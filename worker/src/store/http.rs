@@ -27,8 +27,9 @@ pub struct Ctx {
     pub body: Vec<u8>,
     pub bearer: Option<String>,
     pub path: String,
-    /// The lab this object serves (`x-labrelay-lab`, set by the entry worker on every call).
-    pub lab: String,
+    /// The lab this object serves (`x-labrelay-lab` and `x-labrelay-incarnation`, set by the
+    /// entry worker on every call).
+    pub lab: labrelay_api::labs::LabRef,
     /// In a lab other than the default: who calls, as the entry worker checked it with the
     /// directory (`x-labrelay-caller`; the entry removes any a client sends).
     pub trusted: Option<labrelay_api::labs::Whois>,
@@ -57,9 +58,14 @@ impl Ctx {
                 .eq_ignore_ascii_case("bearer")
                 .then(|| token.trim().to_string())
         });
-        let lab = header(crate::labs::LAB_HEADER)
-            .filter(|l| labrelay_api::labs::valid_name(l))
-            .unwrap_or_else(|| labrelay_api::labs::DEFAULT_LAB.to_string());
+        let lab = labrelay_api::labs::LabRef {
+            name: header(crate::labs::LAB_HEADER)
+                .filter(|l| labrelay_api::labs::valid_name(l))
+                .unwrap_or_else(|| labrelay_api::labs::DEFAULT_LAB.to_string()),
+            incarnation: header(crate::labs::INCARNATION_HEADER)
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0),
+        };
         let trusted =
             header(crate::labs::CALLER_HEADER).and_then(|v| serde_json::from_str(&v).ok());
         let body = req
@@ -83,7 +89,7 @@ impl Ctx {
 
     /// Whether this object serves the default lab (and is the directory of users and labs).
     pub fn is_directory(&self) -> bool {
-        self.lab == labrelay_api::labs::DEFAULT_LAB
+        self.lab.is_default()
     }
 
     /// The JSON body as `T`; an empty body (or `null`) reads as `{}` (every key optional).

@@ -38,6 +38,10 @@ impl Store {
         let wait = req.wait_secs.min(MAX_WAIT_SECS);
         let deadline = js_sys::Date::now() + wait as f64 * 1000.0;
         loop {
+            if self.closed.get() {
+                // The lab was deleted while the claim waited.
+                return Err(ApiError::InvalidToken);
+            }
             dispatch::expire_leases(&self.db)?;
             if let Some(claim) =
                 dispatch::try_claim(&self.db, agent, &req.interfaces, req.capacity)?
@@ -64,6 +68,9 @@ impl Store {
         let wait = agent_api::wait_secs(ctx)?;
         let deadline = js_sys::Date::now() + wait as f64 * 1000.0;
         loop {
+            if self.closed.get() {
+                return Err(ApiError::InvalidToken);
+            }
             let stop = agent_api::stop_requested(&self.db, agent, id)?;
             let left = millis_until(deadline);
             if stop || left == 0 {
@@ -120,6 +127,9 @@ impl Store {
         let deadline =
             js_sys::Date::now() + labrelay_api::results::UPDATES_WAIT_SECS as f64 * 1000.0;
         loop {
+            if self.closed.get() {
+                return Err(ApiError::NotFound("lab"));
+            }
             if results::update_seq(&self.db, id)? > after {
                 return http::data(&results::updates_since(&self.db, id, after)?);
             }

@@ -11,6 +11,7 @@
 mod agent_api;
 mod agents;
 pub(crate) mod auth;
+mod closing;
 mod configs;
 mod crud;
 pub(crate) mod db;
@@ -19,6 +20,7 @@ pub(crate) mod dispatch;
 mod health;
 pub(crate) mod http;
 pub(crate) mod jobs;
+mod lab_life;
 mod labs;
 pub(crate) mod lease;
 pub(crate) mod list;
@@ -55,13 +57,21 @@ pub struct Store {
     due: queue::DueCache,
     /// The cap on one result's files (`RESULT_MAX_BYTES`, default 1 GiB).
     result_max_bytes: u64,
+    /// The lab was deleted: every call is refused (see `closing`).
+    closed: std::cell::Cell<bool>,
 }
 
 impl DurableObject for Store {
     fn new(state: State, env: Env) -> Self {
         let db = Db::new(state.storage().sql());
-        let init =
-            schema::migrate(&db).and_then(|_| auth::bootstrap(&db, &secret(&env, "ADMIN_TOKEN")));
+        // A purged lab's object is a tombstone: nothing to migrate, nothing to serve.
+        let purged = closing::is_purged(&db).unwrap_or(false);
+        let init = if purged {
+            Ok(())
+        } else {
+            schema::migrate(&db).and_then(|_| auth::bootstrap(&db, &secret(&env, "ADMIN_TOKEN")))
+        };
+        let closed = purged || closing::is_closed(&db).unwrap_or(false);
         let result_max_bytes = secret(&env, "RESULT_MAX_BYTES")
             .parse()
             .unwrap_or(labrelay_api::results::DEFAULT_RESULT_MAX_BYTES);
@@ -71,6 +81,7 @@ impl DurableObject for Store {
             env,
             result_max_bytes,
             init_error: init.err().map(|e| e.to_string()),
+            closed: std::cell::Cell::new(closed),
             waiting: wake::Waiting::new(),
             due: queue::DueCache::default(),
         }
@@ -92,6 +103,13 @@ impl DurableObject for Store {
     }
 
     async fn alarm(&self) -> Result<Response> {
+        if self.closed.get() {
+            // A deleted lab keeps its records as they were: no lease runs out, no schedule
+            // fires. (The directory's own calls to it come as requests.)
+            return Response::ok("");
+        }
+        // The directory's calls to labs' objects (close, reopen, purge) that are due.
+        self.deliver_lab_calls().await;
         if let Err(e) = dispatch::expire_leases(&self.db) {
             worker::console_error!("alarm: {e}");
         }
@@ -124,6 +142,9 @@ fn secret(env: &Env, name: &str) -> String {
 
 impl Store {
     async fn handle(&self, ctx: &Ctx) -> std::result::Result<Reply, ApiError> {
+        if self.closed.get() && !ctx.path.starts_with("/internal/lab/") {
+            return Err(closing::refusal(ctx));
+        }
         if let Some(e) = &self.init_error {
             return Err(ApiError::Internal(format!("store failed to start: {e}")));
         }
@@ -227,6 +248,15 @@ impl Store {
         if let routes::Effect::Queue(_) = effect {
             self.reschedule().await;
         }
+        if let routes::Effect::View(routes::Change {
+            kind: routes::Kind::Labs,
+            ..
+        }) = effect
+        {
+            // A lab deleted or restored: its object hears it now (or, failing, from the alarm).
+            self.deliver_lab_calls().await;
+            self.reschedule().await;
+        }
         self.collect_garbage().await;
     }
 
@@ -236,6 +266,11 @@ impl Store {
             SIGNIN_BEGIN, SIGNIN_FINISH, USER_CREATE, USER_PASSWORD, USER_TOKEN,
         };
         match ctx.path.as_str() {
+            // A lab's life, from the directory (the entry never forwards `/internal/`).
+            crate::internal::LABS_KNOWN => return labs::known(&self.db),
+            crate::internal::LAB_CLOSE => return self.close_lab(),
+            crate::internal::LAB_REOPEN => return self.reopen_lab(),
+            crate::internal::LAB_PURGE => return self.purge_step().await,
             // Signing in: no caller yet (the entry only sends what the client sent).
             SIGNIN_BEGIN => return signin::begin(&self.db, ctx),
             crate::internal::WHOIS => return labs::whois(&self.db, ctx),
@@ -273,15 +308,20 @@ impl Store {
         reply
     }
 
-    /// Deletes the R2 objects of deleted results and replaced files, a batch at a time.
-    async fn collect_garbage(&self) {
+    /// Deletes the R2 objects of deleted results and replaced files, a batch at a time;
+    /// answers how many it deleted.
+    async fn collect_garbage(&self) -> usize {
         let batch = match results::lifecycle::garbage(&self.db, 100) {
             Ok(b) if !b.is_empty() => b,
-            Ok(_) => return,
-            Err(e) => return worker::console_error!("garbage: {e}"),
+            Ok(_) => return 0,
+            Err(e) => {
+                worker::console_error!("garbage: {e}");
+                return 0;
+            }
         };
         let Ok(bucket) = self.env.bucket("RESULTS") else {
-            return worker::console_error!("garbage: no RESULTS bucket binding");
+            worker::console_error!("garbage: no RESULTS bucket binding");
+            return 0;
         };
         let mut done = Vec::new();
         for (key, upload_id) in batch {
@@ -303,11 +343,17 @@ impl Store {
         if let Err(e) = results::lifecycle::garbage_done(&self.db, &done) {
             worker::console_error!("garbage: {e}");
         }
+        done.len()
     }
 
-    /// Sets the alarm for the next thing the store must do on its own (see `dispatch`).
+    /// Sets the alarm for the next thing the store must do on its own (see `dispatch`; in
+    /// the directory, the calls it owes labs' objects too).
     async fn reschedule(&self) {
-        match dispatch::next_wakeup(&self.db) {
+        let next = dispatch::next_wakeup(&self.db).and_then(|at| {
+            let call = labs::next_call(&self.db)?;
+            Ok([at, call].into_iter().flatten().min())
+        });
+        match next {
             Ok(Some(at_us)) => {
                 let at_ms = (at_us / 1000 + 1) as f64;
                 let when = worker::ScheduledTime::new(js_sys::Date::new(&at_ms.into()));

@@ -311,9 +311,35 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE jobs ADD COLUMN agent_name TEXT NOT NULL DEFAULT '';
     UPDATE jobs SET agent_name = coalesce((SELECT name FROM agents WHERE agents.id = jobs.agent_id), '')
      WHERE agent_id != 0;",
+    // 11: a lab's life (in the directory). Each lab is an incarnation of its name, with an
+    // object and files of its own (0: the labs made before, which keep theirs); a deleted
+    // lab is kept for a restore until `purge_after`; the calls the directory owes labs'
+    // objects (close, reopen, purge) wait in `lab_calls` until each has landed.
+    "ALTER TABLE labs ADD COLUMN incarnation INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE deleted_labs (
+        name TEXT NOT NULL,
+        incarnation INTEGER NOT NULL,
+        description TEXT NOT NULL,
+        members TEXT NOT NULL,
+        created INTEGER NOT NULL,
+        deleted INTEGER NOT NULL,
+        purge_after INTEGER NOT NULL,
+        PRIMARY KEY (name, incarnation)
+    );
+    CREATE TABLE lab_calls (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT NOT NULL,
+        incarnation INTEGER NOT NULL,
+        call TEXT NOT NULL,
+        due INTEGER NOT NULL,
+        tries INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX lab_calls_due ON lab_calls(due);",
 ];
 
-/// Brings the database up to the latest schema version.
+/// Brings the database up to the latest schema version (a purged lab's tombstone stays one:
+/// see `closing`).
 pub fn migrate(db: &Db) -> Result<(), ApiError> {
     db.exec(
         "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",

@@ -1,71 +1,35 @@
-//! Labs, in the directory (the default lab's object): their names and members, and
-//! `internal::WHOIS`, which tells the entry worker who a user token belongs to and which labs
-//! it may use. A lab's own records live in its own object.
+//! Labs, in the directory (the default lab's object): their names and members, their life
+//! (deleted labs kept for a restore, then purged), and `internal::WHOIS`, which tells the
+//! entry worker who a user token belongs to and which labs it may use. A lab's own records
+//! live in its own object.
+//!
+//! | route | who |
+//! |---|---|
+//! | `GET labs/` (`?deleted=true`: the deleted labs, admins) | every user: the labs it may use |
+//! | `GET labs/{name}` | its members and admins |
+//! | `POST labs/`, `PATCH labs/{name}` | admins |
+//! | `DELETE labs/{name}` (`?purge=true`: removed for good now) | admins |
+//! | `POST labs/{name}/restore` | admins |
+
+mod calls;
+mod deleted;
+mod deliver;
+mod rows;
 
 use super::auth::{self, require_admin};
-use super::db::{from_micros, us, Db};
+use super::db::{us, Db};
 use super::http::{self, Caller, Ctx, Reply};
 use crate::error::now;
+use calls::Call;
 use labrelay_api::error::ApiError;
-use labrelay_api::labs::{valid_name, Lab, LabInput, Whois, DEFAULT_LAB, MAX_LABS};
+use labrelay_api::labs::{
+    valid_name, LabInput, RestoreInput, Whois, DEFAULT_LAB, DELETED_LAB_KEEP_DAYS, MAX_LABS,
+};
 use labrelay_api::limits::{MAX_DESCRIPTION, MAX_NAME};
-use labrelay_api::Id;
-use serde::Deserialize;
+use labrelay_api::query::parse_bool;
 use worker::Method;
 
-#[derive(Deserialize)]
-struct LabRow {
-    name: String,
-    description: String,
-    created: i64,
-    updated: i64,
-}
-
-#[derive(Deserialize)]
-struct Member {
-    user_id: i64,
-}
-
-#[derive(Deserialize)]
-struct Name {
-    name: String,
-}
-
-fn wire(db: &Db, row: LabRow) -> Result<Lab, ApiError> {
-    let members: Vec<Member> = db.rows(
-        "SELECT user_id FROM lab_members WHERE lab = ? ORDER BY user_id",
-        vec![row.name.clone().into()],
-    )?;
-    Ok(Lab {
-        members: members.into_iter().map(|m| Id(m.user_id as u64)).collect(),
-        name: row.name,
-        description: row.description,
-        created: from_micros(row.created),
-        updated: from_micros(row.updated),
-    })
-}
-
-fn find(db: &Db, name: &str) -> Result<LabRow, ApiError> {
-    db.first(
-        "SELECT name, description, created, updated FROM labs WHERE name = ?",
-        vec![name.to_string().into()],
-    )?
-    .ok_or(ApiError::NotFound("lab"))
-}
-
-/// The labs a user may use besides the default: all for an admin, else its memberships.
-fn labs_of(db: &Db, caller: &Caller) -> Result<Vec<String>, ApiError> {
-    let rows: Vec<Name> = if caller.admin {
-        db.rows("SELECT name FROM labs ORDER BY name", vec![])?
-    } else {
-        db.rows(
-            "SELECT l.name AS name FROM labs l JOIN lab_members m ON m.lab = l.name
-             WHERE m.user_id = ? ORDER BY l.name",
-            vec![caller.user_id.as_i64().into()],
-        )?
-    };
-    Ok(rows.into_iter().map(|r| r.name).collect())
-}
+pub use calls::next_due as next_call;
 
 /// `internal::WHOIS`: the token's user and its labs (401 unknown, 403 an agent's token).
 pub fn whois(db: &Db, ctx: &Ctx) -> Result<Reply, ApiError> {
@@ -74,29 +38,48 @@ pub fn whois(db: &Db, ctx: &Ctx) -> Result<Reply, ApiError> {
         user_id: caller.user_id,
         admin: caller.admin,
         readonly: caller.readonly,
-        labs: labs_of(db, &caller)?,
+        labs: rows::labs_of(db, &caller)?,
     })
 }
 
+/// `internal::LABS_KNOWN`: every live lab, for the entry's routing.
+pub fn known(db: &Db) -> Result<Reply, ApiError> {
+    http::data(&crate::internal::KnownLabs {
+        labs: rows::known(db)?,
+    })
+}
+
+fn flag(ctx: &Ctx, key: &str) -> Result<bool, ApiError> {
+    match ctx.param(key) {
+        Some(v) if !v.is_empty() => parse_bool(key, v).map_err(ApiError::Query),
+        _ => Ok(false),
+    }
+}
+
 /// `/api/v1/labs/...`: every user lists the labs it may use (the default first); admins
-/// create, edit and delete them.
+/// create, edit, delete and restore them.
 pub fn route(db: &Db, ctx: &Ctx, caller: &Caller, rest: &[&str]) -> Result<Reply, ApiError> {
     match (rest, &ctx.method) {
+        ([], Method::Get) if flag(ctx, "deleted")? => {
+            require_admin(caller)?;
+            let out: Result<Vec<_>, _> = deleted::list(db)?.iter().map(|d| d.to_wire()).collect();
+            http::data(&out?)
+        }
         ([], Method::Get) => {
-            let mut out = vec![default_lab()];
-            for name in labs_of(db, caller)? {
-                out.push(wire(db, find(db, &name)?)?);
+            let mut out = vec![rows::default_lab()];
+            for name in rows::labs_of(db, caller)? {
+                out.push(rows::to_wire(db, rows::find(db, &name)?)?);
             }
             http::data(&out)
         }
         ([name], Method::Get) => {
             if *name == DEFAULT_LAB {
-                return http::data(&default_lab());
+                return http::data(&rows::default_lab());
             }
-            if !labs_of(db, caller)?.iter().any(|l| l == name) {
+            if !rows::labs_of(db, caller)?.iter().any(|l| l == name) {
                 return Err(ApiError::NotFound("lab"));
             }
-            http::data(&wire(db, find(db, name)?)?)
+            http::data(&rows::to_wire(db, rows::find(db, name)?)?)
         }
         ([], Method::Post) => {
             require_admin(caller)?;
@@ -108,30 +91,14 @@ pub fn route(db: &Db, ctx: &Ctx, caller: &Caller, rest: &[&str]) -> Result<Reply
         }
         ([name], Method::Delete) => {
             require_admin(caller)?;
-            find(db, name)?;
-            db.exec(
-                "DELETE FROM lab_members WHERE lab = ?",
-                vec![name.to_string().into()],
-            )?;
-            db.exec(
-                "DELETE FROM labs WHERE name = ?",
-                vec![name.to_string().into()],
-            )?;
-            Ok(Reply::NoContent)
+            delete(db, name, flag(ctx, "purge")?)
         }
-        ([], _) | ([_], _) => Err(ApiError::MethodNotAllowed),
+        ([name, "restore"], Method::Post) => {
+            require_admin(caller)?;
+            restore(db, ctx, name)
+        }
+        ([], _) | ([_], _) | ([_, "restore"], _) => Err(ApiError::MethodNotAllowed),
         _ => Err(ApiError::NoRoute),
-    }
-}
-
-/// The default lab: always there, open to every user.
-fn default_lab() -> Lab {
-    Lab {
-        name: DEFAULT_LAB.to_string(),
-        description: "the default lab (the bare /api/v1)".to_string(),
-        members: Vec::new(),
-        created: from_micros(0),
-        updated: from_micros(0),
     }
 }
 
@@ -162,23 +129,8 @@ fn check(db: &Db, input: &LabInput) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn set_members(db: &Db, lab: &str, members: &Option<Vec<Id>>) -> Result<(), ApiError> {
-    let Some(members) = members else {
-        return Ok(());
-    };
-    db.exec(
-        "DELETE FROM lab_members WHERE lab = ?",
-        vec![lab.to_string().into()],
-    )?;
-    for m in members {
-        db.exec(
-            "INSERT OR IGNORE INTO lab_members (lab, user_id) VALUES (?, ?)",
-            vec![lab.to_string().into(), m.as_i64().into()],
-        )?;
-    }
-    Ok(())
-}
-
+/// A new lab: a new incarnation of its name (its creation time), so a name used before
+/// starts empty, with an object, agents and files of its own.
 fn create(db: &Db, ctx: &Ctx) -> Result<Reply, ApiError> {
     let input: LabInput = ctx.json()?;
     let name = input.name.clone().unwrap_or_default();
@@ -188,33 +140,38 @@ fn create(db: &Db, ctx: &Ctx) -> Result<Reply, ApiError> {
         ));
     }
     check(db, &input)?;
-    if db.int(
-        "SELECT count(*) FROM labs WHERE name = ?",
-        vec![name.clone().into()],
-    )? > 0
-    {
+    if rows::exists(db, &name)? {
         return Err(ApiError::NameTaken);
     }
     if db.int("SELECT count(*) FROM labs", vec![])? as usize >= MAX_LABS {
         return Err(ApiError::invalid(format!("at most {MAX_LABS} labs")));
     }
     let t = us(now());
+    // Past any incarnation of this name still kept (clocks only move on, but never trust one).
+    let incarnation = t.max(db.int(
+        "SELECT coalesce(max(incarnation), 0) + 1 FROM deleted_labs WHERE name = ?",
+        vec![name.clone().into()],
+    )?);
     db.exec(
-        "INSERT INTO labs (name, description, created, updated) VALUES (?, ?, ?, ?)",
+        "INSERT INTO labs (name, description, created, updated, incarnation)
+         VALUES (?, ?, ?, ?, ?)",
         vec![
             name.clone().into(),
             input.description.clone().unwrap_or_default().into(),
             t.into(),
             t.into(),
+            incarnation.into(),
         ],
     )?;
-    set_members(db, &name, &input.members)?;
-    http::data(&wire(db, find(db, &name)?)?)
+    if let Some(members) = &input.members {
+        rows::set_members(db, &name, members)?;
+    }
+    http::data(&rows::to_wire(db, rows::find(db, &name)?)?)
 }
 
 fn edit(db: &Db, ctx: &Ctx, name: &str) -> Result<Reply, ApiError> {
     let input: LabInput = ctx.json()?;
-    find(db, name)?;
+    rows::find(db, name)?;
     check(db, &input)?;
     if input.name.as_deref().is_some_and(|n| n != name) {
         return Err(ApiError::invalid("a lab cannot be renamed"));
@@ -225,10 +182,81 @@ fn edit(db: &Db, ctx: &Ctx, name: &str) -> Result<Reply, ApiError> {
             vec![d.clone().into(), name.to_string().into()],
         )?;
     }
-    set_members(db, name, &input.members)?;
+    if let Some(members) = &input.members {
+        rows::set_members(db, name, members)?;
+    }
     db.exec(
         "UPDATE labs SET updated = ? WHERE name = ?",
         vec![us(now()).into(), name.to_string().into()],
     )?;
-    http::data(&wire(db, find(db, name)?)?)
+    http::data(&rows::to_wire(db, rows::find(db, name)?)?)
+}
+
+/// Deletes a lab: it leaves the list at once (the entry refuses its users and agents), its
+/// object is closed (unfinished jobs stopped) and it is kept, members and all, for
+/// `DELETED_LAB_KEEP_DAYS` — or purged now with `purge`.
+fn delete(db: &Db, name: &str, purge: bool) -> Result<Reply, ApiError> {
+    let row = rows::find(db, name)?;
+    if !purge && deleted::count(db)? as usize >= MAX_LABS {
+        return Err(ApiError::Conflict(format!(
+            "{MAX_LABS} deleted labs are kept for a restore already: delete with ?purge=true to remove this one for good"
+        )));
+    }
+    let t = us(now());
+    let purge_after = if purge {
+        t
+    } else {
+        t + DELETED_LAB_KEEP_DAYS * 86_400 * 1_000_000
+    };
+    let members = rows::members(db, name)?;
+    deleted::insert(db, &row, &members, t, purge_after)?;
+    db.exec(
+        "DELETE FROM lab_members WHERE lab = ?",
+        vec![name.to_string().into()],
+    )?;
+    db.exec(
+        "DELETE FROM labs WHERE name = ?",
+        vec![name.to_string().into()],
+    )?;
+    let lab = row.lab_ref();
+    calls::queue(db, &lab, Call::Close, t)?;
+    calls::queue(db, &lab, Call::Purge, purge_after)?;
+    Ok(Reply::NoContent)
+}
+
+/// Brings a deleted lab back under its name (agents' tokens name the lab): its object
+/// reopens with its records, agents and files as they were; its jobs stay as they ended.
+fn restore(db: &Db, ctx: &Ctx, name: &str) -> Result<Reply, ApiError> {
+    let input: RestoreInput = ctx.json()?;
+    let row = deleted::find(db, name, input.incarnation)?;
+    let lab = row.lab_ref();
+    if rows::exists(db, name)? {
+        return Err(ApiError::Conflict(format!(
+            "a lab named {name} exists: delete it first to restore this one"
+        )));
+    }
+    if calls::purge_begun(db, &lab)? {
+        return Err(ApiError::Conflict(format!(
+            "lab {name} is being removed for good: it can no longer be restored"
+        )));
+    }
+    if db.int("SELECT count(*) FROM labs", vec![])? as usize >= MAX_LABS {
+        return Err(ApiError::invalid(format!("at most {MAX_LABS} labs")));
+    }
+    calls::cancel_purge(db, &lab)?;
+    db.exec(
+        "INSERT INTO labs (name, description, created, updated, incarnation)
+         VALUES (?, ?, ?, ?, ?)",
+        vec![
+            row.name.clone().into(),
+            row.description.clone().into(),
+            row.created.into(),
+            us(now()).into(),
+            row.incarnation.into(),
+        ],
+    )?;
+    rows::set_members(db, name, &row.members()?)?;
+    deleted::remove(db, &lab)?;
+    calls::queue(db, &lab, Call::Reopen, us(now()))?;
+    http::data(&rows::to_wire(db, rows::find(db, name)?)?)
 }
