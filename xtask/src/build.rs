@@ -1,10 +1,50 @@
 //! Builds the two wasm artifacts: the browser app (trunk, into dist/) and the worker
-//! (worker-build, into worker/build/), with local tools only.
+//! (worker-build, into worker/build/), with local tools only; each is skipped when its inputs
+//! did not change since it was last built (`stamp.rs`).
 
+use crate::stamp::{self, Step};
 use crate::tools::{cargo_bin, node_bin, path_env, run};
 use crate::Result;
 use std::path::Path;
 use std::process::Command;
+
+/// What the app's build reads. `api/` is shared; the tools' versions are in tools.rs.
+const APP: Step = Step {
+    name: "app",
+    inputs: &[
+        "app",
+        "api",
+        "Cargo.toml",
+        "Cargo.lock",
+        "index.html",
+        "Trunk.toml",
+        "package-lock.json",
+        "xtask/src/build.rs",
+        "xtask/src/app_wasm.rs",
+        "xtask/src/app_pack.rs",
+        "xtask/src/tools.rs",
+    ],
+    outputs: &[
+        "dist/index.html",
+        "target/wasm32-unknown-unknown/release/labrelay-app.wasm",
+    ],
+};
+
+/// What the worker's build reads (it serves docs/openapi.json from inside its wasm).
+const WORKER: Step = Step {
+    name: "worker",
+    inputs: &[
+        "worker",
+        "api",
+        "docs/openapi.json",
+        "Cargo.toml",
+        "Cargo.lock",
+        "package-lock.json",
+        "xtask/src/build.rs",
+        "xtask/src/tools.rs",
+    ],
+    outputs: &["worker/build/index.js"],
+};
 
 pub fn all(root: &Path) -> Result {
     app(root)?;
@@ -12,23 +52,27 @@ pub fn all(root: &Path) -> Result {
 }
 
 pub fn app(root: &Path) -> Result {
-    println!("xtask: building the browser app (trunk)");
-    run(Command::new(cargo_bin("trunk"))
-        .args(["--skip-version-check", "build", "--release"])
-        .env("PATH", path_env(root))
-        .current_dir(root))?;
-    crate::app_wasm::split(root)
+    stamp::run(root, &APP, || {
+        println!("xtask: building the browser app (trunk)");
+        run(Command::new(cargo_bin("trunk"))
+            .args(["--skip-version-check", "build", "--release"])
+            .env("PATH", path_env(root))
+            .current_dir(root))?;
+        crate::app_wasm::split(root)
+    })
 }
 
 pub fn worker(root: &Path) -> Result {
-    println!("xtask: building the worker (worker-build)");
-    run(Command::new(cargo_bin("worker-build"))
-        .arg("--release")
-        .env("PATH", path_env(root))
-        .env("WASM_BINDGEN_BIN", cargo_bin("wasm-bindgen"))
-        .env("WASM_OPT_BIN", node_bin(root, "wasm-opt"))
-        .env("ESBUILD_BIN", node_bin(root, "esbuild"))
-        .current_dir(root.join("worker")))
+    stamp::run(root, &WORKER, || {
+        println!("xtask: building the worker (worker-build)");
+        run(Command::new(cargo_bin("worker-build"))
+            .arg("--release")
+            .env("PATH", path_env(root))
+            .env("WASM_BINDGEN_BIN", cargo_bin("wasm-bindgen"))
+            .env("WASM_OPT_BIN", node_bin(root, "wasm-opt"))
+            .env("ESBUILD_BIN", node_bin(root, "esbuild"))
+            .current_dir(root.join("worker")))
+    })
 }
 
 /// wrangler's `[build] command`: skipped when xtask has just built (LABRELAY_PREBUILT=1).

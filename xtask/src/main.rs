@@ -20,6 +20,7 @@ mod outage;
 mod schedule_restart;
 mod secrets_check;
 mod server;
+mod stamp;
 mod test;
 mod tls;
 mod tools;
