@@ -52,13 +52,14 @@ pub struct Whois {
     pub admin: bool,
     pub readonly: bool,
     /// The labs it may use besides the default (open to every user): those it is a member
-    /// of; every lab, for an admin.
-    pub labs: Vec<String>,
+    /// of; every lab, for an admin. Each with its incarnation: a membership of a lab deleted
+    /// since is no way into another lab of the same name.
+    pub labs: Vec<LabRef>,
 }
 
 impl Whois {
-    pub fn may_use(&self, lab: &str) -> bool {
-        lab == DEFAULT_LAB || self.labs.iter().any(|l| l == lab)
+    pub fn may_use(&self, lab: &LabRef) -> bool {
+        lab.is_default() || self.labs.contains(lab)
     }
 }
 

@@ -89,8 +89,9 @@ fn a_lab_created_again_starts_empty_and_the_old_ones_tokens_are_dead() {
     assert_eq!(total(&new_member, &at(&x, "/api/v1/configs/")), 0);
     assert_eq!(total(&new_member, &at(&x, "/api/v1/agents/")), 0);
     assert_eq!(total(&new_member, &at(&x, "/api/v1/jobs/")), 0);
-    let listed = new_member.get(&at(&x, "/api/v1/configs/")).expect(200).raw;
-    assert!(!listed.contains("old-team-secret"), "{listed}");
+    new_member
+        .get(&at(&x, "/api/v1/configs/1/"))
+        .expect_error(404, "no such config");
     old_member
         .get(&at(&x, "/api/v1/configs/"))
         .expect_error(404, "no such lab");
@@ -128,8 +129,15 @@ fn a_lab_created_again_starts_empty_and_the_old_ones_tokens_are_dead() {
         .data()
         .clone();
     assert_eq!(restored["members"], json!([old_id]));
-    let configs = old_member.get(&at(&x, "/api/v1/configs/")).expect(200).raw;
-    assert!(configs.contains("old-team-secret"), "{configs}");
+    let config = old_member
+        .get(&at(&x, "/api/v1/configs/1/"))
+        .expect(200)
+        .data()
+        .clone();
+    assert_eq!(
+        config["contents"], "testvar adminPassword old-team-secret\n",
+        "{config}"
+    );
     old_agent.get("/api/v1/agent/whoami").expect(200);
     new_member
         .get(&at(&x, "/api/v1/configs/"))
@@ -181,13 +189,13 @@ fn lifecycle_calls_refuse_bad_input_clearly() {
             &json!({"incarnation": 1}),
         )
         .expect_error(404, "no such deleted lab");
-    // Restored twice: the second finds it live.
+    // Restored twice: the second finds nothing deleted to bring back.
     admin
         .post(&format!("/api/v1/labs/{x}/restore"), &json!({}))
         .expect(200);
     admin
         .post(&format!("/api/v1/labs/{x}/restore"), &json!({}))
-        .expect(409);
+        .expect_error(404, "no such deleted lab");
     admin
         .delete(&format!("/api/v1/labs/{x}/?purge=true"))
         .expect(204);

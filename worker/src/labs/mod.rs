@@ -96,12 +96,19 @@ pub async fn route(req: &Request, env: &Env) -> Result<Routed, ApiError> {
         });
     }
     // The token first: a caller without one learns nothing of which labs exist.
-    let who = whois::check(env, token.as_deref(), &lab).await?;
-    if !who.may_use(&lab) {
-        return Err(ApiError::NotFound("lab"));
-    }
+    whois::check(env, token.as_deref(), None).await?;
     let Some(known) = known::lookup(env, &lab).await? else {
         return Err(ApiError::NotFound("lab"));
+    };
+    // For this lab, this incarnation: a membership of a deleted lab of the same name is none.
+    let who = whois::check(env, token.as_deref(), Some(&known)).await?;
+    if !who.may_use(&known) {
+        return Err(ApiError::NotFound("lab"));
+    }
+    // The lab's object needs who calls, not the caller's other labs.
+    let who = labrelay_api::labs::Whois {
+        labs: Vec::new(),
+        ..who
     };
     let caller = serde_json::to_string(&who).map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok(Routed {

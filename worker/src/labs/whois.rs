@@ -8,7 +8,7 @@
 use super::Target;
 use crate::store_call::{call, Refused};
 use labrelay_api::error::ApiError;
-use labrelay_api::labs::{agent_token_lab, Whois, WHOIS_TTL_SECS};
+use labrelay_api::labs::{agent_token_lab, LabRef, Whois, WHOIS_TTL_SECS};
 use sha2::{Digest, Sha256};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -25,9 +25,14 @@ fn now_ms() -> f64 {
     js_sys::Date::now()
 }
 
-/// The caller of a user token, for `lab`; 401 for a missing or unknown token, 403 for an
-/// agent's.
-pub async fn check(env: &Env, token: Option<&str>, lab: &str) -> Result<Whois, ApiError> {
+/// The caller of a user token; 401 for a missing or unknown token, 403 for an agent's. A
+/// kept answer that does not let it use `lab` (when one is named) is asked again: a new lab
+/// or membership counts at once.
+pub async fn check(
+    env: &Env,
+    token: Option<&str>,
+    lab: Option<&LabRef>,
+) -> Result<Whois, ApiError> {
     let token = token
         .filter(|t| !t.is_empty())
         .ok_or(ApiError::InvalidToken)?;
@@ -42,7 +47,7 @@ pub async fn check(env: &Env, token: Option<&str>, lab: &str) -> Result<Whois, A
             .filter(|(_, at)| now_ms() - at < WHOIS_TTL_SECS as f64 * 1000.0)
             .map(|(w, _)| w.clone())
     });
-    if let Some(w) = hit.filter(|w| w.may_use(lab)) {
+    if let Some(w) = hit.filter(|w| lab.is_none_or(|l| w.may_use(l))) {
         return Ok(w);
     }
     let bearer = format!("Bearer {token}");

@@ -38,7 +38,7 @@ pub fn whois(db: &Db, ctx: &Ctx) -> Result<Reply, ApiError> {
         user_id: caller.user_id,
         admin: caller.admin,
         readonly: caller.readonly,
-        labs: rows::labs_of(db, &caller)?,
+        labs: rows::refs_of(db, &caller)?,
     })
 }
 

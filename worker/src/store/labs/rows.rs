@@ -82,6 +82,18 @@ pub fn labs_of(db: &Db, caller: &Caller) -> Result<Vec<String>, ApiError> {
     Ok(rows.into_iter().map(|r| r.name).collect())
 }
 
+/// The labs a user may use besides the default, with their incarnations (`Whois`).
+pub fn refs_of(db: &Db, caller: &Caller) -> Result<Vec<LabRef>, ApiError> {
+    if caller.admin {
+        return known(db);
+    }
+    db.rows(
+        "SELECT l.name AS name, l.incarnation AS incarnation FROM labs l
+         JOIN lab_members m ON m.lab = l.name WHERE m.user_id = ? ORDER BY l.name",
+        vec![caller.user_id.as_i64().into()],
+    )
+}
+
 /// Every live lab and its incarnation (`internal::LABS_KNOWN`, for the entry's routing).
 pub fn known(db: &Db) -> Result<Vec<LabRef>, ApiError> {
     db.rows("SELECT name, incarnation FROM labs ORDER BY name", vec![])

@@ -14,7 +14,7 @@ use labrelay_api::cdrouter::{classify, FileKind};
 use labrelay_api::error::ApiError;
 use labrelay_api::query::{Bind, ListQuery, Plan};
 use labrelay_api::results::{
-    deceptive, file_name_problem, TestsAck, TestsUpload, MAX_RESULT_TESTS, MAX_TESTS_PER_UPLOAD,
+    deceptive, valid_file_name, TestsAck, TestsUpload, MAX_RESULT_TESTS, MAX_TESTS_PER_UPLOAD,
     TEST_RESULTS, TEST_SCHEMA,
 };
 use labrelay_api::Id;
@@ -155,12 +155,17 @@ pub fn upsert(db: &Db, ctx: &Ctx, agent: Id, job: Id) -> Result<Reply, ApiError>
                 TEST_RESULTS.join(", ")
             ));
         }
-        for f in [&t.log, &t.keylog] {
-            if let Some(why) = file_name_problem(f).filter(|_| !f.is_empty()) {
+        for f in [&t.log, &t.keylog].into_iter().filter(|f| !f.is_empty()) {
+            if let Some(c) = f.chars().find(|c| deceptive(*c).is_some()) {
                 return bad(&format!(
-                    "log and keylog must be plain file names: \"{}\" {why}",
-                    f.escape_debug()
+                    "log \"{}\" has U+{:04X} ({}), which shows it as another name",
+                    f.escape_debug(),
+                    c as u32,
+                    deceptive(c).unwrap_or_default()
                 ));
+            }
+            if !valid_file_name(f) {
+                return bad("log and keylog must be plain file names");
             }
         }
     }
