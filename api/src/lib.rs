@@ -8,9 +8,10 @@
 
 pub mod agents;
 pub mod cdrouter;
-pub mod cron;
 #[cfg(feature = "engine")]
-pub mod dispatch;
+pub mod claim_sql;
+pub mod cron;
+pub mod device_state;
 pub mod envelope;
 #[cfg(feature = "engine")]
 pub mod error;
@@ -23,8 +24,10 @@ pub mod limits;
 pub mod logview;
 pub mod query;
 pub mod queue;
+pub mod reservations;
 pub mod resources;
 pub mod results;
+pub mod schedules;
 pub mod time;
 pub mod users;
 

@@ -255,11 +255,11 @@ pub fn check_config_contents(t: &str) -> Result<(), String> {
 
 pub fn check_device(d: &DeviceInput) -> Result<(), String> {
     if d.health_every_hours
-        .is_some_and(|h| h > crate::queue::MAX_HEALTH_EVERY_HOURS)
+        .is_some_and(|h| h > crate::device_state::MAX_HEALTH_EVERY_HOURS)
     {
         return Err(format!(
             "health_every_hours is 0 to {}",
-            crate::queue::MAX_HEALTH_EVERY_HOURS
+            crate::device_state::MAX_HEALTH_EVERY_HOURS
         ));
     }
     text("state_note", &d.state_note, MAX_NOTE)?;
@@ -284,8 +284,8 @@ pub fn check_user(u: &crate::users::UserInput) -> Result<(), String> {
 }
 
 /// A reservation: for 1 minute to a week, a short note.
-pub fn check_reservation(r: &crate::queue::ReservationInput) -> Result<(), String> {
-    let max = crate::queue::MAX_RESERVATION_MINUTES;
+pub fn check_reservation(r: &crate::reservations::ReservationInput) -> Result<(), String> {
+    let max = crate::reservations::MAX_RESERVATION_MINUTES;
     if r.minutes.is_some_and(|m| m == 0 || m > max) {
         return Err(format!("minutes is 1 to {max} (a week)"));
     }

@@ -34,7 +34,7 @@ pub struct Package {
     pub priority: u8,
     /// CDRouter's package schedule (cron, UTC here).
     #[serde(default)]
-    pub schedule: crate::queue::Schedule,
+    pub schedule: crate::schedules::Schedule,
     /// When the schedule next launches a job (enabled schedules only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule_next: Option<Timestamp>,
@@ -68,7 +68,7 @@ pub struct PackageInput {
     #[serde(default)]
     pub priority: Option<u8>,
     #[serde(default)]
-    pub schedule: Option<crate::queue::ScheduleInput>,
+    pub schedule: Option<crate::schedules::ScheduleInput>,
     #[serde(default)]
     pub tags: Option<Vec<String>>,
     #[serde(default)]
@@ -128,7 +128,7 @@ pub struct Device {
     pub software_version: String,
     /// Only a ready device runs jobs.
     #[serde(default)]
-    pub state: crate::queue::DeviceState,
+    pub state: crate::device_state::DeviceState,
     /// Why it is in that state (a maintenance note, the failed health check).
     #[serde(default)]
     pub state_note: String,
@@ -139,7 +139,7 @@ pub struct Device {
     #[serde(default)]
     pub health_every_hours: u32,
     #[serde(default)]
-    pub health: crate::queue::Health,
+    pub health: crate::device_state::Health,
     #[serde(default)]
     pub health_checked: Option<Timestamp>,
 }
@@ -165,7 +165,7 @@ pub struct DeviceInput {
     #[serde(default)]
     pub software_version: Option<String>,
     #[serde(default)]
-    pub state: Option<crate::queue::DeviceState>,
+    pub state: Option<crate::device_state::DeviceState>,
     #[serde(default)]
     pub state_note: Option<String>,
     #[serde(default)]

@@ -1,6 +1,6 @@
 //! Query errors; each `Display` is the exact, stable, lower-case 400 message for clients.
 
-use super::filter::Op;
+use super::op::Op;
 use super::schema::FieldType;
 use thiserror::Error;
 
@@ -13,7 +13,7 @@ pub enum QueryError {
     Sort { raw: String, reason: SortError },
     #[error("invalid page \"{0}\": must be a positive integer")]
     Page(String),
-    #[error("invalid page \"{0}\": at most {max}", max = super::page::MAX_PAGE)]
+    #[error("invalid page \"{0}\": at most {max}", max = super::links::MAX_PAGE)]
     PageTooLarge(String),
     #[error("too many {what}: at most {max} in one request")]
     TooMany { what: &'static str, max: usize },

@@ -1,9 +1,10 @@
 //! Rust-side evaluation of filters, with the same semantics as the compiled SQL (SQLite's
 //! cross-type ordering, NULL arrays as `[]`, NULL scalars failing all but `!=` / `!~`).
 
+use super::combine::Combine;
 use super::error::QueryError;
-use super::filter::{Filter, Op};
-use super::params::Combine;
+use super::filter::Filter;
+use super::op::Op;
 use super::pattern::ScanBudget;
 use super::schema::Field;
 use super::value::{Scalar, Value};

@@ -7,6 +7,9 @@ use serde::{Deserialize, Serialize};
 pub const DEFAULT_LIMIT: u64 = 25;
 /// The largest `limit` a client may ask for.
 pub const MAX_LIMIT: u64 = 1000;
+/// The highest page a client may ask for: with `MAX_LIMIT` rows a page, far past any list
+/// the store holds, and an offset SQLite (and JavaScript's numbers) carry exactly.
+pub const MAX_PAGE: u64 = 1_000_000;
 
 /// Paging links of a list response. `next`/`prev` are absent when that page does not exist.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

@@ -13,11 +13,15 @@ mod links;
 mod schema;
 
 #[cfg(feature = "engine")]
+mod combine;
+#[cfg(feature = "engine")]
 mod error;
 #[cfg(feature = "engine")]
 mod eval;
 #[cfg(feature = "engine")]
 mod filter;
+#[cfg(feature = "engine")]
+mod op;
 #[cfg(feature = "engine")]
 mod page;
 #[cfg(feature = "engine")]
@@ -38,15 +42,19 @@ pub use links::{Links, DEFAULT_LIMIT, MAX_LIMIT};
 pub use schema::{Field, FieldType, Schema};
 
 #[cfg(feature = "engine")]
+pub use combine::Combine;
+#[cfg(feature = "engine")]
 pub use error::{FilterError, QueryError, SortError};
 #[cfg(feature = "engine")]
 pub use eval::Residual;
 #[cfg(feature = "engine")]
-pub use filter::{parse_filter, Filter, Op};
+pub use filter::{parse_filter, Filter};
+#[cfg(feature = "engine")]
+pub use op::Op;
 #[cfg(feature = "engine")]
 pub use page::PageRequest;
 #[cfg(feature = "engine")]
-pub use params::{parse_bool, Combine, FilterSet, ListQuery, MAX_FILTERS};
+pub use params::{parse_bool, FilterSet, ListQuery, MAX_FILTERS};
 #[cfg(feature = "engine")]
 pub use pattern::{Pattern, ScanBudget, MAX_REGEX_BYTES, MAX_REGEX_ROWS};
 #[cfg(feature = "engine")]

@@ -1,11 +1,7 @@
 //! Paging: `page`/`limit` parameters, SQL `LIMIT`/`OFFSET` and the response's `links`.
 
 use super::error::QueryError;
-use super::links::{Links, DEFAULT_LIMIT, MAX_LIMIT};
-
-/// The highest page a client may ask for: with `MAX_LIMIT` rows a page, far past any list
-/// the store holds, and an offset SQLite (and JavaScript's numbers) carry exactly.
-pub const MAX_PAGE: u64 = 1_000_000;
+use super::links::{Links, DEFAULT_LIMIT, MAX_LIMIT, MAX_PAGE};
 
 /// Which page a list request wants.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,5 +1,6 @@
 //! Reads a request's query parameters into a [`ListQuery`] or a bulk operation's [`FilterSet`].
 
+use super::combine::Combine;
 use super::error::QueryError;
 use super::eval::Residual;
 use super::filter::{parse_filter, Filter};
@@ -7,27 +8,6 @@ use super::page::PageRequest;
 use super::schema::Schema;
 use super::sort::{parse_sort, SortKey};
 use super::sql::{plan, Plan};
-
-/// How several filters combine: `type=inter` (all must hold, the default) or `type=union`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Combine {
-    #[default]
-    Inter,
-    Union,
-}
-
-impl Combine {
-    /// Parses a `type=` value (`inter` or `union`, ASCII case-insensitive).
-    pub fn parse(raw: &str) -> Result<Combine, QueryError> {
-        if raw.eq_ignore_ascii_case("inter") {
-            Ok(Combine::Inter)
-        } else if raw.eq_ignore_ascii_case("union") {
-            Ok(Combine::Union)
-        } else {
-            Err(QueryError::Combine(raw.to_string()))
-        }
-    }
-}
 
 /// Most filters in one request.
 pub const MAX_FILTERS: usize = 32;
@@ -128,5 +108,26 @@ pub fn parse_bool(name: &str, raw: &str) -> Result<bool, QueryError> {
             name: name.to_string(),
             raw: raw.to_string(),
         }),
+    }
+}
+
+impl ListQuery {
+    /// The `ORDER BY` body, e.g. `status DESC, id DESC`: the sort keys then an `id`
+    /// tie-breaker in the last key's direction (unless `id` is a key), so that an index on
+    /// `(field, id)` serves `-field` too; or `default` when no sort was given.
+    pub fn order_by_sql(&self, default: &str) -> String {
+        let Some(last) = self.sort.last() else {
+            return default.to_string();
+        };
+        let dir = |descending: bool| if descending { "DESC" } else { "ASC" };
+        let mut parts: Vec<String> = self
+            .sort
+            .iter()
+            .map(|k| format!("{} {}", k.field.sql, dir(k.descending)))
+            .collect();
+        if !self.sort.iter().any(|k| k.field.name == "id") {
+            parts.push(format!("id {}", dir(last.descending)));
+        }
+        parts.join(", ")
     }
 }

@@ -1,7 +1,6 @@
 //! `sort=field[,-field...]`: parsing and the `ORDER BY` clause.
 
 use super::error::{QueryError, SortError};
-use super::params::ListQuery;
 use super::schema::{Field, FieldType, Schema};
 
 /// One sort key; `-field` sorts descending.
@@ -41,27 +40,6 @@ pub(crate) fn parse_sort(raw: &str, schema: &Schema) -> Result<Vec<SortKey>, Que
         keys.push(SortKey { field, descending });
     }
     Ok(keys)
-}
-
-impl ListQuery {
-    /// The `ORDER BY` body, e.g. `status DESC, id DESC`: the sort keys then an `id`
-    /// tie-breaker in the last key's direction (unless `id` is a key), so that an index on
-    /// `(field, id)` serves `-field` too; or `default` when no sort was given.
-    pub fn order_by_sql(&self, default: &str) -> String {
-        let Some(last) = self.sort.last() else {
-            return default.to_string();
-        };
-        let dir = |descending: bool| if descending { "DESC" } else { "ASC" };
-        let mut parts: Vec<String> = self
-            .sort
-            .iter()
-            .map(|k| format!("{} {}", k.field.sql, dir(k.descending)))
-            .collect();
-        if !self.sort.iter().any(|k| k.field.name == "id") {
-            parts.push(format!("id {}", dir(last.descending)));
-        }
-        parts.join(", ")
-    }
 }
 
 /// The most rows one request may sort in an order no index serves: SQLite then reads every

@@ -1,8 +1,9 @@
 //! Compiles filters to an SQLite `WHERE` clause with `?` binds, leaving regex filters to Rust.
 
+use super::combine::Combine;
 use super::eval::Residual;
-use super::filter::{Filter, Op};
-use super::params::Combine;
+use super::filter::Filter;
+use super::op::Op;
 use super::value::Value;
 
 /// A value bound to a `?` placeholder, in order.

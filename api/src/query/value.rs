@@ -1,7 +1,7 @@
 //! Typed filter values (parsed from text per field type) and the row values they meet.
 
 use super::error::FilterError;
-use super::filter::Op;
+use super::op::Op;
 use super::pattern::Pattern;
 use super::schema::FieldType;
 use std::num::IntErrorKind;

@@ -2,7 +2,7 @@
 
 use super::{delete, get, write, Result};
 use gloo_net::http::Method;
-use labrelay_api::queue::{Reservation, ReservationInput};
+use labrelay_api::reservations::{Reservation, ReservationInput};
 use labrelay_api::Id;
 
 pub async fn reservations() -> Result<Vec<Reservation>> {

@@ -4,8 +4,9 @@
 
 use super::filters::split_list;
 use labrelay_api::agents::AgentInput;
-use labrelay_api::queue::{DeviceState, ScheduleInput};
+use labrelay_api::device_state::DeviceState;
 use labrelay_api::resources::{Config, ConfigInput, Device, DeviceInput, Package, PackageInput};
+use labrelay_api::schedules::ScheduleInput;
 use labrelay_api::Id;
 
 /// One field's value, typed by its control.

@@ -6,7 +6,7 @@ use crate::app::set_title;
 use crate::components::{dyn_view, ErrorBanner, IdSelect, Notice, TextField, Time};
 use crate::live;
 use crate::model::resource::Resource;
-use labrelay_api::queue::{Reservation, ReservationInput, MAX_RESERVATION_MINUTES};
+use labrelay_api::reservations::{Reservation, ReservationInput, MAX_RESERVATION_MINUTES};
 use labrelay_api::Id;
 use leptos::prelude::*;
 
