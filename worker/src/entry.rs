@@ -2,18 +2,11 @@
 //! files (`crate::files`, the bytes between the caller and R2), the store Durable Object
 //! (every other API call), static assets (the app).
 
+use crate::body::{bodiless, bounded, declared_length, MAX_BODY};
 use crate::error::respond;
+use crate::routed::Routed;
 use labrelay_api::error::ApiError;
 use worker::{Env, Method, Request, Response, Result};
-
-/// The largest request body the API accepts (1 MiB); bigger ones get 413.
-pub const MAX_BODY: usize = 1 << 20;
-
-/// Handled by an entry module, or the request back for the store.
-pub enum Routed {
-    Done(Result<Response>),
-    Store(Request),
-}
 
 pub async fn route(req: Request, env: Env) -> Result<Response> {
     let path = req.path();
@@ -115,62 +108,6 @@ fn relabel(
     Request::new_with_init(url.as_str(), &init).map_err(bad)
 }
 
-/// The request with its body read here, at most `MAX_BODY` bytes (a chunked body with no
-/// length is counted as it comes): the store never holds more than that of any request.
-async fn bounded(mut req: Request) -> std::result::Result<Request, ApiError> {
-    if matches!(
-        req.method(),
-        worker::Method::Get
-            | worker::Method::Head
-            | worker::Method::Delete
-            | worker::Method::Options
-    ) {
-        return Ok(req);
-    }
-    let body = read_body(&mut req).await?;
-    with_body(&req, &body)
-}
-
-/// The body, at most `MAX_BODY` bytes (413 past that, however it is sent).
-pub async fn read_body(req: &mut Request) -> std::result::Result<Vec<u8>, ApiError> {
-    use futures::StreamExt;
-    if declared_length(req).is_some_and(|n| n > MAX_BODY) {
-        return Err(ApiError::TooLarge(MAX_BODY));
-    }
-    let mut body = Vec::new();
-    let Ok(mut stream) = req.stream() else {
-        // No body at all.
-        return Ok(body);
-    };
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|e| ApiError::invalid(format!("unreadable body: {e}")))?;
-        if body.len() + chunk.len() > MAX_BODY {
-            return Err(ApiError::TooLarge(MAX_BODY));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
-}
-
-/// A copy of `req` (method, URL, headers) with this body.
-pub fn with_body(req: &Request, body: &[u8]) -> std::result::Result<Request, ApiError> {
-    let url = req
-        .url()
-        .map_err(|e| ApiError::invalid(format!("bad URL: {e}")))?;
-    let mut init = worker::RequestInit::new();
-    init.with_method(req.method())
-        .with_headers(req.headers().clone());
-    if !bodiless(&req.method()) {
-        init.with_body(Some(js_sys::Uint8Array::from(body).into()));
-    }
-    Request::new_with_init(url.as_str(), &init).map_err(|e| ApiError::Internal(e.to_string()))
-}
-
-/// Methods whose requests may not carry a body once rebuilt.
-fn bodiless(method: &worker::Method) -> bool {
-    matches!(method, worker::Method::Get | worker::Method::Head)
-}
-
 fn is_store_path(path: &str) -> bool {
     // `/labs/{lab}/...`: judged by what follows the lab (a bad lab name is then a 404).
     let inner = path
@@ -182,12 +119,4 @@ fn is_store_path(path: &str) -> bool {
         || path == "/api"
         || path.trim_end_matches('/') == "/authenticate"
         || path.starts_with("/healthz/")
-}
-
-fn declared_length(req: &Request) -> Option<usize> {
-    req.headers()
-        .get("content-length")
-        .ok()
-        .flatten()
-        .and_then(|v| v.parse().ok())
 }

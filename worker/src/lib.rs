@@ -2,12 +2,14 @@
 //! SQLite-backed Durable Object, the system of record (`store/`); everything else is the
 //! browser app, served as static assets from the same origin.
 
+mod body;
 mod entry;
 mod error;
 mod files;
 mod internal;
 mod labs;
 mod openapi;
+mod routed;
 mod signin;
 mod store;
 mod store_call;

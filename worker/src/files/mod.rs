@@ -26,7 +26,7 @@ use crate::store_call::{answer, Refused};
 use labrelay_api::error::ApiError;
 use worker::{Method, Request, Response};
 
-pub use crate::entry::Routed;
+pub use crate::routed::Routed;
 
 fn param(req: &Request, key: &str) -> Option<String> {
     req.url()

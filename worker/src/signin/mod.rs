@@ -14,12 +14,13 @@ mod password;
 pub mod secrets;
 mod token;
 
-use crate::entry::{read_body, Routed};
+use crate::body::read_body;
 use crate::internal::{
     SigninBegin, SigninChallenge, SigninFinish, SigninOk, UserCreate, UserOut, UserPassword,
     UserToken, PBKDF2_ROUNDS, SIGNIN_BEGIN, SIGNIN_FINISH, USER_CREATE, USER_PASSWORD, USER_TOKEN,
 };
 use crate::labs::Target;
+use crate::routed::Routed;
 use crate::store_call::{answer, call, Refused};
 use labrelay_api::error::ApiError;
 use labrelay_api::users::{check_new_password, PasswordChange, User, UserInput, MAX_PASSWORD};
@@ -318,7 +319,7 @@ async fn edit(mut req: Request, env: &Env, id: &str) -> Routed {
 
 /// The same request with another body, on to the store.
 fn forward(req: &Request, body: Vec<u8>) -> Routed {
-    match crate::entry::with_body(req, &body) {
+    match crate::body::with_body(req, &body) {
         Ok(r) => Routed::Store(r),
         Err(e) => Routed::Done(crate::error::respond(e)),
     }

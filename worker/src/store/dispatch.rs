@@ -5,17 +5,19 @@
 //! and neither it nor the agent is reserved by someone else; the highest priority first. A claim happens inside one
 //! synchronous stretch of the Durable Object, so each job goes to exactly one agent.
 //!
-//! The whole rule is one SQL query (`labrelay_api::dispatch::CLAIM_SQL`, held to the rule in
+//! The whole rule is one SQL query (`labrelay_api::claim_sql::CLAIM_SQL`, held to the rule in
 //! Rust by a property test there): however many jobs no agent can run wait ahead of a
 //! runnable one (pinned elsewhere, needing absent interfaces), the runnable one is found.
 
+use super::configs;
 use super::db::{json_string, us, Db};
-use super::jobs::{self, JobRow};
-use super::{configs, devices, packages};
+use super::effective::Effective;
+use super::jobs::row::{find as find_job, JobRow};
+use super::lease::{lease, lease_end};
 use crate::error::now;
-use labrelay_api::agents::{Claim, Lease, HEARTBEAT_SECS, LEASE_SECS};
+use labrelay_api::agents::Claim;
 use labrelay_api::error::ApiError;
-use labrelay_api::{Id, Timestamp};
+use labrelay_api::Id;
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -26,18 +28,6 @@ struct Candidate {
 #[derive(Deserialize)]
 struct HeldRow {
     interface_names: String,
-}
-
-pub fn lease(expires_us: i64) -> Lease {
-    Lease {
-        expires_at: Timestamp(expires_us),
-        ttl_secs: LEASE_SECS,
-        heartbeat_secs: HEARTBEAT_SECS,
-    }
-}
-
-pub fn lease_end() -> i64 {
-    us(now()) + LEASE_SECS as i64 * 1_000_000
 }
 
 /// Claims the first job this agent can run now, if any.
@@ -62,7 +52,7 @@ pub fn try_claim(
     super::health::ensure_checks(db)?;
     let t = us(now());
     let pick: Option<Candidate> = db.first(
-        labrelay_api::dispatch::CLAIM_SQL,
+        labrelay_api::claim_sql::CLAIM_SQL,
         vec![
             t.into(),
             agent.as_i64().into(),
@@ -89,58 +79,12 @@ pub fn try_claim(
             pick.id.into(),
         ],
     )?;
-    let job = jobs::find(db, Id(pick.id as u64))?;
+    let job = find_job(db, Id(pick.id as u64))?;
     claim_for(db, &job, expires).map(Some)
 }
 
 fn names(json: &str) -> Vec<String> {
     serde_json::from_str(json).unwrap_or_default()
-}
-
-/// What the run needs: the job, its testlist, the effective config text, the device.
-/// What a job runs with, its package's own config and device standing in for a 0.
-pub struct Effective {
-    pub package: Option<packages::PackageRow>,
-    pub config_id: i64,
-    pub config_name: String,
-    pub device_id: i64,
-    pub device: Option<labrelay_api::resources::Device>,
-}
-
-impl Effective {
-    pub fn of(db: &Db, job: &JobRow) -> Result<Effective, ApiError> {
-        let package = match packages::find(db, Id(job.package_id as u64)) {
-            Ok(p) => Some(p),
-            Err(ApiError::NotFound(_)) => None,
-            Err(e) => return Err(e),
-        };
-        let own_or_package = |own: i64, of_package: fn(&packages::PackageRow) -> i64| {
-            if own != 0 {
-                own
-            } else {
-                package.as_ref().map_or(0, of_package)
-            }
-        };
-        let config_id = own_or_package(job.config_id, |p| p.config_id);
-        let device_id = own_or_package(job.device_id, |p| p.device_id);
-        let device = match devices::find(db, Id(device_id as u64)) {
-            Ok(d) => Some(d.to_wire()?),
-            Err(ApiError::NotFound(_)) => None,
-            Err(e) => return Err(e),
-        };
-        let config_name = match configs::find(db, Id(config_id as u64)) {
-            Ok(c) => c.name,
-            Err(ApiError::NotFound(_)) => String::new(),
-            Err(e) => return Err(e),
-        };
-        Ok(Effective {
-            package,
-            config_id,
-            config_name,
-            device_id,
-            device,
-        })
-    }
 }
 
 fn claim_for(db: &Db, job: &JobRow, expires: i64) -> Result<Claim, ApiError> {
@@ -158,54 +102,4 @@ fn claim_for(db: &Db, job: &JobRow, expires: i64) -> Result<Claim, ApiError> {
         device: e.device,
         lease: lease(expires),
     })
-}
-
-/// Leases that ran out: a claimed job that never started goes back to the queue; a running
-/// one ends as `error` ("agent lost"): a half-run hardware test is never rerun silently.
-/// Returns whether anything changed.
-pub fn expire_leases(db: &Db) -> Result<bool, ApiError> {
-    let t = us(now());
-    let due = db.int(
-        "SELECT count(*) FROM jobs WHERE status IN ('pending', 'running') AND agent_id != 0
-         AND lease_expires < ?",
-        vec![t.into()],
-    )?;
-    if due == 0 {
-        return Ok(false);
-    }
-    db.exec(
-        "UPDATE jobs SET agent_id = 0, agent_name = '', lease_expires = NULL, updated = ?
-         WHERE status = 'pending' AND agent_id != 0 AND lease_expires < ?",
-        vec![t.into(), t.into()],
-    )?;
-    db.exec(
-        "UPDATE jobs SET status = 'error', reason = 'agent lost', finished = ?, updated = ?,
-         lease_expires = NULL WHERE status = 'running' AND lease_expires < ?",
-        vec![t.into(), t.into(), t.into()],
-    )?;
-    super::results::lifecycle::settle(db, t)?;
-    Ok(true)
-}
-
-/// When the store next has something to do on its own: the earliest future `run_at` of a
-/// queued job, the earliest lease or reservation to run out, or a schedule's next tick
-/// (microseconds).
-pub fn next_wakeup(db: &Db) -> Result<Option<i64>, ApiError> {
-    let t = us(now());
-    let run_at = db.int(
-        "SELECT coalesce(min(run_at), 0) FROM jobs
-         WHERE status = 'pending' AND agent_id = 0 AND run_at > ?",
-        vec![t.into()],
-    )?;
-    let lease = db.int(
-        "SELECT coalesce(min(lease_expires), 0) FROM jobs
-         WHERE status IN ('pending', 'running') AND agent_id != 0",
-        vec![],
-    )?;
-    let tick = super::schedule::next_due(db)?.unwrap_or(0);
-    let reservation_end = super::reservations::next_end(db)?.unwrap_or(0);
-    Ok([run_at, lease, tick, reservation_end]
-        .into_iter()
-        .filter(|&v| v > 0)
-        .min())
 }

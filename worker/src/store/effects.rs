@@ -1,5 +1,4 @@
-//! The lab object's route table, as far as waking goes: every route and what a successful
-//! call to it changes. That decides whom it wakes (`wake.rs`): a held claim only for what can
+//! What a successful call to each of the lab object's routes changes. That decides whom it wakes (`wake.rs`): a held claim only for what can
 //! make a job dispatchable ([`Effect::Queue`]: launch, edit, stop, delete, a finished run, an
 //! agent or a package pin); browsers for anything they show, told which kind of record and
 //! which one ([`Effect::View`]: a job's progress, its log, a result's tests and files);

@@ -6,7 +6,9 @@
 //! most one user job is lost to a broken device.
 
 use super::db::{us, Db};
-use super::jobs::{self, JobRow, Launched};
+use super::jobs::insert::Launched;
+use super::jobs::launch::launch_for;
+use super::jobs::row::JobRow;
 use crate::error::now;
 use labrelay_api::error::ApiError;
 use labrelay_api::jobs::{JobInput, JobStatus};
@@ -54,7 +56,7 @@ pub fn ensure_checks(db: &Db) -> Result<usize, ApiError> {
             priority: Some(MAX_PRIORITY),
             ..JobInput::default()
         };
-        match jobs::launch_for(db, &input, Id(d.user_id as u64), Launched::HealthCheck) {
+        match launch_for(db, &input, Id(d.user_id as u64), Launched::HealthCheck) {
             Ok(_) => launched += 1,
             // The check cannot even be launched (its package or config is gone): the device
             // cannot be trusted either.
@@ -78,7 +80,7 @@ fn mark_bad(db: &Db, device: i64, note: &str) -> Result<(), ApiError> {
 /// unknown again (the next job waits for a check).
 pub fn after_finish(db: &Db, job: &JobRow) -> Result<(), ApiError> {
     let t = us(now());
-    let device = super::dispatch::Effective::of(db, job)?.device_id;
+    let device = super::effective::Effective::of(db, job)?.device_id;
     if device == 0 {
         return Ok(());
     }

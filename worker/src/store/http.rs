@@ -1,7 +1,7 @@
 //! What a handler sees of a request (method, path segments, query pairs, body, caller) and
 //! what it answers (`Reply`), turned into the `{timestamp, data[, links]}` envelope here.
 
-use crate::entry::MAX_BODY;
+use crate::body::MAX_BODY;
 use crate::error::{json_response, now};
 use labrelay_api::error::ApiError;
 use labrelay_api::query::Links;

@@ -1,20 +1,35 @@
-//! A claimed job's life on its agent: start (running, result id), heartbeat (renews the
-//! lease, reports progress, carries the stop request), finish (outcome and summary). Start
-//! and finish are idempotent, so an agent replaying after an outage does no harm.
+//! The lease: a claimed job's life on its agent. Its term (`lease`, `lease_end`), start
+//! (running, result id), heartbeat (renews the lease, reports progress, carries the stop
+//! request), finish (outcome and summary), and expiry (a lost agent). Start and finish are
+//! idempotent, so an agent replaying after an outage does no harm.
 
 use super::db::{parse_json, us, Db};
-use super::dispatch::{lease, lease_end};
 use super::http::{self, Ctx, Reply};
-use super::jobs::{self, JobRow};
+use super::jobs::row::{find as find_job, JobRow};
 use crate::error::now;
-use labrelay_api::agents::{Finish, FinishStatus, Heartbeat, HeartbeatReply, StartRequest};
+use labrelay_api::agents::{
+    Finish, FinishStatus, Heartbeat, HeartbeatReply, Lease, StartRequest, HEARTBEAT_SECS,
+    LEASE_SECS,
+};
 use labrelay_api::error::ApiError;
 use labrelay_api::jobs::{JobOptions, JobStatus};
-use labrelay_api::Id;
+use labrelay_api::{Id, Timestamp};
+
+pub fn lease(expires_us: i64) -> Lease {
+    Lease {
+        expires_at: Timestamp(expires_us),
+        ttl_secs: LEASE_SECS,
+        heartbeat_secs: HEARTBEAT_SECS,
+    }
+}
+
+pub fn lease_end() -> i64 {
+    us(now()) + LEASE_SECS as i64 * 1_000_000
+}
 
 /// The job, if this agent holds it.
 pub fn held(db: &Db, agent: Id, job: Id) -> Result<JobRow, ApiError> {
-    let row = jobs::find(db, job)?;
+    let row = find_job(db, job)?;
     if row.agent_id != agent.as_i64() {
         return Err(ApiError::Conflict("job is not leased to this agent".into()));
     }
@@ -68,7 +83,7 @@ pub fn start(db: &Db, ctx: &Ctx, agent: Id, id: Id) -> Result<Reply, ApiError> {
             )))
         }
     }
-    http::data(&jobs::find(db, id)?.to_wire()?)
+    http::data(&find_job(db, id)?.to_wire()?)
 }
 
 pub fn heartbeat(db: &Db, ctx: &Ctx, agent: Id, id: Id) -> Result<Reply, ApiError> {
@@ -132,7 +147,34 @@ pub fn finish(db: &Db, ctx: &Ctx, agent: Id, id: Id) -> Result<Reply, ApiError> 
         )?;
         super::results::lifecycle::settle(db, t)?;
         // A health check's verdict, or a run that ended in error: the device's health.
-        super::health::after_finish(db, &jobs::find(db, id)?)?;
+        super::health::after_finish(db, &find_job(db, id)?)?;
     }
-    http::data(&jobs::find(db, id)?.to_wire()?)
+    http::data(&find_job(db, id)?.to_wire()?)
+}
+
+/// Leases that ran out: a claimed job that never started goes back to the queue; a running
+/// one ends as `error` ("agent lost"): a half-run hardware test is never rerun silently.
+/// Returns whether anything changed.
+pub fn expire_leases(db: &Db) -> Result<bool, ApiError> {
+    let t = us(now());
+    let due = db.int(
+        "SELECT count(*) FROM jobs WHERE status IN ('pending', 'running') AND agent_id != 0
+         AND lease_expires < ?",
+        vec![t.into()],
+    )?;
+    if due == 0 {
+        return Ok(false);
+    }
+    db.exec(
+        "UPDATE jobs SET agent_id = 0, agent_name = '', lease_expires = NULL, updated = ?
+         WHERE status = 'pending' AND agent_id != 0 AND lease_expires < ?",
+        vec![t.into(), t.into()],
+    )?;
+    db.exec(
+        "UPDATE jobs SET status = 'error', reason = 'agent lost', finished = ?, updated = ?,
+         lease_expires = NULL WHERE status = 'running' AND lease_expires < ?",
+        vec![t.into(), t.into(), t.into()],
+    )?;
+    super::results::lifecycle::settle(db, t)?;
+    Ok(true)
 }

@@ -6,7 +6,7 @@
 
 use super::db::Db;
 use super::http::{self, Ctx, Reply};
-use super::jobs;
+use super::jobs::row::find as find_job;
 use super::lease::held;
 use labrelay_api::agents::{LogAck, LogAppend, LogChunk, LOG_CAP_BYTES};
 use labrelay_api::error::ApiError;
@@ -79,7 +79,7 @@ struct Piece {
 }
 
 pub fn read(db: &Db, ctx: &Ctx, id: Id) -> Result<Reply, ApiError> {
-    let job = jobs::find(db, id)?;
+    let job = find_job(db, id)?;
     let from: i64 = match ctx.param("offset") {
         None => 0,
         Some(v) => v.parse().ok().filter(|n| *n >= 0).ok_or_else(|| {

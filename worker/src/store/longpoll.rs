@@ -2,9 +2,9 @@
 //! dispatchable to it), its stop long-poll, a browser's `/changes` and CDRouter's `?updates=`.
 //! Each waits in its line of `wake::Waiting` and re-checks when woken.
 
-use super::routes::Change;
+use super::effects::Change;
 use super::wake::Line;
-use super::{agent_api, agents, dispatch, http, results, Store};
+use super::{agent_api, agents, dispatch, http, lease, results, Store};
 use http::{Ctx, Reply};
 use labrelay_api::agents::MAX_WAIT_SECS;
 use labrelay_api::error::ApiError;
@@ -42,7 +42,7 @@ impl Store {
                 // The lab was deleted while the claim waited.
                 return Err(ApiError::InvalidToken);
             }
-            dispatch::expire_leases(&self.db)?;
+            lease::expire_leases(&self.db)?;
             if let Some(claim) =
                 dispatch::try_claim(&self.db, agent, &req.interfaces, req.capacity)?
             {

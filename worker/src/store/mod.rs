@@ -10,6 +10,7 @@
 
 mod agent_api;
 mod agents;
+mod alarm;
 pub(crate) mod auth;
 mod closing;
 mod configs;
@@ -17,6 +18,8 @@ mod crud;
 pub(crate) mod db;
 mod devices;
 pub(crate) mod dispatch;
+mod effective;
+mod effects;
 mod health;
 pub(crate) mod http;
 pub(crate) mod jobs;
@@ -30,7 +33,6 @@ mod packages;
 mod queue;
 mod reservations;
 mod results;
-mod routes;
 mod schedule;
 mod schema;
 mod signin;
@@ -110,7 +112,7 @@ impl DurableObject for Store {
         }
         // The directory's calls to labs' objects (close, reopen, purge) that are due.
         self.deliver_lab_calls().await;
-        if let Err(e) = dispatch::expire_leases(&self.db) {
+        if let Err(e) = lease::expire_leases(&self.db) {
             worker::console_error!("alarm: {e}");
         }
         // Package schedules whose tick has come (each launches once; see `schedule`).
@@ -125,9 +127,9 @@ impl DurableObject for Store {
 }
 
 /// The queue changed, no one job in particular (an alarm, a schedule's tick).
-fn queue_change() -> routes::Effect {
-    routes::Effect::Queue(routes::Change {
-        kind: routes::Kind::Jobs,
+fn queue_change() -> effects::Effect {
+    effects::Effect::Queue(effects::Change {
+        kind: effects::Kind::Jobs,
         id: None,
     })
 }
@@ -180,14 +182,15 @@ impl Store {
             };
             // A claim that found nothing (204) changed nothing.
             if matches!(reply, Ok(Reply::Json(_))) {
-                self.after(routes::effect(&ctx.method, &seg, false)).await;
+                self.after(effects::effect(&ctx.method, &seg, false)).await;
             }
             return reply;
         }
         let reply = self.handle_user(ctx, &seg);
         if reply.is_ok() {
             let preview = ctx.param("process").is_some();
-            self.after(routes::effect(&ctx.method, &seg, preview)).await;
+            self.after(effects::effect(&ctx.method, &seg, preview))
+                .await;
         }
         reply
     }
@@ -240,16 +243,16 @@ impl Store {
     }
 
     /// After a successful call: whom it concerns is told; a queue change moves the alarm.
-    async fn after(&self, effect: routes::Effect) {
-        if effect == routes::Effect::Nothing {
+    async fn after(&self, effect: effects::Effect) {
+        if effect == effects::Effect::Nothing {
             return;
         }
         self.waiting.notify(effect);
-        if let routes::Effect::Queue(_) = effect {
+        if let effects::Effect::Queue(_) = effect {
             self.reschedule().await;
         }
-        if let routes::Effect::View(routes::Change {
-            kind: routes::Kind::Labs,
+        if let effects::Effect::View(effects::Change {
+            kind: effects::Kind::Labs,
             ..
         }) = effect
         {
@@ -299,8 +302,8 @@ impl Store {
         let reply = results::internal_route(&self.db, ctx, agent, self.result_max_bytes);
         if agent_call && ctx.path != STATE && ctx.path != HOLDS && reply.is_ok() {
             // Files change no job's dispatch: no claim to wake, no alarm to move.
-            self.after(routes::Effect::View(routes::Change {
-                kind: routes::Kind::Results,
+            self.after(effects::Effect::View(effects::Change {
+                kind: effects::Kind::Results,
                 id: None,
             }))
             .await;
@@ -349,7 +352,7 @@ impl Store {
     /// Sets the alarm for the next thing the store must do on its own (see `dispatch`; in
     /// the directory, the calls it owes labs' objects too).
     async fn reschedule(&self) {
-        let next = dispatch::next_wakeup(&self.db).and_then(|at| {
+        let next = alarm::next_wakeup(&self.db).and_then(|at| {
             let call = labs::next_call(&self.db)?;
             Ok([at, call].into_iter().flatten().min())
         });

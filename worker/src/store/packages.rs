@@ -51,7 +51,7 @@ pub fn find(db: &Db, id: Id) -> Result<PackageRow, ApiError> {
 
 impl PackageRow {
     /// The schedule (CDRouter's default, disabled, when never set or unreadable).
-    pub fn schedule(&self) -> labrelay_api::queue::Schedule {
+    pub fn schedule(&self) -> labrelay_api::schedules::Schedule {
         serde_json::from_str(&self.schedule).unwrap_or_default()
     }
 
@@ -124,8 +124,7 @@ impl Resource for PackageRow {
         if let Some(s) = input.schedule {
             let mut schedule = self.schedule();
             s.apply(&mut schedule);
-            self.schedule_next =
-                super::schedule::next_tick(&schedule, super::db::us(crate::error::now()));
+            self.schedule_next = schedule.next_tick(super::db::us(crate::error::now()));
             self.schedule = json_string(&schedule);
         }
         if let Some(v) = input.tags {

@@ -8,7 +8,7 @@ use super::db::{from_micros, us, Db};
 use super::http::{self, parse_id, Caller, Ctx, Reply};
 use crate::error::now;
 use labrelay_api::error::ApiError;
-use labrelay_api::queue::{Reservation, ReservationInput};
+use labrelay_api::reservations::{Reservation, ReservationInput};
 use labrelay_api::Id;
 use serde::Deserialize;
 use worker::Method;

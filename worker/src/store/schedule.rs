@@ -6,30 +6,17 @@
 //! missed tick.
 
 use super::db::{from_micros, us, Db};
-use super::jobs::{self, Launched};
+use super::jobs::insert::Launched;
+use super::jobs::launch::launch_for;
 use super::packages::PackageRow;
 use crate::error::now;
-use labrelay_api::cron::Spec;
 use labrelay_api::error::ApiError;
 use labrelay_api::jobs::JobInput;
-use labrelay_api::queue::Schedule;
 use labrelay_api::Id;
 
 /// The most packages one alarm launches for (the rest are still due at the next alarm, set
 /// at once): bounds the work of one alarm.
 const BATCH: i64 = 50;
-
-/// When `schedule` next fires after `now_us` (µs), or 0: not enabled, no valid spec, or no
-/// tick in the next eight years.
-pub fn next_tick(schedule: &Schedule, now_us: i64) -> i64 {
-    if !schedule.enabled {
-        return 0;
-    }
-    Spec::parse(&schedule.spec)
-        .ok()
-        .and_then(|s| s.next_after(now_us.div_euclid(1_000_000)))
-        .map_or(0, |secs| secs * 1_000_000)
-}
 
 /// Launches a job for every package whose tick has come; returns how many were launched.
 pub fn fire(db: &Db) -> Result<usize, ApiError> {
@@ -46,14 +33,14 @@ pub fn fire(db: &Db) -> Result<usize, ApiError> {
         // config is gone) says so in the log and fires again at its next tick.
         db.exec(
             "UPDATE packages SET schedule_next = ? WHERE id = ?",
-            vec![next_tick(&schedule, t).into(), p.id.into()],
+            vec![schedule.next_tick(t).into(), p.id.into()],
         )?;
         let input = JobInput {
             package_id: Some(Id(p.id as u64)),
             options: Some(schedule.options.into()),
             ..JobInput::default()
         };
-        match jobs::launch_for(db, &input, Id(p.user_id as u64), Launched::Schedule) {
+        match launch_for(db, &input, Id(p.user_id as u64), Launched::Schedule) {
             Ok(_) => launched += 1,
             Err(e) => worker::console_error!(
                 "schedule of package {} (tick {}): {e}",

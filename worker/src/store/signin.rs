@@ -218,7 +218,7 @@ pub fn finish(db: &Db, ctx: &Ctx) -> Result<Reply, ApiError> {
         .map(|r| r.api_token_sealed)
         .unwrap_or_default();
     http::data(&SigninOk {
-        user: super::users::find(db, Id(user.id as u64))?.to_wire(None),
+        user: super::users::row::find(db, Id(user.id as u64))?.to_wire(None),
         api_sealed: sealed,
     })
 }

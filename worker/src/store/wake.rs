@@ -1,9 +1,9 @@
-//! Who waits in a lab's object, and whom a change wakes (`routes.rs` says what each call
+//! Who waits in a lab's object, and whom a change wakes (`effects.rs` says what each call
 //! changes): held claims only for queue changes (and the alarm), stop long-polls for changes
 //! to jobs, browsers (`/changes`, `?updates=`) for everything they show. Browsers are told
 //! what changed since their version, from a short history; past it, "everything".
 
-use super::routes::{Change, Effect, Kind};
+use super::effects::{Change, Effect, Kind};
 use futures::channel::oneshot;
 use labrelay_api::Id;
 use std::cell::{Cell, RefCell};

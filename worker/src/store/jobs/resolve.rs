@@ -3,7 +3,7 @@
 //! new job — by a person over the API, or by the lab itself (a schedule's tick, a health
 //! check).
 
-use super::JobRow;
+use super::row::JobRow;
 use crate::error::now;
 use crate::store::db::{from_micros, json_string, json_text, parse_json, us, Db};
 use crate::store::{configs, devices, packages};
@@ -233,16 +233,3 @@ pub(super) const FIELD_COLUMNS: &str =
     "options, package_id, package_name, device_id, device_name, \
      config_id, config_name, run_at, interfaces, interface_names, uses_wireless, uses_ics, \
      ics_interface_name, priority";
-
-/// A job launched by the lab itself (a schedule's tick, a health check), as `user`: checked
-/// and resolved as a launch over the API is.
-pub fn launch_for(
-    db: &Db,
-    input: &JobInput,
-    user: Id,
-    how: super::insert::Launched,
-) -> Result<Id, ApiError> {
-    labrelay_api::limits::check_job(input).map_err(ApiError::Invalid)?;
-    let resolved = resolve(db, input, None)?;
-    super::insert::insert_as(db, &resolved, user, how)
-}

@@ -5,7 +5,7 @@
 
 use super::names;
 use crate::store::db::Db;
-use crate::store::jobs::JobRow;
+use crate::store::jobs::row::JobRow;
 use labrelay_api::error::ApiError;
 use serde::Deserialize;
 use std::cell::RefCell;

@@ -1,7 +1,7 @@
 //! Why a pending job waits, in words and as a code (`labrelay_api::queue::Waiting`), and its
 //! place in the queue of due jobs that compete for its interfaces. Worked out when jobs are
 //! read, from one look at the lab: the agents, what they hold, the due queue in dispatch order
-//! (`labrelay_api::dispatch`, kept between reads by `due.rs`), so a page of jobs costs one
+//! (`labrelay_api::claim_sql`, kept between reads by `due.rs`), so a page of jobs costs one
 //! pass over the queue.
 
 mod due;
@@ -11,10 +11,11 @@ pub use due::DueCache;
 
 use super::agents::Polling;
 use super::db::{from_micros, us, Db};
-use super::jobs::JobRow;
+use super::jobs::row::JobRow;
 use crate::error::now;
+use labrelay_api::device_state::DeviceState;
 use labrelay_api::error::ApiError;
-use labrelay_api::queue::{DeviceState, WaitCode, Waiting};
+use labrelay_api::queue::{WaitCode, Waiting};
 use labrelay_api::Id;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -365,7 +366,7 @@ impl Scene {
 pub fn annotate(
     db: &Db,
     with: &Look,
-    rows: &[super::jobs::JobRow],
+    rows: &[JobRow],
     wire: &mut [labrelay_api::jobs::Job],
 ) -> Result<(), ApiError> {
     let waiting: Vec<&JobRow> = rows

@@ -9,7 +9,7 @@
 
 use super::lifecycle;
 use super::rows::{FileRow, FILE_COLUMNS};
-use super::tests::{captures_of, find as find_test, scoped};
+use super::test_records::{captures_of, find as find_test, scoped};
 use crate::error::now;
 use crate::internal::{
     file_key, ArchiveList, ArchiveRequest, Assemble, Begin, BeginReply, Commit, CommitReply,

@@ -7,7 +7,7 @@
 
 use super::rows::ResultRow;
 use crate::store::db::{json_string, Db};
-use crate::store::jobs::JobRow;
+use crate::store::jobs::row::JobRow;
 use labrelay_api::error::ApiError;
 use labrelay_api::jobs::{JobOptions, JobStatus};
 use labrelay_api::Id;
@@ -61,7 +61,7 @@ pub fn create(
     };
     let options: JobOptions = serde_json::from_str(&job.options).unwrap_or_default();
     // The config and device the run uses (a job's 0 is its package's own).
-    let used = crate::store::dispatch::Effective::of(db, job)?;
+    let used = crate::store::effective::Effective::of(db, job)?;
     db.exec(
         "INSERT INTO results (id, job_id, status, created, updated, agent_name, package_id,
          package_name, device_id, device_name, config_id, config_name, user_id, tags, options,

@@ -18,7 +18,7 @@
 mod files;
 pub mod lifecycle;
 mod rows;
-mod tests;
+mod test_records;
 
 use crate::error::now;
 use crate::store::auth::require_owner_of;
@@ -62,11 +62,13 @@ pub fn route(db: &Db, ctx: &Ctx, caller: &Caller, rest: &[&str]) -> Result<Reply
             lifecycle::delete(db, owned(r)?)?;
             Ok(Reply::NoContent)
         }
-        ([r, "tests"], Method::Get) => tests::list(db, ctx, id(r)?),
-        ([r, "tests", seq], Method::Get) => tests::get(db, id(r)?, seq),
-        ([r, "tests", seq, "captures"], Method::Get) => tests::captures(db, id(r)?, seq, None),
+        ([r, "tests"], Method::Get) => test_records::list(db, ctx, id(r)?),
+        ([r, "tests", seq], Method::Get) => test_records::get(db, id(r)?, seq),
+        ([r, "tests", seq, "captures"], Method::Get) => {
+            test_records::captures(db, id(r)?, seq, None)
+        }
         ([r, "tests", seq, "captures", intf], Method::Get) => {
-            tests::captures(db, id(r)?, seq, Some(intf))
+            test_records::captures(db, id(r)?, seq, Some(intf))
         }
         ([r, "logdir"], Method::Get) => files::logdir(db, ctx, id(r)?),
         ([], _) | ([_], _) | ([_, "tests", ..], _) | ([_, "logdir", ..], _) => {
@@ -195,4 +197,4 @@ pub fn internal_route(
     }
 }
 
-pub use tests::upsert as upsert_tests;
+pub use test_records::upsert as upsert_tests;

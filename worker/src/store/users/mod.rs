@@ -3,9 +3,9 @@
 //! paths below; the public API never sees or shows them.
 
 use super::auth::{require_admin, require_writer};
-use super::db::{from_micros, us, Db};
+use super::db::{us, Db};
 use super::http::{self, parse_id, Caller, Ctx, Reply};
-use super::list::{self, Table};
+use super::list;
 use super::signin;
 use crate::error::now;
 use crate::internal::{UserCreate, UserOut, UserPassword, UserToken};
@@ -13,50 +13,11 @@ use labrelay_api::error::ApiError;
 use labrelay_api::query::ListQuery;
 use labrelay_api::users::{User, UserInput, USER_SCHEMA};
 use labrelay_api::Id;
-use serde::Deserialize;
 use worker::Method;
 
-const TABLE: Table = Table {
-    name: "users",
-    columns: "id, name, description, admin, disabled, readonly, created, updated",
-    indexed: &["name"],
-};
+pub(super) mod row;
 
-#[derive(Deserialize)]
-pub(super) struct UserRow {
-    id: i64,
-    name: String,
-    description: String,
-    admin: i64,
-    disabled: i64,
-    readonly: i64,
-    created: i64,
-    updated: i64,
-}
-
-impl UserRow {
-    pub fn to_wire(&self, token: Option<String>) -> User {
-        User {
-            id: Id(self.id as u64),
-            admin: self.admin != 0,
-            disabled: self.disabled != 0,
-            readonly: self.readonly != 0,
-            name: self.name.clone(),
-            description: self.description.clone(),
-            created: from_micros(self.created),
-            updated: from_micros(self.updated),
-            token,
-        }
-    }
-}
-
-pub(super) fn find(db: &Db, id: Id) -> Result<UserRow, ApiError> {
-    db.first(
-        &format!("SELECT {} FROM users WHERE id = ?", TABLE.columns),
-        vec![id.as_i64().into()],
-    )?
-    .ok_or(ApiError::NotFound("user"))
-}
+use row::{find, UserRow, TABLE};
 
 pub fn route(db: &Db, ctx: &Ctx, caller: &Caller, rest: &[&str]) -> Result<Reply, ApiError> {
     match (rest, &ctx.method) {
