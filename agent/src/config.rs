@@ -237,6 +237,8 @@ pub enum ConfigError {
     Missing(&'static str, &'static str, &'static str),
     #[error("{0}")]
     Invalid(String),
+    #[error(transparent)]
+    Trust(#[from] crate::trust::TrustError),
 }
 
 /// The flag names cdrouter-cli takes for a job's begin/end/skip options.

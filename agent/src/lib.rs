@@ -9,6 +9,7 @@
 //! cdrouter-cli and takes its processes along when the agent dies).
 
 pub mod check;
+pub mod claim_loop;
 pub mod client;
 pub mod config;
 pub mod job;
@@ -20,4 +21,3 @@ pub mod retention;
 pub mod retry;
 pub mod supervise;
 pub mod trust;
-pub mod worker;

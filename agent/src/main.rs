@@ -2,7 +2,7 @@
 //! the supervisor of a run: `supervise`, started by the agent itself).
 
 use labrelay_agent::config::{Cli, Command, Settings};
-use labrelay_agent::{check, process, supervise, worker};
+use labrelay_agent::{check, claim_loop, process, supervise};
 use std::process::ExitCode;
 use tracing_subscriber::filter::LevelFilter;
 
@@ -53,7 +53,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(worker::run(settings)) {
+    match runtime.block_on(claim_loop::run(settings)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!("{e}");

@@ -3,8 +3,15 @@
 //! or the CA of a TLS-inspecting proxy). Both the agent's client and `check` use it, so a
 //! check that passes is a connection the agent will make.
 
-use crate::config::ConfigError;
 use std::path::{Path, PathBuf};
+
+/// A `--ca-file` the agent cannot trust as told, in words.
+#[derive(Debug, thiserror::Error)]
+#[error("ca_file {path}: {why}")]
+pub struct TrustError {
+    path: String,
+    why: String,
+}
 
 /// The extra certificate authorities, if any, and the file they came from.
 #[derive(Clone, Default)]
@@ -19,11 +26,14 @@ const MAX_BUNDLE_BYTES: u64 = 4 << 20;
 impl Trust {
     /// Reads `path`'s PEM certificates; an unreadable file, or one without a certificate, is
     /// an error in words (the agent must not start trusting less than it was told to).
-    pub fn load(path: Option<&Path>) -> Result<Trust, ConfigError> {
+    pub fn load(path: Option<&Path>) -> Result<Trust, TrustError> {
         let Some(path) = path else {
             return Ok(Trust::default());
         };
-        let bad = |why: String| ConfigError::Invalid(format!("ca_file {}: {why}", path.display()));
+        let bad = |why: String| TrustError {
+            path: path.display().to_string(),
+            why,
+        };
         let size = std::fs::metadata(path)
             .map_err(|e| bad(e.to_string()))?
             .len();

@@ -2,9 +2,9 @@
 //! config with the defaults it claims, the systemd unit passes `systemd-analyze verify` and
 //! its stop timeouts leave the agent's own shutdown room.
 
+use labrelay_agent::claim_loop::FLUSH_ON_EXIT;
 use labrelay_agent::config::{self, Cli, Settings, DEFAULT_STOP_GRACE, DEFAULT_WORK_DIR};
 use labrelay_agent::retention::Policy;
-use labrelay_agent::worker::FLUSH_ON_EXIT;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
