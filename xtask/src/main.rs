@@ -3,16 +3,10 @@
 mod app_pack;
 mod app_wasm;
 mod bench;
-mod bench_app;
-mod bench_dispatch;
-mod bench_hostile;
-mod bench_labs;
-mod bench_queue;
-mod bench_results;
 mod build;
 mod demo;
+mod dev;
 mod dist;
-mod dist_deb;
 mod e2e;
 mod local_agent;
 mod openapi;
@@ -88,8 +82,8 @@ fn main() {
     let cli = Cli::parse();
     let root = tools::repo_root();
     let result = match cli.cmd {
-        Cmd::Dev => server::dev(&root),
-        Cmd::Serve { port, state } => server::serve(&root, port, state),
+        Cmd::Dev => dev::dev(&root),
+        Cmd::Serve { port, state } => dev::serve(&root, port, state),
         Cmd::Test => test::run(&root),
         Cmd::Bench { which, jobs } => bench::run(&root, &which, jobs),
         Cmd::Setup => tools::ensure_all(&root),
@@ -109,7 +103,7 @@ fn main() {
             }),
         Cmd::Dist => dist::run_dist(&root).map(drop),
         Cmd::Demo { url, token } => {
-            let token = token.unwrap_or_else(|| server::dev_token(&root));
+            let token = token.unwrap_or_else(|| dev::dev_token(&root));
             demo::ensure(&root, &url, &token)
                 .map(|made| println!("added {} demo records", made.len()))
         }

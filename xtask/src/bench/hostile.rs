@@ -5,7 +5,7 @@
 //! thread much beyond ~50 ms, whatever its input; caps answer 400/413 before that.
 //! Not a test: it prints a table for BENCHMARKS.md and asserts nothing.
 
-use crate::bench::{ms, Client};
+use super::harness::{ms, Client};
 use crate::server::{Options, Server};
 use crate::{build, tools, Result};
 use serde_json::{json, Value};

@@ -4,7 +4,7 @@
 //! entry's token check for a lab (the directory's answer cached in the isolate) as a ratio to
 //! a bare object hello. Not a test: it prints tables for BENCHMARKS.md and asserts nothing.
 
-use crate::bench::{measure_all, print_table, Case, Client};
+use super::harness::{measure_all, print_table, Case, Client};
 use crate::server::{Options, Server};
 use crate::{build, tools, Result};
 use serde_json::json;
@@ -78,7 +78,7 @@ pub fn run(root: &Path, jobs: u64) -> Result {
     ];
     let measured = measure_all(&root_client, &cases);
     print_table(&format!("{LABS} labs of {jobs} jobs each"), &measured);
-    let find = |set: &[crate::bench::Measured], p: &str| {
+    let find = |set: &[super::harness::Measured], p: &str| {
         set.iter()
             .find(|m| m.label.starts_with(p))
             .map(|m| (m.rps, m.p50))
@@ -140,7 +140,7 @@ pub fn run(root: &Path, jobs: u64) -> Result {
 /// Agents streaming logs into one lab while a browser follows its jobs list and idle agents
 /// hold claims: what the browser re-fetches, what the claims wake for, and the requests/s.
 pub mod streaming {
-    use crate::bench::Client;
+    use crate::bench::harness::Client;
     use crate::Result;
     use serde_json::{json, Value};
     use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

@@ -6,7 +6,7 @@
 //! reasons), 25 and 1,000 a page; the difference per job is the reason's cost (goal < 1 ms).
 //! Prints tables; asserts nothing.
 
-use crate::bench_dispatch::{dispatch, percentile, round_trips, Http};
+use super::dispatch::{dispatch, percentile, round_trips, Http};
 use crate::server::{Options, Server};
 use crate::{build, tools, Result};
 use serde_json::{json, Value};

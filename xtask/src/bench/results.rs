@@ -10,7 +10,7 @@
 //! 3. `list_log` of a 150 KB test log, paged by offset, as a ratio to a bare store hello —
 //!    goal ≥ 0.5.
 
-use crate::bench::{measure_all, ms, print_table, Case, Client};
+use super::harness::{measure_all, ms, print_table, Case, Client};
 use crate::server::{fresh_dir, Options, Server};
 use crate::{build, tools, Result};
 use labrelay_api::Id;
