@@ -88,12 +88,12 @@ pub fn split(root: &Path) -> Result {
             files.push((name, entry));
         }
     }
-    let wasm_opt = node_bin(root, "wasm-opt");
-    for (name, path) in &files {
-        if name.ends_with(".wasm") {
-            optimize(&wasm_opt, path)?;
-        }
-    }
+    let modules: Vec<PathBuf> = files
+        .iter()
+        .filter(|(name, _)| name.ends_with(".wasm"))
+        .map(|(_, path)| path.clone())
+        .collect();
+    optimize_all(root, &modules)?;
     // Each page's modules in one file too, for a visit's first page (app_pack.rs).
     for name in crate::app_pack::pack(&split)? {
         files.push((name.clone(), split.join(&name)));
@@ -122,6 +122,69 @@ pub fn split(root: &Path) -> Result {
             .map_err(|e| format!("{} -> dist: {e}", path.display()))?;
     }
     boot(&dist, &dir)
+}
+
+/// wasm-opt on every module, in place, on every core; a module optimized before (the same
+/// bytes, the same flags and binaryen) is taken from `target/app-opt-cache/`, so a change to
+/// one page re-optimizes only the modules that changed. The cache keeps this build's modules
+/// only.
+fn optimize_all(root: &Path, modules: &[PathBuf]) -> Result {
+    let wasm_opt = node_bin(root, "wasm-opt");
+    let cache = root.join("target/app-opt-cache");
+    std::fs::create_dir_all(&cache).map_err(|e| format!("{}: {e}", cache.display()))?;
+    let mut salt = Sha256::new();
+    salt.update(WASM_OPT.join(" "));
+    salt.update(std::fs::read(root.join("package-lock.json")).unwrap_or_default());
+    let salt = salt.finalize();
+    let key = |path: &Path| -> Result<String> {
+        let mut h = Sha256::new();
+        h.update(salt);
+        h.update(read(path)?);
+        let full: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        Ok(format!("{full}.wasm"))
+    };
+    let queue = std::sync::Mutex::new(modules.iter().collect::<Vec<_>>());
+    let kept = std::sync::Mutex::new(std::collections::HashSet::new());
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get().min(8));
+    let one = |path: &Path| -> Result {
+        let name = key(path)?;
+        let cached = cache.join(&name);
+        if cached.exists() {
+            std::fs::copy(&cached, path).map_err(|e| format!("{}: {e}", path.display()))?;
+        } else {
+            optimize(&wasm_opt, path)?;
+            std::fs::copy(path, &cached).map_err(|e| format!("{}: {e}", cached.display()))?;
+        }
+        kept.lock().map_err(|e| e.to_string())?.insert(name);
+        Ok(())
+    };
+    std::thread::scope(|scope| -> Result {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| -> Result {
+                    loop {
+                        let next = queue.lock().map_err(|e| e.to_string())?.pop();
+                        match next {
+                            Some(path) => one(path)?,
+                            None => return Ok(()),
+                        }
+                    }
+                })
+            })
+            .collect();
+        for w in workers {
+            w.join()
+                .map_err(|_| "a wasm-opt thread panicked".to_string())??;
+        }
+        Ok(())
+    })?;
+    let kept = kept.into_inner().map_err(|e| e.to_string())?;
+    for entry in read_dir(&cache)? {
+        if !kept.contains(&file_name(&entry)) {
+            let _ = std::fs::remove_file(&entry);
+        }
+    }
+    Ok(())
 }
 
 /// wasm-opt on one module, in place. Its warnings about the name section wasm-split-cli

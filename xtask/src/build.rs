@@ -75,14 +75,6 @@ pub fn worker(root: &Path) -> Result {
     })
 }
 
-/// wrangler's `[build] command`: skipped when xtask has just built (LABRELAY_PREBUILT=1).
-pub fn worker_for_wrangler(root: &Path) -> Result {
-    if std::env::var("LABRELAY_PREBUILT").is_ok_and(|v| v == "1") {
-        return Ok(());
-    }
-    worker(root)
-}
-
 /// The lab agent and the cdrouter-cli simulator (native).
 pub fn agent(root: &Path, release: bool) -> Result {
     println!("xtask: building the agent");

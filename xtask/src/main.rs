@@ -61,8 +61,6 @@ enum Cmd {
     Build,
     /// The lab agent as a package: a static x86_64 Linux build, tarball (+ .deb) in target/dist/.
     Dist,
-    /// Build the worker's wasm (wrangler's [build] command).
-    BuildWorker,
     /// One step of `test` on its own: today's worker on a store from before labs.
     UpgradeCheck,
     /// One step of `test` on its own: a package schedule across a worker outage (~2 min).
@@ -88,7 +86,6 @@ fn main() {
         Cmd::Bench { which, jobs } => bench::run(&root, &which, jobs),
         Cmd::Setup => tools::ensure_all(&root),
         Cmd::Build => tools::ensure_all(&root).and_then(|()| build::all(&root)),
-        Cmd::BuildWorker => build::worker_for_wrangler(&root),
         Cmd::ScheduleCheck => tools::ensure_all(&root)
             .and_then(|()| build::all(&root))
             .and_then(|()| {

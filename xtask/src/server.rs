@@ -136,7 +136,6 @@ impl Server {
                 vec![]
             })
             .env("PATH", path_env(root))
-            .env("LABRELAY_PREBUILT", "1")
             .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
             .env("WRANGLER_SEND_METRICS", "false")
             .env("WRANGLER_LOG_PATH", opts.state.join("wrangler-logs"))

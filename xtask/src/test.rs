@@ -78,7 +78,6 @@ fn steps(root: &Path) -> Result {
         .args(["deploy", "--dry-run", "--outdir"])
         .arg(&out)
         .env("PATH", path_env(root))
-        .env("LABRELAY_PREBUILT", "1")
         .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
         .env("WRANGLER_SEND_METRICS", "false")
         .env("WRANGLER_LOG_PATH", out.join("logs"))
