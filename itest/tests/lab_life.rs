@@ -196,9 +196,26 @@ fn lifecycle_calls_refuse_bad_input_clearly() {
     admin
         .post(&format!("/api/v1/labs/{x}/restore"), &json!({}))
         .expect_error(404, "no such deleted lab");
+    // Removed for good: the purge runs to its end (files, records, then the tombstone), and
+    // only then does the lab leave the deleted list; nothing is left to restore.
     admin
         .delete(&format!("/api/v1/labs/{x}/?purge=true"))
         .expect(204);
+    let start = Instant::now();
+    while !deleted(&x).is_empty() {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the purge never ended: {:?}",
+            deleted(&x)
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    admin
+        .post(&format!("/api/v1/labs/{x}/restore"), &json!({}))
+        .expect_error(404, "no such deleted lab");
+    admin
+        .get(&format!("/labs/{x}/api/v1/jobs/"))
+        .expect_error(404, "no such lab");
 }
 
 #[test]
