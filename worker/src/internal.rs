@@ -18,6 +18,9 @@ pub const STATE: &str = "/internal/files/state";
 pub const LOCATE: &str = "/internal/files/locate";
 pub const ARCHIVE: &str = "/internal/files/archive";
 
+/// The calls an agent makes (with its own token); the others are a user's.
+pub const AGENT_CALLS: &[&str] = &[BEGIN, COMMIT, COMPLETE, STATE, WHOLE, WHOLE_BATCH, HOLDS];
+
 /// An agent is about to send part `part` of a file.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Begin {

@@ -79,9 +79,8 @@ pub fn is_purged(db: &Db) -> Result<bool, ApiError> {
 /// What a closed lab answers: its agents are no longer known (401), for everyone else the
 /// lab is gone (404).
 pub fn refusal(ctx: &super::http::Ctx) -> ApiError {
-    use crate::internal::{BEGIN, COMMIT, COMPLETE, HOLDS, STATE, WHOLE, WHOLE_BATCH};
     let agent = ctx.segments.first().is_some_and(|s| s == "agent")
-        || [BEGIN, COMMIT, COMPLETE, STATE, WHOLE, WHOLE_BATCH, HOLDS].contains(&ctx.path.as_str());
+        || crate::internal::AGENT_CALLS.contains(&ctx.path.as_str());
     if agent {
         ApiError::InvalidToken
     } else {

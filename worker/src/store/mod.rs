@@ -288,9 +288,8 @@ impl Store {
             }
             _ => {}
         }
-        use crate::internal::{BEGIN, COMMIT, COMPLETE, HOLDS, STATE, WHOLE, WHOLE_BATCH};
-        let agent_call = [BEGIN, COMMIT, COMPLETE, STATE, WHOLE, WHOLE_BATCH, HOLDS]
-            .contains(&ctx.path.as_str());
+        use crate::internal::{AGENT_CALLS, HOLDS, STATE};
+        let agent_call = AGENT_CALLS.contains(&ctx.path.as_str());
         let agent = if agent_call {
             let agent = auth::agent(&self.db, ctx.bearer.as_deref())?;
             agents::touch(&self.db, agent)?;

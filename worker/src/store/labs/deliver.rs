@@ -28,6 +28,14 @@ async fn why(r: Refused) -> String {
     }
 }
 
+/// A call that lands in one request (close, reopen).
+async fn once(to: &Target, path: &str) -> Result<bool, String> {
+    match call::<_, serde_json::Value>(to, path, None, &serde_json::json!({})).await {
+        Ok(_) => Ok(true),
+        Err(r) => Err(why(r).await),
+    }
+}
+
 /// Whether one purge of `lab` finished; `Err` says why a step failed.
 async fn purge(to: &Target) -> Result<bool, String> {
     for _ in 0..PURGE_STEPS {
@@ -52,20 +60,9 @@ impl Store {
         };
         for c in due {
             let to = Target::lab(&self.env, c.lab.clone(), None);
-            let body = serde_json::json!({});
             let outcome = match c.call {
-                Call::Close => {
-                    match call::<_, serde_json::Value>(&to, LAB_CLOSE, None, &body).await {
-                        Ok(_) => Ok(true),
-                        Err(r) => Err(why(r).await),
-                    }
-                }
-                Call::Reopen => {
-                    match call::<_, serde_json::Value>(&to, LAB_REOPEN, None, &body).await {
-                        Ok(_) => Ok(true),
-                        Err(r) => Err(why(r).await),
-                    }
-                }
+                Call::Close => once(&to, LAB_CLOSE).await,
+                Call::Reopen => once(&to, LAB_REOPEN).await,
                 Call::Purge => purge(&to).await,
             };
             if let Err(e) = self.settle_call(&c, outcome, now()) {
