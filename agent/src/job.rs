@@ -5,14 +5,18 @@
 //! `<work-dir>/job-<id>/` holds `testlist.log` (one test per line), the config
 //! (`<config_name>.conf`), cdrouter-cli's result directory (`result/`, its `-logdir`) and the
 //! [`Outbox`]. The parts: [`checks`] (what may reach cdrouter-cli), [`command`] (the command
-//! line and the config edits for testvars), [`execute`] (the run), [`lease`] (heartbeats and
-//! the stop long-poll), [`log`] (the job log).
+//! line and the config edits for testvars), [`execute`] (the run: prepare, `run`,
+//! `outcome`), [`lease`] (heartbeats and the stop long-poll), [`log`] (the job log).
 
 mod checks;
 mod command;
 mod execute;
+#[cfg(test)]
+mod fixture;
 mod lease;
 mod log;
+mod outcome;
+mod run;
 
 pub use checks::{check_claim, check_written_config};
 pub use command::{command_args, config_file_name, edit_config, testvar_args};
@@ -23,10 +27,10 @@ use crate::client::{Client, ClientError, Uplink};
 use crate::config::RunSettings;
 use crate::outbox::{Delivery, Outbox, OutboxError};
 use crate::retry::{retry, Limit};
-use execute::Outcome;
 use labrelay_api::agents::{Claim, Finish, FinishStatus, StartRequest};
 use labrelay_api::{Id, Timestamp};
 use log::JobLog;
+use outcome::Outcome;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -69,6 +73,17 @@ pub enum StopReason {
     Shutdown,
     /// The server no longer holds the lease for this agent.
     LeaseLost(String),
+}
+
+impl StopReason {
+    /// In words, for the job log and the finish's reason.
+    pub fn describe(&self) -> String {
+        match self {
+            StopReason::User => "stopped by a user".into(),
+            StopReason::Shutdown => "the agent was shut down".into(),
+            StopReason::LeaseLost(why) => format!("lease lost: {why}"),
+        }
+    }
 }
 
 /// How a job ended, for the agent's own log.

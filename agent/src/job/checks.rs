@@ -25,28 +25,16 @@ pub fn check_written_config(text: &str) -> Result<(), String> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::fixture;
     use super::*;
     use labrelay_api::interfaces::{Testvar, TestvarAction};
 
     fn claim() -> Claim {
-        let t = "2026-01-02T03:04:05Z";
-        serde_json::from_value(serde_json::json!({
-            "job": {
-                "id": "42", "active": true, "status": "running", "options": {},
-                "package_id": "1", "package_name": "pkg", "device_id": "2",
-                "device_name": "dut", "config_id": "3", "config_name": "cfg",
-                "result_id": null, "user_id": "1", "created": t, "updated": t,
-                "automatic": false, "run_at": t, "interfaces": [], "interface_names": [],
-                "uses_wireless": false, "uses_ics": false, "ics_interface_name": ""
-            },
-            "testlist": ["cdrouter_basic_1", "dns_45"],
-            "package_extra_cli_args": "-noclean",
-            "config_name": "cfg",
-            "config": "testvar lanInterface eth1\n",
-            "device": null,
-            "lease": {"expires_at": t, "ttl_secs": 60, "heartbeat_secs": 10},
-        }))
-        .expect("a valid claim")
+        fixture::claim(
+            &["cdrouter_basic_1", "dns_45"],
+            "-noclean",
+            "testvar lanInterface eth1\n",
+        )
     }
 
     fn testvar(group: &str, name: &str, value: &str) -> Testvar {

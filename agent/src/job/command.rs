@@ -173,30 +173,13 @@ pub fn command_args(
 
 #[cfg(test)]
 mod tests {
+    use super::super::fixture;
     use super::*;
     use crate::config::Flags;
     use labrelay_api::jobs::JobOptions;
 
-    /// Built from JSON, as the server sends it: fields the API adds later need no change here.
     fn claim(options: JobOptions, package_args: &str) -> Claim {
-        let t = "2026-01-02T03:04:05Z";
-        let mut claim: Claim = serde_json::from_value(serde_json::json!({
-            "job": {
-                "id": "42", "active": true, "status": "running", "options": {},
-                "package_id": "1", "package_name": "pkg", "device_id": "2",
-                "device_name": "dut", "config_id": "3", "config_name": "cfg",
-                "result_id": null, "user_id": "1", "created": t, "updated": t,
-                "automatic": false, "run_at": t, "interfaces": [], "interface_names": [],
-                "uses_wireless": false, "uses_ics": false, "ics_interface_name": ""
-            },
-            "testlist": ["a", "b"],
-            "package_extra_cli_args": package_args,
-            "config_name": "cfg",
-            "config": "",
-            "device": null,
-            "lease": {"expires_at": t, "ttl_secs": 60, "heartbeat_secs": 10},
-        }))
-        .expect("a valid claim");
+        let mut claim = fixture::claim(&["a", "b"], package_args, "");
         claim.job.options = options;
         claim
     }
@@ -210,9 +193,9 @@ mod tests {
         }
     }
 
-    #[test]
-    fn the_command_line_has_files_testvars_flags_and_extra_args_in_order() {
-        let options = JobOptions {
+    /// Options of every kind, the extra arguments with quoted words.
+    fn full_options() -> JobOptions {
+        JobOptions {
             begin_at: "b1".into(),
             end_at: "e1".into(),
             skip_tests: vec!["s1".into(), "s 2".into()],
@@ -225,7 +208,12 @@ mod tests {
                 tv("g", "", "", TestvarAction::CreateGroup),
             ],
             ..JobOptions::default()
-        };
+        }
+    }
+
+    #[test]
+    fn the_command_line_has_files_testvars_flags_and_extra_args_in_order() {
+        let options = full_options();
         let run = RunSettings {
             testpath: "/t".into(),
             flags: Flags {

@@ -57,6 +57,13 @@ impl JobLog {
         }
     }
 
+    /// A full outbox is said once in the job log (other errors are the caller's to report).
+    pub fn outbox_error(&mut self, e: &OutboxError) {
+        if matches!(e, OutboxError::Full { .. }) {
+            self.outbox_full();
+        }
+    }
+
     /// Says once that the outbox is full: what is dropped from now on, and where it is kept.
     pub fn outbox_full(&mut self) {
         if self.full_noted {
