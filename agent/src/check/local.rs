@@ -37,70 +37,84 @@ fn resolve(path: &Path) -> Option<PathBuf> {
 /// cdrouter-cli exists, may be run by this user, and answers `-version` within `timeout`;
 /// the line shows the first line it printed.
 pub async fn cdrouter_cli(path: &Path, timeout: Duration) -> Item {
+    match executable(path) {
+        Ok(exe) => version(&exe, timeout).await,
+        Err(item) => item,
+    }
+}
+
+/// Where cdrouter-cli is, when it is there and this user may run it; else the failed item.
+fn executable(path: &Path) -> Result<PathBuf, Item> {
     let shown = path.display();
     let Some(exe) = resolve(path) else {
-        return Item::fail(
+        return Err(Item::fail(
             CLI,
             format!("{shown} is not on PATH: set cdrouter_cli to its full path"),
-        );
+        ));
     };
     let meta = match std::fs::metadata(&exe) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Item::fail(
+            return Err(Item::fail(
                 CLI,
                 format!(
                     "{} does not exist: install CDRouter, or set cdrouter_cli (--cdrouter-cli) \
                      to where cdrouter-cli is",
                     exe.display()
                 ),
-            )
+            ))
         }
-        Err(e) => return Item::fail(CLI, format!("{}: {e}", exe.display())),
+        Err(e) => return Err(Item::fail(CLI, format!("{}: {e}", exe.display()))),
     };
     if meta.is_dir() {
-        return Item::fail(
+        return Err(Item::fail(
             CLI,
             format!("{} is a directory, not a program", exe.display()),
-        );
+        ));
     }
     if access(&exe, AccessFlags::X_OK).is_err() {
-        return Item::fail(
+        return Err(Item::fail(
             CLI,
             format!(
                 "{} is not executable by this user (mode {:04o})",
                 exe.display(),
                 meta.permissions().mode() & 0o7777
             ),
-        );
+        ));
     }
-    let mut cmd = tokio::process::Command::new(&exe);
+    Ok(exe)
+}
+
+/// `exe -version`, run as a run is (none of the agent's settings, the token, in its
+/// environment), within `timeout`.
+async fn version(exe: &Path, timeout: Duration) -> Item {
+    let mut cmd = tokio::process::Command::new(exe);
     cmd.arg("-version")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true);
-    // As a run: none of the agent's settings (the token) in its environment.
     crate::process::scrub_env(&mut cmd);
-    let child = cmd.spawn();
-    let child = match child {
+    let child = match cmd.spawn() {
         Ok(c) => c,
         Err(e) => return Item::fail(CLI, format!("cannot run {}: {e}", exe.display())),
     };
-    let out = match tokio::time::timeout(timeout, child.wait_with_output()).await {
-        Ok(Ok(out)) => out,
-        Ok(Err(e)) => return Item::fail(CLI, format!("{} -version: {e}", exe.display())),
-        Err(_) => {
-            return Item::fail(
-                CLI,
-                format!(
-                    "{} -version did not finish within {} s (stopped)",
-                    exe.display(),
-                    timeout.as_secs()
-                ),
-            )
-        }
-    };
+    match tokio::time::timeout(timeout, child.wait_with_output()).await {
+        Ok(Ok(out)) => version_said(exe, &out),
+        Ok(Err(e)) => Item::fail(CLI, format!("{} -version: {e}", exe.display())),
+        Err(_) => Item::fail(
+            CLI,
+            format!(
+                "{} -version did not finish within {} s (stopped)",
+                exe.display(),
+                timeout.as_secs()
+            ),
+        ),
+    }
+}
+
+/// How `-version` ended, with the first line it printed.
+fn version_said(exe: &Path, out: &std::process::Output) -> Item {
     let said = first_line(&out.stdout)
         .or_else(|| first_line(&out.stderr))
         .map_or_else(
@@ -198,26 +212,9 @@ pub fn interfaces(configured: &[String], machine: Result<Vec<(String, String)>, 
 /// does not exist yet is fine when its parent takes one (the agent creates it at start);
 /// the check itself leaves nothing behind.
 pub fn work_dir(dir: &Path, min_free: u64) -> Item {
-    let (probe_in, note) = if dir.is_dir() {
-        (dir.to_path_buf(), String::new())
-    } else if dir.exists() {
-        return Item::fail(WORK, format!("{} is not a directory", dir.display()));
-    } else {
-        match dir.parent().filter(|p| p.is_dir()) {
-            Some(parent) => (
-                parent.to_path_buf(),
-                " (does not exist yet: the agent creates it)".to_string(),
-            ),
-            None => {
-                return Item::fail(
-                    WORK,
-                    format!(
-                        "{} does not exist, nor does its parent: create it for the agent's user",
-                        dir.display()
-                    ),
-                )
-            }
-        }
+    let (probe_in, note) = match probe_dir(dir) {
+        Ok(p) => p,
+        Err(item) => return item,
     };
     if let Err(e) = probe(&probe_in) {
         let why = if note.is_empty() {
@@ -243,21 +240,12 @@ pub fn work_dir(dir: &Path, min_free: u64) -> Item {
             )
         }
     };
-    let runs = retention::scan(dir).unwrap_or_default();
-    let pending = runs.iter().filter(|r| r.delivered.is_none()).count();
-    let kept = if runs.is_empty() {
-        String::new()
-    } else {
-        format!(
-            "; {} job directories, {pending} not delivered yet",
-            runs.len()
-        )
-    };
     let text = format!(
-        "{}{note} is writable; {} free (at least {} needed){kept}",
+        "{}{note} is writable; {} free (at least {} needed){}",
         dir.display(),
         human_bytes(free),
-        human_bytes(min_free)
+        human_bytes(min_free),
+        job_dirs(dir)
     );
     if free < min_free {
         return Item::fail(
@@ -266,6 +254,46 @@ pub fn work_dir(dir: &Path, min_free: u64) -> Item {
         );
     }
     Item::ok(WORK, text)
+}
+
+/// Where to try a file: the work directory, or its parent when it does not exist yet (with
+/// a note saying so); else the failed item.
+fn probe_dir(dir: &Path) -> Result<(PathBuf, String), Item> {
+    if dir.is_dir() {
+        return Ok((dir.to_path_buf(), String::new()));
+    }
+    if dir.exists() {
+        return Err(Item::fail(
+            WORK,
+            format!("{} is not a directory", dir.display()),
+        ));
+    }
+    match dir.parent().filter(|p| p.is_dir()) {
+        Some(parent) => Ok((
+            parent.to_path_buf(),
+            " (does not exist yet: the agent creates it)".to_string(),
+        )),
+        None => Err(Item::fail(
+            WORK,
+            format!(
+                "{} does not exist, nor does its parent: create it for the agent's user",
+                dir.display()
+            ),
+        )),
+    }
+}
+
+/// "; N job directories, M not delivered yet", or nothing when there are none.
+fn job_dirs(dir: &Path) -> String {
+    let runs = retention::scan(dir).unwrap_or_default();
+    if runs.is_empty() {
+        return String::new();
+    }
+    let pending = runs.iter().filter(|r| r.delivered.is_none()).count();
+    format!(
+        "; {} job directories, {pending} not delivered yet",
+        runs.len()
+    )
 }
 
 /// Creates, writes, syncs and removes a file in `dir`.

@@ -32,20 +32,9 @@ pub async fn server_and_token(
     trust: &Trust,
 ) -> (Item, Item) {
     let not_checked = |why: &str| Item::skipped(TOKEN, format!("not checked: {why}"));
-    let url = match Url::parse(server) {
-        Ok(u) if u.host_str().is_some() => u,
-        Ok(_) => {
-            return (
-                Item::fail(SERVER, format!("{server}: no host in the URL")),
-                not_checked("no server"),
-            )
-        }
-        Err(e) => {
-            return (
-                Item::fail(SERVER, format!("{server} is not a URL: {e}")),
-                not_checked("no server"),
-            )
-        }
+    let url = match server_url(server) {
+        Ok(u) => u,
+        Err(why) => return (Item::fail(SERVER, why), not_checked("no server")),
     };
     let (addr, took) = match connect(&url).await {
         Ok(c) => c,
@@ -61,27 +50,46 @@ pub async fn server_and_token(
     let resp = match whoami(server, token, trust).await {
         Ok(r) => r,
         Err(e) => {
-            let chain = error_chain(&e);
-            let why = if e.is_timeout() {
-                format!(
-                    "{reached}, but no answer within {} s: {chain}",
-                    CALL_TIMEOUT.as_secs()
-                )
-            } else if tls && e.is_connect() {
-                format!(
-                    "{reached}, but the TLS handshake failed: {}",
-                    tls_cause(&e, trust)
-                )
-            } else {
-                format!("{reached}, but the request failed: {chain}")
-            };
             return (
-                Item::fail(SERVER, why),
+                Item::fail(SERVER, no_answer(&reached, &e, tls, trust)),
                 not_checked("the server did not answer"),
             );
         }
     };
-    let server_item = if tls {
+    let server_item = answered(&url, &reached, tls, trust);
+    (server_item, token_item(resp, host).await)
+}
+
+/// The server's URL, with a host; else why not.
+fn server_url(server: &str) -> Result<Url, String> {
+    match Url::parse(server) {
+        Ok(u) if u.host_str().is_some() => Ok(u),
+        Ok(_) => Err(format!("{server}: no host in the URL")),
+        Err(e) => Err(format!("{server} is not a URL: {e}")),
+    }
+}
+
+/// Why a server that took the connection did not answer `whoami`.
+fn no_answer(reached: &str, e: &reqwest::Error, tls: bool, trust: &Trust) -> String {
+    let chain = error_chain(e);
+    if e.is_timeout() {
+        format!(
+            "{reached}, but no answer within {} s: {chain}",
+            CALL_TIMEOUT.as_secs()
+        )
+    } else if tls && e.is_connect() {
+        format!(
+            "{reached}, but the TLS handshake failed: {}",
+            tls_cause(e, trust)
+        )
+    } else {
+        format!("{reached}, but the request failed: {chain}")
+    }
+}
+
+/// The `server` line of a server that answered: how the connection was secured.
+fn answered(url: &Url, reached: &str, tls: bool, trust: &Trust) -> Item {
+    if tls {
         let by = match trust.file() {
             Some(f) => format!(
                 "certificate verified; trusting the built-in authorities and {} from {}",
@@ -91,15 +99,14 @@ pub async fn server_and_token(
             None => "certificate verified".to_string(),
         };
         Item::ok(SERVER, format!("{reached}; TLS ok ({by})"))
-    } else if is_loopback(&url) {
+    } else if is_loopback(url) {
         Item::ok(SERVER, format!("{reached}; plain HTTP (loopback only)"))
     } else {
         Item::warn(
             SERVER,
             format!("{reached}; plain HTTP: the token crosses the network unencrypted, use https"),
         )
-    };
-    (server_item, token_item(resp, host).await)
+    }
 }
 
 /// Resolves the URL's host and connects to the first address that takes it.

@@ -173,19 +173,8 @@ fn run(words: impl Iterator<Item = String>) -> i32 {
     let replay = std::env::var("CDROUTER_SIM_REPLAY")
         .ok()
         .filter(|v| !v.is_empty());
-    let requested = match (args.execute.as_deref(), &replay) {
-        (Some(execute), _) => match tests_of(execute) {
-            Ok(t) => t,
-            Err(e) => {
-                note(&e);
-                return 2;
-            }
-        },
-        (None, Some(_)) => Vec::new(),
-        (None, None) => {
-            note("-execute is required");
-            return 2;
-        }
+    let Some(requested) = requested(&args, replay.as_deref()) else {
+        return 2;
     };
     let Some(logdir) = args.logdir.clone() else {
         note("-logdir is required (the simulator writes nowhere else)");
@@ -200,6 +189,25 @@ fn run(words: impl Iterator<Item = String>) -> i32 {
         Err(Stop::Failed(e)) => {
             note(&e);
             2
+        }
+    }
+}
+
+/// The tests `-execute` names (none when a whole run is replayed); `None`: a usage error,
+/// said on stderr.
+fn requested(args: &Args, replay: Option<&str>) -> Option<Vec<String>> {
+    match (args.execute.as_deref(), replay) {
+        (Some(execute), _) => match tests_of(execute) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                note(&e);
+                None
+            }
+        },
+        (None, Some(_)) => Some(Vec::new()),
+        (None, None) => {
+            note("-execute is required");
+            None
         }
     }
 }
@@ -230,44 +238,64 @@ impl From<String> for Stop {
     }
 }
 
+/// The simulator's knobs, from its environment (see above).
+struct Knobs {
+    per_test: Duration,
+    failing: Vec<String>,
+    exports: PathBuf,
+    late_stamp: Duration,
+}
+
+impl Knobs {
+    fn from_env() -> Knobs {
+        Knobs {
+            per_test: Duration::from_millis(
+                std::env::var("CDROUTER_SIM_TEST_MS")
+                    .ok()
+                    .and_then(|v| v.trim().parse().ok())
+                    .unwrap_or(200),
+            ),
+            failing: std::env::var("CDROUTER_SIM_FAIL")
+                .unwrap_or_default()
+                .split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect(),
+            exports: std::env::var_os("CDROUTER_SIM_EXPORTS")
+                .map(PathBuf::from)
+                .unwrap_or_else(labrelay_export::fixtures_dir),
+            late_stamp: std::env::var("CDROUTER_SIM_LATE_STAMP_MS")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .map_or(Duration::ZERO, Duration::from_millis),
+        }
+    }
+}
+
 fn simulate(
     args: &Args,
     requested: &[String],
     replay: Option<&str>,
     logdir: PathBuf,
 ) -> Result<i32, Stop> {
-    let per_test = Duration::from_millis(
-        std::env::var("CDROUTER_SIM_TEST_MS")
-            .ok()
-            .and_then(|v| v.trim().parse().ok())
-            .unwrap_or(200),
-    );
-    let failing: Vec<String> = std::env::var("CDROUTER_SIM_FAIL")
-        .unwrap_or_default()
-        .split(',')
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .collect();
-    let exports = std::env::var_os("CDROUTER_SIM_EXPORTS")
-        .map(PathBuf::from)
-        .unwrap_or_else(labrelay_export::fixtures_dir);
-    let mut library = library::Library::open(&exports)?;
+    let knobs = Knobs::from_env();
+    let per_test = knobs.per_test;
+    let mut library = library::Library::open(&knobs.exports)?;
     let plan = match replay {
         Some(id) => plan::replay(&mut library, id, args)?,
-        None => plan::from_testlist(&mut library, &plan::select(requested, args), &failing)?,
+        None => plan::from_testlist(&mut library, &plan::select(requested, args), &knobs.failing)?,
     };
     std::fs::create_dir_all(&logdir)
         .map_err(|e| format!("cannot create {}: {e}", logdir.display()))?;
-    let late_stamp = std::env::var("CDROUTER_SIM_LATE_STAMP_MS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .map_or(Duration::ZERO, Duration::from_millis);
-    let out = Writer { logdir, late_stamp };
+    let out = Writer {
+        logdir,
+        late_stamp: knobs.late_stamp,
+    };
     note(&format!(
         "SIMULATOR, not a real CDRouter: pid {}, replaying {} test(s) from {}",
         std::process::id(),
         plan.tests.len(),
-        exports.display()
+        knobs.exports.display()
     ));
     for tv in &args.testvars {
         note(&format!("testvar {tv}"));
@@ -278,28 +306,42 @@ fn simulate(
     let _helper = env_flag("CDROUTER_SIM_SPAWN_CHILD")
         .then(spawn_helper)
         .flatten();
+    let ran = match run_tests(&out, &plan, per_test)? {
+        Ok(ran) => ran,
+        Err(code) => return Ok(code),
+    };
+    let failed = ran.iter().any(|r| !r.passed);
+    let total = started.elapsed().as_secs();
+    plan::write_final(&out, &plan, &ran, &started_date, total, per_test)?;
+    Ok(i32::from(failed))
+}
+
+/// The plan's tests, one after the other; Err: the run ended early with this exit status
+/// (cut off, crashed).
+fn run_tests(
+    out: &Writer,
+    plan: &plan::Plan,
+    per_test: Duration,
+) -> Result<Result<Vec<synopsis::Ran>, i32>, Stop> {
     let mut ran = Vec::new();
     for (i, test) in plan.tests.iter().enumerate() {
-        let outcome = plan::write_test(&out, test, per_test)?;
+        let outcome = plan::write_test(out, test, per_test)?;
         if outcome.cut_off {
             note("the real run was cut off here: so is this one (SIGKILL, no final.txt)");
             let _ = nix::sys::signal::raise(Signal::SIGKILL);
-            return Ok(137);
+            return Ok(Err(137));
         }
         ran.push(outcome.ran);
         if i == 0 && env_flag("CDROUTER_SIM_CRASH") {
             note("simulated crash (segmentation fault)");
-            return Ok(139);
+            return Ok(Err(139));
         }
         if i == 0 && env_flag("CDROUTER_SIM_HANG") {
             note("simulated hang");
             pause(Duration::from_secs(u64::from(u32::MAX)))?;
         }
     }
-    let failed = ran.iter().any(|r| !r.passed);
-    let total = started.elapsed().as_secs();
-    plan::write_final(&out, &plan, &ran, &started_date, total, per_test)?;
-    Ok(i32::from(failed))
+    Ok(Ok(ran))
 }
 
 fn spawn_helper() -> Option<std::process::Child> {
