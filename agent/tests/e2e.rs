@@ -1,9 +1,11 @@
 //! The agent binary against the in-process fake server, with the cdrouter-cli simulator.
 
 mod fake_server;
+mod pids;
 
 use fake_server::{claim, FakeServer, TOKEN};
 use labrelay_api::agents::FinishStatus;
+use pids::{is_gone, until_gone};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::{ExitStatus, Stdio};
@@ -36,14 +38,21 @@ fn agent(server: &FakeServer, work: &Path, sim_env: &[(&str, &str)], extra: &[&s
         })
         .env("LABRELAY_TOKEN", TOKEN)
         .env_remove("LABRELAY_CONFIG")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
+        .stdout(Stdio::null());
     for (k, v) in sim_env {
         cmd.env(k, v);
     }
-    let mut child = cmd.spawn().expect("agent starts");
+    spawn(cmd)
+}
+
+/// Starts the agent `cmd` describes, collecting its stderr.
+fn spawn(mut cmd: Command) -> Agent {
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("agent starts");
     let stderr = Arc::new(Mutex::new(String::new()));
     if let Some(pipe) = child.stderr.take() {
         let sink = stderr.clone();
@@ -95,12 +104,41 @@ impl Agent {
             .unwrap_or_else(|_| panic!("the agent never logged {text:?}"));
     }
 
+    /// Once the server has a finish: SIGTERM, and the agent exits 0.
+    async fn stop_once_finished(&mut self, server: &FakeServer) {
+        server
+            .wait_for("the finish", |s| !s.finishes.is_empty())
+            .await;
+        self.sigterm();
+        assert!(self.exit().await.success());
+    }
+
     async fn exit(&mut self) -> ExitStatus {
         tokio::time::timeout(Duration::from_secs(60), self.child.wait())
             .await
             .expect("the agent exits")
             .expect("wait")
     }
+}
+
+/// The fake server and a work directory for the agent.
+async fn start() -> (FakeServer, tempfile::TempDir) {
+    let server = FakeServer::start().await;
+    (server, tempfile::tempdir().expect("tempdir"))
+}
+
+/// The simulator's tests take 20 ms and the first hangs until it is stopped.
+const HANGS: [(&str, &str); 2] = [("CDROUTER_SIM_TEST_MS", "20"), ("CDROUTER_SIM_HANG", "1")];
+
+/// Until job `job`'s log says the run hangs (after its first test).
+async fn until_hanging(server: &FakeServer, job: u64) {
+    server
+        .wait_for("the run to hang", |s| {
+            s.logs
+                .get(&job)
+                .is_some_and(|l| l.contains("simulated hang"))
+        })
+        .await;
 }
 
 fn local_log(work: &Path, job: u64) -> String {
@@ -148,21 +186,9 @@ fn assert_results_uploaded(server: &FakeServer, work: &Path, job: u64) -> usize 
     n
 }
 
-fn is_gone(pid: i32) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Err(_) => true,
-        // A zombie is dead; only its parent has yet to collect it.
-        Ok(stat) => stat
-            .rsplit(')')
-            .next()
-            .is_some_and(|rest| rest.trim_start().starts_with('Z')),
-    }
-}
-
 #[tokio::test]
 async fn a_job_runs_and_its_log_and_finish_arrive_exactly_once() {
-    let server = FakeServer::start().await;
-    let work = tempfile::tempdir().expect("tempdir");
+    let (server, work) = start().await;
     let options = json!({
         "skip_tests": ["t4"],
         "extra_cli_args": "-testvar 'wanMode=DHCP client'",
@@ -245,8 +271,7 @@ async fn a_job_runs_and_its_log_and_finish_arrive_exactly_once() {
 
 #[tokio::test]
 async fn an_outage_during_the_run_loses_and_doubles_nothing() {
-    let server = FakeServer::start().await;
-    let work = tempfile::tempdir().expect("tempdir");
+    let (server, work) = start().await;
     let tests: Vec<String> = (1..=30).map(|i| format!("test_{i}")).collect();
     let tests: Vec<&str> = tests.iter().map(String::as_str).collect();
     server.add_claim(claim(12, &tests, json!({}), 1));
@@ -266,11 +291,7 @@ async fn an_outage_during_the_run_loses_and_doubles_nothing() {
         s.down = false;
         s.lose_acks = 2; // and the first answers after it are lost
     }
-    server
-        .wait_for("the finish", |s| !s.finishes.is_empty())
-        .await;
-    agent.sigterm();
-    assert!(agent.exit().await.success());
+    agent.stop_once_finished(&server).await;
 
     let s = server.state();
     let local = local_log(work.path(), 12);
@@ -288,8 +309,7 @@ async fn an_outage_during_the_run_loses_and_doubles_nothing() {
 
 #[tokio::test]
 async fn a_stop_from_the_server_ends_the_run_as_stopped() {
-    let server = FakeServer::start().await;
-    let work = tempfile::tempdir().expect("tempdir");
+    let (server, work) = start().await;
     server.add_claim(claim(13, &["a", "b", "c"], json!({}), 1));
     {
         // A server without the stop long-poll: stops come with the heartbeats.
@@ -297,17 +317,8 @@ async fn a_stop_from_the_server_ends_the_run_as_stopped() {
         s.stop_jobs = true;
         s.no_stop_poll = true;
     }
-    let mut agent = agent(
-        &server,
-        work.path(),
-        &[("CDROUTER_SIM_TEST_MS", "20"), ("CDROUTER_SIM_HANG", "1")],
-        &[],
-    );
-    server
-        .wait_for("the finish", |s| !s.finishes.is_empty())
-        .await;
-    agent.sigterm();
-    assert!(agent.exit().await.success());
+    let mut agent = agent(&server, work.path(), &HANGS, &[]);
+    agent.stop_once_finished(&server).await;
 
     let s = server.state();
     assert!(
@@ -330,16 +341,10 @@ async fn a_stop_from_the_server_ends_the_run_as_stopped() {
 /// stopped and reported, and no heartbeat was sent in between.
 #[tokio::test]
 async fn a_stop_reaches_the_run_through_the_long_poll_before_any_heartbeat() {
-    let server = FakeServer::start().await;
-    let work = tempfile::tempdir().expect("tempdir");
+    let (server, work) = start().await;
     server.state().heartbeat_secs = 50;
     server.add_claim(claim(22, &["a", "b", "c"], json!({}), 50));
-    let mut agent = agent(
-        &server,
-        work.path(),
-        &[("CDROUTER_SIM_TEST_MS", "20"), ("CDROUTER_SIM_HANG", "1")],
-        &["--heartbeat-secs", "50"],
-    );
+    let mut agent = agent(&server, work.path(), &HANGS, &["--heartbeat-secs", "50"]);
     server
         .wait_for("the run to hang", |s| {
             s.logs
@@ -377,8 +382,7 @@ async fn a_stop_reaches_the_run_through_the_long_poll_before_any_heartbeat() {
 /// `error`, saying why, and cdrouter-cli never starts (no file of the run is written).
 #[tokio::test]
 async fn a_claim_the_servers_own_checks_refuse_is_refused_and_never_run() {
-    let server = FakeServer::start().await;
-    let work = tempfile::tempdir().expect("tempdir");
+    let (server, work) = start().await;
     let evil_group = json!({"testvars": [{"group": "lan2}\ntestvar_group evil {", "name": "x",
                                           "value": "1", "action": "set-testvar"}]});
     server.add_claim(claim(23, &["a"], evil_group, 1));
@@ -438,8 +442,7 @@ async fn a_claim_the_servers_own_checks_refuse_is_refused_and_never_run() {
 /// `LABRELAY_*` variable (the simulator prints what it got).
 #[tokio::test]
 async fn cdrouter_cli_gets_neither_the_token_nor_any_labrelay_variable() {
-    let server = FakeServer::start().await;
-    let work = tempfile::tempdir().expect("tempdir");
+    let (server, work) = start().await;
     server.add_claim(claim(27, &["a"], json!({}), 1));
     let mut agent = agent(
         &server,
@@ -451,11 +454,7 @@ async fn cdrouter_cli_gets_neither_the_token_nor_any_labrelay_variable() {
         ],
         &[],
     );
-    server
-        .wait_for("the finish", |s| !s.finishes.is_empty())
-        .await;
-    agent.sigterm();
-    assert!(agent.exit().await.success());
+    agent.stop_once_finished(&server).await;
     let s = server.state();
     assert_eq!(
         s.claim_requests[0]["host"],
@@ -477,8 +476,7 @@ async fn cdrouter_cli_gets_neither_the_token_nor_any_labrelay_variable() {
 /// ended; the server gets exactly what the outbox kept.
 #[tokio::test]
 async fn a_full_outbox_keeps_the_head_of_the_log_and_says_so() {
-    let server = FakeServer::start().await;
-    let work = tempfile::tempdir().expect("tempdir");
+    let (server, work) = start().await;
     server.add_claim(claim(28, &["a"], json!({}), 1));
     let script = work.path().join("chatty-cli");
     std::fs::write(
@@ -500,11 +498,7 @@ async fn a_full_outbox_keeps_the_head_of_the_log_and_says_so() {
             &cap.to_string(),
         ],
     );
-    server
-        .wait_for("the finish", |s| !s.finishes.is_empty())
-        .await;
-    agent.sigterm();
-    assert!(agent.exit().await.success());
+    agent.stop_once_finished(&server).await;
     let s = server.state();
     assert_eq!(s.finishes[0].1.status, FinishStatus::Completed);
     let local = local_log(work.path(), 28);
@@ -533,8 +527,7 @@ async fn a_full_outbox_keeps_the_head_of_the_log_and_says_so() {
 
 #[tokio::test]
 async fn a_second_signal_stops_the_running_job_even_if_it_ignores_sigterm() {
-    let server = FakeServer::start().await;
-    let work = tempfile::tempdir().expect("tempdir");
+    let (server, work) = start().await;
     server.add_claim(claim(14, &["a", "b"], json!({}), 1));
     let mut agent = agent(
         &server,
@@ -546,13 +539,7 @@ async fn a_second_signal_stops_the_running_job_even_if_it_ignores_sigterm() {
         ],
         &[],
     );
-    server
-        .wait_for("the run to hang", |s| {
-            s.logs
-                .get(&14)
-                .is_some_and(|l| l.contains("simulated hang"))
-        })
-        .await;
+    until_hanging(&server, 14).await;
     agent.sigterm();
     agent.stderr_contains("shutting down").await;
     // The first signal lets the job go on.
@@ -573,8 +560,7 @@ async fn a_second_signal_stops_the_running_job_even_if_it_ignores_sigterm() {
 
 #[tokio::test]
 async fn a_refused_token_ends_the_agent_with_a_clear_message() {
-    let server = FakeServer::start().await;
-    let work = tempfile::tempdir().expect("tempdir");
+    let (server, work) = start().await;
     let mut agent = agent(&server, work.path(), &[], &["--token", "wrong"]);
     let status = agent.exit().await;
     assert!(!status.success());
@@ -583,8 +569,7 @@ async fn a_refused_token_ends_the_agent_with_a_clear_message() {
 
 #[tokio::test]
 async fn reports_left_by_an_earlier_agent_are_replayed_at_start() {
-    let server = FakeServer::start().await;
-    let work = tempfile::tempdir().expect("tempdir");
+    let (server, work) = start().await;
     // An agent died mid-run: half its log was acknowledged, no finish was written.
     let outbox: PathBuf = work.path().join("job-15/outbox");
     std::fs::create_dir_all(&outbox).expect("mkdir");
@@ -617,15 +602,10 @@ async fn reports_left_by_an_earlier_agent_are_replayed_at_start() {
 
 #[tokio::test]
 async fn a_crash_or_a_missing_cdrouter_cli_finishes_as_error() {
-    let server = FakeServer::start().await;
-    let work = tempfile::tempdir().expect("tempdir");
+    let (server, work) = start().await;
     server.add_claim(claim(17, &["a", "b"], json!({}), 1));
     let mut crashing = agent(&server, work.path(), &[("CDROUTER_SIM_CRASH", "1")], &[]);
-    server
-        .wait_for("the finish", |s| !s.finishes.is_empty())
-        .await;
-    crashing.sigterm();
-    assert!(crashing.exit().await.success());
+    crashing.stop_once_finished(&server).await;
     {
         let s = server.state();
         let finish = &s.finishes[0].1;
@@ -640,11 +620,7 @@ async fn a_crash_or_a_missing_cdrouter_cli_finishes_as_error() {
     server.add_claim(claim(18, &["a"], json!({}), 1));
     let missing = "/nonexistent/cdrouter-cli";
     let mut unstartable = agent(&server, work.path(), &[], &["--cdrouter-cli", missing]);
-    server
-        .wait_for("the finish", |s| !s.finishes.is_empty())
-        .await;
-    unstartable.sigterm();
-    assert!(unstartable.exit().await.success());
+    unstartable.stop_once_finished(&server).await;
     let s = server.state();
     let finish = &s.finishes[0].1;
     assert_eq!(finish.status, FinishStatus::Error);
@@ -664,22 +640,10 @@ async fn a_crash_or_a_missing_cdrouter_cli_finishes_as_error() {
 
 #[tokio::test]
 async fn a_lost_lease_kills_the_run_and_reports_nothing_more() {
-    let server = FakeServer::start().await;
-    let work = tempfile::tempdir().expect("tempdir");
+    let (server, work) = start().await;
     server.add_claim(claim(19, &["a", "b"], json!({}), 1));
-    let mut agent = agent(
-        &server,
-        work.path(),
-        &[("CDROUTER_SIM_TEST_MS", "20"), ("CDROUTER_SIM_HANG", "1")],
-        &[],
-    );
-    server
-        .wait_for("the run to hang", |s| {
-            s.logs
-                .get(&19)
-                .is_some_and(|l| l.contains("simulated hang"))
-        })
-        .await;
+    let mut agent = agent(&server, work.path(), &HANGS, &[]);
+    until_hanging(&server, 19).await;
     server.state().lease_lost = true;
     let closed = work.path().join("job-19/outbox/closed");
     server
@@ -688,7 +652,7 @@ async fn a_lost_lease_kills_the_run_and_reports_nothing_more() {
     let note = std::fs::read_to_string(&closed).expect("closed");
     assert!(note.starts_with("lease lost"), "{note}");
     let log = local_log(work.path(), 19);
-    until_gone(sim_pid(&log)).await;
+    until_gone(&[sim_pid(&log)]).await;
     agent.sigterm();
     assert!(agent.exit().await.success());
     assert!(server.state().finishes.is_empty());
@@ -696,8 +660,7 @@ async fn a_lost_lease_kills_the_run_and_reports_nothing_more() {
 
 #[tokio::test]
 async fn a_killed_agent_takes_its_run_along_and_the_next_one_reports_it() {
-    let server = FakeServer::start().await;
-    let work = tempfile::tempdir().expect("tempdir");
+    let (server, work) = start().await;
     server.add_claim(claim(20, &["a", "b"], json!({}), 1));
     let sim_env = [
         ("CDROUTER_SIM_TEST_MS", "20"),
@@ -705,26 +668,15 @@ async fn a_killed_agent_takes_its_run_along_and_the_next_one_reports_it() {
         ("CDROUTER_SIM_SPAWN_CHILD", "1"),
     ];
     let mut first = agent(&server, work.path(), &sim_env, &[]);
-    server
-        .wait_for("the run to hang", |s| {
-            s.logs
-                .get(&20)
-                .is_some_and(|l| l.contains("simulated hang"))
-        })
-        .await;
+    until_hanging(&server, 20).await;
     first.child.start_kill().expect("SIGKILL the agent");
     first.exit().await;
     // cdrouter-cli and what it started: gone with the agent.
     let log = local_log(work.path(), 20);
-    until_gone(sim_pid(&log)).await;
-    until_gone(helper_pid(&log)).await;
+    until_gone(&[sim_pid(&log), helper_pid(&log)]).await;
 
     let mut second = agent(&server, work.path(), &sim_env, &[]);
-    server
-        .wait_for("the finish", |s| !s.finishes.is_empty())
-        .await;
-    second.sigterm();
-    assert!(second.exit().await.success());
+    second.stop_once_finished(&server).await;
     let s = server.state();
     let finish = &s.finishes[0].1;
     assert_eq!(finish.status, FinishStatus::Error);
@@ -735,8 +687,7 @@ async fn a_killed_agent_takes_its_run_along_and_the_next_one_reports_it() {
 
 #[tokio::test]
 async fn the_config_file_supplies_the_settings() {
-    let server = FakeServer::start().await;
-    let work = tempfile::tempdir().expect("tempdir");
+    let (server, work) = start().await;
     server.add_claim(claim(21, &["a"], json!({"begin_at": "a"}), 1));
     let config = work.path().join("agent.toml");
     std::fs::write(
@@ -749,42 +700,16 @@ async fn the_config_file_supplies_the_settings() {
         ),
     )
     .expect("config");
-    let mut child = Command::new(AGENT)
-        .arg("--config")
+    let mut cmd = Command::new(AGENT);
+    cmd.arg("--config")
         .arg(&config)
         .env_remove("LABRELAY_TOKEN")
         .env_remove("LABRELAY_SERVER")
-        .env("CDROUTER_SIM_TEST_MS", "1")
-        .stdin(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("agent starts");
-    server
-        .wait_for("the finish", |s| !s.finishes.is_empty())
-        .await;
-    let pid = child.id().and_then(|p| i32::try_from(p).ok()).expect("pid");
-    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::SIGTERM)
-        .expect("signal");
-    let status = tokio::time::timeout(Duration::from_secs(60), child.wait())
-        .await
-        .expect("exits")
-        .expect("wait");
-    assert!(status.success());
+        .env("CDROUTER_SIM_TEST_MS", "1");
+    spawn(cmd).stop_once_finished(&server).await;
     let s = server.state();
     assert_eq!(s.claim_requests[0]["interfaces"], json!(["eth7"]));
     assert_eq!(s.claim_requests[0]["capacity"], json!(2));
     assert!(s.logs[&21].contains(" -begin a "), "{}", s.logs[&21]);
     assert_eq!(s.finishes[0].1.status, FinishStatus::Completed);
-}
-
-async fn until_gone(pid: i32) {
-    let wait = async {
-        while !is_gone(pid) {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(30), wait)
-        .await
-        .unwrap_or_else(|_| panic!("process {pid} is still alive"));
 }

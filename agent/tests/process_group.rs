@@ -2,7 +2,10 @@
 //! or through the supervisor (`labrelay-agent supervise`), which also takes the group along
 //! when the agent's end of its lifeline closes (the agent died, however).
 
+mod pids;
+
 use labrelay_agent::process::{Output, ProcessGroup};
+use pids::until_gone;
 use std::os::fd::OwnedFd;
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
@@ -20,6 +23,15 @@ enum Start {
 }
 
 const BOTH: [Start; 2] = [Start::Direct, Start::Supervised];
+
+/// The simulator hangs after its first test and starts a helper in its group.
+const HANGS: [&str; 2] = ["CDROUTER_SIM_HANG=1", "CDROUTER_SIM_SPAWN_CHILD=1"];
+/// As [`HANGS`], and SIGTERM is ignored: only SIGKILL ends it.
+const STUBBORN: [&str; 3] = [
+    "CDROUTER_SIM_IGNORE_TERM=1",
+    "CDROUTER_SIM_HANG=1",
+    "CDROUTER_SIM_SPAWN_CHILD=1",
+];
 
 /// `env VARS... cdrouter-cli-sim -execute ... -logdir ...`: `env` execs the simulator in
 /// place, with its variables.
@@ -55,16 +67,27 @@ async fn spawn_sim(start: Start, dir: &Path, vars: &[&str]) -> (ProcessGroup, Ou
     }
 }
 
+/// Starts the simulator and waits until it hangs: its group, its pid and its helper's.
+async fn hanging(start: Start, dir: &Path, vars: &[&str]) -> (ProcessGroup, i32, i32) {
+    let (group, output) = spawn_sim(start, dir, vars).await;
+    let (pid, helper) = pids_once_hanging(output.stdout, output.stderr).await;
+    (group, pid, helper)
+}
+
+/// Reads a stream to its end in the background (a full pipe would block the writer).
+fn drain(mut stream: impl AsyncRead + Unpin + Send + 'static) {
+    tokio::spawn(async move {
+        let _ = tokio::io::copy(&mut stream, &mut tokio::io::sink()).await;
+    });
+}
+
 /// Reads `stderr` until the simulator hangs (`stdout`, its log, is drained meanwhile);
 /// returns the pids it printed (its own, the helper's).
 async fn pids_once_hanging(
     stdout: impl AsyncRead + Unpin + Send + 'static,
     stderr: impl AsyncRead + Unpin,
 ) -> (i32, i32) {
-    let mut stdout = stdout;
-    tokio::spawn(async move {
-        let _ = tokio::io::copy(&mut stdout, &mut tokio::io::sink()).await;
-    });
+    drain(stdout);
     let mut lines = BufReader::new(stderr).lines();
     let (mut pid, mut helper) = (0, 0);
     let read = async {
@@ -91,38 +114,11 @@ async fn pids_once_hanging(
     (pid, helper)
 }
 
-fn is_gone(pid: i32) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Err(_) => true,
-        Ok(stat) => stat
-            .rsplit(')')
-            .next()
-            .is_some_and(|rest| rest.trim_start().starts_with('Z')),
-    }
-}
-
-async fn until_gone(pid: i32) {
-    let wait = async {
-        while !is_gone(pid) {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(30), wait)
-        .await
-        .unwrap_or_else(|_| panic!("process {pid} is still alive"));
-}
-
 #[tokio::test]
 async fn a_group_that_ignores_sigterm_is_killed_after_the_grace_period() {
     for start in BOTH {
         let dir = tempfile::tempdir().expect("tempdir");
-        let vars = [
-            "CDROUTER_SIM_IGNORE_TERM=1",
-            "CDROUTER_SIM_HANG=1",
-            "CDROUTER_SIM_SPAWN_CHILD=1",
-        ];
-        let (mut group, output) = spawn_sim(start, dir.path(), &vars).await;
-        let (pid, helper) = pids_once_hanging(output.stdout, output.stderr).await;
+        let (mut group, pid, helper) = hanging(start, dir.path(), &STUBBORN).await;
         if let Start::Direct = start {
             assert_eq!(pid, group.pgid(), "env exec'd the simulator in place");
         }
@@ -133,8 +129,7 @@ async fn a_group_that_ignores_sigterm_is_killed_after_the_grace_period() {
             Some(9),
             "{start:?}: SIGTERM was ignored, SIGKILL ended it"
         );
-        until_gone(pid).await;
-        until_gone(helper).await;
+        until_gone(&[pid, helper]).await;
     }
 }
 
@@ -142,9 +137,7 @@ async fn a_group_that_ignores_sigterm_is_killed_after_the_grace_period() {
 async fn a_group_that_honours_sigterm_ends_with_it() {
     for start in BOTH {
         let dir = tempfile::tempdir().expect("tempdir");
-        let vars = ["CDROUTER_SIM_HANG=1", "CDROUTER_SIM_SPAWN_CHILD=1"];
-        let (mut group, output) = spawn_sim(start, dir.path(), &vars).await;
-        let (pid, helper) = pids_once_hanging(output.stdout, output.stderr).await;
+        let (mut group, pid, helper) = hanging(start, dir.path(), &HANGS).await;
         let ended = group.stop(Duration::from_secs(30)).await.expect("stop");
         assert!(!ended.killed, "{start:?}");
         assert_eq!(
@@ -152,8 +145,7 @@ async fn a_group_that_honours_sigterm_ends_with_it() {
             Some(143),
             "{start:?}: it stopped on SIGTERM: {ended:?}"
         );
-        until_gone(pid).await;
-        until_gone(helper).await;
+        until_gone(&[pid, helper]).await;
     }
 }
 
@@ -161,8 +153,7 @@ async fn a_group_that_honours_sigterm_ends_with_it() {
 async fn a_stop_that_comes_later_runs_the_same_sequence() {
     for start in BOTH {
         let dir = tempfile::tempdir().expect("tempdir");
-        let vars = ["CDROUTER_SIM_HANG=1", "CDROUTER_SIM_SPAWN_CHILD=1"];
-        let (mut group, output) = spawn_sim(start, dir.path(), &vars).await;
+        let (mut group, output) = spawn_sim(start, dir.path(), &HANGS).await;
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let stop = async move {
             let _ = rx.await;
@@ -180,8 +171,7 @@ async fn a_stop_that_comes_later_runs_the_same_sequence() {
             }
         )
         .0;
-        until_gone(pid).await;
-        until_gone(helper).await;
+        until_gone(&[pid, helper]).await;
     }
 }
 
@@ -189,16 +179,9 @@ async fn a_stop_that_comes_later_runs_the_same_sequence() {
 async fn dropping_the_group_kills_it() {
     for start in BOTH {
         let dir = tempfile::tempdir().expect("tempdir");
-        let vars = [
-            "CDROUTER_SIM_IGNORE_TERM=1",
-            "CDROUTER_SIM_HANG=1",
-            "CDROUTER_SIM_SPAWN_CHILD=1",
-        ];
-        let (group, output) = spawn_sim(start, dir.path(), &vars).await;
-        let (pid, helper) = pids_once_hanging(output.stdout, output.stderr).await;
+        let (group, pid, helper) = hanging(start, dir.path(), &STUBBORN).await;
         drop(group);
-        until_gone(pid).await;
-        until_gone(helper).await;
+        until_gone(&[pid, helper]).await;
     }
 }
 
@@ -208,10 +191,7 @@ async fn leftovers_are_killed_when_the_leader_exits() {
         let dir = tempfile::tempdir().expect("tempdir");
         let (mut group, output) =
             spawn_sim(start, dir.path(), &["CDROUTER_SIM_SPAWN_CHILD=1"]).await;
-        let mut stdout = output.stdout;
-        tokio::spawn(async move {
-            let _ = tokio::io::copy(&mut stdout, &mut tokio::io::sink()).await;
-        });
+        drain(output.stdout);
         let mut lines = BufReader::new(output.stderr).lines();
         let mut helper = 0;
         while let Ok(Some(line)) = lines.next_line().await {
@@ -223,7 +203,7 @@ async fn leftovers_are_killed_when_the_leader_exits() {
         assert!(helper > 0);
         let status = group.wait().await.expect("wait");
         assert_eq!(status.code(), Some(0), "{start:?}");
-        until_gone(helper).await;
+        until_gone(&[helper]).await;
     }
 }
 
@@ -270,15 +250,10 @@ async fn the_supervisor_exits_as_the_program_did() {
 #[tokio::test]
 async fn when_the_lifeline_closes_the_supervisor_takes_the_run_along() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let vars = [
-        "CDROUTER_SIM_IGNORE_TERM=1",
-        "CDROUTER_SIM_HANG=1",
-        "CDROUTER_SIM_SPAWN_CHILD=1",
-    ];
     let (ours, theirs) = std::os::unix::net::UnixStream::pair().expect("socket pair");
     let mut child = tokio::process::Command::new(AGENT)
         .args(["supervise", "--grace-ms=300", "--", "/usr/bin/env"])
-        .args(sim_args(dir.path(), &vars))
+        .args(sim_args(dir.path(), &STUBBORN))
         .current_dir(dir.path())
         .stdin(std::process::Stdio::from(OwnedFd::from(theirs)))
         .stdout(std::process::Stdio::piped())
@@ -310,7 +285,5 @@ async fn when_the_lifeline_closes_the_supervisor_takes_the_run_along() {
         Some(9),
         "SIGTERM ignored: the group was killed after the grace period"
     );
-    for p in [supervisor, pid, helper] {
-        until_gone(p).await;
-    }
+    until_gone(&[supervisor, pid, helper]).await;
 }

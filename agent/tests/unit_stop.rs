@@ -57,8 +57,11 @@ fn exec_stops(pid: u32) -> Vec<Vec<String>> {
         .collect()
 }
 
-/// Runs the `ExecStop` lines in order, as systemd does; returns how long they took.
-async fn first_step(pid: u32) -> Duration {
+/// Runs the `ExecStop` lines in order against `agent`, as systemd does, waiting for it in the
+/// background: its pid, its reaper and how long the lines took.
+async fn first_step(agent: Child) -> (u32, tokio::task::JoinHandle<bool>, Duration) {
+    let pid = agent.id().expect("pid");
+    let agent = reap(agent);
     let started = Instant::now();
     let stops = exec_stops(pid);
     assert_eq!(stops.len(), 2, "{stops:?}");
@@ -66,7 +69,7 @@ async fn first_step(pid: u32) -> Duration {
         // `-` in the unit: a failing line does not stop the sequence.
         let _ = Command::new(&argv[0]).args(&argv[1..]).status().await;
     }
-    started.elapsed()
+    (pid, agent, started.elapsed())
 }
 
 fn sigterm(pid: u32) {
@@ -94,9 +97,7 @@ async fn an_idle_agent_is_gone_after_the_first_step() {
     server
         .wait_for("a claim", |s| !s.claim_requests.is_empty())
         .await;
-    let pid = agent.id().expect("pid");
-    let agent = reap(agent);
-    let took = first_step(pid).await;
+    let (_, agent, took) = first_step(agent).await;
     assert!(exited(agent, Duration::from_secs(5)).await);
     assert!(
         took < Duration::from_secs(WINDOW),
@@ -115,9 +116,7 @@ async fn a_running_job_survives_the_first_step_and_is_stopped_by_the_second() {
     server
         .wait_for("the run to start", |s| !s.starts.is_empty())
         .await;
-    let pid = agent.id().expect("pid");
-    let agent = reap(agent);
-    let took = first_step(pid).await;
+    let (pid, agent, took) = first_step(agent).await;
     assert!(took >= Duration::from_secs(WINDOW), "{took:?}");
     assert!(
         server.state().finishes.is_empty(),
