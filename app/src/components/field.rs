@@ -24,6 +24,22 @@ fn described_by(id: &str, hint: &str) -> Option<String> {
     (!hint.is_empty()).then(|| format!("{id}-hint"))
 }
 
+/// A control in its field: its label above, its hint (if any) below.
+fn labelled(
+    id: String,
+    label: &'static str,
+    hint: &'static str,
+    control: impl IntoView,
+) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label class="field-label" for=id.clone()>{label}</label>
+            {control}
+            {hint_view(&id, hint)}
+        </div>
+    }
+}
+
 #[component]
 pub fn TextField(
     label: &'static str,
@@ -34,14 +50,11 @@ pub fn TextField(
     #[prop(optional)] required: bool,
 ) -> impl IntoView {
     let id = next_id();
-    view! {
-        <div class="field">
-            <label class="field-label" for=id.clone()>{label}</label>
-            <input type=kind id=id.clone() placeholder=placeholder required=required
-                aria-describedby=described_by(&id, hint) bind:value=value />
-            {hint_view(&id, hint)}
-        </div>
-    }
+    let control = view! {
+        <input type=kind id=id.clone() placeholder=placeholder required=required
+            aria-describedby=described_by(&id, hint) bind:value=value />
+    };
+    labelled(id, label, hint, control)
 }
 
 #[component]
@@ -53,14 +66,11 @@ pub fn TextArea(
     #[prop(optional)] mono: bool,
 ) -> impl IntoView {
     let id = next_id();
-    view! {
-        <div class="field">
-            <label class="field-label" for=id.clone()>{label}</label>
-            <textarea id=id.clone() rows=rows class:mono=mono spellcheck="false"
-                aria-describedby=described_by(&id, hint) bind:value=value></textarea>
-            {hint_view(&id, hint)}
-        </div>
-    }
+    let control = view! {
+        <textarea id=id.clone() rows=rows class:mono=mono spellcheck="false"
+            aria-describedby=described_by(&id, hint) bind:value=value></textarea>
+    };
+    labelled(id, label, hint, control)
 }
 
 #[component]
@@ -114,15 +124,12 @@ pub fn ChoiceSelect(
 ) -> impl IntoView {
     let id = next_id();
     let change = move |ev: leptos::ev::Event| value.set(event_target_value(&ev));
-    view! {
-        <div class="field">
-            <label class="field-label" for=id.clone()>{label}</label>
-            <select id=id.clone() aria-describedby=described_by(&id, hint) on:change=change>
-                {options.iter().map(|&(v, text)| view! {
-                    <option value=v prop:selected=dyn_value(move || value.with(|s| s == v))>{text}</option>
-                }).collect_view()}
-            </select>
-            {hint_view(&id, hint)}
-        </div>
-    }
+    let control = view! {
+        <select id=id.clone() aria-describedby=described_by(&id, hint) on:change=change>
+            {options.iter().map(|&(v, text)| view! {
+                <option value=v prop:selected=dyn_value(move || value.with(|s| s == v))>{text}</option>
+            }).collect_view()}
+        </select>
+    };
+    labelled(id, label, hint, control)
 }

@@ -62,6 +62,15 @@ pub fn relative(now_micros: i64, then_micros: i64) -> String {
     }
 }
 
+/// The text, or a dash where it is empty.
+pub fn or_dash(s: &str) -> String {
+    if s.is_empty() {
+        "—".to_string()
+    } else {
+        s.to_string()
+    }
+}
+
 /// `part` of `total` in whole percent, 0..=100 (0 when the total is not known yet).
 /// Integers only: float formatting would cost the wasm ~10 KB.
 pub fn percent(part: u64, total: u64) -> u64 {

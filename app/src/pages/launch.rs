@@ -18,8 +18,24 @@ use crate::model::query;
 use crate::router;
 use form::FormSignals;
 use labrelay_api::interfaces::Interface;
+use labrelay_api::jobs::JobInput;
 use labrelay_api::Id;
 use leptos::prelude::*;
+
+/// Launches the job `input` describes and opens its page; busy until then, and a refusal is
+/// said in `error`.
+pub fn launch_and_open(input: JobInput, busy: RwSignal<bool>, error: RwSignal<Option<String>>) {
+    busy.set(true);
+    leptos::task::spawn_local(async move {
+        match api::launch(&input).await {
+            Ok(job) => router::navigate(&format!("/jobs/{}", job.id)),
+            Err(e) => {
+                error.try_set(Some(e.message));
+                busy.try_set(false);
+            }
+        }
+    });
+}
 
 #[component]
 pub fn LaunchPage() -> impl IntoView {
@@ -142,16 +158,7 @@ fn SingleLaunch(form: FormSignals, error: RwSignal<Option<String>>) -> impl Into
             Ok(i) => i,
             Err(e) => return error.set(Some(e)),
         };
-        busy.set(true);
-        leptos::task::spawn_local(async move {
-            match api::launch(&input).await {
-                Ok(job) => router::navigate(&format!("/jobs/{}", job.id)),
-                Err(e) => {
-                    error.try_set(Some(e.message));
-                    busy.try_set(false);
-                }
-            }
-        });
+        launch_and_open(input, busy, error);
     };
     view! {
         <form class="launch" on:submit=launch aria-label="Launch a job">

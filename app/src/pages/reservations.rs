@@ -31,12 +31,6 @@ fn minutes(typed: &str) -> Result<u32, String> {
 pub fn ReservationsPage() -> impl IntoView {
     set_title("Reservations");
     let list = live::load(|| (), |()| api::reservations());
-    let devices = live::choices(Resource::Devices);
-    let agents = live::choices(Resource::Agents);
-    let device = RwSignal::new(Id::NONE);
-    let agent = RwSignal::new(Id::NONE);
-    let for_minutes = RwSignal::new(DEFAULT_MINUTES.to_string());
-    let note = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let notice = RwSignal::new(None::<String>);
     let done = move |r: api::Result<String>| match r {
@@ -49,6 +43,28 @@ pub fn ReservationsPage() -> impl IntoView {
             error.try_set(Some(e.message));
         }
     };
+    view! {
+        <div class="page-head"><h1>"Reservations"</h1></div>
+        <p class="hint">"While you hold a device or an agent, only your jobs run on it; the others wait and say why. A reservation ends by itself when its time runs out."</p>
+        <ErrorBanner error=list.error/>
+        <ErrorBanner error/>
+        <Notice message=notice/>
+        {reserve_form(error, done)}
+        {dyn_view(move || list.data.get().map(|rows| view! { <Table rows done/> }))}
+    }
+}
+
+/// A device or an agent, for how long, and why: reserved on submit.
+fn reserve_form(
+    error: RwSignal<Option<String>>,
+    done: impl Fn(api::Result<String>) + Copy + 'static,
+) -> impl IntoView {
+    let devices = live::choices(Resource::Devices);
+    let agents = live::choices(Resource::Agents);
+    let device = RwSignal::new(Id::NONE);
+    let agent = RwSignal::new(Id::NONE);
+    let for_minutes = RwSignal::new(DEFAULT_MINUTES.to_string());
+    let note = RwSignal::new(String::new());
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let (d, a) = (device.get_untracked(), agent.get_untracked());
@@ -76,11 +92,6 @@ pub fn ReservationsPage() -> impl IntoView {
         });
     };
     view! {
-        <div class="page-head"><h1>"Reservations"</h1></div>
-        <p class="hint">"While you hold a device or an agent, only your jobs run on it; the others wait and say why. A reservation ends by itself when its time runs out."</p>
-        <ErrorBanner error=list.error/>
-        <ErrorBanner error/>
-        <Notice message=notice/>
         <form class="card" on:submit=submit aria-label="Reserve">
             <div class="grid2">
                 <IdSelect label="Device" none="(none)" value=device choices=devices.data/>
@@ -91,7 +102,6 @@ pub fn ReservationsPage() -> impl IntoView {
             </div>
             <button type="submit" class="primary">"Reserve"</button>
         </form>
-        {dyn_view(move || list.data.get().map(|rows| view! { <Table rows done/> }))}
     }
 }
 

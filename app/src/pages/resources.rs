@@ -10,7 +10,7 @@ mod editor;
 mod packages;
 mod table;
 
-pub use editor::{EditorSpec, FieldKind, FieldSpec, Saved};
+pub use editor::{EditorSpec, FieldKind, FieldSpec, Saved, DESCRIPTION, LOCKED, NAME, NOTE, TAGS};
 pub use table::{Cell, Column, Row, Rows};
 
 use crate::api;
@@ -68,6 +68,29 @@ fn named(name: String) -> Saved {
     Saved { name, token: None }
 }
 
+/// `rows`, `load` and `save` of a resource edited by name, for its `Spec`: from the
+/// resource, its record type, the record's row, its editor values, and the input made of
+/// them (a `Result`: the values may be refused before they are sent).
+macro_rules! by_name {
+    ($r:expr, $record:ty, $row:path, $fields:path, $input:expr) => {
+        fn rows(query: String) -> BoxFut<Rows> {
+            super::rows_of($r, query, $row)
+        }
+
+        fn load(id: Id) -> BoxFut<Fields> {
+            super::load_of($r, id, $fields)
+        }
+
+        fn save(id: Option<Id>, f: Fields) -> BoxFut<Saved> {
+            match $input(&f) {
+                Ok(input) => super::save_of($r, id, input, |x: $record| super::named(x.name)),
+                Err(e) => Box::pin(async move { Err(crate::api::Error::invalid(e)) }),
+            }
+        }
+    };
+}
+use by_name;
+
 /// What makes one resource's page.
 pub struct Spec {
     pub columns: &'static [Column],
@@ -78,6 +101,33 @@ pub struct Spec {
     pub new_label: &'static str,
     /// Only administrators add and remove them (agents).
     pub admin_only: bool,
+}
+
+impl Spec {
+    /// The spec of a resource whose records every user may add, edit and delete; `new` names
+    /// the button and the empty editor.
+    const fn editable(
+        columns: &'static [Column],
+        fields: &'static [FieldSpec],
+        rows: fn(String) -> BoxFut<Rows>,
+        load: fn(Id) -> BoxFut<model::fields::Fields>,
+        save: fn(Option<Id>, model::fields::Fields) -> BoxFut<Saved>,
+        new: &'static str,
+    ) -> Spec {
+        Spec {
+            columns,
+            rows,
+            editor: EditorSpec {
+                fields,
+                editable: true,
+                new_title: new,
+                load,
+                save,
+            },
+            new_label: new,
+            admin_only: false,
+        }
+    }
 }
 
 /// Each resource's page: its spec is named by the caller (`crate::split`), so each page's

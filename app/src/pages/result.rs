@@ -8,6 +8,7 @@ use crate::api;
 use crate::app::set_title;
 use crate::components::{dyn_view, ErrorBanner, Loading, Time};
 use crate::live;
+use crate::model::format::or_dash;
 use crate::router;
 use labrelay_api::results::RunResult;
 use labrelay_api::Id;
@@ -68,13 +69,6 @@ fn ResultView(
             }
         });
     };
-    let dash = |s: &str| {
-        if s.is_empty() {
-            "—".to_string()
-        } else {
-            s.to_string()
-        }
-    };
     let words = result.result.clone().unwrap_or_default();
     let verdicts = format!(
         "{} passed, {} failed of {} test{}",
@@ -103,9 +97,9 @@ fn ResultView(
             {running.then(|| view! { <p class="muted" role="status">{format!("Running: {} of {} tests done", result.progress.finished, result.progress.total)}</p> })}
             <dl class="fields">
                 <dt>"Package"</dt><dd>{result.package_name.clone()}</dd>
-                <dt>"Config"</dt><dd>{dash(&result.config_name.clone().unwrap_or_default())}</dd>
-                <dt>"Device"</dt><dd>{dash(&result.device_name)}</dd>
-                <dt>"Agent"</dt><dd>{dash(&result.agent_name.clone().unwrap_or_default())}</dd>
+                <dt>"Config"</dt><dd>{or_dash(&result.config_name.clone().unwrap_or_default())}</dd>
+                <dt>"Device"</dt><dd>{or_dash(&result.device_name)}</dd>
+                <dt>"Agent"</dt><dd>{or_dash(&result.agent_name.clone().unwrap_or_default())}</dd>
                 <dt>"Started"</dt><dd><Time t=result.created/></dd>
                 <dt>"Duration"</dt><dd>{crate::model::format::duration(result.duration as i64 * 1_000_000)}</dd>
                 <dt>"Files"</dt><dd>{size_words(result.size_on_disk)}</dd>

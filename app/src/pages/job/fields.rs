@@ -5,19 +5,11 @@ use crate::api;
 use crate::components::time::now;
 use crate::components::{dyn_view, Ago, InterfaceTable, Time};
 use crate::live;
-use crate::model::format;
+use crate::model::format::{self, or_dash};
 use labrelay_api::interfaces::TestvarAction;
-use labrelay_api::jobs::{Job, JobStatus};
+use labrelay_api::jobs::{Job, JobOptions, JobStatus};
 use labrelay_api::{Id, Timestamp};
 use leptos::prelude::*;
-
-fn or_dash(s: &str) -> String {
-    if s.is_empty() {
-        "—".into()
-    } else {
-        s.to_string()
-    }
-}
 
 fn name_and_id(name: &str, id: Id, own: &str) -> String {
     if id.is_none() {
@@ -76,12 +68,68 @@ fn ProgressWords(job: Job) -> AnyView {
 
 #[component]
 pub fn Fields(job: Job) -> impl IntoView {
+    view! {
+        <div class="grid2">
+            {run_card(&job)}
+            {times_card(&job)}
+            {options_card(&job.options)}
+            <section class="card" aria-labelledby="job-ifaces">
+                <h2 id="job-ifaces">"Interfaces"</h2>
+                <InterfaceTable interfaces=job.interfaces.clone()/>
+            </section>
+        </div>
+    }
+}
+
+/// What ran where, how it went, who launched it.
+fn run_card(job: &Job) -> impl IntoView {
+    view! {
+        <section class="card" aria-labelledby="job-run">
+            <h2 id="job-run">"Run"</h2>
+            <dl class="fields">
+                {row("Package", name_and_id(&job.package_name, job.package_id, "—"))}
+                {row("Device", name_and_id(&job.device_name, job.device_id, "the package's own (none)"))}
+                {row("Config", name_and_id(&job.config_name, job.config_id, "the package's own"))}
+                {row("Status", job.status.as_str().into())}
+                {row("Priority", job.priority.to_string())}
+                {row("Reason", or_dash(&job.reason))}
+                <dt>"Result"</dt>
+                <dd>{match job.result_id.clone() {
+                    Some(r) => view! { <a href=format!("/results/{r}")>{format!("{r}: tests, logs, captures")}</a> }.into_any(),
+                    None => view! { <span>"—"</span> }.into_any(),
+                }}</dd>
+                <dt>"Progress"</dt><dd><ProgressWords job=job.clone()/></dd>
+                {row("Exit code", job.exit_code.map_or("—".into(), |c| c.to_string()))}
+                {row("Agent", agent(job))}
+                <dt>"Launched by"</dt><dd><LaunchedBy user=job.user_id/></dd>
+                {row("Automatic", if job.automatic { "yes" } else { "no" }.into())}
+            </dl>
+        </section>
+    }
+}
+
+fn times_card(job: &Job) -> impl IntoView {
     let took = match (job.started, job.finished) {
         (Some(s), Some(f)) => format::duration(f.micros() - s.micros()),
         (Some(s), None) => format!("{} so far", format::duration(now().micros() - s.micros())),
         _ => "—".into(),
     };
-    let o = &job.options;
+    view! {
+        <section class="card" aria-labelledby="job-times">
+            <h2 id="job-times">"Times"</h2>
+            <dl class="fields">
+                {time_row("Created", Some(job.created))}
+                {time_row("Run at", Some(job.run_at))}
+                {time_row("Started", job.started)}
+                {time_row("Finished", job.finished)}
+                {row("Duration", took)}
+                {time_row("Updated", Some(job.updated))}
+            </dl>
+        </section>
+    }
+}
+
+fn options_card(o: &JobOptions) -> impl IntoView {
     let list = |v: &[String]| {
         if v.is_empty() {
             "—".to_string()
@@ -90,67 +138,29 @@ pub fn Fields(job: Job) -> impl IntoView {
         }
     };
     view! {
-        <div class="grid2">
-            <section class="card" aria-labelledby="job-run">
-                <h2 id="job-run">"Run"</h2>
-                <dl class="fields">
-                    {row("Package", name_and_id(&job.package_name, job.package_id, "—"))}
-                    {row("Device", name_and_id(&job.device_name, job.device_id, "the package's own (none)"))}
-                    {row("Config", name_and_id(&job.config_name, job.config_id, "the package's own"))}
-                    {row("Status", job.status.as_str().into())}
-                    {row("Priority", job.priority.to_string())}
-                    {row("Reason", or_dash(&job.reason))}
-                    <dt>"Result"</dt>
-                    <dd>{match job.result_id.clone() {
-                        Some(r) => view! { <a href=format!("/results/{r}")>{format!("{r}: tests, logs, captures")}</a> }.into_any(),
-                        None => view! { <span>"—"</span> }.into_any(),
-                    }}</dd>
-                    <dt>"Progress"</dt><dd><ProgressWords job=job.clone()/></dd>
-                    {row("Exit code", job.exit_code.map_or("—".into(), |c| c.to_string()))}
-                    {row("Agent", agent(&job))}
-                    <dt>"Launched by"</dt><dd><LaunchedBy user=job.user_id/></dd>
-                    {row("Automatic", if job.automatic { "yes" } else { "no" }.into())}
-                </dl>
-            </section>
-            <section class="card" aria-labelledby="job-times">
-                <h2 id="job-times">"Times"</h2>
-                <dl class="fields">
-                    {time_row("Created", Some(job.created))}
-                    {time_row("Run at", Some(job.run_at))}
-                    {time_row("Started", job.started)}
-                    {time_row("Finished", job.finished)}
-                    {row("Duration", took)}
-                    {time_row("Updated", Some(job.updated))}
-                </dl>
-            </section>
-            <section class="card" aria-labelledby="job-options">
-                <h2 id="job-options">"Options"</h2>
-                <dl class="fields">
-                    {row("Tags", list(&o.tags))}
-                    {row("Skip tests", list(&o.skip_tests))}
-                    {row("Begin at", or_dash(&o.begin_at))}
-                    {row("End at", or_dash(&o.end_at))}
-                    {row("Extra CLI args", or_dash(&o.extra_cli_args))}
-                </dl>
-                {(!o.testvars.is_empty()).then(|| view! {
-                    <table class="compact">
-                        <caption>"Testvars"</caption>
-                        <thead><tr><th scope="col">"Action"</th><th scope="col">"Group"</th><th scope="col">"Name"</th><th scope="col">"Value"</th></tr></thead>
-                        <tbody>
-                            {o.testvars.iter().map(|t| view! {
-                                <tr>
-                                    <td>{action_name(t.action)}</td>
-                                    <td>{or_dash(&t.group)}</td><td>{t.name.clone()}</td><td>{t.value.clone()}</td>
-                                </tr>
-                            }).collect_view()}
-                        </tbody>
-                    </table>
-                })}
-            </section>
-            <section class="card" aria-labelledby="job-ifaces">
-                <h2 id="job-ifaces">"Interfaces"</h2>
-                <InterfaceTable interfaces=job.interfaces.clone()/>
-            </section>
-        </div>
+        <section class="card" aria-labelledby="job-options">
+            <h2 id="job-options">"Options"</h2>
+            <dl class="fields">
+                {row("Tags", list(&o.tags))}
+                {row("Skip tests", list(&o.skip_tests))}
+                {row("Begin at", or_dash(&o.begin_at))}
+                {row("End at", or_dash(&o.end_at))}
+                {row("Extra CLI args", or_dash(&o.extra_cli_args))}
+            </dl>
+            {(!o.testvars.is_empty()).then(|| view! {
+                <table class="compact">
+                    <caption>"Testvars"</caption>
+                    <thead><tr><th scope="col">"Action"</th><th scope="col">"Group"</th><th scope="col">"Name"</th><th scope="col">"Value"</th></tr></thead>
+                    <tbody>
+                        {o.testvars.iter().map(|t| view! {
+                            <tr>
+                                <td>{action_name(t.action)}</td>
+                                <td>{or_dash(&t.group)}</td><td>{t.name.clone()}</td><td>{t.value.clone()}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            })}
+        </section>
     }
 }

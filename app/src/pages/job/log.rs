@@ -17,11 +17,23 @@ const KEEP: usize = 512 * 1024;
 /// per change (the next change continues).
 const MAX_READS: usize = 8;
 
+#[derive(Default)]
 struct Tail {
     offset: Cell<u64>,
     complete: Cell<bool>,
     busy: Cell<bool>,
     again: Cell<bool>,
+}
+
+/// What the card shows: the text kept, whether older lines were dropped, the last read's
+/// error, whether the log is complete; and the `<pre>` it scrolls.
+#[derive(Clone, Copy)]
+struct Screen {
+    text: RwSignal<String>,
+    trimmed: RwSignal<bool>,
+    error: RwSignal<Option<String>>,
+    done: RwSignal<bool>,
+    pre: NodeRef<Pre>,
 }
 
 #[component]
@@ -30,17 +42,14 @@ pub fn LogTail(
     /// No reads while set (the job is being deleted).
     held: RwSignal<bool>,
 ) -> impl IntoView {
-    let text = RwSignal::new(String::new());
-    let trimmed = RwSignal::new(false);
-    let error = RwSignal::new(None::<String>);
-    let done = RwSignal::new(false);
-    let pre = NodeRef::<Pre>::new();
-    let tail = Rc::new(Tail {
-        offset: Cell::new(0),
-        complete: Cell::new(false),
-        busy: Cell::new(false),
-        again: Cell::new(false),
-    });
+    let screen = Screen {
+        text: RwSignal::new(String::new()),
+        trimmed: RwSignal::new(false),
+        error: RwSignal::new(None),
+        done: RwSignal::new(false),
+        pre: NodeRef::new(),
+    };
+    let tail = Rc::new(Tail::default());
     let alive = Rc::new(Cell::new(true));
     {
         let alive = SendWrapper::new(alive.clone());
@@ -54,48 +63,68 @@ pub fn LogTail(
             tail.again.set(true);
             return;
         }
-        let (tail, alive) = (tail.clone(), alive.clone());
-        leptos::task::spawn_local(async move {
-            let mut reads = 0;
-            loop {
-                tail.again.set(false);
-                match api::job_log(id, tail.offset.get()).await {
-                    Ok(chunk) => {
-                        if !alive.get() {
-                            return;
-                        }
-                        error.try_set(None);
-                        let got = !chunk.text.is_empty();
-                        if got {
-                            append(text, trimmed, pre, &chunk.text);
-                        }
-                        tail.offset.set(chunk.next_offset);
-                        if chunk.complete {
-                            tail.complete.set(true);
-                            done.try_set(true);
-                            break;
-                        }
-                        reads += 1;
-                        let held = held.try_get_untracked().unwrap_or(true);
-                        if got && reads < MAX_READS && !held {
-                            continue;
-                        }
-                    }
-                    Err(e) => {
-                        if !alive.get() {
-                            return;
-                        }
-                        error.try_set(Some(e.message));
-                    }
-                }
-                if !tail.again.get() || held.try_get_untracked().unwrap_or(true) {
-                    break;
-                }
-            }
-            tail.busy.set(false);
-        });
+        leptos::task::spawn_local(catch_up(id, held, tail.clone(), alive.clone(), screen));
     };
     live::on_change(fetch);
+    log_card(screen)
+}
+
+/// Reads from the last offset until the log is complete, nothing new came, `MAX_READS` were
+/// made or reads are held; again when a change came meanwhile.
+async fn catch_up(
+    id: Id,
+    held: RwSignal<bool>,
+    tail: Rc<Tail>,
+    alive: Rc<Cell<bool>>,
+    screen: Screen,
+) {
+    let mut reads = 0;
+    loop {
+        tail.again.set(false);
+        match api::job_log(id, tail.offset.get()).await {
+            Ok(chunk) => {
+                if !alive.get() {
+                    return;
+                }
+                screen.error.try_set(None);
+                let got = !chunk.text.is_empty();
+                if got {
+                    append(screen, &chunk.text);
+                }
+                tail.offset.set(chunk.next_offset);
+                if chunk.complete {
+                    tail.complete.set(true);
+                    screen.done.try_set(true);
+                    break;
+                }
+                reads += 1;
+                let held = held.try_get_untracked().unwrap_or(true);
+                if got && reads < MAX_READS && !held {
+                    continue;
+                }
+            }
+            Err(e) => {
+                if !alive.get() {
+                    return;
+                }
+                screen.error.try_set(Some(e.message));
+            }
+        }
+        if !tail.again.get() || held.try_get_untracked().unwrap_or(true) {
+            break;
+        }
+    }
+    tail.busy.set(false);
+}
+
+fn log_card(screen: Screen) -> impl IntoView {
+    let Screen {
+        text,
+        trimmed,
+        error,
+        done,
+        pre,
+    } = screen;
     view! {
         <section class="card log-card" aria-labelledby="log-title">
             <div class="page-head">
@@ -116,7 +145,10 @@ pub fn LogTail(
     }
 }
 
-fn append(text: RwSignal<String>, trimmed: RwSignal<bool>, pre: NodeRef<Pre>, more: &str) {
+fn append(screen: Screen, more: &str) {
+    let Screen {
+        text, trimmed, pre, ..
+    } = screen;
     let at_end = pre
         .get_untracked()
         .is_none_or(|el| el.scroll_top() + el.client_height() >= el.scroll_height() - 8);

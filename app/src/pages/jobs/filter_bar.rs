@@ -9,58 +9,91 @@ use leptos::prelude::*;
 
 const STATUSES: [&str; 5] = ["pending", "running", "completed", "stopped", "error"];
 
+/// What the bar holds as typed, before it is applied.
+#[derive(Clone, Copy)]
+struct Drafts {
+    status: RwSignal<String>,
+    package: RwSignal<String>,
+    tags: RwSignal<String>,
+    text: RwSignal<String>,
+    advanced: RwSignal<String>,
+    any: RwSignal<bool>,
+}
+
+impl Drafts {
+    fn new() -> Drafts {
+        Drafts {
+            status: RwSignal::new(String::new()),
+            package: RwSignal::new(String::new()),
+            tags: RwSignal::new(String::new()),
+            text: RwSignal::new(String::new()),
+            advanced: RwSignal::new(String::new()),
+            any: RwSignal::new(false),
+        }
+    }
+
+    /// Each draft as `v` has it.
+    fn follow(self, v: &JobsView) {
+        self.status.set(v.status.clone());
+        self.package.set(v.package.clone());
+        self.tags.set(v.tags.clone());
+        self.text.set(v.search.clone());
+        self.advanced.set(v.advanced.join("\n"));
+        self.any.set(v.any);
+    }
+
+    /// `shown` with the drafts applied, from its first page.
+    fn applied(self, shown: JobsView) -> JobsView {
+        JobsView {
+            page: 1,
+            status: self.status.get_untracked(),
+            package: self.package.get_untracked(),
+            tags: self.tags.get_untracked(),
+            search: self.text.get_untracked(),
+            advanced: self
+                .advanced
+                .get_untracked()
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(String::from)
+                .collect(),
+            any: self.any.get_untracked(),
+            ..shown
+        }
+    }
+}
+
 #[component]
 pub fn FilterBar(view: Memo<JobsView>) -> impl IntoView {
-    let status = RwSignal::new(String::new());
-    let package = RwSignal::new(String::new());
-    let tags = RwSignal::new(String::new());
-    let text = RwSignal::new(String::new());
-    let advanced = RwSignal::new(String::new());
-    let any = RwSignal::new(false);
+    let drafts = Drafts::new();
     // The URL is the truth: drafts follow it (back button, shared links).
-    Effect::new(move |_| {
-        let v = view.get();
-        status.set(v.status.clone());
-        package.set(v.package.clone());
-        tags.set(v.tags.clone());
-        text.set(v.search.clone());
-        advanced.set(v.advanced.join("\n"));
-        any.set(v.any);
-    });
-    let draft = move || JobsView {
-        page: 1,
-        status: status.get_untracked(),
-        package: package.get_untracked(),
-        tags: tags.get_untracked(),
-        search: text.get_untracked(),
-        advanced: advanced
-            .get_untracked()
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .map(String::from)
-            .collect(),
-        any: any.get_untracked(),
-        ..view.get_untracked()
-    };
-    let go = move |v: JobsView| router::navigate(&href(&v));
+    Effect::new(move |_| drafts.follow(&view.get()));
+    let go = move || router::navigate(&href(&drafts.applied(view.get_untracked())));
     let apply = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        go(draft());
+        go();
     };
     let on_status = move |ev: leptos::ev::Event| {
-        status.set(event_target_value(&ev));
-        go(draft());
+        drafts.status.set(event_target_value(&ev));
+        go();
     };
     let clear = move |_| {
         let v = view.get_untracked();
-        go(JobsView {
+        router::navigate(&href(&JobsView {
             limit: v.limit,
             sort: v.sort,
             ..JobsView::default()
-        });
+        }));
     };
     let open_advanced = move || !view.with(|v| v.advanced.is_empty() && !v.any);
+    let Drafts {
+        status,
+        package,
+        tags,
+        text,
+        ..
+    } = drafts;
     view! {
         <form class="filters" role="search" aria-label="Filter jobs" on:submit=apply>
             <div class="filter-row">
@@ -89,23 +122,31 @@ pub fn FilterBar(view: Memo<JobsView>) -> impl IntoView {
                     <button type="button" on:click=clear>"Clear"</button>
                 </div>
             </div>
-            <details class="advanced" prop:open=open_advanced>
-                <summary>"Advanced filter"</summary>
-                <label class="field">
-                    <span class="field-label">"Filters, one per line"</span>
-                    <textarea rows="3" class="mono" spellcheck="false" bind:value=advanced
-                        placeholder="options.tags@>{nightly}\nstarted>=2026-01-01T00:00:00Z\nid>100"></textarea>
-                    <small class="hint">
-                        "Each line is " <code>"field<op>value"</code> " with op one of "
-                        <code>"= != < <= > >= ~ !~ ~* !~* @> <@ &&"</code>
-                        "; arrays are written " <code>"{a,b}"</code> "."
-                    </small>
-                </label>
-                <label class="check">
-                    <input type="checkbox" bind:checked=any/>
-                    <span>"Match any filter (instead of all)"</span>
-                </label>
-            </details>
+            {advanced_box(drafts, open_advanced)}
         </form>
+    }
+}
+
+/// Raw filters, one per line, and whether any of them is enough.
+fn advanced_box(drafts: Drafts, open: impl Fn() -> bool + Send + Sync + 'static) -> impl IntoView {
+    let Drafts { advanced, any, .. } = drafts;
+    view! {
+        <details class="advanced" prop:open=open>
+            <summary>"Advanced filter"</summary>
+            <label class="field">
+                <span class="field-label">"Filters, one per line"</span>
+                <textarea rows="3" class="mono" spellcheck="false" bind:value=advanced
+                    placeholder="options.tags@>{nightly}\nstarted>=2026-01-01T00:00:00Z\nid>100"></textarea>
+                <small class="hint">
+                    "Each line is " <code>"field<op>value"</code> " with op one of "
+                    <code>"= != < <= > >= ~ !~ ~* !~* @> <@ &&"</code>
+                    "; arrays are written " <code>"{a,b}"</code> "."
+                </small>
+            </label>
+            <label class="check">
+                <input type="checkbox" bind:checked=any/>
+                <span>"Match any filter (instead of all)"</span>
+            </label>
+        </details>
     }
 }

@@ -5,6 +5,7 @@ use crate::components::{
     dyn_value, dyn_view, Ago, Empty, Loading, ProgressBar, SortHeader, StatusBadge, Time,
 };
 use crate::live::Loaded;
+use crate::model::format::or_dash;
 use crate::model::jobs_view::JobsView;
 use labrelay_api::jobs::Job;
 use labrelay_api::{Id, ListEnvelope};
@@ -52,6 +53,33 @@ pub fn JobsTable(
                 .unwrap_or_default()
         })
     };
+    view! {
+        // No rows, no table: a sentence below says why (none yet, none match, or the error).
+        <div class="table-wrap" hidden=dyn_value(move || count.get() == 0)>
+            <table class="jobs" aria-busy=dyn_value(move || jobs.loading.get().to_string())
+                aria-rowcount=dyn_value(move || (count.get() + 1).to_string())>
+                <caption class="sr-only">"Jobs"</caption>
+                <thead>
+                    <tr>
+                        {select_all(jobs, selected)}
+                        {headers(view)}
+                    </tr>
+                </thead>
+                <tbody node_ref=tbody>
+                    <tr class="spacer" aria-hidden="true" style=dyn_value(move || format!("height:{}px", range.get().above))></tr>
+                    <For each=rows key=|(_, j): &(usize, Job)| (j.id, j.updated, j.progress.done) let:row>
+                        <JobRow index=row.0 job=row.1 selected/>
+                    </For>
+                    <tr class="spacer" aria-hidden="true" style=dyn_value(move || format!("height:{}px", range.get().below))></tr>
+                </tbody>
+            </table>
+        </div>
+        {no_rows(view, jobs)}
+    }
+}
+
+/// The header's checkbox: every job of the page selected, or none.
+fn select_all(jobs: Loaded<ListEnvelope<Job>>, selected: RwSignal<Vec<Id>>) -> impl IntoView {
     let page_ids = move || {
         jobs.data.with(|d| {
             d.as_ref()
@@ -70,7 +98,17 @@ pub fn JobsTable(
             selected.set(page_ids());
         }
     };
-    let headers = COLUMNS
+    view! {
+        <th scope="col" class="select">
+            <input type="checkbox" aria-label="Select all jobs on this page"
+                prop:checked=all_selected on:change=toggle_all/>
+        </th>
+    }
+}
+
+/// The column headers, a link sorting by each sortable one.
+fn headers(view: Memo<JobsView>) -> impl IntoView {
+    COLUMNS
         .iter()
         .map(|&(label, field)| match field {
             Some(f) => view! {
@@ -81,8 +119,12 @@ pub fn JobsTable(
             .into_any(),
             None => view! { <th scope="col">{label}</th> }.into_any(),
         })
-        .collect_view();
-    let body = dyn_view(move || {
+        .collect_view()
+}
+
+/// What shows instead of rows: loading, or why there are none (an error says itself above).
+fn no_rows(view: Memo<JobsView>, jobs: Loaded<ListEnvelope<Job>>) -> impl IntoView {
+    dyn_view(move || {
         if jobs.data.with(Option::is_none) {
             return if jobs.error.with(Option::is_some) {
                 ().into_any()
@@ -97,33 +139,7 @@ pub fn JobsTable(
             return view! { <EmptyJobs filtered=view.with(JobsView::is_filtered)/> }.into_any();
         }
         ().into_any()
-    });
-    view! {
-        // No rows, no table: a sentence below says why (none yet, none match, or the error).
-        <div class="table-wrap" hidden=dyn_value(move || count.get() == 0)>
-            <table class="jobs" aria-busy=dyn_value(move || jobs.loading.get().to_string())
-                aria-rowcount=dyn_value(move || (count.get() + 1).to_string())>
-                <caption class="sr-only">"Jobs"</caption>
-                <thead>
-                    <tr>
-                        <th scope="col" class="select">
-                            <input type="checkbox" aria-label="Select all jobs on this page"
-                                prop:checked=all_selected on:change=toggle_all/>
-                        </th>
-                        {headers}
-                    </tr>
-                </thead>
-                <tbody node_ref=tbody>
-                    <tr class="spacer" aria-hidden="true" style=dyn_value(move || format!("height:{}px", range.get().above))></tr>
-                    <For each=rows key=|(_, j): &(usize, Job)| (j.id, j.updated, j.progress.done) let:row>
-                        <JobRow index=row.0 job=row.1 selected/>
-                    </For>
-                    <tr class="spacer" aria-hidden="true" style=dyn_value(move || format!("height:{}px", range.get().below))></tr>
-                </tbody>
-            </table>
-        </div>
-        {body}
-    }
+    })
 }
 
 #[component]
@@ -153,13 +169,6 @@ fn JobRow(index: usize, job: Job, selected: RwSignal<Vec<Id>>) -> impl IntoView 
         })
     };
     let link = format!("/jobs/{id}");
-    let dash = |s: &str| {
-        if s.is_empty() {
-            "—".to_string()
-        } else {
-            s.to_string()
-        }
-    };
     view! {
         <tr aria-rowindex=(index + 2).to_string()>
             <td class="select">
@@ -168,8 +177,8 @@ fn JobRow(index: usize, job: Job, selected: RwSignal<Vec<Id>>) -> impl IntoView 
             </td>
             <td class="num"><a href=link.clone()>{id.to_string()}</a></td>
             <td><a href=link>{job.package_name.clone()}</a></td>
-            <td>{dash(&job.device_name)}</td>
-            <td>{dash(&job.config_name)}</td>
+            <td>{or_dash(&job.device_name)}</td>
+            <td>{or_dash(&job.config_name)}</td>
             <td>
                 <StatusBadge status=job.status/>
                 {job.waiting.clone().map(|w| view! {
@@ -179,16 +188,26 @@ fn JobRow(index: usize, job: Job, selected: RwSignal<Vec<Id>>) -> impl IntoView 
             <td class="tags">{job.options.tags.iter().map(|t| view! { <span class="tag">{t.clone()}</span> }).collect_view()}</td>
             <td class="time"><Ago t=job.created/></td>
             <td class="time"><Time t=job.run_at/></td>
-            <td class="mono">{match job.result_id.clone() {
-                Some(r) => {
-                    // One click to the failures of a run that had some.
-                    let href = if job.progress.failed > 0 { format!("/results/{r}?failed=1") } else { format!("/results/{r}") };
-                    let label = format!("Result {r} of job {id}");
-                    view! { <a href=href aria-label=label>{r}</a> }.into_any()
-                }
-                None => view! { <span>"—"</span> }.into_any(),
-            }}</td>
+            <td class="mono">{result_link(&job)}</td>
             <td><ProgressBar progress=job.progress.clone()/></td>
         </tr>
+    }
+}
+
+/// The job's result, linked (to its failures when it had some), or a dash.
+fn result_link(job: &Job) -> AnyView {
+    let id = job.id;
+    match job.result_id.clone() {
+        Some(r) => {
+            // One click to the failures of a run that had some.
+            let href = if job.progress.failed > 0 {
+                format!("/results/{r}?failed=1")
+            } else {
+                format!("/results/{r}")
+            };
+            let label = format!("Result {r} of job {id}");
+            view! { <a href=href aria-label=label>{r}</a> }.into_any()
+        }
+        None => view! { <span>"—"</span> }.into_any(),
     }
 }

@@ -24,11 +24,17 @@ fn filter_query(lines: &str, any: bool) -> Query {
     }
 }
 
+/// What a check or a launch says when no filter is written.
+const NO_FILTER: &str = "Write at least one package filter, e.g. name~*nat.";
+
+/// The packages that matched: how many, and the first ones by name.
+type Matches = Option<(u64, Vec<Package>)>;
+
 #[component]
 pub fn BulkLaunch(form: FormSignals, error: RwSignal<Option<String>>) -> impl IntoView {
     let filter = RwSignal::new(String::new());
     let any = RwSignal::new(false);
-    let matches = RwSignal::new(None::<(u64, Vec<Package>)>);
+    let matches = RwSignal::new(None);
     let notice = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     Effect::new(move |_| {
@@ -36,53 +42,11 @@ pub fn BulkLaunch(form: FormSignals, error: RwSignal<Option<String>>) -> impl In
         any.track();
         matches.set(None);
     });
-    let check = move |_| {
-        let q = filter_query(&filter.get_untracked(), any.get_untracked());
-        if q.build().is_empty() {
-            return error.set(Some(
-                "Write at least one package filter, e.g. name~*nat.".into(),
-            ));
-        }
-        let q = q.push("limit", 50).push("sort", "name").build();
-        leptos::task::spawn_local(async move {
-            match api::packages(&q).await {
-                Ok(p) => {
-                    error.try_set(None);
-                    matches.try_set(Some((p.links.total, p.data)));
-                }
-                Err(e) => {
-                    error.try_set(Some(e.message));
-                }
-            }
-        });
-    };
+    let query = move || filter_query(&filter.get_untracked(), any.get_untracked());
+    let check = move |_| show_matches(query(), matches, error);
     let launch = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let q = filter_query(&filter.get_untracked(), any.get_untracked()).build();
-        if q.is_empty() {
-            return error.set(Some(
-                "Write at least one package filter, e.g. name~*nat.".into(),
-            ));
-        }
-        let fields = match form.read().and_then(|(f, at)| f.shared_fields(at)) {
-            Ok(f) => f,
-            Err(e) => return error.set(Some(e)),
-        };
-        busy.set(true);
-        leptos::task::spawn_local(async move {
-            match api::bulk_launch(&q, &fields).await {
-                Ok(jobs) if jobs.is_empty() => {
-                    error.try_set(Some(
-                        "No package matches that filter: nothing was launched.".into(),
-                    ));
-                }
-                Ok(_) => router::navigate("/"),
-                Err(e) => {
-                    error.try_set(Some(e.message));
-                }
-            }
-            busy.try_set(false);
-        });
+        launch_all(query(), form, busy, error);
     };
     view! {
         <form class="launch" on:submit=launch aria-label="Launch for every matching package">
@@ -111,4 +75,51 @@ pub fn BulkLaunch(form: FormSignals, error: RwSignal<Option<String>>) -> impl In
             </div>
         </form>
     }
+}
+
+/// Shows the first 50 packages `q` matches, by name, and how many match.
+fn show_matches(q: Query, matches: RwSignal<Matches>, error: RwSignal<Option<String>>) {
+    if q.build().is_empty() {
+        return error.set(Some(NO_FILTER.into()));
+    }
+    let q = q.push("limit", 50).push("sort", "name").build();
+    leptos::task::spawn_local(async move {
+        match api::packages(&q).await {
+            Ok(p) => {
+                error.try_set(None);
+                matches.try_set(Some((p.links.total, p.data)));
+            }
+            Err(e) => {
+                error.try_set(Some(e.message));
+            }
+        }
+    });
+}
+
+/// Launches a job for every package `q` matches, with the form's options; to the jobs list
+/// when some were.
+fn launch_all(q: Query, form: FormSignals, busy: RwSignal<bool>, error: RwSignal<Option<String>>) {
+    let q = q.build();
+    if q.is_empty() {
+        return error.set(Some(NO_FILTER.into()));
+    }
+    let fields = match form.read().and_then(|(f, at)| f.shared_fields(at)) {
+        Ok(f) => f,
+        Err(e) => return error.set(Some(e)),
+    };
+    busy.set(true);
+    leptos::task::spawn_local(async move {
+        match api::bulk_launch(&q, &fields).await {
+            Ok(jobs) if jobs.is_empty() => {
+                error.try_set(Some(
+                    "No package matches that filter: nothing was launched.".into(),
+                ));
+            }
+            Ok(_) => router::navigate("/"),
+            Err(e) => {
+                error.try_set(Some(e.message));
+            }
+        }
+        busy.try_set(false);
+    });
 }

@@ -7,7 +7,7 @@ use crate::components::{dyn_value, dyn_view};
 use crate::live;
 use crate::model::{filters, query::Query};
 use labrelay_api::resources::Package;
-use labrelay_api::Id;
+use labrelay_api::{Id, ListEnvelope};
 use leptos::prelude::*;
 
 /// The most packages the list box shows; the search narrows it.
@@ -34,23 +34,6 @@ pub fn PackagePicker(form: FormSignals, picked: Signal<Option<Package>>) -> impl
             form.package_id.set(Id(id));
         }
     };
-    let options = dyn_view(move || {
-        list.data.with(|d| {
-            d.as_ref().map(|p| {
-                p.data
-                    .iter()
-                    .map(|pkg| {
-                        let id = pkg.id;
-                        view! {
-                            <option value=id.to_string() prop:selected=dyn_value(move || form.package_id.get() == id)>
-                                {format!("{} ({} tests)", pkg.name, pkg.test_count)}
-                            </option>
-                        }
-                    })
-                    .collect_view()
-            })
-        })
-    });
     let count = move || list.data.with(|d| d.as_ref().map_or(0, |p| p.links.total));
     let rows = move || {
         list.data
@@ -67,17 +50,51 @@ pub fn PackagePicker(form: FormSignals, picked: Signal<Option<Package>>) -> impl
                 </label>
                 <label class="field">
                     <span class="field-label">{dyn_value(move || format!("Package ({} found)", count()))}</span>
-                    <select size=dyn_value(rows) on:change=choose>{options}</select>
+                    <select size=dyn_value(rows) on:change=choose>{options(list, form)}</select>
                 </label>
             </div>
             {dyn_view(move || list.error.get().map(|e| view! { <p class="banner banner-error" role="alert">{e}</p> }))}
             <p class="picked" aria-live="polite">
-                {dyn_view(move || match picked.get() {
-                    Some(p) => format!("Picked: {} — {} tests{}", p.name, p.test_count,
-                        if p.description.is_empty() { String::new() } else { format!(" — {}", p.description) }),
-                    None => "No package picked yet.".to_string(),
-                })}
+                {dyn_view(move || picked_words(picked.get()))}
             </p>
         </section>
+    }
+}
+
+/// An option per package listed, the picked one selected.
+fn options(list: live::Loaded<ListEnvelope<Package>>, form: FormSignals) -> impl IntoView {
+    dyn_view(move || {
+        list.data.with(|d| {
+            d.as_ref().map(|p| {
+                p.data
+                    .iter()
+                    .map(|pkg| {
+                        let id = pkg.id;
+                        view! {
+                            <option value=id.to_string() prop:selected=dyn_value(move || form.package_id.get() == id)>
+                                {format!("{} ({} tests)", pkg.name, pkg.test_count)}
+                            </option>
+                        }
+                    })
+                    .collect_view()
+            })
+        })
+    })
+}
+
+/// The package picked, in words.
+fn picked_words(picked: Option<Package>) -> String {
+    match picked {
+        Some(p) => format!(
+            "Picked: {} — {} tests{}",
+            p.name,
+            p.test_count,
+            if p.description.is_empty() {
+                String::new()
+            } else {
+                format!(" — {}", p.description)
+            }
+        ),
+        None => "No package picked yet.".to_string(),
     }
 }

@@ -2,7 +2,7 @@
 //! them (the token is shown once) and remove them; they are never edited.
 
 use super::{
-    BoxFut, Cell, Column, EditorSpec, FieldKind as K, FieldSpec as F, Row, Rows, Saved, Spec,
+    BoxFut, Cell, Column, EditorSpec, FieldKind as K, FieldSpec as F, Row, Rows, Saved, Spec, NAME,
 };
 use crate::model::fields::{agent_input, Fields};
 use crate::model::resource::Resource;
@@ -12,7 +12,7 @@ use labrelay_api::Id;
 const R: Resource = Resource::Agents;
 
 const COLUMNS: &[Column] = &[
-    Column::new("Name", Some("name")),
+    Column::NAME,
     Column::new("State", None),
     Column::new("Last seen", Some("last_seen")),
     Column::new("Interfaces", None).wide_only(),
@@ -21,7 +21,7 @@ const COLUMNS: &[Column] = &[
 ];
 
 const FIELDS: &[F] = &[
-    F::new("name", "Name", K::Text).required(),
+    NAME,
     F::new("labels", "Labels", K::Text).hint("e.g. lab2, wifi"),
 ];
 

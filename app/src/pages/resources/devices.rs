@@ -1,8 +1,7 @@
 //! Devices under test: who made them, which model and software.
 
-use super::{
-    BoxFut, Cell, Column, EditorSpec, FieldKind as K, FieldSpec as F, Row, Rows, Saved, Spec,
-};
+use super::{BoxFut, Cell, Column, FieldKind as K, FieldSpec as F, Row, Rows, Saved, Spec};
+use super::{DESCRIPTION, LOCKED, NAME, NOTE, TAGS};
 use crate::model::fields::{device_fields, device_input, tags_text, Fields};
 use crate::model::resource::Resource;
 use labrelay_api::resources::Device;
@@ -11,14 +10,14 @@ use labrelay_api::Id;
 const R: Resource = Resource::Devices;
 
 const COLUMNS: &[Column] = &[
-    Column::new("Name", Some("name")),
-    Column::new("Description", None).wide_only(),
+    Column::NAME,
+    Column::DESCRIPTION,
     Column::new("State", Some("state")),
     Column::new("Manufacturer", Some("manufacturer")),
     Column::new("Model", Some("model_name")).wide_only(),
     Column::new("Software", Some("software_version")).wide_only(),
-    Column::new("Tags", None).wide_only(),
-    Column::new("Locked", Some("locked")).wide_only(),
+    Column::TAGS,
+    Column::LOCKED,
 ];
 
 const STATES: &[(&str, &str)] = &[
@@ -29,8 +28,8 @@ const STATES: &[(&str, &str)] = &[
 ];
 
 const FIELDS: &[F] = &[
-    F::new("name", "Name", K::Text).required(),
-    F::new("description", "Description", K::Text),
+    NAME,
+    DESCRIPTION,
     F::new("state", "State", K::Choice(STATES)).hint(
         "Only a ready device runs jobs; the others hold its queue (the jobs wait, saying why).",
     ),
@@ -47,53 +46,26 @@ const FIELDS: &[F] = &[
     F::new("model_name", "Model", K::Text),
     F::new("serial_number", "Serial number", K::Text),
     F::new("software_version", "Software version", K::Text),
-    F::new("tags", "Tags", K::Text).hint("Separate tags with commas or spaces."),
-    F::new("note", "Note", K::Text),
-    F::new("locked", "Locked (cannot be edited or deleted)", K::Flag),
+    TAGS,
+    NOTE,
+    LOCKED,
 ];
 
 fn row(d: Device) -> Row {
-    Row {
-        id: d.id,
-        cells: vec![
-            Cell::Text(d.name.clone()),
-            Cell::Text(d.description),
-            Cell::Sub(
-                format!("{} · health {}", d.state.as_str(), d.health.as_str()),
-                d.state_note.clone(),
-            ),
-            Cell::Text(d.manufacturer),
-            Cell::Text(d.model_name),
-            Cell::Text(d.software_version),
-            Cell::Text(tags_text(&d.tags)),
-            Cell::Text(if d.locked { "locked" } else { "" }.into()),
-        ],
-        name: d.name,
-    }
+    let state = format!("{} · health {}", d.state.as_str(), d.health.as_str());
+    let more = vec![
+        Cell::Sub(state, d.state_note.clone()),
+        Cell::Text(d.manufacturer),
+        Cell::Text(d.model_name),
+        Cell::Text(d.software_version),
+        Cell::Text(tags_text(&d.tags)),
+        Cell::locked(d.locked),
+    ];
+    Row::named(d.id, d.name, d.description, more)
 }
 
-fn rows(query: String) -> BoxFut<Rows> {
-    super::rows_of(R, query, row)
-}
+super::by_name!(R, Device, row, device_fields, |f| Ok::<_, String>(
+    device_input(f)
+));
 
-fn load(id: Id) -> BoxFut<Fields> {
-    super::load_of(R, id, device_fields)
-}
-
-fn save(id: Option<Id>, f: Fields) -> BoxFut<Saved> {
-    super::save_of(R, id, device_input(&f), |d: Device| super::named(d.name))
-}
-
-pub static SPEC: Spec = Spec {
-    columns: COLUMNS,
-    rows,
-    editor: EditorSpec {
-        fields: FIELDS,
-        editable: true,
-        new_title: "New device",
-        load,
-        save,
-    },
-    new_label: "New device",
-    admin_only: false,
-};
+pub static SPEC: Spec = Spec::editable(COLUMNS, FIELDS, rows, load, save, "New device");

@@ -63,6 +63,19 @@ impl FieldSpec {
     }
 }
 
+/// The fields every resource but agents has: first its name and description, last its tags,
+/// note and lock.
+pub const NAME: FieldSpec = FieldSpec::new("name", "Name", FieldKind::Text).required();
+pub const DESCRIPTION: FieldSpec = FieldSpec::new("description", "Description", FieldKind::Text);
+pub const TAGS: FieldSpec =
+    FieldSpec::new("tags", "Tags", FieldKind::Text).hint("Separate tags with commas or spaces.");
+pub const NOTE: FieldSpec = FieldSpec::new("note", "Note", FieldKind::Text);
+pub const LOCKED: FieldSpec = FieldSpec::new(
+    "locked",
+    "Locked (cannot be edited or deleted)",
+    FieldKind::Flag,
+);
+
 /// What saving answered: the record's name, and a secret to show once (an agent's token).
 pub struct Saved {
     pub name: String,
@@ -175,58 +188,28 @@ pub fn Editor(
     let ready = RwSignal::new(id.is_none());
     let token = RwSignal::new(None::<(String, String)>);
     if let Some(id) = id {
-        let slots = slots.clone();
-        leptos::task::spawn_local(async move {
-            match (spec.load)(id).await {
-                Ok(values) => {
-                    if ready.is_disposed() {
-                        return; // the editor is gone
-                    }
-                    for (f, slot) in spec.fields.iter().zip(&slots) {
-                        if let Some((_, v)) = values.0.iter().find(|(k, _)| *k == f.key) {
-                            slot.set(v);
-                        }
-                    }
-                    ready.try_set(true);
-                }
-                Err(e) => {
-                    error.try_set(Some(e.message));
-                }
-            }
-        });
+        load_into(spec, id, slots.clone(), ready, error);
     }
-    let read = {
+    let what = resource.singular();
+    let submit = {
         let slots = slots.clone();
-        move || {
-            Fields(
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            let values = Fields(
                 spec.fields
                     .iter()
                     .zip(&slots)
                     .map(|(f, s)| (f.key, s.get()))
                     .collect(),
-            )
+            );
+            let report = Report {
+                what,
+                token,
+                error,
+                done,
+            };
+            leptos::task::spawn_local(save(spec, id, values, report));
         }
-    };
-    let what = resource.singular();
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let values = read();
-        leptos::task::spawn_local(async move {
-            match (spec.save)(id, values).await {
-                Ok(Saved {
-                    name,
-                    token: Some(t),
-                }) => {
-                    token.try_set(Some((name, t)));
-                }
-                Ok(Saved { name, token: None }) => {
-                    done.try_run(Some(format!("Saved {what} {name}.")));
-                }
-                Err(e) => {
-                    error.try_set(Some(e.message));
-                }
-            }
-        });
     };
     let title = if id.is_some() {
         format!("Edit {what}")
@@ -246,10 +229,7 @@ pub fn Editor(
             <ErrorBanner error/>
             // Disabled until the record is loaded: what is typed before would be overwritten.
             <fieldset class="grid2 plain" disabled=dyn_value(move || !ready.get())>{controls}</fieldset>
-            <div class="form-actions">
-                <button type="submit" class="primary" disabled=dyn_value(move || !ready.get())>"Save"</button>
-                <button type="button" on:click=move |_| done.run(None)>"Cancel"</button>
-            </div>
+            {form_actions(ready, done)}
         </form>
     };
     // Once a token is shown, the form has done its job.
@@ -261,6 +241,74 @@ pub fn Editor(
             .flatten()
             .unwrap_or_else(|| ().into_any()),
     })
+}
+
+/// Loads record `id` into the editor's slots; ready once they hold it.
+fn load_into(
+    spec: &'static EditorSpec,
+    id: Id,
+    slots: Vec<Slot>,
+    ready: RwSignal<bool>,
+    error: RwSignal<Option<String>>,
+) {
+    leptos::task::spawn_local(async move {
+        match (spec.load)(id).await {
+            Ok(values) => {
+                if ready.is_disposed() {
+                    return; // the editor is gone
+                }
+                for (f, slot) in spec.fields.iter().zip(&slots) {
+                    if let Some((_, v)) = values.0.iter().find(|(k, _)| *k == f.key) {
+                        slot.set(v);
+                    }
+                }
+                ready.try_set(true);
+            }
+            Err(e) => {
+                error.try_set(Some(e.message));
+            }
+        }
+    });
+}
+
+/// Where saving says how it went.
+struct Report {
+    /// The resource's singular ("package").
+    what: &'static str,
+    /// An agent's name and token, shown once.
+    token: RwSignal<Option<(String, String)>>,
+    error: RwSignal<Option<String>>,
+    done: Callback<Option<String>>,
+}
+
+/// Creates (no id) or edits the record with `values`.
+async fn save(spec: &'static EditorSpec, id: Option<Id>, values: Fields, report: Report) {
+    match (spec.save)(id, values).await {
+        Ok(Saved {
+            name,
+            token: Some(t),
+        }) => {
+            report.token.try_set(Some((name, t)));
+        }
+        Ok(Saved { name, token: None }) => {
+            report
+                .done
+                .try_run(Some(format!("Saved {} {name}.", report.what)));
+        }
+        Err(e) => {
+            report.error.try_set(Some(e.message));
+        }
+    }
+}
+
+/// Save (once the record is loaded) and Cancel.
+fn form_actions(ready: RwSignal<bool>, done: Callback<Option<String>>) -> impl IntoView {
+    view! {
+        <div class="form-actions">
+            <button type="submit" class="primary" disabled=dyn_value(move || !ready.get())>"Save"</button>
+            <button type="button" on:click=move |_| done.run(None)>"Cancel"</button>
+        </div>
+    }
 }
 
 /// An agent's token, shown this once.

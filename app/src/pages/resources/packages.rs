@@ -1,9 +1,7 @@
 //! Packages: name, testlist, default config and device, pinned agent; launched from their row.
 
-use super::{
-    BoxFut, Cell, Column, EditorSpec, FieldKind as K, FieldSpec as F, Row, Rows, Saved, Spec,
-};
-use crate::api;
+use super::{BoxFut, Cell, Column, FieldKind as K, FieldSpec as F, Row, Rows, Saved, Spec};
+use super::{DESCRIPTION, LOCKED, NAME, NOTE, TAGS};
 use crate::model::fields::{package_fields, package_input, tags_text, Fields};
 use crate::model::resource::Resource;
 use labrelay_api::resources::Package;
@@ -12,19 +10,19 @@ use labrelay_api::Id;
 const R: Resource = Resource::Packages;
 
 const COLUMNS: &[Column] = &[
-    Column::new("Name", Some("name")),
-    Column::new("Description", None).wide_only(),
+    Column::NAME,
+    Column::DESCRIPTION,
     Column::new("Tests", Some("test_count")),
     Column::new("Priority", Some("priority")).wide_only(),
     Column::new("Next scheduled run", None).wide_only(),
-    Column::new("Tags", None).wide_only(),
-    Column::new("Locked", Some("locked")).wide_only(),
+    Column::TAGS,
+    Column::LOCKED,
     Column::new("Updated", Some("updated")).wide_only(),
 ];
 
 const FIELDS: &[F] = &[
-    F::new("name", "Name", K::Text).required(),
-    F::new("description", "Description", K::Text),
+    NAME,
+    DESCRIPTION,
     F::new("testlist", "Tests, one per line", K::Lines(8))
         .hint("Test names as cdrouter-cli knows them; MODULE_x.tcl entries are allowed."),
     F::new("config_id", "Config", K::Pick(Resource::Configs, "None")),
@@ -46,56 +44,26 @@ const FIELDS: &[F] = &[
         K::Flag,
     ),
     F::new("extra_cli_args", "Extra CLI arguments", K::Text),
-    F::new("tags", "Tags", K::Text).hint("Separate tags with commas or spaces."),
-    F::new("note", "Note", K::Text),
-    F::new("locked", "Locked (cannot be edited or deleted)", K::Flag),
+    TAGS,
+    NOTE,
+    LOCKED,
 ];
 
 fn row(p: Package) -> Row {
-    Row {
-        id: p.id,
-        cells: vec![
-            Cell::Text(p.name.clone()),
-            Cell::Text(p.description),
-            Cell::Num(p.test_count),
-            Cell::Num(u64::from(p.priority)),
-            match p.schedule_next {
-                Some(t) => Cell::Time(t),
-                None => Cell::Text(String::new()),
-            },
-            Cell::Text(tags_text(&p.tags)),
-            Cell::Text(if p.locked { "locked" } else { "" }.into()),
-            Cell::Time(p.updated),
-        ],
-        name: p.name,
-    }
+    let next_run = p
+        .schedule_next
+        .map_or(Cell::Text(String::new()), Cell::Time);
+    let more = vec![
+        Cell::Num(p.test_count),
+        Cell::Num(u64::from(p.priority)),
+        next_run,
+        Cell::Text(tags_text(&p.tags)),
+        Cell::locked(p.locked),
+        Cell::Time(p.updated),
+    ];
+    Row::named(p.id, p.name, p.description, more)
 }
 
-fn rows(query: String) -> BoxFut<Rows> {
-    super::rows_of(R, query, row)
-}
+super::by_name!(R, Package, row, package_fields, package_input);
 
-fn load(id: Id) -> BoxFut<Fields> {
-    super::load_of(R, id, package_fields)
-}
-
-fn save(id: Option<Id>, f: Fields) -> BoxFut<Saved> {
-    match package_input(&f) {
-        Ok(input) => super::save_of(R, id, input, |p: Package| super::named(p.name)),
-        Err(e) => Box::pin(async move { Err(api::Error::invalid(e)) }),
-    }
-}
-
-pub static SPEC: Spec = Spec {
-    columns: COLUMNS,
-    rows,
-    editor: EditorSpec {
-        fields: FIELDS,
-        editable: true,
-        new_title: "New package",
-        load,
-        save,
-    },
-    new_label: "New package",
-    admin_only: false,
-};
+pub static SPEC: Spec = Spec::editable(COLUMNS, FIELDS, rows, load, save, "New package");

@@ -22,6 +22,12 @@ pub struct Column {
 }
 
 impl Column {
+    /// The columns most resources have.
+    pub const NAME: Column = Column::new("Name", Some("name"));
+    pub const DESCRIPTION: Column = Column::new("Description", None).wide_only();
+    pub const TAGS: Column = Column::new("Tags", None).wide_only();
+    pub const LOCKED: Column = Column::new("Locked", Some("locked")).wide_only();
+
     pub const fn new(label: &'static str, sort: Option<&'static str>) -> Column {
         Column {
             label,
@@ -56,11 +62,27 @@ pub enum Cell {
     Jobs(Vec<Id>),
 }
 
+impl Cell {
+    /// "locked", or nothing.
+    pub fn locked(locked: bool) -> Cell {
+        Cell::Text(if locked { "locked" } else { "" }.into())
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Row {
     pub id: Id,
     pub name: String,
     pub cells: Vec<Cell>,
+}
+
+impl Row {
+    /// A record's row: its name, its description, then `more` cells.
+    pub fn named(id: Id, name: String, description: String, more: Vec<Cell>) -> Row {
+        let mut cells = vec![Cell::Text(name.clone()), Cell::Text(description)];
+        cells.extend(more);
+        Row { id, name, cells }
+    }
 }
 
 /// A page of rows.
