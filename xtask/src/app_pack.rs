@@ -6,7 +6,7 @@
 //! loader takes a page's modules from its pack when none of them has been fetched yet, and
 //! fetches them one by one otherwise: no module comes twice.
 
-use crate::Result;
+use crate::result::Result;
 use regex::Regex;
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -5,8 +5,8 @@
 //! The first module holds the shell and sign-in; each page is fetched when first visited, the
 //! first page of a visit as one file (app_pack.rs).
 
+use crate::result::Result;
 use crate::tools::{cargo_bin, node_bin, run};
-use crate::Result;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -37,30 +37,7 @@ pub fn split(root: &Path) -> Result {
     let _ = std::fs::remove_dir_all(&work);
     let (split, pkg) = (work.join("split"), work.join("pkg"));
     println!("xtask: splitting the app's wasm into modules");
-    let out = Command::new(cargo_bin("wasm-split-cli"))
-        .args(["--target", "web", "--out-name", NAME])
-        .arg(&input)
-        .arg(&split)
-        .output()
-        .map_err(|e| format!("cannot start wasm-split-cli: {e}"))?;
-    // Its warnings come on stdout (tracing's default).
-    let said = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    eprint!("{said}");
-    if !out.status.success() {
-        return Err(format!("wasm-split-cli failed: {}", out.status));
-    }
-    // It then keeps a whole data segment, every page's text, in the first module.
-    if said.contains("Overlong segment") {
-        return Err(
-            "wasm-split-cli found a data segment too short to lay out again: \
-                    lengthen the slack statics in app/src/split.rs"
-                .into(),
-        );
-    }
+    split_modules(&input, &split)?;
     run(Command::new(cargo_bin("wasm-bindgen"))
         .args([
             "--target",
@@ -98,6 +75,41 @@ pub fn split(root: &Path) -> Result {
     for name in crate::app_pack::pack(&split)? {
         files.push((name.clone(), split.join(&name)));
     }
+    install(&dist, files)
+}
+
+/// wasm-split-cli: `input` into modules in `split`.
+fn split_modules(input: &Path, split: &Path) -> Result {
+    let out = Command::new(cargo_bin("wasm-split-cli"))
+        .args(["--target", "web", "--out-name", NAME])
+        .arg(input)
+        .arg(split)
+        .output()
+        .map_err(|e| format!("cannot start wasm-split-cli: {e}"))?;
+    // Its warnings come on stdout (tracing's default).
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    eprint!("{said}");
+    if !out.status.success() {
+        return Err(format!("wasm-split-cli failed: {}", out.status));
+    }
+    // It then keeps a whole data segment, every page's text, in the first module.
+    if said.contains("Overlong segment") {
+        return Err(
+            "wasm-split-cli found a data segment too short to lay out again: \
+                    lengthen the slack statics in app/src/split.rs"
+                .into(),
+        );
+    }
+    Ok(())
+}
+
+/// `files` into `dist/app-<hash of them>/` in place of older builds' (and trunk's own
+/// unsplit output), then the boot script that loads them.
+fn install(dist: &Path, mut files: Vec<(String, PathBuf)>) -> Result {
     files.sort();
     let mut hash = Sha256::new();
     for (name, path) in &files {
@@ -105,9 +117,7 @@ pub fn split(root: &Path) -> Result {
         hash.update(read(path)?);
     }
     let hash = hex8(&hash.finalize());
-
-    // Old builds' modules and trunk's own (unsplit) output go; this build's arrive.
-    for entry in read_dir(&dist)? {
+    for entry in read_dir(dist)? {
         let name = file_name(&entry);
         if name.starts_with("app-") && entry.is_dir() {
             std::fs::remove_dir_all(&entry).map_err(|e| format!("{}: {e}", entry.display()))?;
@@ -121,7 +131,7 @@ pub fn split(root: &Path) -> Result {
         std::fs::copy(path, dist.join(&dir).join(name))
             .map_err(|e| format!("{} -> dist: {e}", path.display()))?;
     }
-    boot(&dist, &dir)
+    boot(dist, &dir)
 }
 
 /// wasm-opt on every module, in place, on every core; a module optimized before (the same

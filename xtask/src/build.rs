@@ -2,9 +2,9 @@
 //! (worker-build, into worker/build/), with local tools only; each is skipped when its inputs
 //! did not change since it was last built (`stamp.rs`).
 
+use crate::result::Result;
 use crate::stamp::{self, Step};
 use crate::tools::{cargo_bin, node_bin, path_env, run};
-use crate::Result;
 use std::path::Path;
 use std::process::Command;
 

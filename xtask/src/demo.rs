@@ -6,7 +6,8 @@
 //! and its interfaces (`local_agent::INTERFACES`) include every one the demo configs use.
 //! `cargo xtask demo` puts them on any server (skipping what is there).
 
-use crate::Result;
+use crate::http::{encode, Http};
+use crate::result::Result;
 use labrelay_export::Bundle;
 use serde_json::{json, Value};
 use std::path::Path;
@@ -67,111 +68,86 @@ pub fn plan(fixtures: &Path) -> Result<Vec<Seed>> {
             .map(|f| f.to_string_lossy().into_owned())
             .unwrap_or_default();
         let b = &bundle.body;
-        for c in b["configs"].as_array().into_iter().flatten() {
-            configs.push(Seed {
-                kind: "configs",
-                export_id: text(c, "id"),
-                body: json!({
-                    "name": format!("{PREFIX}{}", text(c, "name")),
-                    "description": text(c, "description"),
-                    "contents": text(c, "contents"),
-                    "tags": tags(c),
-                    "note": note(c, &file),
-                }),
-            });
-        }
-        for d in b["devices"].as_array().into_iter().flatten() {
-            let d = &d["device"];
-            devices.push(Seed {
-                kind: "devices",
-                export_id: text(d, "id"),
-                body: json!({
-                    "name": format!("{PREFIX}{}", text(d, "name")),
-                    "description": text(d, "description"),
-                    "manufacturer": text(d, "manufacturer"),
-                    "model_name": text(d, "model_name"),
-                    "serial_number": text(d, "serial_number"),
-                    "software_version": text(d, "software_version"),
-                    "tags": tags(d),
-                    "note": note(d, &file),
-                }),
-            });
-        }
-        for p in b["packages"].as_array().into_iter().flatten() {
-            packages.push(Seed {
-                kind: "packages",
-                export_id: text(p, "id"),
-                body: json!({
-                    "name": format!("{PREFIX}{}", text(p, "name")),
-                    "description": text(p, "description"),
-                    "testlist": p["testlist"].clone(),
-                    "extra_cli_args": text(p, "extra_cli_args"),
-                    "tags": tags(p),
-                    "note": note(p, &file),
-                    // Export ids, replaced by the new records' ids when seeding.
-                    "config_id": text(p, "config_id"),
-                    "device_id": text(p, "device_id"),
-                }),
-            });
-        }
+        let each = |key: &str| b[key].as_array().into_iter().flatten();
+        configs.extend(each("configs").map(|c| config(c, &file)));
+        devices.extend(each("devices").map(|d| device(&d["device"], &file)));
+        packages.extend(each("packages").map(|p| package(p, &file)));
     }
     Ok([configs, devices, packages].concat())
 }
 
-/// A client of one server, with the admin token.
-struct Client {
-    api: ureq::Agent,
-    url: String,
-    auth: String,
+/// A record of `kind` from the export's `v`: its name prefixed, its tags and note, and `more`.
+fn seed_of(kind: &'static str, v: &Value, file: &str, more: Value) -> Seed {
+    let mut body = json!({
+        "name": format!("{PREFIX}{}", text(v, "name")),
+        "description": text(v, "description"),
+        "tags": tags(v),
+        "note": note(v, file),
+    });
+    if let (Some(b), Value::Object(more)) = (body.as_object_mut(), more) {
+        b.extend(more);
+    }
+    Seed {
+        kind,
+        export_id: text(v, "id"),
+        body,
+    }
 }
 
-impl Client {
-    fn new(url: &str, token: &str) -> Client {
-        Client {
-            api: ureq::AgentBuilder::new()
-                .timeout(Duration::from_secs(30))
-                .build(),
-            url: url.trim_end_matches('/').to_string(),
-            auth: format!("Bearer {token}"),
-        }
-    }
+fn config(c: &Value, file: &str) -> Seed {
+    seed_of("configs", c, file, json!({"contents": text(c, "contents")}))
+}
 
-    fn total(&self, path: &str) -> Result<u64> {
-        let v: Value = self
-            .api
-            .get(&format!("{}{path}", self.url))
-            .set("authorization", &self.auth)
-            .call()
-            .map_err(|e| format!("GET {path}: {e}"))?
-            .into_json()
-            .map_err(|e| format!("GET {path}: {e}"))?;
-        v["links"]["total"]
-            .as_u64()
-            .ok_or_else(|| format!("GET {path}: no links.total in {v}"))
-    }
+fn device(d: &Value, file: &str) -> Seed {
+    let fields = [
+        "manufacturer",
+        "model_name",
+        "serial_number",
+        "software_version",
+    ];
+    let more = fields.iter().map(|f| (f.to_string(), json!(text(d, f))));
+    seed_of("devices", d, file, Value::Object(more.collect()))
+}
 
-    /// Creates the record; answers its id.
-    fn create(&self, kind: &str, body: &Value) -> Result<String> {
-        let path = format!("/api/v1/{kind}/");
-        let v: Value = self
-            .api
-            .post(&format!("{}{path}", self.url))
-            .set("authorization", &self.auth)
-            .send_json(body)
-            .map_err(|e| format!("POST {path} {}: {e}", body["name"]))?
-            .into_json()
-            .map_err(|e| format!("POST {path}: {e}"))?;
-        v["data"]["id"]
-            .as_str()
-            .map(str::to_string)
-            .ok_or_else(|| format!("POST {path}: no id in {v}"))
-    }
+fn package(p: &Value, file: &str) -> Seed {
+    seed_of(
+        "packages",
+        p,
+        file,
+        json!({
+            "testlist": p["testlist"].clone(),
+            "extra_cli_args": text(p, "extra_cli_args"),
+            // Export ids, replaced by the new records' ids when seeding.
+            "config_id": text(p, "config_id"),
+            "device_id": text(p, "device_id"),
+        }),
+    )
+}
+
+/// The number of records a list answers (`links.total`).
+fn total(c: &Http, path: &str) -> Result<u64> {
+    let v = c.get(path)?;
+    v["links"]["total"]
+        .as_u64()
+        .ok_or_else(|| format!("GET {path}: no links.total in {v}"))
+}
+
+/// Creates the record; answers its id.
+fn create(c: &Http, kind: &str, body: &Value) -> Result<String> {
+    let path = format!("/api/v1/{kind}/");
+    let v = c
+        .json("POST", &path, Some(body))
+        .map_err(|e| format!("{e} ({})", body["name"]))?;
+    v["data"]["id"]
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| format!("POST {path}: no id in {v}"))
 }
 
 /// Whether the store holds nothing yet: no jobs, packages, configs or devices.
-fn empty(c: &Client) -> Result<bool> {
+fn empty(c: &Http) -> Result<bool> {
     for kind in ["jobs", "packages", "configs", "devices"] {
-        if c.total(&format!("/api/v1/{kind}/?limit=1"))? > 0 {
+        if total(c, &format!("/api/v1/{kind}/?limit=1"))? > 0 {
             return Ok(false);
         }
     }
@@ -179,12 +155,12 @@ fn empty(c: &Client) -> Result<bool> {
 }
 
 /// Creates the demo records the server lacks (by name); answers the names it created.
-fn seed(c: &Client, seeds: &[Seed]) -> Result<Vec<String>> {
+fn seed(c: &Http, seeds: &[Seed]) -> Result<Vec<String>> {
     let mut ids: Vec<(&str, String, String)> = Vec::new();
     let mut made = Vec::new();
     for s in seeds {
         let name = s.body["name"].as_str().unwrap_or_default().to_string();
-        let filter = format!("name={}", urlencode(&name));
+        let filter = format!("name={}", encode(&name));
         let mut body = s.body.clone();
         if s.kind == "packages" {
             for (key, kind) in [("config_id", "configs"), ("device_id", "devices")] {
@@ -196,48 +172,34 @@ fn seed(c: &Client, seeds: &[Seed]) -> Result<Vec<String>> {
                 body[key] = Value::String(id);
             }
         }
-        let id = if c.total(&format!("/api/v1/{}/?limit=1&filter={filter}", s.kind))? > 0 {
+        let id = if total(c, &format!("/api/v1/{}/?limit=1&filter={filter}", s.kind))? > 0 {
             existing_id(c, s.kind, &filter)?
         } else {
             made.push(name);
-            c.create(s.kind, &body)?
+            create(c, s.kind, &body)?
         };
         ids.push((s.kind, s.export_id.clone(), id));
     }
     Ok(made)
 }
 
-fn existing_id(c: &Client, kind: &str, filter: &str) -> Result<String> {
+fn existing_id(c: &Http, kind: &str, filter: &str) -> Result<String> {
     let path = format!("/api/v1/{kind}/?limit=1&filter={filter}");
-    let v: Value = c
-        .api
-        .get(&format!("{}{path}", c.url))
-        .set("authorization", &c.auth)
-        .call()
-        .map_err(|e| format!("GET {path}: {e}"))?
-        .into_json()
-        .map_err(|e| format!("GET {path}: {e}"))?;
+    let v = c.get(&path)?;
     v["data"][0]["id"]
         .as_str()
         .map(str::to_string)
         .ok_or_else(|| format!("GET {path}: no id in {v}"))
 }
 
-/// Percent-encodes a query value (names hold spaces, `:` and `/`).
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                char::from(b).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+/// A client of the server at `url` with the admin's `token`.
+fn client(url: &str, token: &str) -> Http {
+    Http::new(url, token, Duration::from_secs(30))
 }
 
 /// `cargo xtask dev`: the demo records, when the store is empty. Answers what it made.
 pub fn seed_if_empty(root: &Path, url: &str, token: &str) -> Result<Vec<String>> {
-    let c = Client::new(url, token);
+    let c = client(url, token);
     if !empty(&c)? {
         return Ok(Vec::new());
     }
@@ -246,7 +208,7 @@ pub fn seed_if_empty(root: &Path, url: &str, token: &str) -> Result<Vec<String>>
 
 /// `cargo xtask demo`, and the browser tests: the demo records the server lacks.
 pub fn ensure(root: &Path, url: &str, token: &str) -> Result<Vec<String>> {
-    seed(&Client::new(url, token), &plan(&fixtures(root))?)
+    seed(&client(url, token), &plan(&fixtures(root))?)
 }
 
 fn fixtures(root: &Path) -> std::path::PathBuf {
@@ -313,6 +275,6 @@ mod tests {
 
     #[test]
     fn names_are_encoded_for_a_filter() {
-        assert_eq!(urlencode("Demo: a b/c"), "Demo%3A%20a%20b%2Fc");
+        assert_eq!(encode("Demo: a b/c"), "Demo%3A%20a%20b%2Fc");
     }
 }

@@ -2,8 +2,9 @@
 //! under `wrangler dev` on local storage; with `dev`, the default lab and a demo lab, each with
 //! demo data and a local agent on the cdrouter-cli simulator.
 
+use crate::result::Result;
 use crate::server::{Options, Server, DEV_ADMIN_PASSWORD, DEV_ADMIN_TOKEN};
-use crate::{build, tools, Result};
+use crate::{build, tools};
 use std::path::{Path, PathBuf};
 
 /// .dev.vars with the local defaults, unless the user has their own.
@@ -35,18 +36,17 @@ fn read_dev_var(root: &Path, key: &str, default: &str) -> String {
 /// The demo lab, made when missing (a lab of its own, as a second CDRouter box would be).
 fn demo_lab(server: &Server) -> Result<&'static str> {
     let lab = crate::local_agent::DEMO_LAB;
-    let answer = ureq::AgentBuilder::new()
-        .timeout(std::time::Duration::from_secs(10))
-        .build()
-        .post(&format!("{}/api/v1/labs/", server.url))
-        .set("authorization", &format!("Bearer {}", server.admin_token))
-        .send_json(serde_json::json!({
+    let answer = server.admin(std::time::Duration::from_secs(10)).answer(
+        "POST",
+        "/api/v1/labs/",
+        Some(&serde_json::json!({
             "name": lab,
             "description": "a second lab, as a second CDRouter system would be (cargo xtask dev)"
-        }));
-    match answer {
-        Ok(_) | Err(ureq::Error::Status(409, _)) => Ok(lab),
-        Err(e) => Err(e.to_string()),
+        })),
+    )?;
+    match answer.status {
+        s if s < 400 || s == 409 => Ok(lab),
+        s => Err(format!("POST /api/v1/labs/: {s} {}", answer.body)),
     }
 }
 

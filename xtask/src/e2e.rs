@@ -2,9 +2,10 @@
 //! (Debian's `chromium`, driven by npm `playwright-core`), `node --test e2e/` against the
 //! running worker, with a local lab agent running jobs on the cdrouter-cli simulator.
 
+use crate::result::Result;
 use crate::server::{fresh_dir, Server};
 use crate::tools::run as sh;
-use crate::Result;
+use serde_json::{json, Value};
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
@@ -28,37 +29,21 @@ pub fn ensure_chromium() -> Result {
 /// would run those first, one by one. Nothing else uses the server now: clear them, a bulk
 /// request's worth (1,000) at a time.
 fn clear_pending_jobs(server: &Server) -> Result {
-    let agent = ureq::AgentBuilder::new()
-        .timeout(Duration::from_secs(30))
-        .build();
-    let auth = format!("Bearer {}", server.admin_token);
-    let fail = |e: ureq::Error| format!("cannot clear pending jobs before the browser tests: {e}");
+    let admin = server.admin(Duration::from_secs(30));
+    let fail = |e: String| format!("cannot clear pending jobs before the browser tests: {e}");
     for _ in 0..100 {
-        let page: serde_json::Value = agent
-            .get(&format!(
-                "{}/api/v1/jobs/?filter=status%3Dpending&limit=1000",
-                server.url
-            ))
-            .set("authorization", &auth)
-            .call()
-            .map_err(fail)?
-            .into_json()
-            .map_err(|e| e.to_string())?;
-        let ids: Vec<serde_json::Value> = page["data"]
+        let page = admin
+            .get("/api/v1/jobs/?filter=status%3Dpending&limit=1000")
+            .map_err(fail)?;
+        let ids: Vec<Value> = page["data"]
             .as_array()
-            .map(|jobs| {
-                jobs.iter()
-                    .map(|j| serde_json::json!({"id": j["id"]}))
-                    .collect()
-            })
+            .map(|jobs| jobs.iter().map(|j| json!({"id": j["id"]})).collect())
             .unwrap_or_default();
         if ids.is_empty() {
             return Ok(());
         }
-        agent
-            .post(&format!("{}/api/v1/jobs/?bulk=delete", server.url))
-            .set("authorization", &auth)
-            .send_json(serde_json::json!({ "jobs": ids }))
+        admin
+            .post("/api/v1/jobs/?bulk=delete", json!({ "jobs": ids }))
             .map_err(fail)?;
     }
     Err("pending jobs keep coming: cannot clear them before the browser tests".into())

@@ -3,9 +3,10 @@
 //! job in either and watches it run to the end.
 
 use crate::build;
+use crate::http::Http;
+use crate::result::Result;
 use crate::server::Server;
-use crate::Result;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -53,31 +54,19 @@ fn token(server: &Server, state: &Path, lab: Option<&str>) -> Result<String> {
     if let Ok(t) = std::fs::read_to_string(&file) {
         return Ok(t.trim().to_string());
     }
-    let api = ureq::AgentBuilder::new()
-        .timeout(Duration::from_secs(10))
-        .build();
-    let auth = format!("Bearer {}", server.admin_token);
+    let api = Http::new(&url, &server.admin_token, Duration::from_secs(10));
     // A leftover registration without its token file: replace it.
-    if let Ok(r) = api
-        .get(&format!("{}/api/v1/agents/?filter=name={NAME}", url))
-        .set("authorization", &auth)
-        .call()
-    {
-        let list: Value = r.into_json().map_err(|e| e.to_string())?;
+    if let Ok(list) = api.get(&format!("/api/v1/agents/?filter=name={NAME}")) {
         if let Some(id) = list["data"][0]["id"].as_str() {
-            let _ = api
-                .delete(&format!("{}/api/v1/agents/{id}/", url))
-                .set("authorization", &auth)
-                .call();
+            let _ = api.answer("DELETE", &format!("/api/v1/agents/{id}/"), None);
         }
     }
-    let made: Value = api
-        .post(&format!("{}/api/v1/agents/", url))
-        .set("authorization", &auth)
-        .send_json(json!({"name": NAME, "labels": ["local", "simulator"]}))
-        .map_err(|e| format!("cannot register the local agent: {e}"))?
-        .into_json()
-        .map_err(|e| e.to_string())?;
+    let made = api
+        .post(
+            "/api/v1/agents/",
+            json!({"name": NAME, "labels": ["local", "simulator"]}),
+        )
+        .map_err(|e| format!("cannot register the local agent: {e}"))?;
     let token = made["data"]["token"]
         .as_str()
         .ok_or_else(|| format!("unexpected answer registering the agent: {made}"))?
@@ -95,20 +84,36 @@ pub fn start(root: &Path, server: &Server, state: &Path, lab: Option<&str>) -> R
         None => state.join("agent-work"),
     };
     std::fs::create_dir_all(&work).map_err(|e| e.to_string())?;
-    let child = Command::new(build::agent_bin(root, true, "labrelay-agent"))
-        .arg("--server")
-        .arg(&server.url)
-        .arg("--token")
-        .arg(token)
-        .arg("--interfaces")
-        .arg(INTERFACES)
-        .arg("--cdrouter-cli")
-        .arg(build::agent_bin(root, true, "cdrouter-cli-sim"))
-        .arg("--work-dir")
-        .arg(&work)
+    let child = command(root, true, &server.url, &token, INTERFACES, &work)
         .env("CDROUTER_SIM_TEST_MS", "1500")
-        .stdin(Stdio::null())
         .spawn()
         .map_err(|e| format!("cannot start the local agent: {e}"))?;
     Ok(LocalAgent { child })
+}
+
+/// The agent binary (a `release` build or not) of this repo against `url` with `token`, on
+/// `interfaces` and the cdrouter-cli simulator, working in `work`; no input.
+pub fn command(
+    root: &Path,
+    release: bool,
+    url: &str,
+    token: &str,
+    interfaces: &str,
+    work: &Path,
+) -> Command {
+    let mut cmd = Command::new(build::agent_bin(root, release, "labrelay-agent"));
+    cmd.args([
+        "--server",
+        url,
+        "--token",
+        token,
+        "--interfaces",
+        interfaces,
+    ])
+    .arg("--cdrouter-cli")
+    .arg(build::agent_bin(root, release, "cdrouter-cli-sim"))
+    .arg("--work-dir")
+    .arg(work)
+    .stdin(Stdio::null());
+    cmd
 }

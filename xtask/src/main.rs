@@ -8,9 +8,11 @@ mod demo;
 mod dev;
 mod dist;
 mod e2e;
+mod http;
 mod local_agent;
 mod openapi;
 mod outage;
+mod result;
 mod schedule_restart;
 mod secrets_check;
 mod server;
@@ -23,7 +25,9 @@ mod upgrade;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
-pub type Result<T = ()> = std::result::Result<T, String>;
+/// `crate::Result` for the files that name it so (openapi.rs); the others take it from
+/// `crate::result`.
+pub use result::Result;
 
 #[derive(Parser)]
 #[command(about = "Labrelay's tasks: dev, serve, test, bench, dist")]

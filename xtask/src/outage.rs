@@ -5,14 +5,14 @@
 //! directory must be on the server byte for byte (SHA-256 and a download of each). Needs
 //! control of the server, hence here and not in itest/.
 
-use crate::build;
+use crate::http::{encode, Http};
+use crate::local_agent;
+use crate::result::Result;
 use crate::server::{Options, Server};
-use crate::Result;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-use std::io::Read;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 const TESTS: usize = 40;
@@ -28,65 +28,22 @@ pub fn run(root: &Path, port: u16, state: &Path) -> Result {
         dev: false,
     };
     let server = Server::start(root, opts())?;
-    let api = Api::new(&server.url, &server.admin_token);
-    let agent = api.post("/api/v1/agents/", json!({"name": "outage-agent"}))?;
-    let token = agent["token"].as_str().ok_or("no agent token")?.to_string();
-    let cfg = api.post(
-        "/api/v1/configs/",
-        json!({"name": "outage-cfg", "contents": "testvar lanInterface out1\ntestvar wanInterface out2\n"}),
-    )?;
-    let tests: Vec<String> = (1..=TESTS)
-        .map(|i| format!("cdrouter_outage_{i}"))
-        .collect();
-    let pkg = api.post(
-        "/api/v1/packages/",
-        json!({"name": "outage-pkg", "testlist": tests, "config_id": cfg["id"]}),
-    )?;
+    let api = server.admin(Duration::from_secs(30));
+    let token = api.post_data("/api/v1/agents/", json!({"name": "outage-agent"}))?["token"]
+        .as_str()
+        .ok_or("no agent token")?
+        .to_string();
+    let pkg = package(&api)?;
     let work = state.join("outage-agent");
     std::fs::create_dir_all(&work).map_err(|e| e.to_string())?;
     let log = std::fs::File::create(state.join("outage-agent.log")).map_err(|e| e.to_string())?;
-    let mut child = Command::new(build::agent_bin(root, false, "labrelay-agent"))
-        .args([
-            "--server",
-            &server.url,
-            "--token",
-            &token,
-            "--interfaces",
-            "out1,out2",
-        ])
-        .arg("--cdrouter-cli")
-        .arg(build::agent_bin(root, false, "cdrouter-cli-sim"))
-        .arg("--work-dir")
-        .arg(&work)
+    let mut child = local_agent::command(root, false, &server.url, &token, "out1,out2", &work)
         .env("CDROUTER_SIM_TEST_MS", "1000")
-        .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(log)
         .spawn()
         .map_err(|e| format!("cannot start the agent: {e}"))?;
-    let result = (|| {
-        let job = api.post("/api/v1/jobs/", json!({"package_id": pkg["id"]}))?;
-        let id = job["id"].as_str().ok_or("no job id")?.to_string();
-        api.wait(&id, Duration::from_secs(60), |j| {
-            j["progress"]["done"].as_u64() >= Some(3)
-        })?;
-        println!("outage: job {id} is running; stopping the server for 20 s");
-        drop(server);
-        std::thread::sleep(Duration::from_secs(20));
-        let server = Server::start(root, opts())?;
-        println!("outage: server back");
-        let done = api.wait(&id, Duration::from_secs(180), |j| {
-            matches!(
-                j["status"].as_str(),
-                Some("completed" | "error" | "stopped")
-            )
-        })?;
-        let text = api.log(&id)?;
-        let files = check_files(&api, &done, &work.join(format!("job-{id}/result")));
-        drop(server);
-        check(&done, &text)?;
-        files.map(|n| println!("outage: {n} result files on the server, byte for byte"))
-    })();
+    let result = outage(&api, &pkg, server, || Server::start(root, opts()), &work);
     let _ = child.kill();
     let _ = child.wait();
     match &result {
@@ -94,6 +51,53 @@ pub fn run(root: &Path, port: u16, state: &Path) -> Result {
         Err(e) => println!("outage: 0 passed, 1 failed: {e}"),
     }
     result
+}
+
+/// A package of `TESTS` tests on the agent's interfaces.
+fn package(api: &Http) -> Result<Value> {
+    let cfg = api.post_data(
+        "/api/v1/configs/",
+        json!({"name": "outage-cfg", "contents": "testvar lanInterface out1\ntestvar wanInterface out2\n"}),
+    )?;
+    let tests: Vec<String> = (1..=TESTS)
+        .map(|i| format!("cdrouter_outage_{i}"))
+        .collect();
+    api.post_data(
+        "/api/v1/packages/",
+        json!({"name": "outage-pkg", "testlist": tests, "config_id": cfg["id"]}),
+    )
+}
+
+/// A job of `pkg` launched; once it runs, `server` stops for 20 s and `restart` brings it
+/// back; then the job, its log and its files are checked.
+fn outage(
+    api: &Http,
+    pkg: &Value,
+    server: Server,
+    restart: impl Fn() -> Result<Server>,
+    work: &Path,
+) -> Result {
+    let job = api.post_data("/api/v1/jobs/", json!({"package_id": pkg["id"]}))?;
+    let id = job["id"].as_str().ok_or("no job id")?.to_string();
+    wait(api, &id, Duration::from_secs(60), |j| {
+        j["progress"]["done"].as_u64() >= Some(3)
+    })?;
+    println!("outage: job {id} is running; stopping the server for 20 s");
+    drop(server);
+    std::thread::sleep(Duration::from_secs(20));
+    let server = restart()?;
+    println!("outage: server back");
+    let done = wait(api, &id, Duration::from_secs(180), |j| {
+        matches!(
+            j["status"].as_str(),
+            Some("completed" | "error" | "stopped")
+        )
+    })?;
+    let text = read_log(api, &id)?;
+    let files = check_files(api, &done, &work.join(format!("job-{id}/result")));
+    drop(server);
+    check(&done, &text)?;
+    files.map(|n| println!("outage: {n} result files on the server, byte for byte"))
 }
 
 fn check(job: &Value, log: &str) -> Result {
@@ -111,9 +115,9 @@ fn check(job: &Value, log: &str) -> Result {
 }
 
 /// Every file the run wrote is on the server with the same SHA-256, and downloads whole.
-fn check_files(api: &Api, job: &Value, dir: &Path) -> Result<usize> {
+fn check_files(api: &Http, job: &Value, dir: &Path) -> Result<usize> {
     let result = job["result_id"].as_str().ok_or("the job has no result")?;
-    let listed = api.get(&format!("/api/v1/results/{result}/logdir/"))?;
+    let listed = api.get_data(&format!("/api/v1/results/{result}/logdir/"))?;
     let listed = listed.as_array().ok_or("no logdir list")?;
     let mut n = 0;
     for entry in std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))? {
@@ -131,16 +135,10 @@ fn check_files(api: &Api, job: &Value, dir: &Path) -> Result<usize> {
                 remote["sha256"]
             ));
         }
-        let path: String = name
-            .bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => {
-                    (b as char).to_string()
-                }
-                _ => format!("%{b:02X}"),
-            })
-            .collect();
-        let bytes = api.bytes(&format!("/api/v1/results/{result}/logdir/{path}"))?;
+        let bytes = api.bytes(&format!(
+            "/api/v1/results/{result}/logdir/{}",
+            encode(&name)
+        ))?;
         if bytes != local {
             return Err(format!(
                 "{name}: the download differs from the agent's file"
@@ -155,87 +153,34 @@ fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-struct Api {
-    agent: ureq::Agent,
-    base: String,
-    auth: String,
+/// Polls job `id` until `done` holds for it, for `limit` at most.
+fn wait(api: &Http, id: &str, limit: Duration, done: impl Fn(&Value) -> bool) -> Result<Value> {
+    let start = Instant::now();
+    loop {
+        if let Ok(job) = api.get_data(&format!("/api/v1/jobs/{id}/")) {
+            if done(&job) {
+                return Ok(job);
+            }
+            if start.elapsed() > limit {
+                return Err(format!("job {id} never got there: {job}"));
+            }
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
 }
 
-impl Api {
-    fn new(base: &str, token: &str) -> Api {
-        Api {
-            agent: ureq::AgentBuilder::new()
-                .timeout(Duration::from_secs(30))
-                .build(),
-            base: base.into(),
-            auth: format!("Bearer {token}"),
+/// The job's whole log, read page by page.
+fn read_log(api: &Http, id: &str) -> Result<String> {
+    let mut text = String::new();
+    let mut offset = 0;
+    loop {
+        let chunk = api.get_data(&format!("/api/v1/jobs/{id}/log?offset={offset}"))?;
+        let piece = chunk["text"].as_str().unwrap_or("");
+        let next = chunk["next_offset"].as_u64().unwrap_or(offset);
+        text.push_str(piece);
+        if piece.is_empty() || next == offset {
+            return Ok(text);
         }
-    }
-
-    fn post(&self, path: &str, body: Value) -> Result<Value> {
-        let v: Value = self
-            .agent
-            .post(&format!("{}{path}", self.base))
-            .set("authorization", &self.auth)
-            .send_json(body)
-            .map_err(|e| format!("POST {path}: {e}"))?
-            .into_json()
-            .map_err(|e| e.to_string())?;
-        Ok(v["data"].clone())
-    }
-
-    fn get(&self, path: &str) -> Result<Value> {
-        let v: Value = self
-            .agent
-            .get(&format!("{}{path}", self.base))
-            .set("authorization", &self.auth)
-            .call()
-            .map_err(|e| format!("GET {path}: {e}"))?
-            .into_json()
-            .map_err(|e| e.to_string())?;
-        Ok(v["data"].clone())
-    }
-
-    fn wait(&self, id: &str, limit: Duration, done: impl Fn(&Value) -> bool) -> Result<Value> {
-        let start = Instant::now();
-        loop {
-            if let Ok(job) = self.get(&format!("/api/v1/jobs/{id}/")) {
-                if done(&job) {
-                    return Ok(job);
-                }
-                if start.elapsed() > limit {
-                    return Err(format!("job {id} never got there: {job}"));
-                }
-            }
-            std::thread::sleep(Duration::from_millis(200));
-        }
-    }
-
-    fn bytes(&self, path: &str) -> Result<Vec<u8>> {
-        let mut out = Vec::new();
-        self.agent
-            .get(&format!("{}{path}", self.base))
-            .set("authorization", &self.auth)
-            .call()
-            .map_err(|e| format!("GET {path}: {e}"))?
-            .into_reader()
-            .read_to_end(&mut out)
-            .map_err(|e| format!("GET {path}: {e}"))?;
-        Ok(out)
-    }
-
-    fn log(&self, id: &str) -> Result<String> {
-        let mut text = String::new();
-        let mut offset = 0;
-        loop {
-            let chunk = self.get(&format!("/api/v1/jobs/{id}/log?offset={offset}"))?;
-            let piece = chunk["text"].as_str().unwrap_or("");
-            let next = chunk["next_offset"].as_u64().unwrap_or(offset);
-            text.push_str(piece);
-            if piece.is_empty() || next == offset {
-                return Ok(text);
-            }
-            offset = next;
-        }
+        offset = next;
     }
 }

@@ -4,8 +4,9 @@
 //! missed ticks (not one per tick), and the next tick is after now. Needs its own server that
 //! it stops and starts, hence here.
 
-use crate::server::{Options, Server, DEV_ADMIN_TOKEN};
-use crate::Result;
+use crate::http::Http;
+use crate::result::Result;
+use crate::server::{Options, Server};
 use labrelay_api::Timestamp;
 use serde_json::{json, Value};
 use std::path::Path;
@@ -15,27 +16,6 @@ fn start(root: &Path, port: u16, state: &Path) -> Result<Server> {
     Server::start(root, Options::local(port, state, true))
 }
 
-struct Http {
-    agent: ureq::Agent,
-    base: String,
-}
-
-impl Http {
-    fn call(&self, method: &str, path: &str, body: Option<Value>) -> Result<Value> {
-        let req = self
-            .agent
-            .request(method, &format!("{}{path}", self.base))
-            .set("authorization", &format!("Bearer {DEV_ADMIN_TOKEN}"));
-        let resp = match body {
-            Some(b) => req.send_json(b),
-            None => req.call(),
-        }
-        .map_err(|e| format!("{method} {path}: {e}"))?;
-        let v: Value = resp.into_json().map_err(|e| e.to_string())?;
-        Ok(v["data"].clone())
-    }
-}
-
 fn micros(v: &Value) -> Result<i64> {
     Timestamp::parse(v.as_str().unwrap_or_default())
         .map(Timestamp::micros)
@@ -43,31 +23,9 @@ fn micros(v: &Value) -> Result<i64> {
 }
 
 pub fn run(root: &Path, port: u16, state: &Path) -> Result {
-    let http = |server: &Server| Http {
-        agent: ureq::AgentBuilder::new()
-            .timeout(Duration::from_secs(30))
-            .build(),
-        base: server.url.clone(),
-    };
     let server = start(root, port, state)?;
-    let api = http(&server);
-    let cfg = api.call(
-        "POST",
-        "/api/v1/configs/",
-        Some(json!({"name": "tick-cfg", "contents": "testvar lanInterface eth1\n"})),
-    )?;
-    let pkg = api.call(
-        "POST",
-        "/api/v1/packages/",
-        Some(json!({"name": "tick-pkg", "testlist": ["t1"], "config_id": cfg["id"]})),
-    )?;
-    let pid = pkg["id"].as_str().unwrap_or_default().to_string();
-    let set = api.call(
-        "PATCH",
-        &format!("/api/v1/packages/{pid}/"),
-        Some(json!({"schedule": {"enabled": true, "spec": "* * * * *"}})),
-    )?;
-    let first_tick = micros(&set["schedule_next"])?;
+    let api = server.admin(Duration::from_secs(30));
+    let (pid, first_tick) = scheduled_package(&api)?;
     drop(server);
     // Down over two ticks: the first one and the one a minute later.
     let now_us = || Timestamp::from_millis(js_now()).micros();
@@ -79,11 +37,11 @@ pub fn run(root: &Path, port: u16, state: &Path) -> Result {
     );
     std::thread::sleep(Duration::from_micros(wait));
     let server = start(root, port, state)?;
-    let api = http(&server);
+    let api = server.admin(Duration::from_secs(30));
     let automatic = format!("/api/v1/jobs/?filter=package_id={pid}&filter=automatic=true");
     let deadline = Instant::now() + Duration::from_secs(30);
     let jobs = loop {
-        let jobs = api.call("GET", &automatic, None)?;
+        let jobs = api.get_data(&automatic)?;
         let n = jobs.as_array().map_or(0, Vec::len);
         if n > 0 || Instant::now() > deadline {
             break jobs;
@@ -92,8 +50,8 @@ pub fn run(root: &Path, port: u16, state: &Path) -> Result {
     };
     // A moment more: a second launch for the second missed tick would show now.
     std::thread::sleep(Duration::from_secs(2));
-    let jobs_after = api.call("GET", &automatic, None)?;
-    let after = api.call("GET", &format!("/api/v1/packages/{pid}/"), None)?;
+    let jobs_after = api.get_data(&automatic)?;
+    let after = api.get_data(&format!("/api/v1/packages/{pid}/"))?;
     drop(server);
     let n = jobs_after.as_array().map_or(0, Vec::len);
     if jobs.as_array().map_or(0, Vec::len) != 1 || n != 1 {
@@ -109,6 +67,24 @@ pub fn run(root: &Path, port: u16, state: &Path) -> Result {
     }
     println!("schedules: two ticks missed while the worker was down launched one job, once");
     Ok(())
+}
+
+/// A package scheduled every minute: its id and its first tick (µs).
+fn scheduled_package(api: &Http) -> Result<(String, i64)> {
+    let cfg = api.post_data(
+        "/api/v1/configs/",
+        json!({"name": "tick-cfg", "contents": "testvar lanInterface eth1\n"}),
+    )?;
+    let pkg = api.post_data(
+        "/api/v1/packages/",
+        json!({"name": "tick-pkg", "testlist": ["t1"], "config_id": cfg["id"]}),
+    )?;
+    let pid = pkg["id"].as_str().unwrap_or_default().to_string();
+    let set = api.patch_data(
+        &format!("/api/v1/packages/{pid}/"),
+        json!({"schedule": {"enabled": true, "spec": "* * * * *"}}),
+    )?;
+    Ok((pid, micros(&set["schedule_next"])?))
 }
 
 /// Now in milliseconds since the epoch.

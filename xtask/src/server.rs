@@ -2,8 +2,9 @@
 //! `dev`/`serve` in the foreground, for tests and benchmarks on a free port with a fresh
 //! state directory, always stopped when the `Server` is dropped.
 
+use crate::http::Http;
+use crate::result::Result;
 use crate::tools::{node_bin, path_env};
-use crate::Result;
 use std::net::TcpListener;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -40,11 +41,17 @@ impl Options {
     /// A benchmark's server: a free port, a fresh state directory named `name`, the bench
     /// secrets, in the background.
     pub fn bench(root: &Path, name: &str) -> Result<Options> {
+        Options::fresh(root, name, "bench-password", "bench-token")
+    }
+
+    /// A suite's server: a free port, a fresh state directory named `name`, these secrets,
+    /// in the background.
+    pub fn fresh(root: &Path, name: &str, password: &str, token: &str) -> Result<Options> {
         Ok(Options {
             port: free_port()?,
             state: fresh_dir(root, name)?,
-            admin_password: "bench-password".into(),
-            admin_token: "bench-token".into(),
+            admin_password: password.into(),
+            admin_token: token.into(),
             background: true,
             dev: true,
         })
@@ -158,70 +165,38 @@ impl Server {
             log,
             state: opts.state.clone(),
         };
-        match tls {
-            None => server.wait_ready(Duration::from_secs(90))?,
-            Some(t) => server.wait_ready_tls(&t.ca, Duration::from_secs(90))?,
-        }
+        let probe = match tls {
+            None => Http::anonymous(&server.url, Duration::from_secs(5)),
+            Some(t) => Http::trusting(&server.url, &t.ca, Duration::from_secs(5))?,
+        };
+        server.wait_ready(&probe, Duration::from_secs(90))?;
         Ok(server)
     }
 
-    /// As `wait_ready`, over HTTPS, trusting only `ca` (reqwest, in a runtime of its own).
-    fn wait_ready_tls(&self, ca: &Path, limit: Duration) -> Result {
-        let pem = std::fs::read(ca).map_err(|e| format!("{}: {e}", ca.display()))?;
-        let cert = reqwest::Certificate::from_pem(&pem).map_err(|e| e.to_string())?;
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| e.to_string())?;
-        let url = format!("{}/healthz/store", self.url);
-        let last = rt.block_on(async {
-            let client = reqwest::Client::builder()
-                .add_root_certificate(cert)
-                .tls_built_in_root_certs(false)
-                .timeout(Duration::from_secs(5))
-                .build()
-                .map_err(|e| e.to_string())?;
-            let start = Instant::now();
-            let mut last = String::from("no answer");
-            while start.elapsed() < limit {
-                match client.get(&url).send().await {
-                    Ok(r) if r.status() == 200 => return Ok(None),
-                    Ok(r) => last = format!("HTTP {}", r.status()),
-                    Err(e) => last = e.to_string(),
-                }
-                tokio::time::sleep(Duration::from_millis(250)).await;
-            }
-            Ok::<_, String>(Some(last))
-        })?;
-        match last {
-            None => Ok(()),
-            Some(last) => Err(format!(
-                "the worker did not answer over HTTPS on {} within {limit:?} ({last}); log: {}",
-                self.url,
-                self.log.display()
-            )),
-        }
-    }
-
-    fn wait_ready(&self, limit: Duration) -> Result {
+    /// Until the store answers `/healthz/store` through `probe` (over HTTPS, a probe that
+    /// trusts the server's CA), or `limit` passes.
+    fn wait_ready(&self, probe: &Http, limit: Duration) -> Result {
         let start = Instant::now();
-        let agent = ureq::AgentBuilder::new()
-            .timeout(Duration::from_secs(5))
-            .build();
+        let mut last = String::from("no answer");
         while start.elapsed() < limit {
-            if let Ok(r) = agent.get(&format!("{}/healthz/store", self.url)).call() {
-                if r.status() == 200 {
-                    return Ok(());
-                }
+            match probe.answer("GET", "/healthz/store", None) {
+                Ok(a) if a.status == 200 => return Ok(()),
+                Ok(a) => last = format!("HTTP {}", a.status),
+                Err(e) => last = e,
             }
             std::thread::sleep(Duration::from_millis(250));
         }
         let tail = std::fs::read_to_string(&self.log).unwrap_or_default();
         let tail: String = tail.lines().rev().take(30).collect::<Vec<_>>().join("\n");
         Err(format!(
-            "the worker did not answer on {} within {limit:?}; wrangler log (last lines, newest first):\n{tail}",
+            "the worker did not answer on {} within {limit:?} ({last}); wrangler log (last lines, newest first):\n{tail}",
             self.url
         ))
+    }
+
+    /// A client of this server with its admin token.
+    pub fn admin(&self, timeout: Duration) -> Http {
+        Http::new(&self.url, &self.admin_token, timeout)
     }
 
     pub fn wait(mut self) -> Result {

@@ -4,7 +4,7 @@
 //! `target/xtask-stamps/`. When the stamp matches and every output is there, the step is not
 //! run again: `cargo xtask serve` with nothing changed starts in seconds, not minutes.
 
-use crate::Result;
+use crate::result::Result;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
@@ -147,36 +147,34 @@ mod tests {
             runs.set(runs.get() + 1);
             std::fs::write(root.join("out.txt"), "built").map_err(|e| e.to_string())
         };
-        run(&root, &step, build).expect("first");
-        run(&root, &step, build).expect("unchanged");
-        assert_eq!(runs.get(), 1, "nothing changed: skipped");
+        // `file` written with `text` (nothing when empty), then the step: it has run `want`
+        // times in all.
+        let after = |file: &str, text: &str, what: &str, want: u32| {
+            if !file.is_empty() {
+                std::fs::write(root.join(file), text).expect("write");
+            }
+            run(&root, &step, build).expect(what);
+            assert_eq!(runs.get(), want, "{what}");
+        };
+        after("", "", "first", 1);
+        after("", "", "unchanged", 1);
         // What is skipped (a build folder) is not an input.
-        std::fs::write(root.join("src/target/junk"), "y").expect("write");
-        run(&root, &step, build).expect("junk");
-        assert_eq!(runs.get(), 1);
+        after("src/target/junk", "y", "junk", 1);
         // The same bytes written again: no change.
-        std::fs::write(root.join("src/a.rs"), "a").expect("write");
-        run(&root, &step, build).expect("touched");
-        assert_eq!(runs.get(), 1);
+        after("src/a.rs", "a", "touched", 1);
         // An edit, a new file, a removed output: each runs it again.
-        std::fs::write(root.join("src/a.rs"), "b").expect("write");
-        run(&root, &step, build).expect("edit");
-        assert_eq!(runs.get(), 2);
-        std::fs::write(root.join("src/new.rs"), "n").expect("write");
-        run(&root, &step, build).expect("new");
-        assert_eq!(runs.get(), 3);
+        after("src/a.rs", "b", "edit", 2);
+        after("src/new.rs", "n", "new", 3);
         std::fs::remove_file(root.join("out.txt")).expect("rm");
-        run(&root, &step, build).expect("output gone");
-        assert_eq!(runs.get(), 4);
+        after("", "", "output gone", 4);
         // A failed run leaves no stamp: the next one builds.
         std::fs::write(root.join("src/a.rs"), "c").expect("write");
         assert!(run(&root, &step, || Err("broken".into())).is_err());
-        std::fs::write(root.join("src/a.rs"), "b").expect("write");
-        run(&root, &step, build).expect("after a failure");
-        assert_eq!(
-            runs.get(),
+        after(
+            "src/a.rs",
+            "b",
+            "after a failure: the failed run did not vouch for the old outputs",
             5,
-            "the failed run did not vouch for the old outputs"
         );
         let _ = std::fs::remove_dir_all(&root);
     }

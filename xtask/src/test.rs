@@ -4,10 +4,11 @@
 //! state and work directories the run made under `target/labrelay/` are removed when it
 //! passes and kept for a look when it fails.
 
+use crate::build;
+use crate::result::Result;
 use crate::server::{free_port, fresh_dir, Options, Server};
 use crate::tools::{self, node_bin, path_env, run as sh};
-use crate::{build, Result};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The official client, pinned: the version this compatibility suite was written against.
@@ -38,11 +39,11 @@ pub fn run(root: &Path) -> Result {
 }
 
 /// The directories `fresh_dir` made for process `pid` (`<name>-<pid>-<n>`).
-fn own_dirs(base: &Path, pid: u32) -> Vec<std::path::PathBuf> {
+fn own_dirs(base: &Path, pid: u32) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(base) else {
         return Vec::new();
     };
-    let mut dirs: Vec<std::path::PathBuf> = entries
+    let mut dirs: Vec<PathBuf> = entries
         .filter_map(std::result::Result::ok)
         .filter(|e| {
             let name = e.file_name().to_string_lossy().into_owned();
@@ -73,88 +74,21 @@ fn steps(root: &Path) -> Result {
     crate::dist::build_static(root, &["cdrouter-cli-sim"])?;
 
     step("deploy dry run (bundle and wrangler.toml)");
-    let out = fresh_dir(root, "deploy")?;
-    sh(Command::new(node_bin(root, "wrangler"))
-        .args(["deploy", "--dry-run", "--outdir"])
-        .arg(&out)
-        .env("PATH", path_env(root))
-        .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
-        .env("WRANGLER_SEND_METRICS", "false")
-        .env("WRANGLER_LOG_PATH", out.join("logs"))
-        .current_dir(root))?;
+    deploy_dry_run(root)?;
 
     step("start the worker under wrangler dev");
-    let server = Server::start(
-        root,
-        Options {
-            port: free_port()?,
-            state: fresh_dir(root, "test-state")?,
-            admin_password: "test-admin-password".into(),
-            admin_token: format!("test-admin-token-{}", std::process::id()),
-            background: true,
-            dev: true,
-        },
-    )?;
-    println!("worker at {} (log: {})", server.url, server.log.display());
-    // A second worker, over HTTPS with a private CA's certificate, for the agent's --ca-file.
-    let tls_dir = fresh_dir(root, "test-tls")?;
-    let tls = crate::tls::make(&tls_dir)?;
-    let tls_server = Server::start_tls(
-        root,
-        Options {
-            port: free_port()?,
-            state: fresh_dir(root, "test-tls-state")?,
-            admin_password: server.admin_password.clone(),
-            admin_token: server.admin_token.clone(),
-            background: true,
-            dev: true,
-        },
-        &tls,
-    )?;
-    println!("worker over HTTPS at {}", tls_server.url);
-    let (tls_url, tls_ca) = (tls_server.url.clone(), tls.ca.clone());
+    let (server, tls_server, suite) = start_servers(root, &dist.tarball)?;
 
     step("integration tests (HTTP against the worker)");
-    let env = |cmd: &mut Command| {
-        cmd.env("LABRELAY_URL", &server.url)
-            .env(
-                "LABRELAY_AGENT_BIN",
-                build::agent_bin(root, false, "labrelay-agent"),
-            )
-            .env(
-                "LABRELAY_SIM_BIN",
-                build::agent_bin(root, false, "cdrouter-cli-sim"),
-            )
-            .env("LABRELAY_DIST_TARBALL", &dist.tarball)
-            .env(
-                "LABRELAY_STATIC_SIM_BIN",
-                crate::dist::static_bin(root, "cdrouter-cli-sim"),
-            )
-            .env("LABRELAY_ADMIN_TOKEN", &server.admin_token)
-            .env("LABRELAY_ADMIN_PASSWORD", &server.admin_password)
-            .env("LABRELAY_STATE", &server.state)
-            .env("LABRELAY_TLS_URL", &tls_url)
-            .env("LABRELAY_TLS_CA", &tls_ca)
-            .current_dir(root);
-    };
     let mut itest = Command::new("cargo");
     itest.args(["test", "-p", "labrelay-itest"]);
-    env(&mut itest);
+    suite.env(root, &mut itest);
     sh(&mut itest)?;
     drop(tls_server);
 
     step("official Python client (cdrouter): the default lab (bare URL) and a lab's base URL");
     let python = python_env(root)?;
-    let lab_url = create_lab(&server, "python-lab")?;
-    for url in [server.url.clone(), lab_url] {
-        for script in ["test_cdrouter_client.py", "test_ci_script.py"] {
-            let mut py = Command::new(&python);
-            py.arg(root.join("itest/python").join(script));
-            env(&mut py);
-            py.env("LABRELAY_URL", &url);
-            sh(&mut py)?;
-        }
-    }
+    python_client(root, &python, &server, &suite)?;
 
     step(
         "the contract: schemathesis, every operation of docs/openapi.json, on a worker of its own",
@@ -165,7 +99,104 @@ fn steps(root: &Path) -> Result {
     crate::e2e::run(root, &server)?;
 
     drop(server);
+    scenarios(root)
+}
 
+fn deploy_dry_run(root: &Path) -> Result {
+    let out = fresh_dir(root, "deploy")?;
+    sh(Command::new(node_bin(root, "wrangler"))
+        .args(["deploy", "--dry-run", "--outdir"])
+        .arg(&out)
+        .env("PATH", path_env(root))
+        .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
+        .env("WRANGLER_SEND_METRICS", "false")
+        .env("WRANGLER_LOG_PATH", out.join("logs"))
+        .current_dir(root))
+}
+
+/// What the suites are told (`LABRELAY_*`): the worker, the HTTPS worker and its CA, the
+/// agent's binaries and package.
+struct Suite {
+    url: String,
+    admin_token: String,
+    admin_password: String,
+    state: PathBuf,
+    tls_url: String,
+    tls_ca: PathBuf,
+    tarball: PathBuf,
+}
+
+impl Suite {
+    fn env(&self, root: &Path, cmd: &mut Command) {
+        cmd.env("LABRELAY_URL", &self.url)
+            .env(
+                "LABRELAY_AGENT_BIN",
+                build::agent_bin(root, false, "labrelay-agent"),
+            )
+            .env(
+                "LABRELAY_SIM_BIN",
+                build::agent_bin(root, false, "cdrouter-cli-sim"),
+            )
+            .env("LABRELAY_DIST_TARBALL", &self.tarball)
+            .env(
+                "LABRELAY_STATIC_SIM_BIN",
+                crate::dist::static_bin(root, "cdrouter-cli-sim"),
+            )
+            .env("LABRELAY_ADMIN_TOKEN", &self.admin_token)
+            .env("LABRELAY_ADMIN_PASSWORD", &self.admin_password)
+            .env("LABRELAY_STATE", &self.state)
+            .env("LABRELAY_TLS_URL", &self.tls_url)
+            .env("LABRELAY_TLS_CA", &self.tls_ca)
+            .current_dir(root);
+    }
+}
+
+/// The worker, and a second one over HTTPS with a private CA's certificate (for the agent's
+/// `--ca-file`), with the same secrets.
+fn start_servers(root: &Path, tarball: &Path) -> Result<(Server, Server, Suite)> {
+    let token = format!("test-admin-token-{}", std::process::id());
+    let server = Server::start(
+        root,
+        Options::fresh(root, "test-state", "test-admin-password", &token)?,
+    )?;
+    println!("worker at {} (log: {})", server.url, server.log.display());
+    let tls_dir = fresh_dir(root, "test-tls")?;
+    let tls = crate::tls::make(&tls_dir)?;
+    let tls_server = Server::start_tls(
+        root,
+        Options::fresh(root, "test-tls-state", "test-admin-password", &token)?,
+        &tls,
+    )?;
+    println!("worker over HTTPS at {}", tls_server.url);
+    let suite = Suite {
+        url: server.url.clone(),
+        admin_token: server.admin_token.clone(),
+        admin_password: server.admin_password.clone(),
+        state: server.state.clone(),
+        tls_url: tls_server.url.clone(),
+        tls_ca: tls.ca,
+        tarball: tarball.to_path_buf(),
+    };
+    Ok((server, tls_server, suite))
+}
+
+/// The official client's scripts against the default lab (the bare URL) and a lab's.
+fn python_client(root: &Path, python: &Path, server: &Server, suite: &Suite) -> Result {
+    let lab_url = create_lab(server, "python-lab")?;
+    for url in [server.url.clone(), lab_url] {
+        for script in ["test_cdrouter_client.py", "test_ci_script.py"] {
+            let mut py = Command::new(python);
+            py.arg(root.join("itest/python").join(script));
+            suite.env(root, &mut py);
+            py.env("LABRELAY_URL", &url);
+            sh(&mut py)?;
+        }
+    }
+    Ok(())
+}
+
+/// The scenarios that need servers of their own, which they stop and start.
+fn scenarios(root: &Path) -> Result {
     step("agent through a 20 s server outage (real worker restarted, real agent)");
     crate::outage::run(root, free_port()?, &fresh_dir(root, "outage-state")?)?;
 
@@ -176,24 +207,23 @@ fn steps(root: &Path) -> Result {
     crate::schedule_restart::run(root, free_port()?, &fresh_dir(root, "schedule-state")?)?;
 
     step("an upgrade: a store from before labs is the default lab (fixtures/upgrade)");
-    crate::upgrade::run(root, free_port()?, &fresh_dir(root, "upgrade-state")?)?;
-    Ok(())
+    crate::upgrade::run(root, free_port()?, &fresh_dir(root, "upgrade-state")?)
 }
 
 /// A lab on the test server (admin token); its base URL.
 fn create_lab(server: &Server, name: &str) -> Result<String> {
-    ureq::AgentBuilder::new()
-        .timeout(std::time::Duration::from_secs(30))
-        .build()
-        .post(&format!("{}/api/v1/labs/", server.url))
-        .set("authorization", &format!("Bearer {}", server.admin_token))
-        .send_json(serde_json::json!({"name": name, "description": "the Python client's lab"}))
+    server
+        .admin(std::time::Duration::from_secs(30))
+        .post(
+            "/api/v1/labs/",
+            serde_json::json!({"name": name, "description": "the Python client's lab"}),
+        )
         .map_err(|e| format!("cannot create lab {name}: {e}"))?;
     Ok(format!("{}/labs/{name}", server.url))
 }
 
 /// A venv under target/ with the official client and schemathesis installed.
-fn python_env(root: &Path) -> Result<std::path::PathBuf> {
+fn python_env(root: &Path) -> Result<PathBuf> {
     let venv = root.join("target/pyenv");
     let python = venv.join("bin/python");
     if !python.exists() {

@@ -2,7 +2,7 @@
 //! for a test run: the worker is served over HTTPS with them (`Server::start_tls`) so the
 //! tests can show the agent trusting a private CA only when told to (`--ca-file`).
 
-use crate::Result;
+use crate::result::Result;
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair, KeyUsagePurpose};
 use std::path::{Path, PathBuf};
 

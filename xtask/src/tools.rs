@@ -3,7 +3,7 @@
 //! shared notes), and the npm packages of package-lock.json (wrangler with workerd,
 //! binaryen's wasm-opt, and for the browser tests playwright-core and axe-core).
 
-use crate::Result;
+use crate::result::Result;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

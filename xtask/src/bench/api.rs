@@ -3,58 +3,24 @@
 //! same hop as any API call, no work) measured in the same run. Not a test: it prints a
 //! table for BENCHMARKS.md and asserts nothing.
 
-use super::harness::{measure_all, ms, print_table, Case, Client, Measured};
-use crate::server::{Options, Server};
-use crate::{build, tools, Result};
+use super::harness::{self, measure_all, ms, print_table, Case, Measured};
+use crate::result::Result;
 use serde_json::json;
 use std::path::Path;
 
 pub fn run(root: &Path, jobs: u64) -> Result {
-    tools::ensure_all(root)?;
-    build::all(root)?;
-    let server = Server::start(root, Options::bench(root, "bench-state")?)?;
-    let client = Client::new(&server.url, &server.admin_token);
-    let nat = client.create_package("nat-basic")?;
-    let dhcp = client.create_package("dhcp-basic")?;
-    client.seed_jobs(jobs, nat, dhcp)?;
+    let (server, client) = harness::start(root, "bench-state")?;
+    let (nat, dhcp) = harness::seed(&client, jobs)?;
 
-    let cases = |launch: bool| {
-        let mut v = vec![
-            Case::get("(e) Durable Object hello (baseline)", "/healthz/store"),
-            Case::get("(f) worker entry hello", "/healthz"),
-            Case::get("(a) GET /jobs/?limit=25", "/api/v1/jobs/?limit=25"),
-            Case::get(
-                "(b) + filter=status=pending&sort=-id",
-                "/api/v1/jobs/?limit=25&filter=status%3Dpending&sort=-id",
-            ),
-            Case::get(
-                "(c) + filter=package_name~^nat",
-                "/api/v1/jobs/?limit=25&filter=package_name~%5Enat",
-            ),
-        ];
-        if launch {
-            v.push(Case {
-                label: "(d) POST /jobs/ (launch)",
-                method: "POST",
-                path: "/api/v1/jobs/".into(),
-                body: Some(json!({"package_id": nat.to_string()})),
-                also: Vec::new(),
-            });
-        }
-        v
-    };
-
-    let small = measure_all(&client, &cases(true));
+    let small = measure_all(&client, &cases(Some(nat)));
     print_table(&format!("{jobs} jobs stored"), &small);
 
     let more = jobs * 10;
-    let have = client.count_jobs()?;
-    client.seed_jobs(more.saturating_sub(have), nat, dhcp)?;
-    let big_cases: Vec<Case> = cases(false)
+    let have = harness::count_jobs(&client)?;
+    harness::seed_jobs(&client, more.saturating_sub(have), nat, dhcp)?;
+    let big_cases: Vec<Case> = cases(None)
         .into_iter()
-        .filter(|c| {
-            c.label.starts_with("(e)") || c.label.starts_with("(a)") || c.label.starts_with("(b)")
-        })
+        .filter(|c| ["(e)", "(a)", "(b)"].iter().any(|p| c.label.starts_with(p)))
         .collect();
     let big = measure_all(&client, &big_cases);
     print_table(&format!("{more} jobs stored"), &big);
@@ -77,4 +43,31 @@ pub fn run(root: &Path, jobs: u64) -> Result {
     }
     drop(server);
     Ok(())
+}
+
+/// The cases; with `launch`, launching a job of that package too.
+fn cases(launch: Option<u64>) -> Vec<Case> {
+    let mut v = vec![
+        Case::get("(e) Durable Object hello (baseline)", "/healthz/store"),
+        Case::get("(f) worker entry hello", "/healthz"),
+        Case::get("(a) GET /jobs/?limit=25", "/api/v1/jobs/?limit=25"),
+        Case::get(
+            "(b) + filter=status=pending&sort=-id",
+            "/api/v1/jobs/?limit=25&filter=status%3Dpending&sort=-id",
+        ),
+        Case::get(
+            "(c) + filter=package_name~^nat",
+            "/api/v1/jobs/?limit=25&filter=package_name~%5Enat",
+        ),
+    ];
+    if let Some(package) = launch {
+        v.push(Case {
+            label: "(d) POST /jobs/ (launch)",
+            method: "POST",
+            path: "/api/v1/jobs/".into(),
+            body: Some(json!({"package_id": package.to_string()})),
+            also: Vec::new(),
+        });
+    }
+    v
 }

@@ -4,8 +4,11 @@
 //! Durable Object measured in the same run. Also the real agent binary's resident memory
 //! and CPU while it idles on the long-poll. Prints a table; asserts nothing.
 
-use crate::server::{fresh_dir, Options, Server};
-use crate::{build, tools, Result};
+use super::harness;
+use crate::build;
+use crate::http::Http;
+use crate::result::Result;
+use crate::server::fresh_dir;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::path::Path;
@@ -19,19 +22,9 @@ const IDLE_SECS: u64 = 30;
 type Claimed = Arc<(Mutex<HashMap<String, Instant>>, Condvar)>;
 
 pub fn run(root: &Path) -> Result {
-    tools::ensure_all(root)?;
-    build::all(root)?;
+    let (server, admin) = harness::start(root, "bench-dispatch")?;
     build::agent(root, true)?;
-    let server = Server::start(root, Options::bench(root, "bench-dispatch")?)?;
-    let admin = Http::new(&server.url, &server.admin_token);
-    let cfg = admin.post(
-        "/api/v1/configs/",
-        json!({"name": "bench-cfg", "contents": "testvar lanInterface b1\ntestvar wanInterface b2\n"}),
-    )?;
-    let pkg = admin.post(
-        "/api/v1/packages/",
-        json!({"name": "bench-pkg", "testlist": ["t1"], "config_id": cfg["id"]}),
-    )?;
+    let pkg = package(&admin, "bench-pkg", "b1", "b2")?;
 
     let hello = round_trips(&server.url)?;
     let launch = json!({"package_id": pkg["id"]});
@@ -69,6 +62,19 @@ pub fn run(root: &Path) -> Result {
     Ok(())
 }
 
+/// A package whose jobs need `lan` and `wan`.
+pub(crate) fn package(admin: &Http, name: &str, lan: &str, wan: &str) -> Result<Value> {
+    let cfg = admin.post_data(
+        "/api/v1/configs/",
+        json!({"name": format!("{name}-cfg"),
+               "contents": format!("testvar lanInterface {lan}\ntestvar wanInterface {wan}\n")}),
+    )?;
+    admin.post_data(
+        "/api/v1/packages/",
+        json!({"name": name, "testlist": ["t1"], "config_id": cfg["id"]}),
+    )
+}
+
 pub(crate) fn percentile(v: &[f64], q: f64) -> f64 {
     let mut s = v.to_vec();
     s.sort_by(|a, b| a.total_cmp(b));
@@ -78,16 +84,14 @@ pub(crate) fn percentile(v: &[f64], q: f64) -> f64 {
 }
 
 pub(crate) fn round_trips(base: &str) -> Result<Vec<f64>> {
-    let agent = ureq::AgentBuilder::new().build();
+    let http = Http::anonymous(base, harness::TIMEOUT);
     let mut out = Vec::new();
     for i in 0..LAUNCHES + 20 {
         let t = Instant::now();
-        agent
-            .get(&format!("{base}/healthz/store"))
-            .call()
-            .map_err(|e| e.to_string())?
-            .into_string()
-            .map_err(|e| e.to_string())?;
+        let a = http.answer("GET", "/healthz/store", None)?;
+        if a.status >= 400 {
+            return Err(format!("GET /healthz/store: {}", a.status));
+        }
         if i >= 20 {
             out.push(t.elapsed().as_secs_f64() * 1000.0);
         }
@@ -97,64 +101,32 @@ pub(crate) fn round_trips(base: &str) -> Result<Vec<f64>> {
 
 /// `n` in-process agents long-poll claims (as the agent binary does); each claimed job is
 /// finished at once so its interfaces are free for the next, and, as the agent binary does,
-/// the next claim goes out beside the finish report rather than after it.
+/// the next claim goes out beside the finish report rather than after it. Each of
+/// `LAUNCHES` launches' latency (ms) from its launch response to its claim answer.
 pub(crate) fn dispatch(admin: &Http, launch: &Value, n: usize, tag: &str) -> Result<Vec<f64>> {
     let claimed: Claimed = Arc::new((Mutex::new(HashMap::new()), Condvar::new()));
     let stop = Arc::new(AtomicBool::new(false));
     let mut threads = Vec::new();
     for i in 0..n {
-        let reg = admin.post(
+        let reg = admin.post_data(
             "/api/v1/agents/",
             json!({"name": format!("bench-{tag}-{i}")}),
         )?;
-        let token = reg["token"].as_str().ok_or("no agent token")?.to_string();
-        let http = Http::new(&admin.base, &token);
+        let token = reg["token"].as_str().ok_or("no agent token")?;
+        let http = admin.with_token(token);
         let (claimed, stop) = (claimed.clone(), stop.clone());
         threads.push(std::thread::spawn(move || {
-            while !stop.load(Ordering::Relaxed) {
-                let body = json!({"interfaces": ["b1", "b2"], "wait_secs": 2, "capacity": 1});
-                let Ok(Some(claim)) = http.post_maybe("/api/v1/agent/claim", body) else {
-                    continue;
-                };
-                let at = Instant::now();
-                let id = claim["job"]["id"].as_str().unwrap_or("").to_string();
-                {
-                    let (map, cv) = &*claimed;
-                    if let Ok(mut m) = map.lock() {
-                        m.insert(id.clone(), at);
-                    }
-                    cv.notify_all();
-                }
-                let reporter = http.clone_for_thread();
-                std::thread::spawn(move || {
-                    let _ = reporter.post(
-                        &format!("/api/v1/agent/jobs/{id}/finish"),
-                        json!({"status": "completed", "exit_code": 0}),
-                    );
-                });
-            }
+            claim_loop(&http, &claimed, &stop)
         }));
     }
     // Let every agent get its claim open.
     std::thread::sleep(Duration::from_millis(1500));
     let mut lat = Vec::new();
     for _ in 0..LAUNCHES {
-        let job = admin.post("/api/v1/jobs/", launch.clone())?;
+        let job = admin.post_data("/api/v1/jobs/", launch.clone())?;
         let t0 = Instant::now();
         let id = job["id"].as_str().unwrap_or("").to_string();
-        let (map, cv) = &*claimed;
-        let mut m = map.lock().map_err(|e| e.to_string())?;
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while !m.contains_key(&id) {
-            let (g, _) = cv
-                .wait_timeout(m, Duration::from_millis(100))
-                .map_err(|e| e.to_string())?;
-            m = g;
-            if Instant::now() > deadline {
-                return Err(format!("job {id} was never claimed"));
-            }
-        }
-        let at = m[&id];
+        let at = claimed_at(&claimed, &id)?;
         // A claim can even answer before the launch response is read: count that as 0.
         lat.push(at.saturating_duration_since(t0).as_secs_f64() * 1000.0);
     }
@@ -165,9 +137,56 @@ pub(crate) fn dispatch(admin: &Http, launch: &Value, n: usize, tag: &str) -> Res
     Ok(lat)
 }
 
+/// One agent's claims until `stop`: each claim's time in `claimed`, its finish sent from a
+/// thread of its own.
+fn claim_loop(http: &Http, claimed: &Claimed, stop: &AtomicBool) {
+    while !stop.load(Ordering::Relaxed) {
+        let body = json!({"interfaces": ["b1", "b2"], "wait_secs": 2, "capacity": 1});
+        let Ok(Some(claim)) = http.call("POST", "/api/v1/agent/claim", Some(&body)) else {
+            continue;
+        };
+        let at = Instant::now();
+        let id = claim["data"]["job"]["id"]
+            .as_str()
+            .unwrap_or("")
+            .to_string();
+        {
+            let (map, cv) = &**claimed;
+            if let Ok(mut m) = map.lock() {
+                m.insert(id.clone(), at);
+            }
+            cv.notify_all();
+        }
+        let reporter = http.clone();
+        std::thread::spawn(move || {
+            let _ = reporter.post(
+                &format!("/api/v1/agent/jobs/{id}/finish"),
+                json!({"status": "completed", "exit_code": 0}),
+            );
+        });
+    }
+}
+
+/// When job `id` was claimed (waiting up to 30 s for it).
+fn claimed_at(claimed: &Claimed, id: &str) -> Result<Instant> {
+    let (map, cv) = &**claimed;
+    let mut m = map.lock().map_err(|e| e.to_string())?;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !m.contains_key(id) {
+        let (g, _) = cv
+            .wait_timeout(m, Duration::from_millis(100))
+            .map_err(|e| e.to_string())?;
+        m = g;
+        if Instant::now() > deadline {
+            return Err(format!("job {id} was never claimed"));
+        }
+    }
+    Ok(m[id])
+}
+
 /// Resident memory (kB) and CPU share of the real agent binary idling on the long-poll.
 fn idle_agent(root: &Path, admin: &Http, url: &str) -> Result<(u64, f64)> {
-    let reg = admin.post("/api/v1/agents/", json!({"name": "bench-idle"}))?;
+    let reg = admin.post_data("/api/v1/agents/", json!({"name": "bench-idle"}))?;
     let token = reg["token"].as_str().ok_or("no agent token")?.to_string();
     let work = fresh_dir(root, "bench-idle-agent")?;
     let mut child = std::process::Command::new(build::agent_bin(root, true, "labrelay-agent"))
@@ -205,77 +224,4 @@ fn idle_agent(root: &Path, admin: &Http, url: &str) -> Result<(u64, f64)> {
     let _ = child.wait();
     // Clock ticks are 1/100 s on Linux.
     Ok((rss, used as f64 / 100.0 / IDLE_SECS as f64))
-}
-
-pub(crate) struct Http {
-    agent: ureq::Agent,
-    base: String,
-    auth: String,
-}
-
-impl Http {
-    pub(crate) fn new(base: &str, token: &str) -> Http {
-        Http {
-            agent: ureq::AgentBuilder::new()
-                .timeout(Duration::from_secs(60))
-                .build(),
-            base: base.into(),
-            auth: format!("Bearer {token}"),
-        }
-    }
-
-    /// Another handle on the same connection pool (a thread of its own).
-    fn clone_for_thread(&self) -> Http {
-        Http {
-            agent: self.agent.clone(),
-            base: self.base.clone(),
-            auth: self.auth.clone(),
-        }
-    }
-
-    pub(crate) fn patch(&self, path: &str, body: Value) -> Result<Value> {
-        let resp = self
-            .agent
-            .request("PATCH", &format!("{}{path}", self.base))
-            .set("authorization", &self.auth)
-            .send_json(body)
-            .map_err(|e| format!("PATCH {path}: {e}"))?;
-        let v: Value = resp.into_json().map_err(|e| e.to_string())?;
-        Ok(v["data"].clone())
-    }
-
-    pub(crate) fn post(&self, path: &str, body: Value) -> Result<Value> {
-        self.post_maybe(path, body)?
-            .ok_or_else(|| format!("POST {path}: no content"))
-    }
-
-    /// `None` for 204 No Content.
-    fn post_maybe(&self, path: &str, body: Value) -> Result<Option<Value>> {
-        let resp = self
-            .agent
-            .post(&format!("{}{path}", self.base))
-            .set("authorization", &self.auth)
-            .send_json(body)
-            .map_err(|e| format!("POST {path}: {e}"))?;
-        if resp.status() == 204 {
-            return Ok(None);
-        }
-        let v: Value = resp.into_json().map_err(|e| e.to_string())?;
-        Ok(Some(v["data"].clone()))
-    }
-}
-
-impl Http {
-    /// A GET's `data`, and how long it took (ms).
-    pub(crate) fn get_timed(&self, path: &str) -> Result<(Value, f64)> {
-        let t = Instant::now();
-        let resp = self
-            .agent
-            .get(&format!("{}{path}", self.base))
-            .set("authorization", &self.auth)
-            .call()
-            .map_err(|e| format!("GET {path}: {e}"))?;
-        let v: Value = resp.into_json().map_err(|e| e.to_string())?;
-        Ok((v["data"].clone(), t.elapsed().as_secs_f64() * 1000.0))
-    }
 }

@@ -1,9 +1,13 @@
 //! The benchmarks' harness: cases run against the real worker over several connections,
 //! measured (requests a second, p50, p99, errors) and printed as a table for BENCHMARKS.md;
-//! and the HTTP client the benches seed and drive the API with.
+//! and the start every bench shares: its server, packages and stored jobs.
 
-use crate::Result;
+use crate::http::Http;
+use crate::result::Result;
+use crate::server::{Options, Server};
+use crate::{build, tools};
 use serde_json::{json, Value};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -12,6 +16,8 @@ use std::time::{Duration, Instant};
 const CONNECTIONS: usize = 8;
 /// How long each case runs; long enough for a stable p99 at a few hundred requests/s.
 const CASE_SECONDS: u64 = 6;
+/// How long one of the benches' requests may take.
+pub const TIMEOUT: Duration = Duration::from_secs(60);
 
 pub struct Case {
     pub label: &'static str,
@@ -77,21 +83,21 @@ pub fn print_table(title: &str, rows: &[Measured]) {
     }
 }
 
-pub fn measure_all(client: &Client, cases: &[Case]) -> Vec<Measured> {
+pub fn measure_all(client: &Http, cases: &[Case]) -> Vec<Measured> {
     cases.iter().map(|c| measure(client, c)).collect()
 }
 
-fn measure(client: &Client, case: &Case) -> Measured {
+fn measure(client: &Http, case: &Case) -> Measured {
     // Warm up the connections and the Durable Object.
     for n in 0..20 {
-        let _ = client.send(case, n);
+        let _ = send(client, case, n);
     }
     let stop = Arc::new(AtomicBool::new(false));
     let start = Instant::now();
     let threads: Vec<_> = (0..CONNECTIONS)
         .map(|_| {
             let stop = stop.clone();
-            let client = client.clone_fresh();
+            let client = client.fresh();
             let case = Case {
                 label: case.label,
                 method: case.method,
@@ -106,7 +112,7 @@ fn measure(client: &Client, case: &Case) -> Measured {
                 while !stop.load(Ordering::Relaxed) {
                     let t = Instant::now();
                     n += 1;
-                    match client.send(&case, n) {
+                    match send(&client, &case, n) {
                         Ok(()) => lat.push(t.elapsed()),
                         Err(_) => errors += 1,
                     }
@@ -141,139 +147,67 @@ fn measure(client: &Client, case: &Case) -> Measured {
     }
 }
 
-pub struct Client {
-    agent: ureq::Agent,
-    base: String,
-    auth: String,
+/// One request of a case, its answer read whole (as a client would); a 4xx or 5xx is an
+/// error.
+fn send(http: &Http, case: &Case, n: usize) -> Result {
+    let a = http.answer(case.method, case.path_for(n), case.body.as_ref())?;
+    if a.status >= 400 {
+        return Err(format!("{} {}", a.status, a.body));
+    }
+    Ok(())
 }
 
-impl Client {
-    pub fn new(base: &str, token: &str) -> Client {
-        Client {
-            agent: ureq::AgentBuilder::new()
-                .timeout(Duration::from_secs(60))
-                .build(),
-            base: base.into(),
-            auth: format!("Bearer {token}"),
-        }
-    }
+/// A bench's server (a fresh state directory named `name`), everything built first, and its
+/// admin's client.
+pub fn start(root: &Path, name: &str) -> Result<(Server, Http)> {
+    tools::ensure_all(root)?;
+    build::all(root)?;
+    let server = Server::start(root, Options::bench(root, name)?)?;
+    let admin = server.admin(TIMEOUT);
+    Ok((server, admin))
+}
 
-    pub fn base(&self) -> &str {
-        &self.base
-    }
+/// Two packages (`nat-basic`, `dhcp-basic`) and jobs of theirs until `jobs` are stored:
+/// the packages' ids.
+pub fn seed(http: &Http, jobs: u64) -> Result<(u64, u64)> {
+    let nat = create_package(http, "nat-basic")?;
+    let dhcp = create_package(http, "dhcp-basic")?;
+    let have = count_jobs(http)?;
+    seed_jobs(http, jobs.saturating_sub(have), nat, dhcp)?;
+    Ok((nat, dhcp))
+}
 
-    /// Its own connection, for another thread.
-    pub fn clone_for_thread(&self) -> Client {
-        self.clone_fresh()
-    }
+pub fn create_package(http: &Http, name: &str) -> Result<u64> {
+    let v = http.post(
+        "/api/v1/packages/",
+        json!({"name": name, "testlist": ["cdrouter_basic_1", "cdrouter_nat_1"]}),
+    )?;
+    v["data"]["id"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| format!("unexpected package answer: {v}"))
+}
 
-    /// Its own connection, for one load thread.
-    fn clone_fresh(&self) -> Client {
-        Client::new(&self.base, self.auth.trim_start_matches("Bearer "))
-    }
+pub fn count_jobs(http: &Http) -> Result<u64> {
+    let v = http.get("/api/v1/jobs/?limit=1")?;
+    Ok(v["links"]["total"].as_u64().unwrap_or(0))
+}
 
-    fn send(&self, case: &Case, n: usize) -> std::result::Result<(), String> {
-        let req = self
-            .agent
-            .request(case.method, &format!("{}{}", self.base, case.path_for(n)))
-            .set("authorization", &self.auth);
-        let resp = match &case.body {
-            Some(b) => req.send_json(b.clone()),
-            None => req.call(),
-        }
-        .map_err(|e| e.to_string())?;
-        // Read the whole body, as a client would.
-        resp.into_string().map(|_| ()).map_err(|e| e.to_string())
+/// Stores `n` jobs through bulk launch, 1,000 at a time, alternating the two packages.
+pub fn seed_jobs(http: &Http, n: u64, a: u64, b: u64) -> Result {
+    let started = Instant::now();
+    let mut left = n;
+    while left > 0 {
+        let batch = left.min(1000);
+        let jobs: Vec<Value> = (0..batch)
+            .map(|i| json!({"package_id": if i % 2 == 0 { a } else { b }}))
+            .collect();
+        http.post("/api/v1/jobs/?bulk=launch", json!({ "jobs": jobs }))?;
+        left -= batch;
     }
-
-    /// A request whose answer is only read (whole) and summed up: the status, and the error
-    /// message when there is one.
-    pub fn raw(&self, method: &str, path: &str, body: Option<&Value>) -> String {
-        let req = self
-            .agent
-            .request(method, &format!("{}{}", self.base, path))
-            .set("authorization", &self.auth);
-        let resp = match body {
-            Some(b) => req.send_json(b.clone()),
-            None => req.call(),
-        };
-        match resp {
-            Ok(r) => {
-                let status = r.status();
-                let n = r.into_string().map(|s| s.len()).unwrap_or(0);
-                format!("{status} ({} KB)", n / 1024)
-            }
-            Err(ureq::Error::Status(code, r)) => {
-                let text = r.into_string().unwrap_or_default();
-                let msg = serde_json::from_str::<Value>(&text)
-                    .ok()
-                    .and_then(|v| v["error"].as_str().map(str::to_string))
-                    .unwrap_or(text);
-                format!("{code} {}", msg.chars().take(90).collect::<String>())
-            }
-            Err(e) => format!("transport: {e}"),
-        }
-    }
-
-    pub fn get_json(&self, path: &str) -> Result<Value> {
-        self.agent
-            .get(&format!("{}{}", self.base, path))
-            .set("authorization", &self.auth)
-            .call()
-            .map_err(|e| format!("GET {path}: {e}"))?
-            .into_json()
-            .map_err(|e| e.to_string())
-    }
-
-    pub fn post(&self, path: &str, body: Value) -> Result<Value> {
-        self.agent
-            .post(&format!("{}{}", self.base, path))
-            .set("authorization", &self.auth)
-            .send_json(body)
-            .map_err(|e| format!("POST {path}: {e}"))?
-            .into_json()
-            .map_err(|e| e.to_string())
-    }
-
-    pub fn create_package(&self, name: &str) -> Result<u64> {
-        let v = self.post(
-            "/api/v1/packages/",
-            json!({"name": name, "testlist": ["cdrouter_basic_1", "cdrouter_nat_1"]}),
-        )?;
-        v["data"]["id"]
-            .as_str()
-            .and_then(|s| s.parse().ok())
-            .ok_or_else(|| format!("unexpected package answer: {v}"))
-    }
-
-    pub fn count_jobs(&self) -> Result<u64> {
-        let v: Value = self
-            .agent
-            .get(&format!("{}/api/v1/jobs/?limit=1", self.base))
-            .set("authorization", &self.auth)
-            .call()
-            .map_err(|e| e.to_string())?
-            .into_json()
-            .map_err(|e| e.to_string())?;
-        Ok(v["links"]["total"].as_u64().unwrap_or(0))
-    }
-
-    /// Stores `n` jobs through bulk launch, 1,000 at a time, alternating the two packages.
-    pub fn seed_jobs(&self, n: u64, a: u64, b: u64) -> Result {
-        let started = Instant::now();
-        let mut left = n;
-        while left > 0 {
-            let batch = left.min(1000);
-            let jobs: Vec<Value> = (0..batch)
-                .map(|i| json!({"package_id": if i % 2 == 0 { a } else { b }}))
-                .collect();
-            self.post("/api/v1/jobs/?bulk=launch", json!({ "jobs": jobs }))?;
-            left -= batch;
-        }
-        println!(
-            "seeded {n} jobs in {:.1} s",
-            started.elapsed().as_secs_f64()
-        );
-        Ok(())
-    }
+    println!(
+        "seeded {n} jobs in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }

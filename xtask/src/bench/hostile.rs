@@ -5,9 +5,9 @@
 //! thread much beyond ~50 ms, whatever its input; caps answer 400/413 before that.
 //! Not a test: it prints a table for BENCHMARKS.md and asserts nothing.
 
-use super::harness::{ms, Client};
-use crate::server::{Options, Server};
-use crate::{build, tools, Result};
+use super::harness::{self, ms};
+use crate::http::{Answer, Http};
+use crate::result::Result;
 use serde_json::{json, Value};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -65,100 +65,10 @@ fn big_config(testvars: usize, bytes: usize) -> String {
 }
 
 pub fn run(root: &Path, jobs: u64) -> Result {
-    tools::ensure_all(root)?;
-    build::all(root)?;
-    let server = Server::start(root, Options::bench(root, "bench-hostile")?)?;
-    let client = Client::new(&server.url, &server.admin_token);
-    let nat = client.create_package("nat-basic")?;
-    let dhcp = client.create_package("dhcp-basic")?;
-    let have = client.count_jobs()?;
-    client.seed_jobs(jobs.saturating_sub(have), nat, dhcp)?;
-    let cap = labrelay_api::limits::MAX_CONFIG_BYTES;
-    let mut configs = Vec::new();
-    for i in 0..4 {
-        let c = client.post(
-            "/api/v1/configs/",
-            json!({"name": format!("big-{i}"), "contents": big_config(labrelay_api::limits::MAX_TESTVARS - 2, cap)}),
-        )?;
-        configs.push(c["data"]["id"].as_str().unwrap_or("0").to_string());
-    }
-    let big_pkg = client.post(
-        "/api/v1/packages/",
-        json!({"name": "big-config-pkg", "testlist": ["cdrouter_basic_1"], "config_id": configs[0]}),
-    )?["data"]["id"]
-        .as_str()
-        .unwrap_or("0")
-        .to_string();
-    let far = "2199-01-01T00:00:00Z";
-    let bulk: Vec<Value> = (0..labrelay_api::limits::MAX_BULK)
-        .map(|_| json!({"package_id": nat.to_string(), "run_at": far, "options": {"tags": ["hostile-bulk"]}}))
-        .collect();
-    let many_filters: String = (0..labrelay_api::query::MAX_FILTERS)
-        .map(|i| format!("filter=package_name~n{}", "a".repeat(i % 3)))
-        .collect::<Vec<_>>()
-        .join("&");
-    let cases = vec![
-        get("Durable Object hello (baseline)", "/healthz/store"),
-        get("jobs, 25 of 100k, default sort", "/api/v1/jobs/?limit=25"),
-        get(
-            "jobs, regex on every row: package_name~nat.*ic",
-            "/api/v1/jobs/?limit=25&filter=package_name~nat.%2Aic",
-        ),
-        get(
-            "jobs, pathological regex: package_name~(?s:.){100}zz",
-            "/api/v1/jobs/?limit=25&filter=package_name~%28%3Fs%3A.%29%7B100%7Dzz",
-        ),
-        get(
-            "configs, pathological regex on 4 x 512 KB contents",
-            "/api/v1/configs/?limit=25&filter=contents~%28%3Fs%3A.%29%7B100%7Dzz",
-        ),
-        get(
-            "configs, exploding automaton 1[01]{20}x on 4 x 512 KB",
-            "/api/v1/configs/?limit=25&filter=contents~1%5B01%5D%7B20%7Dx",
-        ),
-        get(
-            &format!("jobs, {} regex filters", labrelay_api::query::MAX_FILTERS),
-            &format!("/api/v1/jobs/?limit=25&{many_filters}"),
-        ),
-        get(
-            "jobs, filter on an unindexed field: failed>0",
-            "/api/v1/jobs/?limit=25&filter=failed%3E0",
-        ),
-        get(
-            "jobs, tag filter over every row: tags@>{nightly}",
-            "/api/v1/jobs/?limit=25&filter=tags%40%3E%7Bnightly%7D",
-        ),
-        get(
-            "jobs, sort on an unindexed field",
-            "/api/v1/jobs/?limit=25&sort=-package_name,id",
-        ),
-        get(
-            "jobs, last page (offset 99,975)",
-            &format!("/api/v1/jobs/?limit=25&page={}", jobs / 25),
-        ),
-        get("jobs, limit=1000", "/api/v1/jobs/?limit=1000"),
-        get("jobs, limit=none", "/api/v1/jobs/?limit=none"),
-        post(
-            "launch with a 512 KB config (200 testvars)",
-            "/api/v1/jobs/",
-            json!({"package_id": big_pkg, "run_at": far}),
-        ),
-        post(
-            "preview interfaces, 512 KB config",
-            "/api/v1/jobs/?process=interfaces",
-            json!({"package_id": big_pkg}),
-        ),
-        post(
-            &format!("bulk launch of {} jobs", labrelay_api::limits::MAX_BULK),
-            "/api/v1/jobs/?bulk=launch",
-            json!({ "jobs": bulk }),
-        ),
-        post(
-            "bulk delete of those (filter on tags)",
-            "/api/v1/jobs/?bulk=delete&filter=tags%40%3E%7Bhostile-bulk%7D",
-            json!({}),
-        ),
-    ];
+    let (server, client) = harness::start(root, "bench-hostile")?;
+    let (nat, _) = harness::seed(&client, jobs)?;
+    let big_pkg = big_config_package(&client)?;
+    let cases = cases(jobs, nat, &big_pkg);
     println!("\n### The costliest requests, {jobs} jobs stored (one at a time, {ROUNDS} each)\n");
     println!("| request | p50 ms | max ms | p50 ratio to hello | answer |");
     println!("|---|---|---|---|---|");
@@ -183,15 +93,136 @@ pub fn run(root: &Path, jobs: u64) -> Result {
     Ok(())
 }
 
-fn measure(client: &Client, case: &Hostile) -> (Duration, Duration, String) {
+/// Four configs at the size cap, and a package of the first: the package's id.
+fn big_config_package(client: &Http) -> Result<String> {
+    let cap = labrelay_api::limits::MAX_CONFIG_BYTES;
+    let mut configs = Vec::new();
+    for i in 0..4 {
+        let c = client.post(
+            "/api/v1/configs/",
+            json!({"name": format!("big-{i}"), "contents": big_config(labrelay_api::limits::MAX_TESTVARS - 2, cap)}),
+        )?;
+        configs.push(c["data"]["id"].as_str().unwrap_or("0").to_string());
+    }
+    Ok(client.post(
+        "/api/v1/packages/",
+        json!({"name": "big-config-pkg", "testlist": ["cdrouter_basic_1"], "config_id": configs[0]}),
+    )?["data"]["id"]
+        .as_str()
+        .unwrap_or("0")
+        .to_string())
+}
+
+/// The requests, the baseline first.
+fn cases(jobs: u64, nat: u64, big_pkg: &str) -> Vec<Hostile> {
+    let far = "2199-01-01T00:00:00Z";
+    let bulk: Vec<Value> = (0..labrelay_api::limits::MAX_BULK)
+        .map(|_| json!({"package_id": nat.to_string(), "run_at": far, "options": {"tags": ["hostile-bulk"]}}))
+        .collect();
+    let mut cases = vec![
+        get("Durable Object hello (baseline)", "/healthz/store"),
+        get("jobs, 25 of 100k, default sort", "/api/v1/jobs/?limit=25"),
+        get(
+            "jobs, regex on every row: package_name~nat.*ic",
+            "/api/v1/jobs/?limit=25&filter=package_name~nat.%2Aic",
+        ),
+        get(
+            "jobs, pathological regex: package_name~(?s:.){100}zz",
+            "/api/v1/jobs/?limit=25&filter=package_name~%28%3Fs%3A.%29%7B100%7Dzz",
+        ),
+        get(
+            "configs, pathological regex on 4 x 512 KB contents",
+            "/api/v1/configs/?limit=25&filter=contents~%28%3Fs%3A.%29%7B100%7Dzz",
+        ),
+        get(
+            "configs, exploding automaton 1[01]{20}x on 4 x 512 KB",
+            "/api/v1/configs/?limit=25&filter=contents~1%5B01%5D%7B20%7Dx",
+        ),
+    ];
+    cases.extend(list_cases(jobs));
+    cases.extend([
+        post(
+            "launch with a 512 KB config (200 testvars)",
+            "/api/v1/jobs/",
+            json!({"package_id": big_pkg, "run_at": far}),
+        ),
+        post(
+            "preview interfaces, 512 KB config",
+            "/api/v1/jobs/?process=interfaces",
+            json!({"package_id": big_pkg}),
+        ),
+        post(
+            &format!("bulk launch of {} jobs", labrelay_api::limits::MAX_BULK),
+            "/api/v1/jobs/?bulk=launch",
+            json!({ "jobs": bulk }),
+        ),
+        post(
+            "bulk delete of those (filter on tags)",
+            "/api/v1/jobs/?bulk=delete&filter=tags%40%3E%7Bhostile-bulk%7D",
+            json!({}),
+        ),
+    ]);
+    cases
+}
+
+/// Lists of jobs: many filters, unindexed fields, the last page, big pages.
+fn list_cases(jobs: u64) -> Vec<Hostile> {
+    let many_filters: String = (0..labrelay_api::query::MAX_FILTERS)
+        .map(|i| format!("filter=package_name~n{}", "a".repeat(i % 3)))
+        .collect::<Vec<_>>()
+        .join("&");
+    vec![
+        get(
+            &format!("jobs, {} regex filters", labrelay_api::query::MAX_FILTERS),
+            &format!("/api/v1/jobs/?limit=25&{many_filters}"),
+        ),
+        get(
+            "jobs, filter on an unindexed field: failed>0",
+            "/api/v1/jobs/?limit=25&filter=failed%3E0",
+        ),
+        get(
+            "jobs, tag filter over every row: tags@>{nightly}",
+            "/api/v1/jobs/?limit=25&filter=tags%40%3E%7Bnightly%7D",
+        ),
+        get(
+            "jobs, sort on an unindexed field",
+            "/api/v1/jobs/?limit=25&sort=-package_name,id",
+        ),
+        get(
+            "jobs, last page (offset 99,975)",
+            &format!("/api/v1/jobs/?limit=25&page={}", jobs / 25),
+        ),
+        get("jobs, limit=1000", "/api/v1/jobs/?limit=1000"),
+        get("jobs, limit=none", "/api/v1/jobs/?limit=none"),
+    ]
+}
+
+fn measure(client: &Http, case: &Hostile) -> (Duration, Duration, String) {
     let mut times = Vec::new();
     let mut status = String::new();
     for _ in 0..ROUNDS {
         let started = Instant::now();
-        let s = client.raw(case.method, &case.path, case.body.as_ref());
+        let s = summary(client.answer(case.method, &case.path, case.body.as_ref()));
         times.push(started.elapsed());
         status = s;
     }
     times.sort();
     (times[times.len() / 2], times[times.len() - 1], status)
+}
+
+/// An answer read whole and summed up: the status, and the error message when there is one.
+fn summary(answer: Result<Answer>) -> String {
+    match answer {
+        Ok(Answer { status, body }) if status < 400 => {
+            format!("{status} ({} KB)", body.len() / 1024)
+        }
+        Ok(Answer { status, body }) => {
+            let msg = serde_json::from_str::<Value>(&body)
+                .ok()
+                .and_then(|v| v["error"].as_str().map(str::to_string))
+                .unwrap_or(body);
+            format!("{status} {}", msg.chars().take(90).collect::<String>())
+        }
+        Err(e) => format!("transport: {e}"),
+    }
 }

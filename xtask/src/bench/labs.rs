@@ -4,30 +4,18 @@
 //! entry's token check for a lab (the directory's answer cached in the isolate) as a ratio to
 //! a bare object hello. Not a test: it prints tables for BENCHMARKS.md and asserts nothing.
 
-use super::harness::{measure_all, print_table, Case, Client};
-use crate::server::{Options, Server};
-use crate::{build, tools, Result};
+use super::harness::{self, measure_all, print_table, Case, Measured};
+use crate::http::Http;
+use crate::result::Result;
 use serde_json::json;
 use std::path::Path;
 
 const LABS: usize = 50;
 
-fn start(root: &Path, name: &str) -> Result<Server> {
-    Server::start(root, Options::bench(root, name)?)
-}
-
 pub fn run(root: &Path, jobs: u64) -> Result {
-    tools::ensure_all(root)?;
-    build::all(root)?;
-
     // First a single-lab deployment: 10,000 jobs in the default lab, nothing else.
-    let server = start(root, "bench-labs")?;
-    let client = Client::new(&server.url, &server.admin_token);
-    let (a, b) = (
-        client.create_package("nat-basic")?,
-        client.create_package("dhcp-basic")?,
-    );
-    client.seed_jobs(jobs, a, b)?;
+    let (server, client) = harness::start(root, "bench-labs")?;
+    harness::seed(&client, jobs)?;
     let one = measure_all(
         &client,
         &[
@@ -41,23 +29,35 @@ pub fn run(root: &Path, jobs: u64) -> Result {
     print_table(&format!("a single-lab deployment, {jobs} jobs"), &one);
 
     // Then 50 more labs of as many jobs each, in the same deployment.
-    let root_client = Client::new(&server.url, &server.admin_token);
+    let root_client = client.fresh();
     let started = std::time::Instant::now();
     for i in 0..LABS {
         let name = format!("lab-{i:02}");
         root_client.post("/api/v1/labs/", json!({"name": name}))?;
-        let lab = Client::new(&format!("{}/labs/{name}", server.url), &server.admin_token);
-        let (a, b) = (
-            lab.create_package("nat-basic")?,
-            lab.create_package("dhcp-basic")?,
+        let lab = Http::new(
+            &format!("{}/labs/{name}", server.url),
+            &server.admin_token,
+            harness::TIMEOUT,
         );
-        lab.seed_jobs(jobs, a, b)?;
+        harness::seed(&lab, jobs)?;
     }
     println!(
         "seeded {LABS} labs of {jobs} jobs in {:.0} s",
         started.elapsed().as_secs_f64()
     );
-    let cases = [
+    let measured = measure_all(&root_client, &lab_cases());
+    print_table(&format!("{LABS} labs of {jobs} jobs each"), &measured);
+    print_ratios(&one, &measured);
+
+    root_client.post("/api/v1/labs/", json!({"name": "streaming"}))?;
+    let s = streaming::run(&server.url, &server.admin_token, "streaming")?;
+    s.print();
+    drop(server);
+    Ok(())
+}
+
+fn lab_cases() -> [Case; 5] {
+    [
         Case::get("(e) Durable Object hello (baseline)", "/healthz/store"),
         Case::get(
             "(l) lab-25 of 50: GET /labs/lab-25/api/v1/jobs/?limit=25",
@@ -75,76 +75,44 @@ pub fn run(root: &Path, jobs: u64) -> Result {
             "(h) the default lab's hostname (checked in its own object)",
             "/api/v1/system/hostname",
         ),
-    ];
-    let measured = measure_all(&root_client, &cases);
-    print_table(&format!("{LABS} labs of {jobs} jobs each"), &measured);
-    let find = |set: &[super::harness::Measured], p: &str| {
-        set.iter()
-            .find(|m| m.label.starts_with(p))
-            .map(|m| (m.rps, m.p50))
-    };
-    if let (Some((s_rps, _)), Some((l_rps, _)), Some((e1, _)), Some((e2, _))) = (
-        find(&one, "(s)"),
-        find(&measured, "(l)"),
-        find(&one, "(e)"),
-        find(&measured, "(e)"),
-    ) {
+    ]
+}
+
+/// One lab of many against a single-lab deployment, and a lab's token check, each as a
+/// ratio of requests/s to its run's hello.
+fn print_ratios(one: &[Measured], measured: &[Measured]) {
+    let rps =
+        |set: &[Measured], p: &str| set.iter().find(|m| m.label.starts_with(p)).map(|m| m.rps);
+    let e = rps(measured, "(e)");
+    if let (Some(s_rps), Some(l_rps), Some(e1), Some(e2)) =
+        (rps(one, "(s)"), rps(measured, "(l)"), rps(one, "(e)"), e)
+    {
         // Each round's requests/s relative to its own hello, then lab over single (goal ≥ 0.9).
         println!(
             "\none lab of {LABS} vs a single-lab deployment, GET /jobs/?limit=25: {:.2} (req/s, each normalised by its run's hello)",
             (l_rps / e2) / (s_rps / e1)
         );
     }
-    if let (Some((a_rps, _)), Some((h_rps, _)), Some((e_rps, _))) = (
-        find(&measured, "(a)"),
-        find(&measured, "(h)"),
-        find(&measured, "(e)"),
-    ) {
+    if let (Some(a_rps), Some(h_rps), Some(e_rps)) = (rps(measured, "(a)"), rps(measured, "(h)"), e)
+    {
         println!(
             "token check for a lab: {:.2} of a bare object hello's req/s ({:.2} for the default lab's own check)",
             a_rps / e_rps,
             h_rps / e_rps
         );
     }
-
-    root_client.post("/api/v1/labs/", json!({"name": "streaming"}))?;
-    let s = streaming::run(&server.url, &server.admin_token, "streaming")?;
-    println!(
-        "\n### {} agents streaming {} log lines/s each into one lab ({:.0} s), 3 idle agents holding claims, one browser on the jobs view\n",
-        streaming::AGENTS,
-        streaming::LINES_PER_SEC,
-        s.seconds
-    );
-    println!("| measure | per second | goal |");
-    println!("|---|---:|---|");
-    println!(
-        "| agent requests (log appends, heartbeats) | {:.0} | |",
-        s.agent_requests as f64 / s.seconds
-    );
-    println!(
-        "| the browser's /changes answers | {:.2} | |",
-        s.browser_answers as f64 / s.seconds
-    );
-    println!(
-        "| its jobs-list re-fetches | {:.2} | ≤ 2 |",
-        s.list_refetches as f64 / s.seconds
-    );
-    println!(
-        "| claim wake-ups (logs and heartbeats only) | {:.2} | 0 |",
-        s.claim_wakeups as f64 / s.seconds
-    );
-    drop(server);
-    Ok(())
 }
 
 /// Agents streaming logs into one lab while a browser follows its jobs list and idle agents
 /// hold claims: what the browser re-fetches, what the claims wake for, and the requests/s.
 pub mod streaming {
-    use crate::bench::harness::Client;
-    use crate::Result;
+    use crate::bench::harness::TIMEOUT;
+    use crate::http::Http;
+    use crate::result::Result;
     use serde_json::{json, Value};
     use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
     use std::sync::Arc;
+    use std::thread::JoinHandle;
     use std::time::{Duration, Instant};
 
     pub const AGENTS: usize = 20;
@@ -160,134 +128,84 @@ pub mod streaming {
         pub claim_wakeups: u64,
     }
 
-    fn status(admin: &Client, lab: &str) -> Result<Value> {
-        Ok(admin.get_json(&format!("/labs/{lab}/api/v1/system/status"))?["data"].clone())
+    impl Streamed {
+        pub fn print(&self) {
+            println!(
+                "\n### {AGENTS} agents streaming {LINES_PER_SEC} log lines/s each into one lab ({:.0} s), 3 idle agents holding claims, one browser on the jobs view\n",
+                self.seconds
+            );
+            println!("| measure | per second | goal |");
+            println!("|---|---:|---|");
+            let rate = |n: u64| n as f64 / self.seconds;
+            println!(
+                "| agent requests (log appends, heartbeats) | {:.0} | |",
+                rate(self.agent_requests)
+            );
+            println!(
+                "| the browser's /changes answers | {:.2} | |",
+                rate(self.browser_answers)
+            );
+            println!(
+                "| its jobs-list re-fetches | {:.2} | ≤ 2 |",
+                rate(self.list_refetches)
+            );
+            println!(
+                "| claim wake-ups (logs and heartbeats only) | {:.2} | 0 |",
+                rate(self.claim_wakeups)
+            );
+        }
+    }
+
+    /// The lab's admin client (its paths under `/labs/<lab>`).
+    struct Lab {
+        admin: Http,
+        name: String,
+    }
+
+    impl Lab {
+        fn at(&self, p: &str) -> String {
+            format!("/labs/{}{p}", self.name)
+        }
+
+        fn post(&self, p: &str, body: Value) -> Result<Value> {
+            self.admin.post(&self.at(p), body)
+        }
+
+        fn status(&self) -> Result<Value> {
+            self.admin.get_data(&self.at("/api/v1/system/status"))
+        }
     }
 
     pub fn run(base: &str, admin_token: &str, lab: &str) -> Result<Streamed> {
-        let admin = Client::new(base, admin_token);
-        let at = |p: &str| format!("/labs/{lab}{p}");
-        let mut agents = Vec::new();
-        for i in 0..AGENTS + IDLE {
-            let a = admin.post(
-                &at("/api/v1/agents/"),
-                json!({"name": format!("stream-{i}")}),
-            )?;
-            let token = a["data"]["token"]
-                .as_str()
-                .ok_or("no agent token")?
-                .to_string();
-            agents.push(Client::new(base, &token));
-        }
-        // One job per streaming agent, on interfaces of its own.
-        let mut jobs = Vec::new();
-        for (i, agent) in agents.iter().take(AGENTS).enumerate() {
-            let cfg = admin.post(
-                &at("/api/v1/configs/"),
-                json!({"name": format!("s{i}"), "contents": format!("testvar lanInterface s{i}-lan\ntestvar wanInterface s{i}-wan\n")}),
-            )?;
-            let pkg = admin.post(
-                &at("/api/v1/packages/"),
-                json!({"name": format!("s{i}"), "testlist": ["cdrouter_basic_1"], "config_id": cfg["data"]["id"]}),
-            )?;
-            admin.post(
-                &at("/api/v1/jobs/"),
-                json!({"package_id": pkg["data"]["id"]}),
-            )?;
-            let claim = agent.post(
-                "/api/v1/agent/claim",
-                json!({"interfaces": [format!("s{i}-lan"), format!("s{i}-wan")], "capacity": 1, "wait_secs": 5, "version": "bench", "host": "bench"}),
-            )?;
-            let job = claim["data"]["job"]["id"]
-                .as_str()
-                .ok_or("no claim")?
-                .to_string();
-            agent.post(&format!("/api/v1/agent/jobs/{job}/start"), json!({}))?;
-            jobs.push(job);
-        }
+        let lab = Lab {
+            admin: Http::new(base, admin_token, TIMEOUT),
+            name: lab.to_string(),
+        };
+        let agents = register(&lab)?;
+        let jobs = started_jobs(&lab, &agents)?;
         let stop = Arc::new(AtomicBool::new(false));
         let requests = Arc::new(AtomicU64::new(0));
-        let mut threads = Vec::new();
         // Idle agents hold claims the whole time.
-        for agent in agents.iter().skip(AGENTS) {
-            let (agent, stop) = (agent.clone_for_thread(), stop.clone());
-            threads.push(std::thread::spawn(move || {
-                while !stop.load(Ordering::Relaxed) {
-                    let _ = agent.post(
-                        "/api/v1/agent/claim",
-                        json!({"interfaces": ["idle-lan"], "capacity": 1, "wait_secs": 5, "version": "bench", "host": "bench"}),
-                    );
-                }
-            }));
-        }
-        let before = status(&admin, lab)?;
+        let mut threads: Vec<JoinHandle<()>> = agents
+            .iter()
+            .skip(AGENTS)
+            .map(|agent| hold_claims(agent.fresh(), stop.clone()))
+            .collect();
+        let before = lab.status()?;
         let start = Instant::now();
         for (agent, job) in agents.iter().take(AGENTS).zip(&jobs) {
-            let (agent, stop, requests, job) = (
-                agent.clone_for_thread(),
+            threads.push(stream_log(
+                agent.fresh(),
+                job.clone(),
                 stop.clone(),
                 requests.clone(),
-                job.clone(),
-            );
-            threads.push(std::thread::spawn(move || {
-                let mut offset = 0u64;
-                let mut n = 0u64;
-                let begun = Instant::now();
-                while !stop.load(Ordering::Relaxed) {
-                    let text = format!("{:>6} PASS: a line of a CDRouter log, as it streams\n", n);
-                    let _ = agent.post(
-                        &format!("/api/v1/agent/jobs/{job}/log"),
-                        json!({"offset": offset, "text": text}),
-                    );
-                    offset += text.len() as u64;
-                    n += 1;
-                    requests.fetch_add(1, Ordering::Relaxed);
-                    if n.is_multiple_of(LINES_PER_SEC * 2) {
-                        let _ = agent.post(
-                            &format!("/api/v1/agent/jobs/{job}/heartbeat"),
-                            json!({"progress": {"done": n / 40, "total": 100, "passed": n / 40, "failed": 0}}),
-                        );
-                        requests.fetch_add(1, Ordering::Relaxed);
-                    }
-                    // LINES_PER_SEC lines a second, on schedule.
-                    let due = Duration::from_millis(n * 1000 / LINES_PER_SEC);
-                    if let Some(wait) = due.checked_sub(begun.elapsed()) {
-                        std::thread::sleep(wait);
-                    }
-                }
-            }));
+            ));
         }
-        // One browser on the jobs view: it re-fetches the list when jobs (not logs) changed.
-        let (answers, refetches) = {
-            let browser = Client::new(base, admin_token);
-            let mut version = admin.get_json(&at("/api/v1/changes?wait=0"))?["data"]["version"]
-                .as_u64()
-                .unwrap_or(0);
-            let (mut answers, mut refetches) = (0u64, 0u64);
-            while start.elapsed() < Duration::from_secs(SECONDS) {
-                let v =
-                    browser.get_json(&at(&format!("/api/v1/changes?after={version}&wait=5")))?;
-                let data = &v["data"];
-                let next = data["version"].as_u64().unwrap_or(version);
-                if next == version {
-                    continue;
-                }
-                version = next;
-                answers += 1;
-                let lists = match data["changes"].as_array() {
-                    None => true,
-                    Some(c) => c.iter().any(|c| c["kind"] != "log"),
-                };
-                if lists {
-                    refetches += 1;
-                    let _ = browser.get_json(&at("/api/v1/jobs/?limit=25"));
-                }
-            }
-            (answers, refetches)
-        };
+        let browser = Http::new(base, admin_token, TIMEOUT);
+        let (answers, refetches) = browse(&lab, &browser, start)?;
         stop.store(true, Ordering::Relaxed);
         let seconds = start.elapsed().as_secs_f64();
-        let after = status(&admin, lab)?;
+        let after = lab.status()?;
         for t in threads {
             let _ = t.join();
         }
@@ -300,5 +218,119 @@ pub mod streaming {
             list_refetches: refetches,
             claim_wakeups: wakeups,
         })
+    }
+
+    /// The streaming agents, then the idle ones: each one's client.
+    fn register(lab: &Lab) -> Result<Vec<Http>> {
+        let mut agents = Vec::new();
+        for i in 0..AGENTS + IDLE {
+            let a = lab.post("/api/v1/agents/", json!({"name": format!("stream-{i}")}))?;
+            let token = a["data"]["token"].as_str().ok_or("no agent token")?;
+            agents.push(lab.admin.with_token(token));
+        }
+        Ok(agents)
+    }
+
+    /// One job per streaming agent, on interfaces of its own, claimed and started.
+    fn started_jobs(lab: &Lab, agents: &[Http]) -> Result<Vec<String>> {
+        let mut jobs = Vec::new();
+        for (i, agent) in agents.iter().take(AGENTS).enumerate() {
+            let cfg = lab.post(
+                "/api/v1/configs/",
+                json!({"name": format!("s{i}"), "contents": format!("testvar lanInterface s{i}-lan\ntestvar wanInterface s{i}-wan\n")}),
+            )?;
+            let pkg = lab.post(
+                "/api/v1/packages/",
+                json!({"name": format!("s{i}"), "testlist": ["cdrouter_basic_1"], "config_id": cfg["data"]["id"]}),
+            )?;
+            lab.post("/api/v1/jobs/", json!({"package_id": pkg["data"]["id"]}))?;
+            let claim = agent.post(
+                "/api/v1/agent/claim",
+                json!({"interfaces": [format!("s{i}-lan"), format!("s{i}-wan")], "capacity": 1, "wait_secs": 5, "version": "bench", "host": "bench"}),
+            )?;
+            let job = claim["data"]["job"]["id"]
+                .as_str()
+                .ok_or("no claim")?
+                .to_string();
+            agent.post(&format!("/api/v1/agent/jobs/{job}/start"), json!({}))?;
+            jobs.push(job);
+        }
+        Ok(jobs)
+    }
+
+    /// An idle agent's claims, one after another until `stop`.
+    fn hold_claims(agent: Http, stop: Arc<AtomicBool>) -> JoinHandle<()> {
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                let _ = agent.post(
+                    "/api/v1/agent/claim",
+                    json!({"interfaces": ["idle-lan"], "capacity": 1, "wait_secs": 5, "version": "bench", "host": "bench"}),
+                );
+            }
+        })
+    }
+
+    /// `LINES_PER_SEC` log lines a second into `job`, a heartbeat every two seconds.
+    fn stream_log(
+        agent: Http,
+        job: String,
+        stop: Arc<AtomicBool>,
+        requests: Arc<AtomicU64>,
+    ) -> JoinHandle<()> {
+        std::thread::spawn(move || {
+            let mut offset = 0u64;
+            let mut n = 0u64;
+            let begun = Instant::now();
+            while !stop.load(Ordering::Relaxed) {
+                let text = format!("{:>6} PASS: a line of a CDRouter log, as it streams\n", n);
+                let _ = agent.post(
+                    &format!("/api/v1/agent/jobs/{job}/log"),
+                    json!({"offset": offset, "text": text}),
+                );
+                offset += text.len() as u64;
+                n += 1;
+                requests.fetch_add(1, Ordering::Relaxed);
+                if n.is_multiple_of(LINES_PER_SEC * 2) {
+                    let _ = agent.post(
+                        &format!("/api/v1/agent/jobs/{job}/heartbeat"),
+                        json!({"progress": {"done": n / 40, "total": 100, "passed": n / 40, "failed": 0}}),
+                    );
+                    requests.fetch_add(1, Ordering::Relaxed);
+                }
+                // LINES_PER_SEC lines a second, on schedule.
+                let due = Duration::from_millis(n * 1000 / LINES_PER_SEC);
+                if let Some(wait) = due.checked_sub(begun.elapsed()) {
+                    std::thread::sleep(wait);
+                }
+            }
+        })
+    }
+
+    /// One browser on the jobs view for `SECONDS` from `start`: it re-fetches the list when
+    /// jobs (not logs) changed. (answers, re-fetches).
+    fn browse(lab: &Lab, browser: &Http, start: Instant) -> Result<(u64, u64)> {
+        let mut version = lab.admin.get_data(&lab.at("/api/v1/changes?wait=0"))?["version"]
+            .as_u64()
+            .unwrap_or(0);
+        let (mut answers, mut refetches) = (0u64, 0u64);
+        while start.elapsed() < Duration::from_secs(SECONDS) {
+            let v = browser.get(&lab.at(&format!("/api/v1/changes?after={version}&wait=5")))?;
+            let data = &v["data"];
+            let next = data["version"].as_u64().unwrap_or(version);
+            if next == version {
+                continue;
+            }
+            version = next;
+            answers += 1;
+            let lists = match data["changes"].as_array() {
+                None => true,
+                Some(c) => c.iter().any(|c| c["kind"] != "log"),
+            };
+            if lists {
+                refetches += 1;
+                let _ = browser.get(&lab.at("/api/v1/jobs/?limit=25"));
+            }
+        }
+        Ok((answers, refetches))
     }
 }

@@ -10,7 +10,7 @@ mod labs;
 mod queue;
 mod results;
 
-use crate::Result;
+use crate::result::Result;
 use std::path::Path;
 
 pub fn run(root: &Path, which: &str, jobs: u64) -> Result {

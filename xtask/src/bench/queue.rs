@@ -6,9 +6,10 @@
 //! reasons), 25 and 1,000 a page; the difference per job is the reason's cost (goal < 1 ms).
 //! Prints tables; asserts nothing.
 
-use super::dispatch::{dispatch, percentile, round_trips, Http};
-use crate::server::{Options, Server};
-use crate::{build, tools, Result};
+use super::dispatch::{dispatch, package, percentile, round_trips};
+use super::harness;
+use crate::http::Http;
+use crate::result::Result;
 use serde_json::{json, Value};
 use std::path::Path;
 
@@ -18,37 +19,22 @@ const STOPPED: usize = 1_000;
 const READS: usize = 40;
 
 pub fn run(root: &Path) -> Result {
-    tools::ensure_all(root)?;
-    build::all(root)?;
-    let server = Server::start(root, Options::bench(root, "bench-queue")?)?;
-    let admin = Http::new(&server.url, &server.admin_token);
-    let package = |name: &str, lan: &str, wan: &str| -> Result<Value> {
-        let cfg = admin.post(
-            "/api/v1/configs/",
-            json!({"name": format!("{name}-cfg"),
-                   "contents": format!("testvar lanInterface {lan}\ntestvar wanInterface {wan}\n")}),
-        )?;
-        admin.post(
-            "/api/v1/packages/",
-            json!({"name": name, "testlist": ["t1"], "config_id": cfg["id"]}),
-        )
-    };
-    let runnable = package("bench-runnable", "b1", "b2")?;
+    let (server, admin) = harness::start(root, "bench-queue")?;
+    let runnable = package(&admin, "bench-runnable", "b1", "b2")?;
     // Jobs for interfaces no agent here has: they wait ahead of everything launched later.
-    let stuck = package("bench-stuck", "x1", "x2")?;
+    let stuck = package(&admin, "bench-stuck", "x1", "x2")?;
     launch_many(&admin, &stuck, QUEUED)?;
 
     let hello = round_trips(&server.url)?;
-    let base = percentile(&hello, 0.5);
     let high = json!({"package_id": runnable["id"], "priority": 90});
     let behind = dispatch(&admin, &high, 1, "queue")?;
 
     // Why-is-it-waiting at 10,000 pending: the rest of the pending jobs, and stopped ones.
     launch_many(&admin, &stuck, PENDING - QUEUED)?;
-    let stop_me = package("bench-stopped", "s1", "s2")?;
+    let stop_me = package(&admin, "bench-stopped", "s1", "s2")?;
     let ids = launch_many(&admin, &stop_me, STOPPED)?;
     for id in &ids {
-        admin.post(&format!("/api/v1/jobs/{id}/stop"), json!({}))?;
+        admin.post_data(&format!("/api/v1/jobs/{id}/stop"), json!({}))?;
     }
     let mut rows = Vec::new();
     for limit in [25usize, 1000] {
@@ -60,29 +46,38 @@ pub fn run(root: &Path) -> Result {
     // object reads the due queue again every time.
     let some_pending = launch_many(&admin, &stuck, 1)?;
     let cold = reads(&admin, "pending", 25, some_pending.first())?;
+    print(&hello, &behind, &cold, &rows);
+    drop(server);
+    Ok(())
+}
 
+/// Pages of pending and stopped jobs at one page size: (limit, pending ms, stopped ms).
+type Row = (usize, Vec<f64>, Vec<f64>);
+
+fn print(hello: &[f64], behind: &[f64], cold: &[f64], rows: &[Row]) {
+    let base = percentile(hello, 0.5);
     println!("\n### Queue control ({QUEUED} queued ahead; reasons at {PENDING} pending jobs)\n");
     println!("| case | p50 ms | p99 ms | ratio |");
     println!("|---|---:|---:|---:|");
     println!(
         "| bare round trip to the Durable Object (`/healthz/store`) | {base:.2} | {:.2} | 1.00 |",
-        percentile(&hello, 0.99)
+        percentile(hello, 0.99)
     );
     println!(
         "| priority-90 launch behind {QUEUED} queued jobs → idle agent's claim answer | {:.2} | {:.2} | {:.2} × round trip |",
-        percentile(&behind, 0.5),
-        percentile(&behind, 0.99),
-        percentile(&behind, 0.5) / base.max(1e-9)
+        percentile(behind, 0.5),
+        percentile(behind, 0.99),
+        percentile(behind, 0.5) / base.max(1e-9)
     );
     let stopped_25 = percentile(&rows[0].2, 0.5);
     println!(
         "| `GET /jobs/?filter=status=pending&limit=25`, the queue changed since the last read | {:.2} | {:.2} | {:.2} × · {:.3} ms a reason |",
-        percentile(&cold, 0.5),
-        percentile(&cold, 0.99),
-        percentile(&cold, 0.5) / stopped_25.max(1e-9),
-        (percentile(&cold, 0.5) - stopped_25).max(0.0) / 25.0
+        percentile(cold, 0.5),
+        percentile(cold, 0.99),
+        percentile(cold, 0.5) / stopped_25.max(1e-9),
+        (percentile(cold, 0.5) - stopped_25).max(0.0) / 25.0
     );
-    for (limit, pending, stopped) in &rows {
+    for (limit, pending, stopped) in rows {
         let (p, s) = (percentile(pending, 0.5), percentile(stopped, 0.5));
         println!(
             "| `GET /jobs/?filter=status=stopped&limit={limit}` (no reasons) | {s:.2} | {:.2} | 1.00 |",
@@ -95,8 +90,6 @@ pub fn run(root: &Path) -> Result {
             (p - s).max(0.0) / *limit as f64
         );
     }
-    drop(server);
-    Ok(())
 }
 
 /// `n` jobs of `package`, in bulk launches of at most 1,000; their ids.
@@ -108,7 +101,7 @@ fn launch_many(admin: &Http, package: &Value, n: usize) -> Result<Vec<String>> {
         let jobs: Vec<Value> = (0..k)
             .map(|_| json!({"package_id": package["id"]}))
             .collect();
-        let made = admin.post("/api/v1/jobs/?bulk=launch", json!({"jobs": jobs}))?;
+        let made = admin.post_data("/api/v1/jobs/?bulk=launch", json!({"jobs": jobs}))?;
         for j in made.as_array().cloned().unwrap_or_default() {
             ids.push(j["id"].as_str().unwrap_or("").to_string());
         }
@@ -124,7 +117,7 @@ fn reads(admin: &Http, status: &str, limit: usize, touch: Option<&String>) -> Re
     let mut out = Vec::new();
     for i in 0..READS + 3 {
         if let Some(job) = touch {
-            admin.patch(
+            admin.patch_data(
                 &format!("/api/v1/jobs/{job}/"),
                 json!({"priority": 40 + i % 2}),
             )?;

@@ -10,9 +10,12 @@
 //! 3. `list_log` of a 150 KB test log, paged by offset, as a ratio to a bare store hello —
 //!    goal ≥ 0.5.
 
-use super::harness::{measure_all, ms, print_table, Case, Client};
-use crate::server::{fresh_dir, Options, Server};
-use crate::{build, tools, Result};
+use super::harness::{self, measure_all, ms, print_table, Case};
+use crate::build;
+use crate::http::Http;
+use crate::local_agent;
+use crate::result::Result;
+use crate::server::{fresh_dir, Server};
 use labrelay_api::Id;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -25,72 +28,25 @@ const DIR_BYTES: u64 = 200_000_000;
 const RUNS: usize = 10;
 
 pub fn run(root: &Path) -> Result {
-    tools::ensure_all(root)?;
-    build::all(root)?;
-    build::agent(root, true)?;
     // SAFETY of the environment: set before any thread of ours starts.
     std::env::set_var("LABRELAY_BENCH_ENDPOINTS", "1");
-    let server = Server::start(root, Options::bench(root, "bench-results-state")?)?;
-    let client = Client::new(&server.url, &server.admin_token);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
-
+    let (server, client) = harness::start(root, "bench-results-state")?;
+    build::agent(root, true)?;
     let dir = fresh_dir(root, "bench-results-dir")?;
     let (files, bytes) = build_dir(&dir)?;
     println!(
         "result directory: {files} files, {:.1} MB (8 copies of the fixtures' result directories)",
         bytes as f64 / 1e6
     );
-    let plain = reqwest::Client::new();
-    println!(
-        "\n### Upload of the result directory (one file at a time, as the agent sends them)\n"
-    );
-    println!("| round | plain PUT to R2 MB/s | agent upload MB/s | ratio |");
-    println!("|---|---:|---:|---:|");
-    let mut ratios = Vec::new();
-    let mut job = 0;
-    for round in 1..=2 {
-        let (agent_token, started) = started_job(&client, &format!("bench-upload-{round}"))?;
-        job = started;
-        let agent = labrelay_agent::client::Client::new(&server.url, &agent_token)
-            .map_err(|e| e.to_string())?;
-        let t_plain = runtime.block_on(plain_put_all(&plain, &server.url, &dir, round))?;
-        let job_dir =
-            fresh_dir(root, &format!("bench-results-job-{round}"))?.join(format!("job-{job}"));
-        let t_agent = runtime.block_on(agent_upload_all(&agent, job, &dir, &job_dir))?;
-        let mbps = |t: Duration| bytes as f64 / 1e6 / t.as_secs_f64();
-        let ratio = t_plain.as_secs_f64() / t_agent.as_secs_f64();
-        ratios.push(ratio);
-        println!(
-            "| {round} | {:.1} | {:.1} | {ratio:.2} |",
-            mbps(t_plain),
-            mbps(t_agent)
-        );
-    }
-    let stored = client.get_json(&format!("/api/v1/results/{}/", result_of(&client, job)?))?;
+    let (ratios, job) = uploads(root, &server, &client, &dir, bytes)?;
+    let stored = client.get(&format!("/api/v1/results/{}/", result_of(&client, job)?))?;
     println!(
         "\nstored: {} bytes in the result (want {bytes})",
         stored["data"]["size_on_disk"]
     );
 
     let (rid, times) = end_to_end(root, &server, &client)?;
-    let mut sorted = times.clone();
-    sorted.sort();
-    println!("\n### Run end → result complete over the API ({RUNS} runs, real agent, simulator at 200 ms a test)\n");
-    println!("| p50 ms | max ms | each (ms) |");
-    println!("|---:|---:|---|");
-    println!(
-        "| {:.0} | {:.0} | {} |",
-        ms(sorted[sorted.len() / 2]),
-        ms(sorted[sorted.len() - 1]),
-        times
-            .iter()
-            .map(|t| format!("{:.0}", ms(*t)))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
+    print_end_to_end(&times);
 
     let log = format!("/api/v1/results/{rid}/tests/3/log");
     let mut page = Case::get(
@@ -111,6 +67,66 @@ pub fn run(root: &Path) -> Result {
     drop(server);
     println!("\nupload ratios: {ratios:.2?} (goal ≥ 0.8)");
     Ok(())
+}
+
+/// Two rounds of the result directory `dir` (`bytes` long) put plainly, then sent by the
+/// agent's upload code: each round's ratio, and the last round's job.
+fn uploads(
+    root: &Path,
+    server: &Server,
+    client: &Http,
+    dir: &Path,
+    bytes: u64,
+) -> Result<(Vec<f64>, u64)> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let plain = Http::anonymous(&server.url, harness::TIMEOUT);
+    println!(
+        "\n### Upload of the result directory (one file at a time, as the agent sends them)\n"
+    );
+    println!("| round | plain PUT to R2 MB/s | agent upload MB/s | ratio |");
+    println!("|---|---:|---:|---:|");
+    let mut ratios = Vec::new();
+    let mut job = 0;
+    for round in 1..=2 {
+        let (agent_token, started) = started_job(client, &format!("bench-upload-{round}"))?;
+        job = started;
+        let agent = labrelay_agent::client::Client::new(&server.url, &agent_token)
+            .map_err(|e| e.to_string())?;
+        let t_plain = plain_put_all(&plain, dir, round)?;
+        let job_dir =
+            fresh_dir(root, &format!("bench-results-job-{round}"))?.join(format!("job-{job}"));
+        let t_agent = runtime.block_on(agent_upload_all(&agent, job, dir, &job_dir))?;
+        let mbps = |t: Duration| bytes as f64 / 1e6 / t.as_secs_f64();
+        let ratio = t_plain.as_secs_f64() / t_agent.as_secs_f64();
+        ratios.push(ratio);
+        println!(
+            "| {round} | {:.1} | {:.1} | {ratio:.2} |",
+            mbps(t_plain),
+            mbps(t_agent)
+        );
+    }
+    Ok((ratios, job))
+}
+
+fn print_end_to_end(times: &[Duration]) {
+    let mut sorted = times.to_vec();
+    sorted.sort();
+    println!("\n### Run end → result complete over the API ({RUNS} runs, real agent, simulator at 200 ms a test)\n");
+    println!("| p50 ms | max ms | each (ms) |");
+    println!("|---:|---:|---|");
+    println!(
+        "| {:.0} | {:.0} | {} |",
+        ms(sorted[sorted.len() / 2]),
+        ms(sorted[sorted.len() - 1]),
+        times
+            .iter()
+            .map(|t| format!("{:.0}", ms(*t)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
 }
 
 /// Copies of the fixtures' result directories (`copyN-<name>`) until there are
@@ -146,28 +162,17 @@ fn names(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(v)
 }
 
-async fn plain_put_all(
-    http: &reqwest::Client,
-    base: &str,
-    dir: &Path,
-    round: usize,
-) -> Result<Duration> {
+/// Each file of `dir` PUT as it is into R2 (`/healthz/put/`), one after another.
+fn plain_put_all(http: &Http, dir: &Path, round: usize) -> Result<Duration> {
     let start = Instant::now();
     for path in names(dir)? {
-        let body = tokio::fs::read(&path).await.map_err(|e| e.to_string())?;
+        let body = std::fs::read(&path).map_err(|e| e.to_string())?;
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().replace(' ', "_"))
             .unwrap_or_default();
-        let resp = http
-            .put(format!("{base}/healthz/put/r{round}-{name}"))
-            .body(body)
-            .send()
-            .await
-            .map_err(|e| e.to_string())?;
-        if !resp.status().is_success() {
-            return Err(format!("plain PUT {name}: {}", resp.status()));
-        }
+        http.put_bytes(&format!("/healthz/put/r{round}-{name}"), &body)
+            .map_err(|e| format!("plain PUT {name}: {e}"))?;
     }
     Ok(start.elapsed())
 }
@@ -217,7 +222,7 @@ async fn agent_upload_all(
 
 /// Registers an agent, makes a package on interfaces of its own, launches, claims and starts
 /// a job by hand: (agent token, job id).
-fn started_job(client: &Client, name: &str) -> Result<(String, u64)> {
+fn started_job(client: &Http, name: &str) -> Result<(String, u64)> {
     let reg = client.post("/api/v1/agents/", json!({"name": name}))?;
     let token = reg["data"]["token"]
         .as_str()
@@ -234,7 +239,7 @@ fn started_job(client: &Client, name: &str) -> Result<(String, u64)> {
         .as_str()
         .and_then(|s| s.parse().ok())
         .ok_or("no job id")?;
-    let agent = Client::new(client_base(client), &token);
+    let agent = client.with_token(&token);
     agent.post(
         "/api/v1/agent/claim",
         json!({"interfaces": ifaces, "wait_secs": 5}),
@@ -243,12 +248,8 @@ fn started_job(client: &Client, name: &str) -> Result<(String, u64)> {
     Ok((token, id))
 }
 
-fn client_base(c: &Client) -> &str {
-    c.base()
-}
-
-fn result_of(client: &Client, job: u64) -> Result<String> {
-    let j = client.get_json(&format!("/api/v1/jobs/{job}/"))?;
+fn result_of(client: &Http, job: u64) -> Result<String> {
+    let j = client.get(&format!("/api/v1/jobs/{job}/"))?;
     j["data"]["result_id"]
         .as_str()
         .map(str::to_string)
@@ -257,32 +258,20 @@ fn result_of(client: &Client, job: u64) -> Result<String> {
 
 /// `RUNS` runs of the real fail fixture's tests on the real agent: how long after the run's
 /// last file is written the API shows the result complete (all bytes stored, finished).
-fn end_to_end(root: &Path, server: &Server, client: &Client) -> Result<(String, Vec<Duration>)> {
+fn end_to_end(root: &Path, server: &Server, client: &Http) -> Result<(String, Vec<Duration>)> {
     let reg = client.post("/api/v1/agents/", json!({"name": "bench-e2e"}))?;
     let token = reg["data"]["token"]
         .as_str()
         .ok_or("no agent token")?
         .to_string();
     let work = fresh_dir(root, "bench-results-agent")?;
-    let mut agent = Command::new(build::agent_bin(root, true, "labrelay-agent"))
-        .args([
-            "--server",
-            &server.url,
-            "--interfaces",
-            "be2e-lan,be2e-wan",
-            "--token",
-            &token,
-        ])
-        .arg("--cdrouter-cli")
-        .arg(build::agent_bin(root, true, "cdrouter-cli-sim"))
-        .arg("--work-dir")
-        .arg(&work)
-        .env("CDROUTER_SIM_TEST_MS", "200")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("cannot start the agent: {e}"))?;
+    let mut agent =
+        local_agent::command(root, true, &server.url, &token, "be2e-lan,be2e-wan", &work)
+            .env("CDROUTER_SIM_TEST_MS", "200")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start the agent: {e}"))?;
     let cfg = client.post("/api/v1/configs/", json!({"name": "be2e-cfg", "contents": "testvar lanInterface be2e-lan\ntestvar wanInterface be2e-wan\n"}))?;
     let pkg = client.post("/api/v1/packages/", json!({"name": "be2e-pkg", "testlist": ["cdrouter_app_14", "dns_45"], "config_id": cfg["data"]["id"]}))?;
     let mut times = Vec::new();
@@ -306,15 +295,15 @@ fn end_to_end(root: &Path, server: &Server, client: &Client) -> Result<(String, 
 }
 
 /// Polls until the job's result is finished with every byte of its directory stored.
-fn wait_complete(client: &Client, job: &str, work: &Path) -> Result<(String, SystemTime)> {
+fn wait_complete(client: &Http, job: &str, work: &Path) -> Result<(String, SystemTime)> {
     let start = Instant::now();
     loop {
         if start.elapsed() > Duration::from_secs(120) {
             return Err(format!("job {job} did not complete"));
         }
-        let j: Value = client.get_json(&format!("/api/v1/jobs/{job}/"))?;
+        let j: Value = client.get(&format!("/api/v1/jobs/{job}/"))?;
         if let Some(rid) = j["data"]["result_id"].as_str() {
-            let r = client.get_json(&format!("/api/v1/results/{rid}/"))?;
+            let r = client.get(&format!("/api/v1/results/{rid}/"))?;
             let local: u64 = std::fs::read_dir(work.join(format!("job-{job}/result")))
                 .map(|d| {
                     d.filter_map(|e| e.ok()?.metadata().ok())

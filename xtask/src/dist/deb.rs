@@ -5,8 +5,8 @@
 //! user and `/etc/labrelay-agent/agent.toml` on first install.
 
 use super::files::{copy, source_date, write};
+use crate::result::Result;
 use crate::tools::{self, run};
-use crate::Result;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -1,8 +1,8 @@
 //! Files of the agent's packages: copied or written with their mode, dated by the last
 //! commit (reproducible packages).
 
+use crate::result::Result;
 use crate::tools;
-use crate::Result;
 use std::path::Path;
 use std::process::Command;
 

@@ -12,8 +12,8 @@
 mod deb;
 mod files;
 
+use crate::result::Result;
 use crate::tools::{self, run};
-use crate::Result;
 pub use files::source_date;
 use files::{copy, write};
 use std::path::{Path, PathBuf};
