@@ -43,15 +43,8 @@ fn main() -> ExitCode {
     process::install_panic_hook();
     // One thread: the agent waits on the network and on children, it never computes much,
     // and a single-threaded runtime keeps the idle footprint a few megabytes.
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("labrelay-agent: cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
-        }
+    let Some(runtime) = runtime() else {
+        return ExitCode::FAILURE;
     };
     match runtime.block_on(claim_loop::run(settings)) {
         Ok(()) => ExitCode::SUCCESS,
@@ -62,17 +55,24 @@ fn main() -> ExitCode {
     }
 }
 
-/// `labrelay-agent check`: the report on stdout; 0 when every check passed, else 1.
-fn run_check(settings: &Settings, config: Option<&std::path::Path>) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_current_thread()
+/// The agent's runtime; `None` (said on stderr) when it cannot start.
+fn runtime() -> Option<tokio::runtime::Runtime> {
+    match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {
-        Ok(rt) => rt,
+        Ok(rt) => Some(rt),
         Err(e) => {
             eprintln!("labrelay-agent: cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
+            None
         }
+    }
+}
+
+/// `labrelay-agent check`: the report on stdout; 0 when every check passed, else 1.
+fn run_check(settings: &Settings, config: Option<&std::path::Path>) -> ExitCode {
+    let Some(runtime) = runtime() else {
+        return ExitCode::FAILURE;
     };
     let report = runtime.block_on(check::run(settings, config));
     println!("{report}");

@@ -3,7 +3,7 @@
 mod fake_server;
 mod pids;
 
-use fake_server::{claim, FakeServer, TOKEN};
+use fake_server::{claim, FakeServer, State, TOKEN};
 use labrelay_api::agents::FinishStatus;
 use pids::{is_gone, until_gone};
 use serde_json::json;
@@ -139,6 +139,21 @@ async fn until_hanging(server: &FakeServer, job: u64) {
                 .is_some_and(|l| l.contains("simulated hang"))
         })
         .await;
+}
+
+/// The first finish is a stop by a user after one test, and job `job`'s log says the
+/// run was stopped for that; returns the log.
+fn assert_stopped_by_user(s: &State, job: u64) -> &str {
+    let finish = &s.finishes[0].1;
+    assert_eq!(finish.status, FinishStatus::Stopped);
+    assert_eq!(finish.reason, "stopped by a user");
+    assert_eq!(finish.summary.tests, 1);
+    let log = &s.logs[&job];
+    assert!(
+        log.contains("stopping cdrouter-cli (stopped by a user)"),
+        "{log}"
+    );
+    log
 }
 
 fn local_log(work: &Path, job: u64) -> String {
@@ -325,15 +340,7 @@ async fn a_stop_from_the_server_ends_the_run_as_stopped() {
         !s.heartbeats.is_empty(),
         "the stop came with a heartbeat reply"
     );
-    let finish = &s.finishes[0].1;
-    assert_eq!(finish.status, FinishStatus::Stopped);
-    assert_eq!(finish.reason, "stopped by a user");
-    assert_eq!(finish.summary.tests, 1);
-    let log = &s.logs[&13];
-    assert!(
-        log.contains("stopping cdrouter-cli (stopped by a user)"),
-        "{log}"
-    );
+    let log = assert_stopped_by_user(&s, 13);
     assert!(is_gone(sim_pid(log)));
 }
 
@@ -361,15 +368,7 @@ async fn a_stop_reaches_the_run_through_the_long_poll_before_any_heartbeat() {
         let s = server.state();
         assert!(s.heartbeats.is_empty(), "no heartbeat before the stop");
         assert_eq!(s.stops_polled, 1);
-        let finish = &s.finishes[0].1;
-        assert_eq!(finish.status, FinishStatus::Stopped);
-        assert_eq!(finish.reason, "stopped by a user");
-        assert_eq!(finish.summary.tests, 1);
-        let log = &s.logs[&22];
-        assert!(
-            log.contains("stopping cdrouter-cli (stopped by a user)"),
-            "{log}"
-        );
+        assert_stopped_by_user(&s, 22);
     }
     agent
         .stderr_contains("the server asks to stop the job (stop long-poll)")

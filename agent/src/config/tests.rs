@@ -7,6 +7,11 @@ use clap::Parser;
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// The settings from these flags, no file, no interfaces detected.
+fn merge(args: &[&str]) -> Result<Settings, ConfigError> {
+    Settings::merge(cli(args), FileConfig::default(), Vec::new)
+}
+
 fn cli(args: &[&str]) -> Cli {
     let mut all = vec!["labrelay-agent"];
     all.extend_from_slice(args);
@@ -99,46 +104,24 @@ fn the_ca_file_comes_from_the_flag_or_the_file() {
         err.to_string().starts_with("ca_file /other/ca.pem: "),
         "{err}"
     );
-    let s = Settings::merge(
-        cli(&["--server=https://x", "--token=t"]),
-        FileConfig::default(),
-        Vec::new,
-    )
-    .expect("settings");
+    let s = merge(&["--server=https://x", "--token=t"]).expect("settings");
     assert_eq!(s.trust.count(), 0);
 }
 
 #[test]
 fn missing_or_bad_values_are_clear_errors() {
-    let err = Settings::merge(cli(&["--token=t"]), FileConfig::default(), Vec::new)
-        .expect_err("no server");
+    let err = merge(&["--token=t"]).expect_err("no server");
     assert!(err.to_string().contains("LABRELAY_SERVER"), "{err}");
-    let err = Settings::merge(
-        cli(&["--server=https://x"]),
-        FileConfig::default(),
-        Vec::new,
-    )
-    .expect_err("no token");
+    let err = merge(&["--server=https://x"]).expect_err("no token");
     assert!(err.to_string().contains("token"), "{err}");
-    assert!(Settings::merge(
-        cli(&["--server=ftp://x", "--token=t"]),
-        FileConfig::default(),
-        Vec::new
-    )
-    .is_err());
+    assert!(merge(&["--server=ftp://x", "--token=t"]).is_err());
     assert!(Cli::try_parse_from(["a", "--concurrency", "0"]).is_err());
     assert!(parse_file("servr = \"typo\"").is_err());
 }
 
 #[test]
 fn plain_http_is_for_this_machine_only() {
-    let server = |url: &str| {
-        Settings::merge(
-            cli(&["--server", url, "--token=t"]),
-            FileConfig::default(),
-            Vec::new,
-        )
-    };
+    let server = |url: &str| merge(&["--server", url, "--token=t"]);
     for ok in [
         "https://labrelay.example.com",
         "https://10.0.0.1:8443/",
@@ -168,12 +151,7 @@ fn plain_http_is_for_this_machine_only() {
 
 #[test]
 fn the_outbox_cap_and_the_heartbeat_are_settings() {
-    let s = Settings::merge(
-        cli(&["--server=https://x", "--token=t"]),
-        FileConfig::default(),
-        Vec::new,
-    )
-    .expect("settings");
+    let s = merge(&["--server=https://x", "--token=t"]).expect("settings");
     assert_eq!(s.run.outbox_max_bytes, DEFAULT_OUTBOX_MAX_BYTES);
     assert_eq!(s.run.heartbeat_secs, None);
     let file = parse_file("outbox_max_bytes = 2097152\nheartbeat_secs = 30").expect("parses");
@@ -181,16 +159,12 @@ fn the_outbox_cap_and_the_heartbeat_are_settings() {
         .expect("settings");
     assert_eq!(s.run.outbox_max_bytes, 2 << 20);
     assert_eq!(s.run.heartbeat_secs, Some(30));
-    let err = Settings::merge(
-        cli(&[
-            "--server=https://x",
-            "--token=t",
-            "--outbox-max-bytes",
-            "1000",
-        ]),
-        FileConfig::default(),
-        Vec::new,
-    )
+    let err = merge(&[
+        "--server=https://x",
+        "--token=t",
+        "--outbox-max-bytes",
+        "1000",
+    ])
     .expect_err("too small");
     assert!(err.to_string().contains("at least"), "{err}");
     assert!(Cli::try_parse_from(["a", "--heartbeat-secs", "0"]).is_err());
@@ -224,12 +198,7 @@ fn retention_comes_from_flags_or_the_file() {
             keep_days: 0
         }
     );
-    let s = Settings::merge(
-        cli(&["--server=https://x", "--token=t", "--keep-days", "2"]),
-        FileConfig::default(),
-        Vec::new,
-    )
-    .expect("settings");
+    let s = merge(&["--server=https://x", "--token=t", "--keep-days", "2"]).expect("settings");
     assert_eq!(
         s.retention,
         Policy {
