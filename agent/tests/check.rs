@@ -117,12 +117,24 @@ impl Setup {
     async fn run(&self) -> (i32, String) {
         report(self.command().output().await.expect("run check"))
     }
+
+    /// Runs the check, which must fail (exit status 1); its report.
+    async fn fails(&self) -> String {
+        let (code, out) = self.run().await;
+        assert_eq!(code, 1, "{out}");
+        out
+    }
 }
 
 fn report(out: Output) -> (i32, String) {
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     eprintln!("{text}{}", String::from_utf8_lossy(&out.stderr));
     (out.status.code().unwrap_or(-1), text)
+}
+
+/// The report's line for check `name` says `text`.
+fn assert_says(report: &str, name: &str, text: &str) {
+    assert!(line(report, name).contains(text), "{report}");
 }
 
 /// The report's line for one check.
@@ -139,20 +151,11 @@ async fn a_good_set_up_passes_with_every_check_in_words() {
     let (code, out) = s.run().await;
     assert_eq!(code, 0, "{out}");
     assert!(line(&out, "server").starts_with("  ok"), "{out}");
-    assert!(
-        line(&out, "server").contains("plain HTTP (loopback only)"),
-        "{out}"
-    );
-    assert!(
-        line(&out, "token").contains("valid: agent 7 \"lab-1\""),
-        "{out}"
-    );
-    assert!(
-        line(&out, "cdrouter-cli").contains("says \"CDRouter 14.2.1 (stand-in)\""),
-        "{out}"
-    );
+    assert_says(&out, "server", "plain HTTP (loopback only)");
+    assert_says(&out, "token", "valid: agent 7 \"lab-1\"");
+    assert_says(&out, "cdrouter-cli", "says \"CDRouter 14.2.1 (stand-in)\"");
     assert!(line(&out, "interfaces").contains("lo ("), "{out}");
-    assert!(line(&out, "work dir").contains("is writable"), "{out}");
+    assert_says(&out, "work dir", "is writable");
     assert!(out.ends_with("ready: all 5 checks passed\n"), "{out}");
     // The probe file is gone.
     assert_eq!(std::fs::read_dir(&s.work).expect("read").count(), 0);
@@ -171,7 +174,7 @@ async fn the_config_file_is_named_and_a_readable_token_is_a_warning() {
     let (code, out) = report(cmd.output().await.expect("run"));
     assert_eq!(code, 0, "a warning does not fail the check: {out}");
     assert!(line(&out, "config").starts_with("  WARN"), "{out}");
-    assert!(line(&out, "config").contains("chmod 640"), "{out}");
+    assert_says(&out, "config", "chmod 640");
 }
 
 #[tokio::test]
@@ -180,10 +183,9 @@ async fn an_unreachable_server_fails_and_the_token_is_not_checked() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     s.server = format!("http://{}", closed.local_addr().expect("addr"));
     drop(closed);
-    let (code, out) = s.run().await;
-    assert_eq!(code, 1, "{out}");
+    let out = s.fails().await;
     assert!(line(&out, "server").starts_with("  FAIL"), "{out}");
-    assert!(line(&out, "server").contains("Connection refused"), "{out}");
+    assert_says(&out, "server", "Connection refused");
     assert!(line(&out, "token").starts_with("  SKIP"), "{out}");
     assert!(
         out.ends_with("not ready: 2 of 5 checks did not pass\n"),
@@ -195,12 +197,8 @@ async fn an_unreachable_server_fails_and_the_token_is_not_checked() {
 async fn an_unknown_host_name_fails() {
     let mut s = Setup::good().await;
     s.server = "https://labrelay.invalid".into();
-    let (code, out) = s.run().await;
-    assert_eq!(code, 1, "{out}");
-    assert!(
-        line(&out, "server").contains("cannot resolve labrelay.invalid"),
-        "{out}"
-    );
+    let out = s.fails().await;
+    assert_says(&out, "server", "cannot resolve labrelay.invalid");
 }
 
 #[tokio::test]
@@ -208,8 +206,7 @@ async fn a_tls_failure_fails_with_the_error_in_words() {
     let mut s = Setup::good().await;
     // https to a server that speaks plain HTTP: the handshake fails.
     s.server = s.server.replace("http://", "https://");
-    let (code, out) = s.run().await;
-    assert_eq!(code, 1, "{out}");
+    let out = s.fails().await;
     let server = line(&out, "server");
     assert!(server.starts_with("  FAIL"), "{out}");
     assert!(server.contains("the TLS handshake failed: "), "{out}");
@@ -220,8 +217,7 @@ async fn a_tls_failure_fails_with_the_error_in_words() {
 async fn a_wrong_token_fails() {
     let mut s = Setup::good().await;
     s.token = "not-a-token".into();
-    let (code, out) = s.run().await;
-    assert_eq!(code, 1, "{out}");
+    let out = s.fails().await;
     assert!(line(&out, "server").starts_with("  ok"), "{out}");
     let token = line(&out, "token");
     assert!(token.starts_with("  FAIL"), "{out}");
@@ -235,43 +231,27 @@ async fn a_wrong_token_fails() {
 async fn a_users_token_fails() {
     let mut s = Setup::good().await;
     s.token = USER_TOKEN.into();
-    let (code, out) = s.run().await;
-    assert_eq!(code, 1, "{out}");
-    assert!(
-        line(&out, "token").contains("belongs to a user, not to an agent"),
-        "{out}"
-    );
+    let out = s.fails().await;
+    assert_says(&out, "token", "belongs to a user, not to an agent");
 }
 
 #[tokio::test]
 async fn a_server_without_whoami_fails() {
     let mut s = Setup::good().await;
     s.server.push_str("/not-labrelay");
-    let (code, out) = s.run().await;
-    assert_eq!(code, 1, "{out}");
-    assert!(
-        line(&out, "token").contains("has no /api/v1/agent/whoami"),
-        "{out}"
-    );
+    let out = s.fails().await;
+    assert_says(&out, "token", "has no /api/v1/agent/whoami");
 }
 
 #[tokio::test]
 async fn a_missing_cdrouter_cli_fails() {
     let mut s = Setup::good().await;
     s.cli = s.dir.path().join("nowhere/cdrouter-cli");
-    let (code, out) = s.run().await;
-    assert_eq!(code, 1, "{out}");
-    assert!(
-        line(&out, "cdrouter-cli").contains("does not exist"),
-        "{out}"
-    );
+    let out = s.fails().await;
+    assert_says(&out, "cdrouter-cli", "does not exist");
     s.cli = PathBuf::from("labrelay-no-such-cdrouter-cli");
-    let (code, out) = s.run().await;
-    assert_eq!(code, 1, "{out}");
-    assert!(
-        line(&out, "cdrouter-cli").contains("is not on PATH"),
-        "{out}"
-    );
+    let out = s.fails().await;
+    assert_says(&out, "cdrouter-cli", "is not on PATH");
 }
 
 #[tokio::test]
@@ -280,11 +260,11 @@ async fn a_cdrouter_cli_that_is_not_executable_fails() {
     s.cli = s.dir.path().join("cdrouter-cli.txt");
     std::fs::write(&s.cli, "#!/bin/sh\necho never\n").expect("write");
     std::fs::set_permissions(&s.cli, std::fs::Permissions::from_mode(0o644)).expect("chmod");
-    let (code, out) = s.run().await;
-    assert_eq!(code, 1, "{out}");
-    assert!(
-        line(&out, "cdrouter-cli").contains("is not executable by this user (mode 0644)"),
-        "{out}"
+    let out = s.fails().await;
+    assert_says(
+        &out,
+        "cdrouter-cli",
+        "is not executable by this user (mode 0644)",
     );
 }
 
@@ -292,20 +272,16 @@ async fn a_cdrouter_cli_that_is_not_executable_fails() {
 async fn a_cdrouter_cli_that_fails_or_hangs_fails() {
     let mut s = Setup::good().await;
     s.cli = script(s.dir.path(), "broken", "echo 'license expired' >&2; exit 3");
-    let (code, out) = s.run().await;
-    assert_eq!(code, 1, "{out}");
-    assert!(
-        line(&out, "cdrouter-cli").contains("exited with status 3 and says \"license expired\""),
-        "{out}"
+    let out = s.fails().await;
+    assert_says(
+        &out,
+        "cdrouter-cli",
+        "exited with status 3 and says \"license expired\"",
     );
     s.cli = script(s.dir.path(), "hangs", "exec sleep 60");
     let started = std::time::Instant::now();
-    let (code, out) = s.run().await;
-    assert_eq!(code, 1, "{out}");
-    assert!(
-        line(&out, "cdrouter-cli").contains("did not finish within 10 s"),
-        "{out}"
-    );
+    let out = s.fails().await;
+    assert_says(&out, "cdrouter-cli", "did not finish within 10 s");
     assert!(
         started.elapsed().as_secs() < 30,
         "the check waited too long"
@@ -316,8 +292,7 @@ async fn a_cdrouter_cli_that_fails_or_hangs_fails() {
 async fn a_missing_interface_fails() {
     let mut s = Setup::good().await;
     s.interfaces = "lo,labrelay-nosuch0".into();
-    let (code, out) = s.run().await;
-    assert_eq!(code, 1, "{out}");
+    let out = s.fails().await;
     assert!(
         line(&out, "interfaces").contains("labrelay-nosuch0 not on this machine (it has: "),
         "{out}"
@@ -329,19 +304,11 @@ async fn a_work_dir_that_is_not_a_directory_fails() {
     let mut s = Setup::good().await;
     s.work = s.dir.path().join("a-file");
     std::fs::write(&s.work, "x").expect("write");
-    let (code, out) = s.run().await;
-    assert_eq!(code, 1, "{out}");
-    assert!(
-        line(&out, "work dir").contains("is not a directory"),
-        "{out}"
-    );
+    let out = s.fails().await;
+    assert_says(&out, "work dir", "is not a directory");
     s.work = s.work.join("below");
-    let (code, out) = s.run().await;
-    assert_eq!(code, 1, "{out}");
-    assert!(
-        line(&out, "work dir").contains("nor does its parent"),
-        "{out}"
-    );
+    let out = s.fails().await;
+    assert_says(&out, "work dir", "nor does its parent");
 }
 
 /// Runs the check as a user who may not write `readonly`: root is refused nothing, so as

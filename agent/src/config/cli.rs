@@ -65,30 +65,18 @@ pub struct Cli {
     pub testpath: Option<PathBuf>,
 
     /// cdrouter-cli flag for the first test to run [default: -start]
-    #[arg(
-        long,
-        env = "LABRELAY_BEGIN_FLAG",
-        allow_hyphen_values = true,
-        value_name = "FLAG"
-    )]
+    #[arg(long, env = "LABRELAY_BEGIN_FLAG", value_name = "FLAG")]
+    #[arg(allow_hyphen_values = true)]
     pub begin_flag: Option<String>,
 
     /// cdrouter-cli flag for the last test to run [default: -stop]
-    #[arg(
-        long,
-        env = "LABRELAY_END_FLAG",
-        allow_hyphen_values = true,
-        value_name = "FLAG"
-    )]
+    #[arg(long, env = "LABRELAY_END_FLAG", value_name = "FLAG")]
+    #[arg(allow_hyphen_values = true)]
     pub end_flag: Option<String>,
 
     /// cdrouter-cli flag for a test to skip, given once per test [default: -skip]
-    #[arg(
-        long,
-        env = "LABRELAY_SKIP_FLAG",
-        allow_hyphen_values = true,
-        value_name = "FLAG"
-    )]
+    #[arg(long, env = "LABRELAY_SKIP_FLAG", value_name = "FLAG")]
+    #[arg(allow_hyphen_values = true)]
     pub skip_flag: Option<String>,
 
     /// Seconds between SIGTERM and SIGKILL when a run is stopped [default: 10]

@@ -14,6 +14,16 @@ fn fail_run() -> labrelay_export::ResultDir {
         .expect("the failing run")
 }
 
+/// A job directory (gone when the first is dropped) with its outbox and an empty result
+/// directory.
+fn job_dir(id: u64) -> (tempfile::TempDir, Outbox, PathBuf) {
+    let job = tempfile::tempdir().expect("tempdir");
+    let outbox = Outbox::create(&job.path().join(format!("job-{id}")), Id(id)).expect("outbox");
+    let dir = outbox.result_dir();
+    std::fs::create_dir_all(&dir).expect("result dir");
+    (job, outbox, dir)
+}
+
 fn records(outbox: &Outbox) -> Vec<(u64, String, String)> {
     let text = std::fs::read_to_string(
         outbox
@@ -34,10 +44,7 @@ fn records(outbox: &Outbox) -> Vec<(u64, String, String)> {
 #[test]
 fn the_real_failing_run_gives_cdrouters_records_whatever_order_files_turn_up_in() {
     let real = fail_run();
-    let job = tempfile::tempdir().expect("tempdir");
-    let outbox = Outbox::create(&job.path().join("job-1"), Id(1)).expect("outbox");
-    let dir = outbox.result_dir();
-    std::fs::create_dir_all(&dir).expect("result dir");
+    let (_job, outbox, dir) = job_dir(1);
     let write = |name: &str| std::fs::write(dir.join(name), &real.files[name]).expect("write");
     let planned = vec!["cdrouter_app_14".to_string(), "dns_45".to_string()];
     let mut w = Watcher::new(&dir, outbox.clone(), planned, u64::MAX);
@@ -69,10 +76,7 @@ fn the_real_failing_run_gives_cdrouters_records_whatever_order_files_turn_up_in(
 #[test]
 fn a_log_with_only_its_header_yet_is_the_newest_in_its_look() {
     let real = fail_run();
-    let job = tempfile::tempdir().expect("tempdir");
-    let outbox = Outbox::create(&job.path().join("job-3"), Id(3)).expect("outbox");
-    let dir = outbox.result_dir();
-    std::fs::create_dir_all(&dir).expect("result dir");
+    let (_job, outbox, dir) = job_dir(3);
     let planned = vec!["cdrouter_app_14".to_string(), "dns_45".to_string()];
     let mut w = Watcher::new(&dir, outbox.clone(), planned, u64::MAX);
     // The second test has just begun: its header is written, no timed line yet; the
@@ -99,10 +103,7 @@ fn a_log_with_only_its_header_yet_is_the_newest_in_its_look() {
 #[test]
 fn a_run_cut_short_keeps_what_it_reached() {
     let real = fail_run();
-    let job = tempfile::tempdir().expect("tempdir");
-    let outbox = Outbox::create(&job.path().join("job-2"), Id(2)).expect("outbox");
-    let dir = outbox.result_dir();
-    std::fs::create_dir_all(&dir).expect("result dir");
+    let (_job, outbox, dir) = job_dir(2);
     std::fs::write(dir.join("start.txt"), &real.files["start.txt"]).expect("write");
     // The first test's log stops before its verdict; the second never began.
     let log = String::from_utf8_lossy(&real.files["cdrouter_app_14.txt"]).into_owned();
