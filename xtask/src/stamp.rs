@@ -101,6 +101,9 @@ pub fn done(root: &Path, step: &Step, hash: &str) -> Result {
 
 /// Runs `step` through `build` unless nothing changed.
 pub fn run(root: &Path, step: &Step, build: impl FnOnce() -> Result) -> Result {
+    // Two xtask runs at once (two terminals, a test beside a serve) take turns: the second
+    // waits, then finds the step done (or builds it), instead of writing the same files.
+    let _turn = turn(root, step)?;
     match plan(root, step)? {
         Plan::Skip => {
             println!(
@@ -114,6 +117,24 @@ pub fn run(root: &Path, step: &Step, build: impl FnOnce() -> Result) -> Result {
             done(root, step, &hash)
         }
     }
+}
+
+/// An exclusive lock on the step's build, held until dropped.
+fn turn(root: &Path, step: &Step) -> Result<std::fs::File> {
+    let dir = root.join("target/xtask-stamps");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let path = dir.join(format!("{}.lock", step.name));
+    let file =
+        std::fs::File::create(&path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    if file.try_lock().is_err() {
+        println!(
+            "xtask: {}: another xtask is building it; waiting",
+            step.name
+        );
+        file.lock()
+            .map_err(|e| format!("cannot lock {}: {e}", path.display()))?;
+    }
+    Ok(file)
 }
 
 #[cfg(test)]
