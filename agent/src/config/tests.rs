@@ -207,3 +207,35 @@ fn retention_comes_from_flags_or_the_file() {
         }
     );
 }
+
+/// The file's keys are the command line's options, and `--help` lists them all.
+#[test]
+fn the_file_takes_every_option_and_the_help_lists_them() {
+    use clap::CommandFactory;
+    let cmd = Cli::command();
+    let options: Vec<&str> = cmd
+        .get_arguments()
+        .filter(|a| a.get_long().is_some())
+        .map(|a| a.get_id().as_str())
+        .filter(|id| !["config", "help", "version"].contains(id))
+        .collect();
+    for key in &options {
+        if let Err(e) = parse_file(&format!("{key} = \"x\"")) {
+            assert!(!e.contains("unknown field"), "{key}: {e}");
+        }
+    }
+    assert!(parse_file("config = \"x\"").is_err());
+    let help = cmd
+        .get_after_help()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    let listed: Vec<&str> = help
+        .split("Config file keys: ")
+        .nth(1)
+        .and_then(|rest| rest.split('.').next())
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .collect();
+    assert_eq!(listed, options);
+}
