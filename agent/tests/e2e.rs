@@ -15,6 +15,41 @@ use serde_json::json;
 use std::path::PathBuf;
 use tokio::process::Command;
 
+/// Job 11's directory: its test list and config as written for cdrouter-cli, the run's
+/// result directory, the outbox closed.
+fn assert_job_11_files(dir: &std::path::Path) {
+    let testlist = std::fs::read_to_string(dir.join("testlist.log")).expect("testlist");
+    assert_eq!(testlist, "t1\nt2\nt3\nt4\n");
+    let config = std::fs::read_to_string(dir.join("lab_config.conf")).expect("config");
+    assert!(config.contains("testvar wanMode DHCP"));
+    assert!(
+        dir.join("result/final.txt").is_file(),
+        "the simulator wrote into -logdir"
+    );
+    assert!(dir.join("outbox/closed").is_file());
+}
+
+/// Job 11's test records on the server: the tests as CDRouter numbers them, start and final
+/// included, with their logs, each with a start time.
+fn assert_job_11_records(s: &fake_server::State) {
+    let tests: Vec<(u64, String, String, String)> = s.tests[&11]
+        .values()
+        .map(|t| (t.seq, t.name.clone(), t.result.clone(), t.log.clone()))
+        .collect();
+    let want: Vec<(u64, String, String, String)> = [
+        (1, "start", "pass", "start.txt"),
+        (2, "t1", "pass", "t1.txt"),
+        (3, "t2", "fail", "t2.txt"),
+        (4, "t3", "pass", "t3.txt"),
+        (5, "final", "pass", "final.txt"),
+    ]
+    .iter()
+    .map(|(a, b, c, d)| (*a, b.to_string(), c.to_string(), d.to_string()))
+    .collect();
+    assert_eq!(tests, want);
+    assert!(s.tests[&11].values().all(|t| t.started.is_some()));
+}
+
 #[tokio::test]
 async fn a_job_runs_and_its_log_and_finish_arrive_exactly_once() {
     let (server, work) = start().await;
@@ -67,33 +102,8 @@ async fn a_job_runs_and_its_log_and_finish_arrive_exactly_once() {
     let sum = &finish.summary;
     assert_eq!((sum.tests, sum.passed, sum.failed), (3, 2, 1));
 
-    let dir = work.path().join("job-11");
-    let testlist = std::fs::read_to_string(dir.join("testlist.log")).expect("testlist");
-    assert_eq!(testlist, "t1\nt2\nt3\nt4\n");
-    let config = std::fs::read_to_string(dir.join("lab_config.conf")).expect("config");
-    assert!(config.contains("testvar wanMode DHCP"));
-    assert!(
-        dir.join("result/final.txt").is_file(),
-        "the simulator wrote into -logdir"
-    );
-    assert!(dir.join("outbox/closed").is_file());
-    // The tests as CDRouter numbers them, start and final included, with their logs.
-    let tests: Vec<(u64, String, String, String)> = s.tests[&11]
-        .values()
-        .map(|t| (t.seq, t.name.clone(), t.result.clone(), t.log.clone()))
-        .collect();
-    let want: Vec<(u64, String, String, String)> = [
-        (1, "start", "pass", "start.txt"),
-        (2, "t1", "pass", "t1.txt"),
-        (3, "t2", "fail", "t2.txt"),
-        (4, "t3", "pass", "t3.txt"),
-        (5, "final", "pass", "final.txt"),
-    ]
-    .iter()
-    .map(|(a, b, c, d)| (*a, b.to_string(), c.to_string(), d.to_string()))
-    .collect();
-    assert_eq!(tests, want);
-    assert!(s.tests[&11].values().all(|t| t.started.is_some()));
+    assert_job_11_files(&work.path().join("job-11"));
+    assert_job_11_records(&s);
     drop(s);
     assert!(assert_results_uploaded(&server, work.path(), 11) > 10);
 }

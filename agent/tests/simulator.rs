@@ -42,6 +42,29 @@ fn names(dir: &Path) -> Vec<String> {
     v
 }
 
+/// The logs are the real failing run's line for line, only the times are now; a capture is
+/// the real one byte for byte.
+fn assert_the_real_logs(logs: &Path) {
+    let strip = |t: &str| -> Vec<String> {
+        t.lines()
+            .map(|l| l.get(23..).unwrap_or(l).to_string())
+            .collect()
+    };
+    let original = real("-fail");
+    for log in ["dns_45.txt", "cdrouter_app_14.txt", "start.txt"] {
+        let got = std::fs::read_to_string(logs.join(log)).expect("log");
+        assert_eq!(
+            strip(&got),
+            strip(&original.text(log).unwrap_or_default()),
+            "{log}"
+        );
+    }
+    assert_eq!(
+        std::fs::read(logs.join("dns_45-lan-eth1.cap")).expect("cap"),
+        original.files["dns_45-lan-eth1.cap"]
+    );
+}
+
 #[test]
 fn a_testlist_of_real_tests_writes_the_real_result_directory() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -85,25 +108,7 @@ fn a_testlist_of_real_tests_writes_the_real_result_directory() {
         std::fs::read_to_string(logs.join("error.log")).expect("error.log"),
         "exit status 1\n"
     );
-    // The logs are the real ones line for line, only the times are now.
-    let strip = |t: &str| -> Vec<String> {
-        t.lines()
-            .map(|l| l.get(23..).unwrap_or(l).to_string())
-            .collect()
-    };
-    let original = real("-fail");
-    for log in ["dns_45.txt", "cdrouter_app_14.txt", "start.txt"] {
-        let got = std::fs::read_to_string(logs.join(log)).expect("log");
-        assert_eq!(
-            strip(&got),
-            strip(&original.text(log).unwrap_or_default()),
-            "{log}"
-        );
-    }
-    assert_eq!(
-        std::fs::read(logs.join("dns_45-lan-eth1.cap")).expect("cap"),
-        original.files["dns_45-lan-eth1.cap"]
-    );
+    assert_the_real_logs(&logs);
     // stdout is the log as it was written.
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(

@@ -215,80 +215,11 @@ impl FakeServer {
         }
         let mut s = self.state();
         match what {
-            "start" => {
-                let Ok(r) = serde_json::from_slice::<StartRequest>(body) else {
-                    return reply(400, json!({"error": "bad start"}));
-                };
-                s.starts.push((id, r));
-                if s.down_after_start {
-                    s.down_after_start = false;
-                    s.down = true;
-                }
-                reply(200, envelope(json!({"id": id.to_string()})))
-            }
-            "heartbeat" => {
-                let Ok(hb) = serde_json::from_slice::<Heartbeat>(body) else {
-                    return reply(400, json!({"error": "bad heartbeat"}));
-                };
-                s.heartbeats.push((id, hb));
-                if s.lease_lost {
-                    return reply(
-                        409,
-                        json!({"error": "the job's lease is held by another agent"}),
-                    );
-                }
-                reply(
-                    200,
-                    envelope(json!({"stop": s.stop_jobs, "lease": lease(s.heartbeat_secs)})),
-                )
-            }
-            "log" => {
-                let Ok(a) = serde_json::from_slice::<LogAppend>(body) else {
-                    return reply(400, json!({"error": "bad append"}));
-                };
-                s.appends += 1;
-                let lose = if s.lose_acks > 0 {
-                    s.lose_acks -= 1;
-                    true
-                } else {
-                    false
-                };
-                let log = s.logs.entry(id).or_default();
-                let end = log.len() as u64;
-                if a.offset > end {
-                    return reply(
-                        409,
-                        json!({"error": "log gap", "data": {"next_offset": end}}),
-                    );
-                }
-                let skip = usize::try_from(end - a.offset).unwrap_or(usize::MAX);
-                if skip < a.text.len() {
-                    log.push_str(&a.text[skip..]);
-                }
-                let next = log.len();
-                if lose {
-                    return reply(503, json!({"error": "answer lost"}));
-                }
-                reply(200, envelope(json!({"next_offset": next})))
-            }
-            "tests" => {
-                let Ok(t) = serde_json::from_slice::<TestsUpload>(body) else {
-                    return reply(400, json!({"error": "bad tests"}));
-                };
-                let n = t.tests.len();
-                let job = s.tests.entry(id).or_default();
-                for r in t.tests {
-                    job.insert(r.seq, r);
-                }
-                reply(200, envelope(json!({"stored": n})))
-            }
-            "finish" => {
-                let Ok(f) = serde_json::from_slice::<Finish>(body) else {
-                    return reply(400, json!({"error": "bad finish"}));
-                };
-                s.finishes.push((id, f));
-                reply(200, envelope(json!({"id": id.to_string()})))
-            }
+            "start" => s.on_start(id, body),
+            "heartbeat" => s.on_heartbeat(id, body),
+            "log" => s.on_log(id, body),
+            "tests" => s.on_tests(id, body),
+            "finish" => s.on_finish(id, body),
             _ => reply(404, json!({"error": "no such route"})),
         }
     }
@@ -495,4 +426,86 @@ pub fn claim(id: u64, tests: &[&str], options: Value, heartbeat_secs: u64) -> Va
         "device": null,
         "lease": lease(heartbeat_secs),
     })
+}
+
+/// The job calls, on the server's state.
+impl State {
+    fn on_start(&mut self, id: u64, body: &[u8]) -> Response<Full<Bytes>> {
+        let Ok(r) = serde_json::from_slice::<StartRequest>(body) else {
+            return reply(400, json!({"error": "bad start"}));
+        };
+        self.starts.push((id, r));
+        if self.down_after_start {
+            self.down_after_start = false;
+            self.down = true;
+        }
+        reply(200, envelope(json!({"id": id.to_string()})))
+    }
+
+    fn on_heartbeat(&mut self, id: u64, body: &[u8]) -> Response<Full<Bytes>> {
+        let Ok(hb) = serde_json::from_slice::<Heartbeat>(body) else {
+            return reply(400, json!({"error": "bad heartbeat"}));
+        };
+        self.heartbeats.push((id, hb));
+        if self.lease_lost {
+            return reply(
+                409,
+                json!({"error": "the job's lease is held by another agent"}),
+            );
+        }
+        reply(
+            200,
+            envelope(json!({"stop": self.stop_jobs, "lease": lease(self.heartbeat_secs)})),
+        )
+    }
+
+    fn on_log(&mut self, id: u64, body: &[u8]) -> Response<Full<Bytes>> {
+        let Ok(a) = serde_json::from_slice::<LogAppend>(body) else {
+            return reply(400, json!({"error": "bad append"}));
+        };
+        self.appends += 1;
+        let lose = if self.lose_acks > 0 {
+            self.lose_acks -= 1;
+            true
+        } else {
+            false
+        };
+        let log = self.logs.entry(id).or_default();
+        let end = log.len() as u64;
+        if a.offset > end {
+            return reply(
+                409,
+                json!({"error": "log gap", "data": {"next_offset": end}}),
+            );
+        }
+        let skip = usize::try_from(end - a.offset).unwrap_or(usize::MAX);
+        if skip < a.text.len() {
+            log.push_str(&a.text[skip..]);
+        }
+        let next = log.len();
+        if lose {
+            return reply(503, json!({"error": "answer lost"}));
+        }
+        reply(200, envelope(json!({"next_offset": next})))
+    }
+
+    fn on_tests(&mut self, id: u64, body: &[u8]) -> Response<Full<Bytes>> {
+        let Ok(t) = serde_json::from_slice::<TestsUpload>(body) else {
+            return reply(400, json!({"error": "bad tests"}));
+        };
+        let n = t.tests.len();
+        let job = self.tests.entry(id).or_default();
+        for r in t.tests {
+            job.insert(r.seq, r);
+        }
+        reply(200, envelope(json!({"stored": n})))
+    }
+
+    fn on_finish(&mut self, id: u64, body: &[u8]) -> Response<Full<Bytes>> {
+        let Ok(f) = serde_json::from_slice::<Finish>(body) else {
+            return reply(400, json!({"error": "bad finish"}));
+        };
+        self.finishes.push((id, f));
+        reply(200, envelope(json!({"id": id.to_string()})))
+    }
 }
