@@ -1,8 +1,9 @@
 //! Request bodies in the entry worker: read at most `MAX_BODY` bytes however they are sent
 //! (413 past it), and a request rebuilt with its body, for the store.
 
+use futures::StreamExt;
 use labrelay_api::error::ApiError;
-use worker::Request;
+use worker::{ByteStream, Request};
 
 /// The largest request body the API accepts (1 MiB); bigger ones get 413.
 pub const MAX_BODY: usize = 1 << 20;
@@ -25,19 +26,28 @@ pub async fn bounded(mut req: Request) -> std::result::Result<Request, ApiError>
 
 /// The body, at most `MAX_BODY` bytes (413 past that, however it is sent).
 pub async fn read_body(req: &mut Request) -> std::result::Result<Vec<u8>, ApiError> {
-    use futures::StreamExt;
-    if declared_length(req).is_some_and(|n| n > MAX_BODY) {
+    if declared_length(req).is_some_and(|n| n > MAX_BODY as u64) {
         return Err(ApiError::TooLarge(MAX_BODY));
     }
-    let mut body = Vec::new();
-    let Ok(mut stream) = req.stream() else {
+    let Ok(stream) = req.stream() else {
         // No body at all.
-        return Ok(body);
+        return Ok(Vec::new());
     };
+    collect(stream, MAX_BODY as u64, || ApiError::TooLarge(MAX_BODY)).await
+}
+
+/// A body's bytes as they come, refused with `too_long()` as soon as they pass `limit`
+/// (more is never buffered).
+pub async fn collect(
+    mut stream: ByteStream,
+    limit: u64,
+    too_long: impl Fn() -> ApiError,
+) -> std::result::Result<Vec<u8>, ApiError> {
+    let mut body = Vec::new();
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|e| ApiError::invalid(format!("unreadable body: {e}")))?;
-        if body.len() + chunk.len() > MAX_BODY {
-            return Err(ApiError::TooLarge(MAX_BODY));
+        if body.len() as u64 + chunk.len() as u64 > limit {
+            return Err(too_long());
         }
         body.extend_from_slice(&chunk);
     }
@@ -63,7 +73,8 @@ pub fn bodiless(method: &worker::Method) -> bool {
     matches!(method, worker::Method::Get | worker::Method::Head)
 }
 
-pub fn declared_length(req: &Request) -> Option<usize> {
+/// The body's length as the request declares it (`content-length`).
+pub fn declared_length(req: &Request) -> Option<u64> {
     req.headers()
         .get("content-length")
         .ok()

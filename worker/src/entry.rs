@@ -1,87 +1,85 @@
-//! The route table of the worker entry: signing in and passwords (`crate::signin`), result
-//! files (`crate::files`, the bytes between the caller and R2), the store Durable Object
-//! (every other API call), static assets (the app).
+//! The worker entry: each request's row in the entry's route table (`table.rs`) is found and
+//! run, first among the rows that need nothing (`/healthz`, the OpenAPI document), then, for an
+//! API path, after the secrets check and the lab's routing, among the rows that need the lab
+//! (signing in, result files); an API call with no row goes on to the store Durable Object,
+//! anything else to the static assets (the app).
+
+mod table;
 
 use crate::body::{bodiless, bounded, declared_length, MAX_BODY};
 use crate::error::respond;
-use crate::routed::Routed;
+use crate::routed::{find, query, Call, Needs, Routed};
 use labrelay_api::error::ApiError;
+use table::ROUTES;
 use worker::{Env, Method, Request, Response, Result};
 
 pub async fn route(req: Request, env: Env) -> Result<Response> {
     let path = req.path();
-    if path == "/healthz" {
-        // Answered by the entry itself: the baseline for what the hop to the store costs.
-        return Response::ok("hello");
+    let req = match run_row(req, Needs::Nothing, &path, &env, None).await {
+        Routed::Done(answer) => return answer,
+        Routed::Store(req) => req,
+    };
+    if !is_store_path(&path) {
+        return env.assets("ASSETS")?.fetch_request(req).await;
     }
-    if let Some(name) = path.strip_prefix("/healthz/put/") {
-        return bench_put(req, &env, name).await;
-    }
-    if is_store_path(&path) && req.method() == Method::Get && req.inner().method() != "GET" {
-        // The worker crate reads a method it does not know (QUERY, PROPFIND...) as GET.
+    if method(&req).is_none() {
         return respond(ApiError::MethodNotAllowed);
     }
-    if let Some(answer) = crate::openapi::route(&req) {
-        return answer;
+    if !path.starts_with("/healthz/") {
+        if let Err(e) = crate::signin::secrets::check(&env) {
+            return respond(e);
+        }
     }
-    if is_store_path(&path) {
-        if !path.starts_with("/healthz/") {
-            if let Err(e) = crate::signin::secrets::check(&env) {
-                return respond(e);
-            }
-        }
-        let routed = match crate::labs::route(&req, &env).await {
-            Ok(r) => r,
-            Err(e) => return respond(e),
-        };
-        let req = match relabel(&req, &routed.path, &routed.target) {
-            Ok(r) => r,
-            Err(e) => return respond(e),
-        };
-        let req = match crate::signin::route(req, &env).await {
-            Routed::Done(answer) => return answer,
-            Routed::Store(req) => req,
-        };
-        let req = match crate::files::route(req, &routed.target).await {
-            Routed::Done(answer) => return answer,
-            Routed::Store(req) => req,
-        };
-        if declared_length(&req).is_some_and(|n| n > MAX_BODY) {
-            return respond(ApiError::TooLarge(MAX_BODY));
-        }
-        let req = match bounded(req).await {
-            Ok(r) => r,
-            Err(e) => return respond(e),
-        };
-        let changes_labs = routed.path.starts_with("/api/v1/labs") && req.method() != Method::Get;
-        let answer = routed.target.stub()?.fetch_with_request(req).await;
-        if changes_labs {
-            // A lab created, deleted or restored: this isolate's list of labs is stale.
-            crate::labs::known::forget();
-        }
-        return answer;
+    let to = match crate::labs::route(&req, &env).await {
+        Ok(r) => r,
+        Err(e) => return respond(e),
+    };
+    let req = match relabel(&req, &to.path, &to.target) {
+        Ok(r) => r,
+        Err(e) => return respond(e),
+    };
+    let req = match run_row(req, Needs::Lab, &to.path, &env, Some(&to.target)).await {
+        Routed::Done(answer) => return answer,
+        Routed::Store(req) => req,
+    };
+    if declared_length(&req).is_some_and(|n| n > MAX_BODY as u64) {
+        return respond(ApiError::TooLarge(MAX_BODY));
     }
-    env.assets("ASSETS")?.fetch_request(req).await
+    let req = match bounded(req).await {
+        Ok(r) => r,
+        Err(e) => return respond(e),
+    };
+    let changes_labs = to.path.starts_with("/api/v1/labs") && req.method() != Method::Get;
+    let answer = to.target.stub()?.fetch_with_request(req).await;
+    if changes_labs {
+        // A lab created, deleted or restored: this isolate's list of labs is stale.
+        crate::labs::known::forget();
+    }
+    answer
 }
 
-/// `PUT /healthz/put/{name}`: the body straight into R2, nothing checked, no store: the
-/// baseline of `cargo xtask bench results`. Exists only when the worker runs with
-/// `BENCH_ENDPOINTS=1` (never set in wrangler.toml).
-async fn bench_put(mut req: Request, env: &Env, name: &str) -> Result<Response> {
-    let enabled = env
-        .var("BENCH_ENDPOINTS")
-        .map(|v| v.to_string() == "1")
-        .unwrap_or(false);
-    if !enabled || req.method() != worker::Method::Put {
-        return respond(ApiError::NoRoute);
+/// The request's method; `None` for one the worker cannot read (QUERY, PROPFIND...), which
+/// the worker crate reads as GET.
+fn method(req: &Request) -> Option<Method> {
+    let m = req.method();
+    (m != Method::Get || req.inner().method() == "GET").then_some(m)
+}
+
+/// Runs the row of the route table that `needs` this, for `path`; with no row, the request
+/// back.
+async fn run_row(
+    req: Request,
+    needs: Needs,
+    path: &str,
+    env: &Env,
+    lab: Option<&crate::labs::Target>,
+) -> Routed {
+    let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let query = query(&req);
+    match find(ROUTES, needs, method(&req).as_ref(), &segs, &query) {
+        Some((row, at)) => (row.run)(req, Call::new(env, lab, &segs, &at)).await,
+        None => Routed::Store(req),
     }
-    let body = req.bytes().await?;
-    let len = body.len();
-    env.bucket("RESULTS")?
-        .put(format!("bench/{name}"), body)
-        .execute()
-        .await?;
-    Response::ok(len.to_string())
 }
 
 /// The request as its object sees it: the path without any `/labs/{lab}` prefix, and the

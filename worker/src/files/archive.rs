@@ -14,12 +14,9 @@ use labrelay_api::query::parse_bool;
 use wasm_bindgen::{JsCast, JsValue};
 use worker::{ByteStream, Headers, Request, Response, ResponseBody};
 
-pub async fn download(
-    req: &Request,
-    to: &Target,
-    result: &str,
-    format: &str,
-) -> Result<Response, Refused> {
+pub async fn download(req: &Request, to: &Target, result: &str) -> Result<Response, Refused> {
+    let format = param(req, "format").unwrap_or_default();
+    let format = format.as_str();
     let result = number(result, "result")?;
     let exclude_captures = match param(req, "exclude_captures") {
         Some(v) if !v.is_empty() => parse_bool("exclude_captures", &v).map_err(ApiError::Query)?,

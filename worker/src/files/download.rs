@@ -2,10 +2,10 @@
 //! The store says where the bytes are (and that the caller may have them); R2 streams them
 //! to the caller without passing through wasm.
 
-use super::{bearer, bucket, number};
-use crate::internal::{Locate, Located, LOCATE};
+use super::{locate, number, object, r2};
+use crate::internal::{Locate, Located};
 use crate::labs::Target;
-use crate::store_call::{call, Refused};
+use crate::store_call::Refused;
 use labrelay_api::error::ApiError;
 use labrelay_api::results::content_disposition;
 use worker::{Headers, Request, Response};
@@ -24,13 +24,7 @@ pub fn content_type(name: &str) -> &'static str {
 
 /// Streams a located file with its name, length and checksum.
 pub async fn stream(to: &Target, file: &Located, content_type: &str) -> Result<Response, Refused> {
-    let r2 = |e: worker::Error| ApiError::Internal(format!("R2: {e}"));
-    let obj = bucket(to)?
-        .get(file.key.clone())
-        .execute()
-        .await
-        .map_err(r2)?
-        .ok_or(ApiError::NotFound("file"))?;
+    let obj = object(to, &file.key, "file").await?;
     let body = obj
         .body()
         .ok_or(ApiError::NotFound("file"))?
@@ -53,17 +47,12 @@ pub async fn file(
     result: &str,
     name: &str,
 ) -> Result<Response, Refused> {
-    let located: Located = call(
-        to,
-        LOCATE,
-        bearer(req).as_deref(),
-        &Locate {
-            result: number(result, "result")?,
-            name: Some(name.to_string()),
-            ..Locate::default()
-        },
-    )
-    .await?;
+    let file = Locate {
+        result: number(result, "result")?,
+        name: Some(name.to_string()),
+        ..Locate::default()
+    };
+    let located = locate(req, to, &file).await?;
     let ct = content_type(&located.name);
     stream(to, &located, ct).await
 }
@@ -75,17 +64,12 @@ pub async fn capture(
     seq: &str,
     interface: &str,
 ) -> Result<Response, Refused> {
-    let located: Located = call(
-        to,
-        LOCATE,
-        bearer(req).as_deref(),
-        &Locate {
-            result: number(result, "result")?,
-            seq: Some(number(seq, "test")?),
-            interface: Some(interface.to_string()),
-            ..Locate::default()
-        },
-    )
-    .await?;
+    let capture = Locate {
+        result: number(result, "result")?,
+        seq: Some(number(seq, "test")?),
+        interface: Some(interface.to_string()),
+        ..Locate::default()
+    };
+    let located = locate(req, to, &capture).await?;
     stream(to, &located, "application/vnd.tcpdump.pcap").await
 }

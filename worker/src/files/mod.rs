@@ -6,27 +6,30 @@
 //! |---|---|
 //! | `PUT /api/v1/agent/jobs/{id}/files/{name}` | an agent sends a part of a file ([`upload`]) |
 //! | `GET /api/v1/agent/jobs/{id}/files/{name}` | which parts the server has |
-//! | `POST /api/v1/agent/jobs/{id}/files/` | many small files at once |
+//! | `POST /api/v1/agent/jobs/{id}/files/` | many small files at once ([`batch`]) |
 //! | `GET /api/v1/results/{id}/logdir/{name}` | download a file ([`download`]) |
 //! | `GET /api/v1/results/{id}/logdir/?format=zip\|tgz` | the whole directory ([`archive`]) |
 //! | `GET /api/v1/results/{id}/tests/{seq}/captures/{intf}/?format=cap` | a capture as pcap |
 //! | `GET /api/v1/results/{id}/tests/{seq}/log` | a test's log, parsed ([`testlog`]) |
 //!
-//! Everything else goes on to the store.
+//! Their rows are in the entry's route table (`entry/table.rs`), with the path's segments
+//! percent-decoded; everything else goes on to the store.
 
-mod archive;
+pub mod archive;
+pub mod batch;
 mod digest;
-mod download;
+pub mod download;
+mod held;
+pub mod testlog;
+pub mod upload;
 
-mod testlog;
-mod upload;
-
+use crate::error::json_response;
+use crate::internal::{Locate, Located, LOCATE};
 use crate::labs::Target;
-use crate::store_call::{answer, Refused};
+use crate::store_call::{call, Refused};
 use labrelay_api::error::ApiError;
-use worker::{Method, Request, Response};
-
-pub use crate::routed::Routed;
+use labrelay_api::Envelope;
+use worker::{Request, Response};
 
 fn param(req: &Request, key: &str) -> Option<String> {
     req.url()
@@ -34,58 +37,6 @@ fn param(req: &Request, key: &str) -> Option<String> {
         .query_pairs()
         .find(|(k, _)| k == key)
         .map(|(_, v)| v.into_owned())
-}
-
-/// The path's segments after `/api/v1/`, percent-decoded.
-fn segments(req: &Request) -> Vec<String> {
-    let Ok(url) = req.url() else {
-        return Vec::new();
-    };
-    let Some(rest) = url.path().strip_prefix("/api/v1/") else {
-        return Vec::new();
-    };
-    rest.split('/')
-        .filter(|s| !s.is_empty())
-        .map(|s| {
-            percent_encoding::percent_decode_str(s)
-                .decode_utf8_lossy()
-                .into_owned()
-        })
-        .collect()
-}
-
-pub async fn route(req: Request, to: &Target) -> Routed {
-    let seg = segments(&req);
-    let seg: Vec<&str> = seg.iter().map(String::as_str).collect();
-    let method = req.method();
-    let format = param(&req, "format");
-    let done = |r: Result<Response, Refused>| Routed::Done(r.or_else(answer));
-    match (seg.as_slice(), method) {
-        (["agent", "jobs", job, "files", name], Method::Put) => {
-            done(upload::put_part(req, to, job, name).await)
-        }
-        (["agent", "jobs", job, "files"], Method::Post) => {
-            done(upload::put_batch(req, to, job).await)
-        }
-        (["agent", "jobs", job, "files", name], Method::Get) => {
-            done(upload::state(&req, to, job, name).await)
-        }
-        (["results", id, "logdir", name], Method::Get) => {
-            done(download::file(&req, to, id, name).await)
-        }
-        (["results", id, "logdir"], Method::Get) if format.is_some() => {
-            done(archive::download(&req, to, id, format.as_deref().unwrap_or("")).await)
-        }
-        (["results", id, "tests", seq, "captures", intf], Method::Get)
-            if format.as_deref() == Some("cap") =>
-        {
-            done(download::capture(&req, to, id, seq, intf).await)
-        }
-        (["results", id, "tests", seq, "log"], Method::Get) => {
-            done(testlog::list(&req, to, id, seq).await)
-        }
-        _ => Routed::Store(req),
-    }
 }
 
 /// A path segment that must be a positive number.
@@ -105,4 +56,33 @@ fn bucket(to: &Target) -> Result<worker::Bucket, ApiError> {
 
 fn bearer(req: &Request) -> Option<String> {
     req.headers().get("authorization").ok().flatten()
+}
+
+/// `{timestamp, data}`: a 200 answer of `value`.
+fn data<T: serde::Serialize>(value: &T) -> Result<Response, Refused> {
+    let body = serde_json::to_vec(&Envelope {
+        timestamp: crate::error::now(),
+        data: value,
+    })
+    .map_err(|e| ApiError::Internal(e.to_string()))?;
+    json_response(200, body).map_err(|e| Refused::Error(ApiError::Internal(e.to_string())))
+}
+
+fn r2(e: worker::Error) -> ApiError {
+    ApiError::Internal(format!("R2: {e}"))
+}
+
+/// Where the store says a result's file is (and that the caller, by its token, may have it).
+async fn locate(req: &Request, to: &Target, file: &Locate) -> Result<Located, Refused> {
+    call(to, LOCATE, bearer(req).as_deref(), file).await
+}
+
+/// A result file's object in R2; "no such `what`" when it is not there.
+async fn object(to: &Target, key: &str, what: &'static str) -> Result<worker::Object, ApiError> {
+    bucket(to)?
+        .get(key.to_string())
+        .execute()
+        .await
+        .map_err(r2)?
+        .ok_or(ApiError::NotFound(what))
 }

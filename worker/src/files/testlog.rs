@@ -3,13 +3,13 @@
 //! from R2 and parsed here, in the entry, never in the store; logs past [`MAX_PARSED`] are
 //! for download only.
 
-use super::{bearer, bucket, number};
-use crate::error::{json_response, now};
-use crate::internal::{Locate, Located, LOCATE};
+use super::{data, number, object, r2};
+use crate::internal::Locate;
 use crate::labs::Target;
-use crate::store_call::{call, Refused};
+use crate::store_call::Refused;
 use labrelay_api::error::ApiError;
-use labrelay_api::{logview, Envelope};
+use labrelay_api::logview;
+use std::rc::Rc;
 use worker::{Request, Response};
 
 /// The largest log parsed into lines (real test logs run to a few hundred KB).
@@ -19,15 +19,15 @@ const MAX_PARSED: u64 = 32 << 20;
 const CACHE_BYTES: usize = 32 << 20;
 
 thread_local! {
-    static CACHE: std::cell::RefCell<(usize, std::collections::HashMap<String, std::rc::Rc<String>>)> =
+    static CACHE: std::cell::RefCell<(usize, std::collections::HashMap<String, Rc<String>>)> =
         std::cell::RefCell::new((0, std::collections::HashMap::new()));
 }
 
-fn cached(key: &str) -> Option<std::rc::Rc<String>> {
+fn cached(key: &str) -> Option<Rc<String>> {
     CACHE.with(|c| c.borrow().1.get(key).cloned())
 }
 
-fn keep(key: &str, text: std::rc::Rc<String>) {
+fn keep(key: &str, text: Rc<String>) {
     CACHE.with(|c| {
         let mut c = c.borrow_mut();
         if c.0 + text.len() > CACHE_BYTES {
@@ -47,14 +47,7 @@ pub async fn list(
 ) -> Result<Response, Refused> {
     let result = number(result, "result")?;
     let seq = number(seq, "test")?;
-    let params: Vec<(String, String)> = req
-        .url()
-        .map(|u| {
-            u.query_pairs()
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect()
-        })
-        .unwrap_or_default();
+    let params = crate::routed::query(req);
     let format = params
         .iter()
         .find(|(k, _)| k == "format")
@@ -64,68 +57,55 @@ pub async fn list(
     }
     // Bad parameters are a 400 before anything is fetched.
     logview::list_log("", &params).map_err(ApiError::Query)?;
-    let located: Result<Located, Refused> = call(
-        to,
-        LOCATE,
-        bearer(req).as_deref(),
-        &Locate {
-            result,
-            seq: Some(seq),
-            ..Locate::default()
-        },
-    )
-    .await;
-    // A test whose log has not arrived yet (it is still running) has an empty log.
-    let text: std::rc::Rc<String> = match located {
-        Ok(file) if cached(&file.key).is_some() => cached(&file.key).unwrap_or_default(),
-        Ok(file) => {
-            if file.size > MAX_PARSED {
-                return Err(ApiError::invalid(format!(
-                    "{} is {} bytes, too long to list: download it from logdir/",
-                    file.name, file.size
-                ))
-                .into());
-            }
-            let obj = bucket(to)?
-                .get(file.key.clone())
-                .execute()
-                .await
-                .map_err(|e| ApiError::Internal(format!("R2: {e}")))?
-                .ok_or(ApiError::NotFound("log"))?;
-            let bytes = obj
-                .body()
-                .ok_or(ApiError::NotFound("log"))?
-                .bytes()
-                .await
-                .map_err(|e| ApiError::Internal(format!("R2: {e}")))?;
-            let text = std::rc::Rc::new(String::from_utf8_lossy(&bytes).into_owned());
-            keep(&file.key, text.clone());
-            text
-        }
-        Err(Refused::Answer(resp)) if resp.status_code() == 404 => {
-            let mut resp = resp;
-            let body = resp.text().await.unwrap_or_default();
-            if body.contains("no such log") {
-                std::rc::Rc::new(String::new())
-            } else {
-                return Err(Refused::Error(not_found_from(&body)));
-            }
-        }
-        Err(e) => return Err(e),
-    };
+    let text = read(req, to, result, seq).await?;
     if format == "text" {
         let mut resp =
             Response::ok(text.as_str()).map_err(|e| ApiError::Internal(e.to_string()))?;
         let _ = resp.headers_mut().set("x-content-type-options", "nosniff");
         return Ok(resp);
     }
-    let log = logview::list_log(&text, &params).map_err(ApiError::Query)?;
-    let body = serde_json::to_vec(&Envelope {
-        timestamp: now(),
-        data: log,
-    })
-    .map_err(|e| ApiError::Internal(e.to_string()))?;
-    json_response(200, body).map_err(|e| Refused::Error(ApiError::Internal(e.to_string())))
+    data(&logview::list_log(&text, &params).map_err(ApiError::Query)?)
+}
+
+/// The test's log as text: kept in this isolate, or read from R2. A test whose log has not
+/// arrived yet (it is still running) has an empty log.
+async fn read(req: &Request, to: &Target, result: u64, seq: u64) -> Result<Rc<String>, Refused> {
+    let locate = Locate {
+        result,
+        seq: Some(seq),
+        ..Locate::default()
+    };
+    let file = match super::locate(req, to, &locate).await {
+        Ok(file) => file,
+        Err(Refused::Answer(mut resp)) if resp.status_code() == 404 => {
+            let body = resp.text().await.unwrap_or_default();
+            if body.contains("no such log") {
+                return Ok(Rc::new(String::new()));
+            }
+            return Err(Refused::Error(not_found_from(&body)));
+        }
+        Err(e) => return Err(e),
+    };
+    if let Some(text) = cached(&file.key) {
+        return Ok(text);
+    }
+    if file.size > MAX_PARSED {
+        return Err(ApiError::invalid(format!(
+            "{} is {} bytes, too long to list: download it from logdir/",
+            file.name, file.size
+        ))
+        .into());
+    }
+    let obj = object(to, &file.key, "log").await?;
+    let bytes = obj
+        .body()
+        .ok_or(ApiError::NotFound("log"))?
+        .bytes()
+        .await
+        .map_err(r2)?;
+    let text = Rc::new(String::from_utf8_lossy(&bytes).into_owned());
+    keep(&file.key, text.clone());
+    Ok(text)
 }
 
 /// The store's 404 message, as the error to answer with.

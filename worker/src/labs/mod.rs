@@ -25,7 +25,7 @@ use worker::{Env, Request};
 
 /// A request on its way to an object: the path without any `/labs/{lab}` prefix, and where
 /// it goes.
-pub struct Routed {
+pub struct Destination {
     pub path: String,
     pub target: Target,
 }
@@ -61,10 +61,10 @@ fn bearer(req: &Request) -> Option<String> {
 }
 
 /// Where a request goes, and as whom.
-pub async fn route(req: &Request, env: &Env) -> Result<Routed, ApiError> {
+pub async fn route(req: &Request, env: &Env) -> Result<Destination, ApiError> {
     let (lab, path) = split(&req.path())?;
     if directory_path(&path) || path.starts_with("/healthz/") {
-        return Ok(Routed {
+        return Ok(Destination {
             path,
             target: Target::directory(env),
         });
@@ -83,14 +83,14 @@ pub async fn route(req: &Request, env: &Env) -> Result<Routed, ApiError> {
         let own = known::lookup(env, own)
             .await?
             .ok_or(ApiError::InvalidToken)?;
-        return Ok(Routed {
+        return Ok(Destination {
             path,
             target: Target::lab(env, own, None),
         });
     }
     if lab == DEFAULT_LAB {
         // The directory checks the token itself, at no extra cost.
-        return Ok(Routed {
+        return Ok(Destination {
             path,
             target: Target::directory(env),
         });
@@ -111,7 +111,7 @@ pub async fn route(req: &Request, env: &Env) -> Result<Routed, ApiError> {
         ..who
     };
     let caller = serde_json::to_string(&who).map_err(|e| ApiError::Internal(e.to_string()))?;
-    Ok(Routed {
+    Ok(Destination {
         path,
         target: Target::lab(env, known, Some(caller)),
     })

@@ -9,6 +9,8 @@
 //! | `PATCH /api/v1/users/{id}` with `password` | the password set first (admins), then the rest |
 //! | `POST /api/v1/users/{id}/password/` | `{old, new, new_confirm}`, `?change_token` (CDRouter) |
 //! | `POST /api/v1/users/{id}/token/` | a new API token |
+//!
+//! Their rows are in the entry's route table (`entry/table.rs`).
 
 mod password;
 pub mod secrets;
@@ -24,34 +26,7 @@ use crate::routed::Routed;
 use crate::store_call::{answer, call, Refused};
 use labrelay_api::error::ApiError;
 use labrelay_api::users::{check_new_password, PasswordChange, User, UserInput, MAX_PASSWORD};
-use worker::{Env, Method, Request, Response};
-
-pub async fn route(req: Request, env: &Env) -> Routed {
-    let path = req.path();
-    let trimmed = path.trim_end_matches('/');
-    let seg: Vec<&str> = trimmed
-        .strip_prefix("/api/v1/users")
-        .map(|r| r.split('/').filter(|s| !s.is_empty()).collect())
-        .unwrap_or_default();
-    let method = req.method();
-    let done = |r: Result<Response, Refused>| Routed::Done(r.or_else(answer));
-    if trimmed == "/authenticate" {
-        return done(match method {
-            Method::Post => authenticate(req, env).await,
-            _ => Err(ApiError::MethodNotAllowed.into()),
-        });
-    }
-    if !trimmed.starts_with("/api/v1/users") || trimmed.starts_with("/api/v1/usersx") {
-        return Routed::Store(req);
-    }
-    match (seg.as_slice(), method) {
-        ([], Method::Post) if trimmed == "/api/v1/users" => done(create(req, env).await),
-        ([id, "password"], Method::Post) => done(change_password(req, env, id).await),
-        ([id, "token"], Method::Post) => done(change_token(req, env, id).await),
-        ([id], Method::Patch | Method::Put) => edit(req, env, id).await,
-        _ => Routed::Store(req),
-    }
-}
+use worker::{Env, Request, Response};
 
 fn bearer(req: &Request) -> Option<String> {
     req.headers().get("authorization").ok().flatten()
@@ -93,7 +68,7 @@ fn form_field(url: &worker::Url, body: &[u8], key: &str) -> Option<String> {
         .map(|(_, v)| v.into_owned())
 }
 
-async fn authenticate(mut req: Request, env: &Env) -> Result<Response, Refused> {
+pub async fn authenticate(mut req: Request, env: &Env) -> Result<Response, Refused> {
     let url = req
         .url()
         .map_err(|e| ApiError::invalid(format!("bad URL: {e}")))?;
@@ -170,7 +145,7 @@ async fn prove(
 }
 
 /// `POST /api/v1/users/`.
-async fn create(mut req: Request, env: &Env) -> Result<Response, Refused> {
+pub async fn create(mut req: Request, env: &Env) -> Result<Response, Refused> {
     let body = read_body(&mut req).await?;
     let input: UserInput =
         serde_json::from_slice(&body).map_err(|e| ApiError::BadJson(e.to_string()))?;
@@ -190,20 +165,13 @@ async fn create(mut req: Request, env: &Env) -> Result<Response, Refused> {
         api_hash: api.hash,
         api_sealed: api.sealed,
     };
-    let out: UserOut = call(
-        &Target::directory(env),
-        USER_CREATE,
-        bearer(&req).as_deref(),
-        &create,
-    )
-    .await?;
-    user_answer(out.user, Some(api.token))
+    as_caller(&req, env, USER_CREATE, &create, Some(api.token)).await
 }
 
 /// `POST /api/v1/users/{id}/password/`: the old password proven (unless an admin: the store
 /// decides), the new one hashed; `change_token` (default true, as CDRouter) mints a new API
 /// token.
-async fn change_password(mut req: Request, env: &Env, id: &str) -> Result<Response, Refused> {
+pub async fn change_password(mut req: Request, env: &Env, id: &str) -> Result<Response, Refused> {
     let id = user_id(id)?;
     let url = req
         .url()
@@ -253,18 +221,11 @@ async fn set_password(
         api_hash: api.as_ref().map(|a| a.hash.clone()),
         api_sealed: api.as_ref().map(|a| a.sealed.clone()),
     };
-    let out: UserOut = call(
-        &Target::directory(env),
-        USER_PASSWORD,
-        bearer(req).as_deref(),
-        &body,
-    )
-    .await?;
-    user_answer(out.user, api.map(|a| a.token))
+    as_caller(req, env, USER_PASSWORD, &body, api.map(|a| a.token)).await
 }
 
 /// `POST /api/v1/users/{id}/token/`.
-async fn change_token(req: Request, env: &Env, id: &str) -> Result<Response, Refused> {
+pub async fn change_token(req: Request, env: &Env, id: &str) -> Result<Response, Refused> {
     let id = user_id(id)?;
     let api = token::mint(env).await?;
     let body = UserToken {
@@ -272,19 +233,25 @@ async fn change_token(req: Request, env: &Env, id: &str) -> Result<Response, Ref
         api_hash: api.hash,
         api_sealed: api.sealed,
     };
-    let out: UserOut = call(
-        &Target::directory(env),
-        USER_TOKEN,
-        bearer(&req).as_deref(),
-        &body,
-    )
-    .await?;
-    user_answer(out.user, Some(api.token))
+    as_caller(&req, env, USER_TOKEN, &body, Some(api.token)).await
+}
+
+/// A call about a user to the directory with the caller's own token (the store decides who
+/// may); the user it answers, with `token` when one was minted.
+async fn as_caller<B: serde::Serialize>(
+    req: &Request,
+    env: &Env,
+    path: &str,
+    body: &B,
+    token: Option<String>,
+) -> Result<Response, Refused> {
+    let out: UserOut = call(&Target::directory(env), path, bearer(req).as_deref(), body).await?;
+    user_answer(out.user, token)
 }
 
 /// `PATCH /api/v1/users/{id}`: a `password` in it is set first (by an admin, or refused by
 /// the store), then the rest goes on to the store as an ordinary edit.
-async fn edit(mut req: Request, env: &Env, id: &str) -> Routed {
+pub async fn edit(mut req: Request, env: &Env, id: &str) -> Routed {
     let body = match read_body(&mut req).await {
         Ok(b) => b,
         Err(e) => return Routed::Done(crate::error::respond(e)),
