@@ -98,16 +98,11 @@ pub trait Uplink {
         size: u64,
         sha256: &str,
     ) -> impl Future<Output = Result<FileState, ClientError>> + Send;
-    /// Sends part `part` (1-based) of a file.
-    #[allow(clippy::too_many_arguments)]
+    /// Sends one part of a file: `bytes` are its bytes.
     fn file_part(
         &self,
         job: Id,
-        name: &str,
-        size: u64,
-        sha256: &str,
-        part: u32,
-        part_sha256: &str,
+        part: Part<'_>,
         bytes: Vec<u8>,
     ) -> impl Future<Output = Result<FileState, ClientError>> + Send;
     /// Sends many small files at once: `body` is the manifest line, then the files' bytes.
@@ -116,6 +111,17 @@ pub trait Uplink {
         job: Id,
         body: Vec<u8>,
     ) -> impl Future<Output = Result<Vec<BatchOutcome>, ClientError>> + Send;
+}
+
+/// One part of a file to send: the file (`name`, its whole `size` and `sha256`) and which
+/// part it is (`number`, 1-based, and the part's own `part_sha256`).
+#[derive(Clone, Copy, Debug)]
+pub struct Part<'a> {
+    pub name: &'a str,
+    pub size: u64,
+    pub sha256: &'a str,
+    pub number: u32,
+    pub part_sha256: &'a str,
 }
 
 #[derive(Clone)]
@@ -284,22 +290,18 @@ impl Uplink for Client {
     async fn file_part(
         &self,
         job: Id,
-        name: &str,
-        size: u64,
-        sha256: &str,
-        part: u32,
-        part_sha256: &str,
+        part: Part<'_>,
         bytes: Vec<u8>,
     ) -> Result<FileState, ClientError> {
-        let url = self.file_url(job, name)?;
+        let url = self.file_url(job, part.name)?;
         self.file_call(
             self.http
                 .put(url)
                 .query(&[
-                    ("size", size.to_string()),
-                    ("sha256", sha256.to_string()),
-                    ("part", part.to_string()),
-                    ("part_sha256", part_sha256.to_string()),
+                    ("size", part.size.to_string()),
+                    ("sha256", part.sha256.to_string()),
+                    ("part", part.number.to_string()),
+                    ("part_sha256", part.part_sha256.to_string()),
                 ])
                 .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
                 .timeout(PART_TIMEOUT)

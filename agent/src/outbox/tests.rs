@@ -2,7 +2,7 @@
 //! and files, each delivered once and in order.
 
 use super::{deliver, Delivery, LogWriter, Outbox};
-use crate::client::{ClientError, LogOutcome, Uplink};
+use crate::client::{ClientError, LogOutcome, Part, Uplink};
 use labrelay_api::agents::{Finish, FinishStatus, LogAppend, StartRequest, Summary};
 use labrelay_api::results::{TestRecord, TestsUpload};
 use labrelay_api::Id;
@@ -142,19 +142,15 @@ impl Uplink for FakeServer {
     async fn file_part(
         &self,
         _job: Id,
-        name: &str,
-        size: u64,
-        sha256: &str,
-        _part: u32,
-        _part_sha256: &str,
+        part: Part<'_>,
         bytes: Vec<u8>,
     ) -> Result<labrelay_api::results::FileState, ClientError> {
         self.outage()?;
-        self.state().files.push((name.to_string(), bytes));
+        self.state().files.push((part.name.to_string(), bytes));
         Ok(labrelay_api::results::FileState {
-            name: name.into(),
-            size,
-            sha256: sha256.into(),
+            name: part.name.into(),
+            size: part.size,
+            sha256: part.sha256.into(),
             complete: true,
             ..Default::default()
         })

@@ -3,7 +3,7 @@
 //! server verifies (and the whole file's once the last part is in). Hashing and reading run
 //! on the blocking pool: a 1 GiB capture must not stall the agent's single thread.
 
-use crate::client::{ClientError, Uplink};
+use crate::client::{ClientError, Part, Uplink};
 use labrelay_api::results::{part_count, BatchFile, BatchManifest, FILE_PART_BYTES};
 use labrelay_api::Id;
 use sha2::{Digest, Sha256};
@@ -141,7 +141,17 @@ pub async fn upload<U: Uplink>(
             return Err(UploadError::Changed { name: name.into() });
         }
         let state = uplink
-            .file_part(job, name, hashed.size, &hashed.sha256, part, want, bytes)
+            .file_part(
+                job,
+                Part {
+                    name,
+                    size: hashed.size,
+                    sha256: &hashed.sha256,
+                    number: part,
+                    part_sha256: want,
+                },
+                bytes,
+            )
             .await?;
         if state.complete {
             return Ok(hashed.size);
@@ -233,7 +243,17 @@ async fn upload_small<U: Uplink>(
     let sha = hex(&Sha256::digest(&bytes));
     let size = bytes.len() as u64;
     let state = uplink
-        .file_part(job, name, size, &sha, 1, &sha, bytes)
+        .file_part(
+            job,
+            Part {
+                name,
+                size,
+                sha256: &sha,
+                number: 1,
+                part_sha256: &sha,
+            },
+            bytes,
+        )
         .await?;
     if state.complete {
         Ok(size)
