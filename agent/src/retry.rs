@@ -133,29 +133,28 @@ mod tests {
         e.starts_with('5')
     }
 
+    /// `retry` of a call that fails `fail` times with `code` (5xx: transient).
+    async fn run(calls: &Cell<u32>, limit: Limit, fail: u32, code: u16) -> Result<u32, String> {
+        retry(
+            "t",
+            limit,
+            |e: &String| transient(e),
+            || failing(calls, fail, code),
+        )
+        .await
+    }
+
     #[tokio::test(start_paused = true)]
     async fn retries_transient_errors_until_it_works() {
         let calls = Cell::new(0);
-        let r = retry(
-            "t",
-            Limit::Forever,
-            |e: &String| transient(e),
-            || failing(&calls, 20, 503),
-        )
-        .await;
+        let r = run(&calls, Limit::Forever, 20, 503).await;
         assert_eq!(r, Ok(21));
     }
 
     #[tokio::test(start_paused = true)]
     async fn a_final_error_ends_at_once() {
         let calls = Cell::new(0);
-        let r = retry(
-            "t",
-            Limit::Forever,
-            |e: &String| transient(e),
-            || failing(&calls, 20, 400),
-        )
-        .await;
+        let r = run(&calls, Limit::Forever, 20, 400).await;
         assert_eq!(r, Err("400".into()));
         assert_eq!(calls.get(), 1);
     }
@@ -163,26 +162,14 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn tries_and_time_limits_are_kept() {
         let calls = Cell::new(0);
-        let r = retry(
-            "t",
-            Limit::Tries(4),
-            |e: &String| transient(e),
-            || failing(&calls, 20, 503),
-        )
-        .await;
+        let r = run(&calls, Limit::Tries(4), 20, 503).await;
         assert_eq!(r, Err("503".into()));
         assert_eq!(calls.get(), 4);
 
         let calls = Cell::new(0);
         let start = Instant::now();
         let limit = Duration::from_secs(15);
-        let r = retry(
-            "t",
-            Limit::For(limit),
-            |e: &String| transient(e),
-            || failing(&calls, u32::MAX, 503),
-        )
-        .await;
+        let r = run(&calls, Limit::For(limit), u32::MAX, 503).await;
         assert_eq!(r, Err("503".into()));
         let took = start.elapsed();
         assert!(took >= limit, "{took:?}");
