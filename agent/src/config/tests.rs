@@ -12,6 +12,11 @@ fn merge(args: &[&str]) -> Result<Settings, ConfigError> {
     Settings::merge(cli(args), FileConfig::default(), Vec::new)
 }
 
+/// The settings from these flags over this config file, no interfaces detected.
+fn merge_with(args: &[&str], file: &str) -> Result<Settings, ConfigError> {
+    Settings::merge(cli(args), parse_file(file).expect("parses"), Vec::new)
+}
+
 fn cli(args: &[&str]) -> Cli {
     let mut all = vec!["labrelay-agent"];
     all.extend_from_slice(args);
@@ -69,9 +74,11 @@ fn interfaces_come_from_a_comma_list_or_detection() {
     )
     .expect("settings");
     assert_eq!(s.interfaces, ["eth1", "eth2"]);
-    let file = parse_file("interfaces = \"eth3,eth4\"").expect("parses");
-    let s = Settings::merge(cli(&["--server=https://x", "--token=t"]), file, Vec::new)
-        .expect("settings");
+    let s = merge_with(
+        &["--server=https://x", "--token=t"],
+        "interfaces = \"eth3,eth4\"",
+    )
+    .expect("settings");
     assert_eq!(s.interfaces, ["eth3", "eth4"]);
     let s = Settings::merge(
         cli(&["--server=https://x", "--token=t"]),
@@ -86,9 +93,11 @@ fn interfaces_come_from_a_comma_list_or_detection() {
 /// agent (it must not trust less than it was told to).
 #[test]
 fn the_ca_file_comes_from_the_flag_or_the_file() {
-    let file = parse_file("ca_file = \"/no/such/ca.pem\"").expect("parses");
-    let err = Settings::merge(cli(&["--server=https://x", "--token=t"]), file, Vec::new)
-        .expect_err("missing CA file");
+    let err = merge_with(
+        &["--server=https://x", "--token=t"],
+        "ca_file = \"/no/such/ca.pem\"",
+    )
+    .expect_err("missing CA file");
     assert!(
         err.to_string().starts_with("ca_file /no/such/ca.pem: "),
         "{err}"
@@ -154,9 +163,11 @@ fn the_outbox_cap_and_the_heartbeat_are_settings() {
     let s = merge(&["--server=https://x", "--token=t"]).expect("settings");
     assert_eq!(s.run.outbox_max_bytes, DEFAULT_OUTBOX_MAX_BYTES);
     assert_eq!(s.run.heartbeat_secs, None);
-    let file = parse_file("outbox_max_bytes = 2097152\nheartbeat_secs = 30").expect("parses");
-    let s = Settings::merge(cli(&["--server=https://x", "--token=t"]), file, Vec::new)
-        .expect("settings");
+    let s = merge_with(
+        &["--server=https://x", "--token=t"],
+        "outbox_max_bytes = 2097152\nheartbeat_secs = 30",
+    )
+    .expect("settings");
     assert_eq!(s.run.outbox_max_bytes, 2 << 20);
     assert_eq!(s.run.heartbeat_secs, Some(30));
     let err = merge(&[
@@ -188,9 +199,11 @@ fn options_go_before_or_after_check() {
 
 #[test]
 fn retention_comes_from_flags_or_the_file() {
-    let file = parse_file("keep_runs = 7\nkeep_days = 0").expect("parses");
-    let s = Settings::merge(cli(&["--server=https://x", "--token=t"]), file, Vec::new)
-        .expect("settings");
+    let s = merge_with(
+        &["--server=https://x", "--token=t"],
+        "keep_runs = 7\nkeep_days = 0",
+    )
+    .expect("settings");
     assert_eq!(
         s.retention,
         Policy {
