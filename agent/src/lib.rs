@@ -1,7 +1,7 @@
 //! The Labrelay lab agent: claims CDRouter jobs from a Labrelay server and runs them with
 //! cdrouter-cli on this machine, streaming logs and progress back.
 //!
-//! Layers, each a file: [`client`] (HTTP + retryable-or-not), [`retry`] (backoff), [`worker`]
+//! Layers, each a file: [`client`] (HTTP + retryable-or-not), [`retry`] (backoff), [`claim_loop`]
 //! (claim loop, shutdown), [`job`] (one job), [`process`] (process groups), [`outbox`] (disk
 //! buffer + replay), [`progress`] (verdict counting), [`results`] (the result directory,
 //! watched and uploaded), [`config`] (flags, env, file), [`retention`] (which old job
