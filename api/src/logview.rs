@@ -99,13 +99,8 @@ fn section_summaries(lines: &[LogLine<'_>]) -> HashMap<usize, LineSummary> {
     out
 }
 
-/// The page of `text`'s lines a `list_log` request asks for (`offset`, `limit`, `filter`,
-/// `type`, `packets`; other keys ignored). Lines are parsed without copying; only the page
-/// is built.
-pub fn list_log(text: &str, params: &[(String, String)]) -> Result<TestLog, QueryError> {
-    let filters = FilterSet::parse(params, &LINE_SCHEMA)?;
-    let residual = filters.residual();
-    let fields = residual.fields();
+/// `offset`, `limit` (at most `DEFAULT_LINES`) and `packets` of a `list_log` request.
+fn page_params(params: &[(String, String)]) -> Result<(u64, u64, bool), QueryError> {
     let mut offset = 0u64;
     let mut limit = DEFAULT_LINES;
     let mut packets = true;
@@ -124,6 +119,17 @@ pub fn list_log(text: &str, params: &[(String, String)]) -> Result<TestLog, Quer
             _ => {}
         }
     }
+    Ok((offset, limit, packets))
+}
+
+/// The page of `text`'s lines a `list_log` request asks for (`offset`, `limit`, `filter`,
+/// `type`, `packets`; other keys ignored). Lines are parsed without copying; only the page
+/// is built.
+pub fn list_log(text: &str, params: &[(String, String)]) -> Result<TestLog, QueryError> {
+    let filters = FilterSet::parse(params, &LINE_SCHEMA)?;
+    let residual = filters.residual();
+    let fields = residual.fields();
+    let (offset, limit, packets) = page_params(params)?;
     let parsed: Vec<LogLine<'_>> = text.lines().map(parse_line).collect();
     let mut budget = ScanBudget::request();
     let mut kept: Vec<usize> = Vec::new();

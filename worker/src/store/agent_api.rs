@@ -1,40 +1,16 @@
-//! The agent endpoints other than the long-polls the store holds open itself (the claim, a
-//! job's stop): `agent/jobs/{id}/{start,heartbeat,log,finish,tests}` and `agent/whoami`, all
-//! with the agent's own token (the result files go through the entry worker: `crate::files`).
-//! For the stop long-poll, [`stop_requested`] is what it asks each time it looks.
+//! What the agent's calls share: `agent/whoami`, the wait a long poll may hold, and for the
+//! stop long-poll [`stop_requested`], what it asks each time it looks (the routes are rows of
+//! `route_table.rs`; the lease's calls are in `lease.rs`, the result files go through the
+//! entry worker: `crate::files`).
 
 use super::db::Db;
-use super::http::{self, parse_id, Ctx, Reply};
-use super::{agents, lease, logs};
+use super::http::{self, Ctx, Reply};
+use super::lease;
 use labrelay_api::agents::{WhoAmI, MAX_WAIT_SECS};
 use labrelay_api::error::ApiError;
 use labrelay_api::Id;
 use serde::Deserialize;
-use worker::Method;
 
-pub fn route(db: &Db, ctx: &Ctx, agent: Id, rest: &[&str]) -> Result<Reply, ApiError> {
-    match (rest, &ctx.method) {
-        // Changes nothing: `labrelay-agent check` asks it, the agent is not at work (not "seen").
-        (["whoami"], Method::Get) => whoami(db, agent),
-        (["jobs", id, action], Method::Post) => {
-            agents::touch(db, agent)?;
-            let id = parse_id(id, "job")?;
-            match *action {
-                "start" => lease::start(db, ctx, agent, id),
-                "heartbeat" => lease::heartbeat(db, ctx, agent, id),
-                "log" => logs::append(db, ctx, agent, id),
-                "finish" => lease::finish(db, ctx, agent, id),
-                "tests" => super::results::upsert_tests(db, ctx, agent, id),
-                _ => Err(ApiError::NoRoute),
-            }
-        }
-        (["claim" | "whoami"], _) | (["jobs", _, _], _) => Err(ApiError::MethodNotAllowed),
-        _ => Err(ApiError::NoRoute),
-    }
-}
-
-/// Whether a user asked to stop `job`, held by `agent`; a 409 once the job is not this
-/// agent's to run any more (finished, or its lease gone elsewhere), as heartbeats answer.
 pub fn stop_requested(db: &Db, agent: Id, job: Id) -> Result<bool, ApiError> {
     let row = lease::held(db, agent, job)?;
     if row.status().is_finished() {
@@ -64,7 +40,7 @@ struct WhoAmIRow {
     host: String,
 }
 
-fn whoami(db: &Db, agent: Id) -> Result<Reply, ApiError> {
+pub fn whoami(db: &Db, agent: Id) -> Result<Reply, ApiError> {
     let row: WhoAmIRow = db
         .first(
             "SELECT id, name, host FROM agents WHERE id = ?",

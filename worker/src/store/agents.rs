@@ -1,9 +1,9 @@
 //! Lab agents as users see them: register (admin; the token is shown once), list, get,
 //! delete. Online means it has a claim open now or was heard from within `ONLINE_SECS`.
 
-use super::auth::{hash_token, new_token, require_admin};
+use super::auth::{hash_token, new_token};
 use super::db::{from_micros, json_string, parse_json, us, Db};
-use super::http::{self, parse_id, Caller, Ctx, Reply};
+use super::http::{self, Ctx, Reply};
 use super::list::{self, Table};
 use crate::error::now;
 use labrelay_api::agents::{Agent, AgentInput, AGENT_SCHEMA};
@@ -11,7 +11,6 @@ use labrelay_api::error::ApiError;
 use labrelay_api::query::ListQuery;
 use labrelay_api::Id;
 use serde::Deserialize;
-use worker::Method;
 
 /// An agent re-polls at once after each claim answer and heartbeats every 10 s, so a minute
 /// of silence means it is gone.
@@ -80,41 +79,22 @@ fn find(db: &Db, id: Id) -> Result<AgentRow, ApiError> {
     .ok_or(ApiError::NotFound("agent"))
 }
 
-pub fn route(
-    db: &Db,
-    ctx: &Ctx,
-    caller: &Caller,
-    rest: &[&str],
-    polling: Polling,
-) -> Result<Reply, ApiError> {
-    match (rest, &ctx.method) {
-        ([], Method::Get) => {
-            let q = ListQuery::parse(&ctx.query, &AGENT_SCHEMA)?;
-            let (rows, links) =
-                list::page::<AgentRow>(db, &TABLE, &q.plan(), &q.order_by_sql("id ASC"), &q.page)?;
-            let items = rows
-                .iter()
-                .map(|r| r.to_wire(db, polling, None))
-                .collect::<Result<Vec<_>, _>>()?;
-            http::list(&items, &links)
-        }
-        ([id], Method::Get) => {
-            http::data(&find(db, parse_id(id, "agent")?)?.to_wire(db, polling, None)?)
-        }
-        ([], Method::Post) => {
-            require_admin(caller)?;
-            register(db, ctx, polling)
-        }
-        ([id], Method::Delete) => {
-            require_admin(caller)?;
-            delete(db, parse_id(id, "agent")?)
-        }
-        ([], _) | ([_], _) => Err(ApiError::MethodNotAllowed),
-        _ => Err(ApiError::NoRoute),
-    }
+pub fn list(db: &Db, ctx: &Ctx, polling: Polling) -> Result<Reply, ApiError> {
+    let q = ListQuery::parse(&ctx.query, &AGENT_SCHEMA)?;
+    let (rows, links) =
+        list::page::<AgentRow>(db, &TABLE, &q.plan(), &q.order_by_sql("id ASC"), &q.page)?;
+    let items = rows
+        .iter()
+        .map(|r| r.to_wire(db, polling, None))
+        .collect::<Result<Vec<_>, _>>()?;
+    http::list(&items, &links)
 }
 
-fn register(db: &Db, ctx: &Ctx, polling: Polling) -> Result<Reply, ApiError> {
+pub fn get(db: &Db, id: Id, polling: Polling) -> Result<Reply, ApiError> {
+    http::data(&find(db, id)?.to_wire(db, polling, None)?)
+}
+
+pub fn register(db: &Db, ctx: &Ctx, polling: Polling) -> Result<Reply, ApiError> {
     let input: AgentInput = ctx.json()?;
     let name = input.name.unwrap_or_default().trim().to_string();
     if name.is_empty() {
@@ -158,7 +138,7 @@ fn register(db: &Db, ctx: &Ctx, polling: Polling) -> Result<Reply, ApiError> {
     http::data(&find(db, id)?.to_wire(db, polling, Some(token))?)
 }
 
-fn delete(db: &Db, id: Id) -> Result<Reply, ApiError> {
+pub fn delete(db: &Db, id: Id) -> Result<Reply, ApiError> {
     find(db, id)?;
     let running = db.int(
         "SELECT count(*) FROM jobs WHERE agent_id = ? AND status = 'running'",

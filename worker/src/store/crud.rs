@@ -1,7 +1,8 @@
 //! What packages, configs and devices share: the route table of a CDRouter-shaped resource
 //! (list, create, get, edit, delete, `?bulk=delete`), unique names, locking, deletes.
 
-use super::auth::{owned_only, require_owner_of, require_writer};
+use super::auth::{owned_only, require_owner_of};
+use super::columns::{NamedInput, Record};
 use super::db::{json_text, us, Db};
 use super::http::{self, parse_id, Caller, Ctx, Reply};
 use super::list::{self, Table};
@@ -9,11 +10,9 @@ use crate::error::now;
 use labrelay_api::error::ApiError;
 use labrelay_api::limits::MAX_BULK;
 use labrelay_api::query::{parse_bool, FilterSet, ListQuery, Schema};
-use labrelay_api::resources::{ConfigInput, DeviceInput, PackageInput};
 use labrelay_api::Id;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use worker::Method;
 
 pub struct Kind {
     pub table: Table,
@@ -22,50 +21,51 @@ pub struct Kind {
     pub schema: &'static Schema,
 }
 
-/// A CDRouter-shaped record: its row, what a create/edit body may set, and its wire form.
-/// The flows (list, create, get, edit, delete) are the same for all of them, here.
-pub trait Resource: DeserializeOwned + Sized {
+/// A CDRouter-shaped record: its row and columns (`columns::record!`), what a create/edit
+/// body may hold, and its wire form. The flows (list, create, get, edit, delete) are the same
+/// for all of them, here.
+pub trait Resource: Record {
     const KIND: Kind;
-    type Input: DeserializeOwned + NamedInput;
     type Wire: Serialize;
     /// Sizes and syntax of a create/edit body (`labrelay_api::limits`), before anything else.
     fn check(input: &Self::Input) -> Result<(), String>;
-    /// A new record named `name`, before the create body's other keys apply.
-    fn blank(name: String, user_id: i64, now_us: i64) -> Self;
-    fn apply(&mut self, input: Self::Input);
+    /// A create/edit body's keys applied: the declared columns, then what is more than a copy.
+    fn apply(&mut self, mut input: Self::Input) {
+        self.apply_columns(&mut input);
+    }
     /// Checks what a create or edit would store (references, argument syntax).
     fn validate(&self, _db: &Db) -> Result<(), ApiError> {
         Ok(())
     }
     fn wire(&self, db: &Db, detailed: bool) -> Result<Self::Wire, ApiError>;
-    /// Inserts (returning the new id) or updates the row.
-    fn store(&self, db: &Db, insert: bool) -> Result<i64, ApiError>;
-    fn locked(&self) -> bool;
-    fn set_name(&mut self, name: String);
-    fn set_updated(&mut self, now_us: i64);
 }
 
-/// The two keys of a create/edit body the shared flows look at.
-pub trait NamedInput {
-    fn name(&self) -> Option<&str>;
-    fn locked(&self) -> Option<bool>;
+/// Inserts a record (answering its new id) or updates it: its declared columns.
+fn store<R: Record>(db: &Db, table: &str, row: &R, insert: bool) -> Result<i64, ApiError> {
+    let columns = R::COLUMNS;
+    let mut binds = row.binds();
+    if insert {
+        let marks = vec!["?"; columns.len()].join(", ");
+        db.exec(
+            &format!(
+                "INSERT INTO {table} ({}) VALUES ({marks})",
+                columns.join(", ")
+            ),
+            binds,
+        )?;
+        return db.last_id();
+    }
+    let sets: Vec<String> = columns.iter().map(|c| format!("{c} = ?")).collect();
+    binds.push(row.id().into());
+    db.exec(
+        &format!("UPDATE {table} SET {} WHERE id = ?", sets.join(", ")),
+        binds,
+    )?;
+    Ok(row.id())
 }
 
-macro_rules! named_input {
-    ($($t:ty),*) => {$(
-        impl NamedInput for $t {
-            fn name(&self) -> Option<&str> {
-                self.name.as_deref()
-            }
-            fn locked(&self) -> Option<bool> {
-                self.locked
-            }
-        }
-    )*};
-}
-named_input!(PackageInput, ConfigInput, DeviceInput);
-
-fn list<R: Resource>(db: &Db, q: &ListQuery) -> Result<Reply, ApiError> {
+pub fn list<R: Resource>(db: &Db, ctx: &Ctx) -> Result<Reply, ApiError> {
+    let q = ListQuery::parse(&ctx.query, R::KIND.schema)?;
     let (rows, links) = list::page::<R>(
         db,
         &R::KIND.table,
@@ -80,22 +80,27 @@ fn list<R: Resource>(db: &Db, q: &ListQuery) -> Result<Reply, ApiError> {
     http::list(&items, &links)
 }
 
-fn create<R: Resource>(db: &Db, ctx: &Ctx, caller: &Caller) -> Result<Reply, ApiError> {
+pub fn create<R: Resource>(db: &Db, ctx: &Ctx, caller: &Caller) -> Result<Reply, ApiError> {
     let input: R::Input = ctx.json()?;
     R::check(&input).map_err(ApiError::Invalid)?;
     let name = check_name(db, &R::KIND, input.name().unwrap_or(""), Id::NONE)?;
     let mut row = R::blank(name, caller.user_id.as_i64(), us(now()));
     row.apply(input);
     row.validate(db)?;
-    let id = row.store(db, true)?;
-    get::<R>(db, Id(id as u64))
+    let id = store(db, R::KIND.table.name, &row, true)?;
+    answer::<R>(db, Id(id as u64))
 }
 
-fn get<R: Resource>(db: &Db, id: Id) -> Result<Reply, ApiError> {
+pub fn get<R: Resource>(db: &Db, id: &str) -> Result<Reply, ApiError> {
+    answer::<R>(db, parse_id(id, R::KIND.noun)?)
+}
+
+fn answer<R: Resource>(db: &Db, id: Id) -> Result<Reply, ApiError> {
     http::data(&get_row::<R>(db, &R::KIND, id)?.wire(db, true)?)
 }
 
-fn edit<R: Resource>(db: &Db, ctx: &Ctx, id: Id) -> Result<Reply, ApiError> {
+pub fn edit<R: Resource>(db: &Db, ctx: &Ctx, caller: &Caller, id: &str) -> Result<Reply, ApiError> {
+    let id = owned::<R>(db, caller, id)?;
     let input: R::Input = ctx.json()?;
     R::check(&input).map_err(ApiError::Invalid)?;
     let mut row: R = get_row(db, &R::KIND, id)?;
@@ -106,38 +111,16 @@ fn edit<R: Resource>(db: &Db, ctx: &Ctx, id: Id) -> Result<Reply, ApiError> {
     row.apply(input);
     row.set_updated(us(now()));
     row.validate(db)?;
-    row.store(db, false)?;
-    get::<R>(db, id)
+    store(db, R::KIND.table.name, &row, false)?;
+    answer::<R>(db, id)
 }
 
-pub fn route<R: Resource>(
-    db: &Db,
-    ctx: &Ctx,
-    caller: &Caller,
-    rest: &[&str],
-) -> Result<Reply, ApiError> {
+/// A row of the caller's (any, for an admin), by the path's id.
+fn owned<R: Resource>(db: &Db, caller: &Caller, id: &str) -> Result<Id, ApiError> {
     let kind = &R::KIND;
-    if ctx.method != Method::Get {
-        require_writer(caller)?;
-    }
-    let owned = |id: &str| -> Result<Id, ApiError> {
-        let id = parse_id(id, kind.noun)?;
-        require_owner_of(db, caller, kind.table.name, id, kind.noun)?;
-        Ok(id)
-    };
-    match (rest, &ctx.method) {
-        ([], Method::Get) => list::<R>(db, &ListQuery::parse(&ctx.query, kind.schema)?),
-        ([], Method::Post) => match ctx.param("bulk") {
-            None => create::<R>(db, ctx, caller),
-            Some("delete") => bulk_delete(db, ctx, kind, caller),
-            Some(other) => Err(unsupported_bulk(other)),
-        },
-        ([id], Method::Get) => get::<R>(db, parse_id(id, kind.noun)?),
-        ([id], Method::Patch | Method::Put) => edit::<R>(db, ctx, owned(id)?),
-        ([id], Method::Delete) => delete(db, kind, owned(id)?),
-        ([], _) | ([_], _) => Err(ApiError::MethodNotAllowed),
-        _ => Err(ApiError::NoRoute),
-    }
+    let id = parse_id(id, kind.noun)?;
+    require_owner_of(db, caller, kind.table.name, id, kind.noun)?;
+    Ok(id)
 }
 
 pub fn unsupported_bulk(op: &str) -> ApiError {
@@ -192,7 +175,9 @@ pub fn check_unlocked(kind: &Kind, locked: bool, new_locked: Option<bool>) -> Re
     Ok(())
 }
 
-fn delete(db: &Db, kind: &Kind, id: Id) -> Result<Reply, ApiError> {
+pub fn delete<R: Resource>(db: &Db, caller: &Caller, id: &str) -> Result<Reply, ApiError> {
+    let kind = &R::KIND;
+    let id = owned::<R>(db, caller, id)?;
     let locked = db
         .first::<LockedRow>(
             &format!("SELECT locked FROM {} WHERE id = ?", kind.table.name),
@@ -259,7 +244,8 @@ pub fn bulk_selection(db: &Db, ctx: &Ctx, kind: &Kind) -> Result<Vec<i64>, ApiEr
 }
 
 /// Deletes the selected rows the caller may delete (its own; any, for an admin), unlocked.
-fn bulk_delete(db: &Db, ctx: &Ctx, kind: &Kind, caller: &Caller) -> Result<Reply, ApiError> {
+pub fn bulk_delete<R: Resource>(db: &Db, ctx: &Ctx, caller: &Caller) -> Result<Reply, ApiError> {
+    let kind = &R::KIND;
     let ids = owned_only(db, caller, kind.table.name, bulk_selection(db, ctx, kind)?)?;
     db.exec(
         &format!(

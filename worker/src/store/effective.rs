@@ -1,6 +1,7 @@
 //! What a job runs with: its package (if it still exists) and the config and device, its
 //! package's own standing in for a 0. Read by the claim, the health checks and a result.
 
+use super::crud::Resource;
 use super::db::Db;
 use super::jobs::row::JobRow;
 use super::{configs, devices, packages};
@@ -33,7 +34,7 @@ impl Effective {
         let config_id = own_or_package(job.config_id, |p| p.config_id);
         let device_id = own_or_package(job.device_id, |p| p.device_id);
         let device = match devices::find(db, Id(device_id as u64)) {
-            Ok(d) => Some(d.to_wire()?),
+            Ok(d) => Some(d.wire(db, true)?),
             Err(ApiError::NotFound(_)) => None,
             Err(e) => return Err(e),
         };

@@ -3,7 +3,7 @@
 
 use super::closing;
 use super::http::{self, Reply};
-use super::Store;
+use super::object::Store;
 use crate::internal::PurgeStep;
 use labrelay_api::error::ApiError;
 
@@ -16,7 +16,7 @@ impl Store {
     pub(super) fn close_lab(&self) -> Result<Reply, ApiError> {
         closing::close(&self.db)?;
         self.closed.set(true);
-        self.waiting.notify(super::queue_change());
+        self.waiting.notify(super::effects::queue_change());
         http::data(&serde_json::json!({}))
     }
 

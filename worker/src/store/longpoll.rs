@@ -3,8 +3,9 @@
 //! Each waits in its line of `wake::Waiting` and re-checks when woken.
 
 use super::effects::Change;
+use super::object::Store;
 use super::wake::Line;
-use super::{agent_api, agents, dispatch, http, lease, results, Store};
+use super::{agent_api, agents, dispatch, http, lease, results};
 use http::{Ctx, Reply};
 use labrelay_api::agents::MAX_WAIT_SECS;
 use labrelay_api::error::ApiError;

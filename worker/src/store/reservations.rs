@@ -5,13 +5,12 @@
 
 use super::auth::require_writer;
 use super::db::{from_micros, us, Db};
-use super::http::{self, parse_id, Caller, Ctx, Reply};
+use super::http::{self, Caller, Ctx, Reply};
 use crate::error::now;
 use labrelay_api::error::ApiError;
 use labrelay_api::reservations::{Reservation, ReservationInput};
 use labrelay_api::Id;
 use serde::Deserialize;
-use worker::Method;
 
 /// Reservations listed at most (live ones, then the latest that ran out).
 const LIST_MAX: i64 = 500;
@@ -65,39 +64,35 @@ fn find(db: &Db, id: Id) -> Result<Row, ApiError> {
     .ok_or(ApiError::NotFound("reservation"))
 }
 
-pub fn route(db: &Db, ctx: &Ctx, caller: &Caller, rest: &[&str]) -> Result<Reply, ApiError> {
+/// `GET /reservations/`: the current ones first, then those that ended lately (kept
+/// `KEEP_US`, so the list shows who had a device).
+pub fn list(db: &Db) -> Result<Reply, ApiError> {
     let t = us(now());
-    match (rest, &ctx.method) {
-        ([], Method::Get) => {
-            db.exec(
-                "DELETE FROM reservations WHERE until < ?",
-                vec![(t - KEEP_US).into()],
-            )?;
-            let rows: Vec<Row> = db.rows(
-                &format!("{SELECT} ORDER BY r.until > ? DESC, r.until DESC, r.id DESC LIMIT ?"),
-                vec![t.into(), LIST_MAX.into()],
-            )?;
-            let out: Vec<Reservation> = rows.into_iter().map(|r| r.wire(t)).collect();
-            http::data(&out)
-        }
-        ([id], Method::Get) => http::data(&find(db, parse_id(id, "reservation")?)?.wire(t)),
-        ([], Method::Post) => create(db, ctx, caller, t),
-        ([id], Method::Patch | Method::Put) => {
-            renew(db, ctx, caller, parse_id(id, "reservation")?, t)
-        }
-        ([id], Method::Delete) => {
-            let r = find(db, parse_id(id, "reservation")?)?;
-            holder_only(caller, &r)?;
-            // Given back: it ends now (kept a while, so the list shows who had it).
-            db.exec(
-                "UPDATE reservations SET until = min(until, ?) WHERE id = ?",
-                vec![t.into(), r.id.into()],
-            )?;
-            Ok(Reply::NoContent)
-        }
-        ([], _) | ([_], _) => Err(ApiError::MethodNotAllowed),
-        _ => Err(ApiError::NoRoute),
-    }
+    db.exec(
+        "DELETE FROM reservations WHERE until < ?",
+        vec![(t - KEEP_US).into()],
+    )?;
+    let rows: Vec<Row> = db.rows(
+        &format!("{SELECT} ORDER BY r.until > ? DESC, r.until DESC, r.id DESC LIMIT ?"),
+        vec![t.into(), LIST_MAX.into()],
+    )?;
+    let out: Vec<Reservation> = rows.into_iter().map(|r| r.wire(t)).collect();
+    http::data(&out)
+}
+
+pub fn get(db: &Db, id: Id) -> Result<Reply, ApiError> {
+    http::data(&find(db, id)?.wire(us(now())))
+}
+
+/// Given back: it ends now (kept a while, so the list shows who had it).
+pub fn give_back(db: &Db, caller: &Caller, id: Id) -> Result<Reply, ApiError> {
+    let r = find(db, id)?;
+    holder_only(caller, &r)?;
+    db.exec(
+        "UPDATE reservations SET until = min(until, ?) WHERE id = ?",
+        vec![us(now()).into(), r.id.into()],
+    )?;
+    Ok(Reply::NoContent)
 }
 
 fn holder_only(caller: &Caller, r: &Row) -> Result<(), ApiError> {
@@ -118,12 +113,8 @@ fn minutes(input: &ReservationInput) -> Result<i64, ApiError> {
     Ok(i64::from(m) * 60_000_000)
 }
 
-fn create(db: &Db, ctx: &Ctx, caller: &Caller, t: i64) -> Result<Reply, ApiError> {
-    require_writer(caller)?;
-    let input: ReservationInput = ctx.json()?;
-    labrelay_api::limits::check_reservation(&input).map_err(ApiError::Invalid)?;
-    let device = input.device_id.unwrap_or(Id::NONE).as_i64();
-    let agent = input.agent_id.unwrap_or(Id::NONE).as_i64();
+/// What a reservation holds: a device or an agent that exists (its noun for messages).
+fn target(db: &Db, device: i64, agent: i64) -> Result<&'static str, ApiError> {
     let (table, target, noun) = match (device, agent) {
         (d, 0) if d > 0 => ("devices", d, "device"),
         (0, a) if a > 0 => ("agents", a, "agent"),
@@ -136,6 +127,16 @@ fn create(db: &Db, ctx: &Ctx, caller: &Caller, t: i64) -> Result<Reply, ApiError
     if !super::crud::exists(db, table, Id(target as u64))? {
         return Err(ApiError::NotFound(noun));
     }
+    Ok(noun)
+}
+
+pub fn create(db: &Db, ctx: &Ctx, caller: &Caller) -> Result<Reply, ApiError> {
+    let t = us(now());
+    let input: ReservationInput = ctx.json()?;
+    labrelay_api::limits::check_reservation(&input).map_err(ApiError::Invalid)?;
+    let device = input.device_id.unwrap_or(Id::NONE).as_i64();
+    let agent = input.agent_id.unwrap_or(Id::NONE).as_i64();
+    let noun = target(db, device, agent)?;
     let until = t + minutes(&input)?;
     let holder: Option<Row> = db.first(
         &format!(
@@ -183,7 +184,8 @@ fn create(db: &Db, ctx: &Ctx, caller: &Caller, t: i64) -> Result<Reply, ApiError
     http::data(&find(db, Id(db.last_id()? as u64))?.wire(t))
 }
 
-fn renew(db: &Db, ctx: &Ctx, caller: &Caller, id: Id, t: i64) -> Result<Reply, ApiError> {
+pub fn renew(db: &Db, ctx: &Ctx, caller: &Caller, id: Id) -> Result<Reply, ApiError> {
+    let t = us(now());
     let r = find(db, id)?;
     holder_only(caller, &r)?;
     let input: ReservationInput = ctx.json()?;

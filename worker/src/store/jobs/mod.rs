@@ -1,8 +1,8 @@
 //! Jobs: launch (one, or in bulk, all-or-nothing), list, get, edit while pending, stop,
 //! delete (never a running one), and the interface preview (`?process=interfaces`).
 
-use super::auth::{owned_only, require_owner_of, require_writer};
-use super::crud::{bulk_selection, unsupported_bulk};
+use super::auth::{owned_only, require_owner_of};
+use super::crud::bulk_selection;
 use super::db::{json_text, us, Db};
 use super::http::{self, parse_id, Caller, Ctx, Reply};
 use super::list;
@@ -12,7 +12,6 @@ use labrelay_api::jobs::{BulkLaunch, JobInput, JobStatus, JOB_SCHEMA};
 use labrelay_api::query::{FilterSet, ListQuery};
 use labrelay_api::resources::PACKAGE_SCHEMA;
 use labrelay_api::Id;
-use worker::Method;
 
 pub mod insert;
 pub mod launch;
@@ -23,52 +22,23 @@ use insert::{insert, insert_many};
 use resolve::{resolve, resolve_in, Lookup, FIELD_COLUMNS};
 use row::{find, JobRow, KIND};
 
-pub fn route(
-    db: &Db,
-    ctx: &Ctx,
-    caller: &Caller,
-    rest: &[&str],
-    look: &super::queue::Look,
-) -> Result<Reply, ApiError> {
-    let job = |id: &str| -> Result<Id, ApiError> {
-        let id = parse_id(id, "job")?;
-        require_owner_of(db, caller, "jobs", id, "job")?;
-        Ok(id)
-    };
-    let previewing = ctx.param("process").is_some();
-    if ctx.method != Method::Get && !previewing {
-        require_writer(caller)?;
-    }
-    match (rest, &ctx.method) {
-        ([], Method::Get) => list(db, &ListQuery::parse(&ctx.query, &JOB_SCHEMA)?, look),
-        ([], Method::Post) => match (ctx.param("process"), ctx.param("bulk")) {
-            (Some("interfaces"), _) => preview_interfaces(db, ctx),
-            (Some(other), _) => Err(ApiError::invalid(format!(
-                "unsupported process \"{other}\""
-            ))),
-            (None, Some("launch")) => bulk_launch(db, ctx, caller),
-            (None, Some("delete")) => bulk_delete(db, ctx, caller),
-            (None, Some(other)) => Err(unsupported_bulk(other)),
-            (None, None) => {
-                let id = launch(db, ctx, caller)?;
-                answer(db, look, id)
-            }
-        },
-        ([id], Method::Get) => answer(db, look, parse_id(id, "job")?),
-        ([id], Method::Patch | Method::Put) => {
-            let id = job(id)?;
-            edit(db, ctx, id)?;
-            answer(db, look, id)
-        }
-        ([id], Method::Delete) => delete(db, job(id)?),
-        ([id, "stop"], Method::Post) => stop(db, job(id)?),
-        ([id, "log"], Method::Get) => super::logs::read(db, ctx, parse_id(id, "job")?),
-        ([], _) | ([_], _) | ([_, "stop"], _) | ([_, "log"], _) => Err(ApiError::MethodNotAllowed),
-        _ => Err(ApiError::NoRoute),
-    }
+/// A job of the caller's (any job, for an admin), by the path's id.
+fn owned(db: &Db, caller: &Caller, id: &str) -> Result<Id, ApiError> {
+    let id = parse_id(id, "job")?;
+    require_owner_of(db, caller, "jobs", id, "job")?;
+    Ok(id)
 }
 
-fn list(db: &Db, q: &ListQuery, look: &super::queue::Look) -> Result<Reply, ApiError> {
+/// `?process=` with something jobs cannot preview.
+pub fn unsupported_process(ctx: &Ctx) -> Result<Reply, ApiError> {
+    let other = ctx.param("process").unwrap_or_default();
+    Err(ApiError::invalid(format!(
+        "unsupported process \"{other}\""
+    )))
+}
+
+pub fn list(db: &Db, ctx: &Ctx, look: &super::queue::Look) -> Result<Reply, ApiError> {
+    let q = ListQuery::parse(&ctx.query, &JOB_SCHEMA)?;
     let (rows, links) = list::page::<JobRow>(
         db,
         &KIND.table,
@@ -84,29 +54,36 @@ fn list(db: &Db, q: &ListQuery, look: &super::queue::Look) -> Result<Reply, ApiE
     http::list(&items, &links)
 }
 
-fn launch(db: &Db, ctx: &Ctx, caller: &Caller) -> Result<Id, ApiError> {
+/// `POST /jobs/`: one job launched, answered as `GET` would.
+pub fn launch(
+    db: &Db,
+    ctx: &Ctx,
+    caller: &Caller,
+    look: &super::queue::Look,
+) -> Result<Reply, ApiError> {
     let input: JobInput = ctx.json()?;
     labrelay_api::limits::check_job(&input).map_err(ApiError::Invalid)?;
     let resolved = resolve(db, &input, None)?;
-    insert(db, &resolved, caller)
+    let id = insert(db, &resolved, caller)?;
+    answer(db, look, id)
 }
 
 /// One job as the API answers it: with why it waits, when it does.
-fn answer(db: &Db, look: &super::queue::Look, id: Id) -> Result<Reply, ApiError> {
+pub fn answer(db: &Db, look: &super::queue::Look, id: Id) -> Result<Reply, ApiError> {
     let row = find(db, id)?;
     let mut wire = [row.to_wire()?];
     super::queue::annotate(db, look, std::slice::from_ref(&row), &mut wire)?;
     http::data(&wire[0])
 }
 
-fn preview_interfaces(db: &Db, ctx: &Ctx) -> Result<Reply, ApiError> {
+pub fn preview_interfaces(db: &Db, ctx: &Ctx) -> Result<Reply, ApiError> {
     let input: JobInput = ctx.json()?;
     labrelay_api::limits::check_job(&input).map_err(ApiError::Invalid)?;
     http::data(&resolve(db, &input, None)?.interfaces)
 }
 
 /// All-or-nothing: every entry is resolved before the first one is stored.
-fn bulk_launch(db: &Db, ctx: &Ctx, caller: &Caller) -> Result<Reply, ApiError> {
+pub fn bulk_launch(db: &Db, ctx: &Ctx, caller: &Caller) -> Result<Reply, ApiError> {
     let body: BulkLaunch = ctx.json()?;
     let all = match ctx.param("all") {
         Some(v) => labrelay_api::query::parse_bool("all", v)?,
@@ -160,7 +137,15 @@ fn bulk_launch(db: &Db, ctx: &Ctx, caller: &Caller) -> Result<Reply, ApiError> {
     http::data(&jobs)
 }
 
-fn edit(db: &Db, ctx: &Ctx, id: Id) -> Result<(), ApiError> {
+/// `PATCH /jobs/{id}`: a pending job of the caller's changed, answered as `GET` would.
+pub fn edit(
+    db: &Db,
+    ctx: &Ctx,
+    caller: &Caller,
+    id: &str,
+    look: &super::queue::Look,
+) -> Result<Reply, ApiError> {
+    let id = owned(db, caller, id)?;
     let input: JobInput = ctx.json()?;
     labrelay_api::limits::check_job(&input).map_err(ApiError::Invalid)?;
     let job = find(db, id)?;
@@ -184,10 +169,11 @@ fn edit(db: &Db, ctx: &Ctx, id: Id) -> Result<(), ApiError> {
         ),
         binds,
     )?;
-    Ok(())
+    answer(db, look, id)
 }
 
-fn delete(db: &Db, id: Id) -> Result<Reply, ApiError> {
+pub fn delete(db: &Db, caller: &Caller, id: &str) -> Result<Reply, ApiError> {
+    let id = owned(db, caller, id)?;
     let job = find(db, id)?;
     if job.status() == JobStatus::Running {
         return Err(ApiError::Conflict("job is running".into()));
@@ -203,7 +189,7 @@ fn delete(db: &Db, id: Id) -> Result<Reply, ApiError> {
 
 /// Running jobs are never deleted, whatever the selection says; nor anyone else's (unless the
 /// caller is an admin).
-fn bulk_delete(db: &Db, ctx: &Ctx, caller: &Caller) -> Result<Reply, ApiError> {
+pub fn bulk_delete(db: &Db, ctx: &Ctx, caller: &Caller) -> Result<Reply, ApiError> {
     let ids = owned_only(db, caller, "jobs", bulk_selection(db, ctx, &KIND)?)?;
     db.exec(
         "DELETE FROM jobs WHERE status != 'running' AND id IN (SELECT value FROM json_each(?))",
@@ -224,7 +210,8 @@ fn bulk_delete(db: &Db, ctx: &Ctx, caller: &Caller) -> Result<Reply, ApiError> {
 
 /// A pending job stops at once; a running one is flagged for its agent, which stops
 /// cdrouter-cli and finishes the job as `stopped`.
-fn stop(db: &Db, id: Id) -> Result<Reply, ApiError> {
+pub fn stop(db: &Db, caller: &Caller, id: &str) -> Result<Reply, ApiError> {
+    let id = owned(db, caller, id)?;
     let job = find(db, id)?;
     match job.status() {
         JobStatus::Pending => db.exec(

@@ -119,20 +119,7 @@ pub(super) fn resolve_in(
         lookup.device_name(db, device_id)?
     };
     let own_config = Id(package.config_id.max(0) as u64);
-    let (config_name, contents, config_key) = if config_id.is_none() {
-        (
-            String::new(),
-            lookup.own_contents(db, own_config)?,
-            format!("own {}", own_config.0),
-        )
-    } else {
-        let c = lookup.config(db, config_id)?;
-        (
-            c.name.clone(),
-            Rc::new(c.contents.clone()),
-            format!("config {}", config_id.0),
-        )
-    };
+    let (config_name, contents, config_key) = config_of(db, lookup, config_id, own_config)?;
     let mut options = match base {
         Some(b) => parse_json(&b.options)?,
         None => JobOptions::default(),
@@ -140,37 +127,8 @@ pub(super) fn resolve_in(
     if let Some(o) = input.options.clone() {
         o.apply(&mut options);
     }
-    // The same config, testvars and arguments give the same interfaces.
-    let memo = format!(
-        "{config_key}\0{}\0{}\0{}",
-        json_string(&options.testvars),
-        package.extra_cli_args,
-        options.extra_cli_args
-    );
-    let interfaces = match lookup.interfaces.get(&memo) {
-        Some(found) => found.clone(),
-        None => {
-            let computed = interfaces::compute(
-                &contents,
-                &options.testvars,
-                &[&package.extra_cli_args, &options.extra_cli_args],
-            )
-            .map_err(|e| ApiError::invalid(e.to_string()))?;
-            lookup.interfaces.insert(memo, computed.clone());
-            computed
-        }
-    };
-    let t = now();
-    if input.run_at.is_some_and(|r| r.micros() > LATEST_RUN_AT_US) {
-        return Err(ApiError::invalid(
-            "run_at is too far in the future (after 9999-12-31)",
-        ));
-    }
-    let run_at = input
-        .run_at
-        .map(exact_in_storage)
-        .or(base.map(|b| from_micros(b.run_at)))
-        .map_or(t, |r| r.max(t));
+    let interfaces = interfaces_of(lookup, &config_key, &contents, &options, &package)?;
+    let run_at = run_at_of(input, base)?;
     // Given now, else the job's own, else its package's.
     let priority = input
         .priority
@@ -233,3 +191,69 @@ pub(super) const FIELD_COLUMNS: &str =
     "options, package_id, package_name, device_id, device_name, \
      config_id, config_name, run_at, interfaces, interface_names, uses_wireless, uses_ics, \
      ics_interface_name, priority";
+
+/// The config a job runs with: its name ("" for the package's own), its text, and the key
+/// its interfaces are remembered by.
+fn config_of(
+    db: &Db,
+    lookup: &mut Lookup,
+    config_id: Id,
+    own_config: Id,
+) -> Result<(String, Rc<String>, String), ApiError> {
+    if config_id.is_none() {
+        return Ok((
+            String::new(),
+            lookup.own_contents(db, own_config)?,
+            format!("own {}", own_config.0),
+        ));
+    }
+    let c = lookup.config(db, config_id)?;
+    Ok((
+        c.name.clone(),
+        Rc::new(c.contents.clone()),
+        format!("config {}", config_id.0),
+    ))
+}
+
+/// The interfaces a job needs; the same config, testvars and arguments give the same ones
+/// (computed once per bulk launch).
+fn interfaces_of(
+    lookup: &mut Lookup,
+    config_key: &str,
+    contents: &str,
+    options: &JobOptions,
+    package: &packages::PackageRow,
+) -> Result<Vec<Interface>, ApiError> {
+    let memo = format!(
+        "{config_key}\0{}\0{}\0{}",
+        json_string(&options.testvars),
+        package.extra_cli_args,
+        options.extra_cli_args
+    );
+    if let Some(found) = lookup.interfaces.get(&memo) {
+        return Ok(found.clone());
+    }
+    let computed = interfaces::compute(
+        contents,
+        &options.testvars,
+        &[&package.extra_cli_args, &options.extra_cli_args],
+    )
+    .map_err(|e| ApiError::invalid(e.to_string()))?;
+    lookup.interfaces.insert(memo, computed.clone());
+    Ok(computed)
+}
+
+/// When the job may run: given now, else the job's own, never in the past.
+fn run_at_of(input: &JobInput, base: Option<&JobRow>) -> Result<Timestamp, ApiError> {
+    let t = now();
+    if input.run_at.is_some_and(|r| r.micros() > LATEST_RUN_AT_US) {
+        return Err(ApiError::invalid(
+            "run_at is too far in the future (after 9999-12-31)",
+        ));
+    }
+    Ok(input
+        .run_at
+        .map(exact_in_storage)
+        .or(base.map(|b| from_micros(b.run_at)))
+        .map_or(t, |r| r.max(t)))
+}

@@ -8,7 +8,7 @@ use super::deleted;
 use crate::internal::{PurgeStep, LAB_CLOSE, LAB_PURGE, LAB_REOPEN};
 use crate::labs::Target;
 use crate::store::db::us;
-use crate::store::Store;
+use crate::store::object::Store;
 use crate::store_call::{call, Refused};
 use labrelay_api::labs::LabRef;
 

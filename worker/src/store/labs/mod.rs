@@ -27,7 +27,6 @@ use labrelay_api::labs::{
 };
 use labrelay_api::limits::{MAX_DESCRIPTION, MAX_NAME};
 use labrelay_api::query::parse_bool;
-use worker::Method;
 
 pub use calls::next_due as next_call;
 
@@ -56,50 +55,30 @@ fn flag(ctx: &Ctx, key: &str) -> Result<bool, ApiError> {
     }
 }
 
-/// `/api/v1/labs/...`: every user lists the labs it may use (the default first); admins
-/// create, edit, delete and restore them.
-pub fn route(db: &Db, ctx: &Ctx, caller: &Caller, rest: &[&str]) -> Result<Reply, ApiError> {
-    match (rest, &ctx.method) {
-        ([], Method::Get) if flag(ctx, "deleted")? => {
-            require_admin(caller)?;
-            let out: Result<Vec<_>, _> = deleted::list(db)?.iter().map(|d| d.to_wire()).collect();
-            http::data(&out?)
-        }
-        ([], Method::Get) => {
-            let mut out = vec![rows::default_lab()];
-            for name in rows::labs_of(db, caller)? {
-                out.push(rows::to_wire(db, rows::find(db, &name)?)?);
-            }
-            http::data(&out)
-        }
-        ([name], Method::Get) => {
-            if *name == DEFAULT_LAB {
-                return http::data(&rows::default_lab());
-            }
-            if !rows::labs_of(db, caller)?.iter().any(|l| l == name) {
-                return Err(ApiError::NotFound("lab"));
-            }
-            http::data(&rows::to_wire(db, rows::find(db, name)?)?)
-        }
-        ([], Method::Post) => {
-            require_admin(caller)?;
-            create(db, ctx)
-        }
-        ([name], Method::Patch | Method::Put) => {
-            require_admin(caller)?;
-            edit(db, ctx, name)
-        }
-        ([name], Method::Delete) => {
-            require_admin(caller)?;
-            delete(db, name, flag(ctx, "purge")?)
-        }
-        ([name, "restore"], Method::Post) => {
-            require_admin(caller)?;
-            restore(db, ctx, name)
-        }
-        ([], _) | ([_], _) | ([_, "restore"], _) => Err(ApiError::MethodNotAllowed),
-        _ => Err(ApiError::NoRoute),
+/// `GET /api/v1/labs/`: the labs the caller may use, the default first; with `?deleted=true`
+/// (admins) the deleted labs kept for a restore.
+pub fn list(db: &Db, ctx: &Ctx, caller: &Caller) -> Result<Reply, ApiError> {
+    if flag(ctx, "deleted")? {
+        require_admin(caller)?;
+        let out: Result<Vec<_>, _> = deleted::list(db)?.iter().map(|d| d.to_wire()).collect();
+        return http::data(&out?);
     }
+    let mut out = vec![rows::default_lab()];
+    for name in rows::labs_of(db, caller)? {
+        out.push(rows::to_wire(db, rows::find(db, &name)?)?);
+    }
+    http::data(&out)
+}
+
+/// A lab the caller may use.
+pub fn get(db: &Db, caller: &Caller, name: &str) -> Result<Reply, ApiError> {
+    if name == DEFAULT_LAB {
+        return http::data(&rows::default_lab());
+    }
+    if !rows::labs_of(db, caller)?.iter().any(|l| l == name) {
+        return Err(ApiError::NotFound("lab"));
+    }
+    http::data(&rows::to_wire(db, rows::find(db, name)?)?)
 }
 
 fn check(db: &Db, input: &LabInput) -> Result<(), ApiError> {
@@ -131,7 +110,7 @@ fn check(db: &Db, input: &LabInput) -> Result<(), ApiError> {
 
 /// A new lab: a new incarnation of its name (its creation time), so a name used before
 /// starts empty, with an object, agents and files of its own.
-fn create(db: &Db, ctx: &Ctx) -> Result<Reply, ApiError> {
+pub fn create(db: &Db, ctx: &Ctx) -> Result<Reply, ApiError> {
     let input: LabInput = ctx.json()?;
     let name = input.name.clone().unwrap_or_default();
     if name == DEFAULT_LAB || !valid_name(&name) || name.len() > MAX_NAME {
@@ -169,7 +148,7 @@ fn create(db: &Db, ctx: &Ctx) -> Result<Reply, ApiError> {
     http::data(&rows::to_wire(db, rows::find(db, &name)?)?)
 }
 
-fn edit(db: &Db, ctx: &Ctx, name: &str) -> Result<Reply, ApiError> {
+pub fn edit(db: &Db, ctx: &Ctx, name: &str) -> Result<Reply, ApiError> {
     let input: LabInput = ctx.json()?;
     rows::find(db, name)?;
     check(db, &input)?;
@@ -195,7 +174,9 @@ fn edit(db: &Db, ctx: &Ctx, name: &str) -> Result<Reply, ApiError> {
 /// Deletes a lab: it leaves the list at once (the entry refuses its users and agents), its
 /// object is closed (unfinished jobs stopped) and it is kept, members and all, for
 /// `DELETED_LAB_KEEP_DAYS` — or purged now with `purge`.
-fn delete(db: &Db, name: &str, purge: bool) -> Result<Reply, ApiError> {
+/// `DELETE /api/v1/labs/{name}` (`?purge=true`: its records and files go at once).
+pub fn delete(db: &Db, ctx: &Ctx, name: &str) -> Result<Reply, ApiError> {
+    let purge = flag(ctx, "purge")?;
     let row = rows::find(db, name)?;
     if !purge && deleted::count(db)? as usize >= MAX_LABS {
         return Err(ApiError::Conflict(format!(
@@ -226,7 +207,7 @@ fn delete(db: &Db, name: &str, purge: bool) -> Result<Reply, ApiError> {
 
 /// Brings a deleted lab back under its name (agents' tokens name the lab): its object
 /// reopens with its records, agents and files as they were; its jobs stay as they ended.
-fn restore(db: &Db, ctx: &Ctx, name: &str) -> Result<Reply, ApiError> {
+pub fn restore(db: &Db, ctx: &Ctx, name: &str) -> Result<Reply, ApiError> {
     let input: RestoreInput = ctx.json()?;
     let row = deleted::find(db, name, input.incarnation)?;
     let lab = row.lab_ref();

@@ -116,6 +116,38 @@ fn check_file(name: &str, size: u64, sha256: &str, max_bytes: u64) -> Result<(),
     Ok(())
 }
 
+/// Room for `req` in the result: its bytes with the others' within `max_bytes`, and (a new
+/// name) a file more within `MAX_RESULT_FILES`.
+fn check_room(
+    db: &Db,
+    result: i64,
+    req: &Begin,
+    new_name: bool,
+    max_bytes: u64,
+) -> Result<(), ApiError> {
+    let others = db.int(
+        "SELECT coalesce(sum(size), 0) FROM result_files WHERE result_id = ? AND name != ?",
+        vec![result.into(), req.name.clone().into()],
+    )?;
+    if others as u64 + req.size > max_bytes {
+        return Err(ApiError::TooLarge(
+            usize::try_from(max_bytes).unwrap_or(usize::MAX),
+        ));
+    }
+    if new_name
+        && db.int(
+            "SELECT count(*) FROM result_files WHERE result_id = ?",
+            vec![result.into()],
+        )? as u64
+            >= MAX_RESULT_FILES
+    {
+        return Err(ApiError::invalid(format!(
+            "a result holds at most {MAX_RESULT_FILES} files"
+        )));
+    }
+    Ok(())
+}
+
 pub fn begin(db: &Db, ctx: &Ctx, agent: Id, max_bytes: u64) -> Result<Reply, ApiError> {
     let req: Begin = ctx.json()?;
     let result = result_of(db, agent, req.job)?;
@@ -142,26 +174,7 @@ pub fn begin(db: &Db, ctx: &Ctx, agent: Id, max_bytes: u64) -> Result<Reply, Api
         });
     }
     // A new file or a new version of one: within the caps?
-    let others = db.int(
-        "SELECT coalesce(sum(size), 0) FROM result_files WHERE result_id = ? AND name != ?",
-        vec![result.into(), req.name.clone().into()],
-    )?;
-    if others as u64 + req.size > max_bytes {
-        return Err(ApiError::TooLarge(
-            usize::try_from(max_bytes).unwrap_or(usize::MAX),
-        ));
-    }
-    if row.is_none()
-        && db.int(
-            "SELECT count(*) FROM result_files WHERE result_id = ?",
-            vec![result.into()],
-        )? as u64
-            >= MAX_RESULT_FILES
-    {
-        return Err(ApiError::invalid(format!(
-            "a result holds at most {MAX_RESULT_FILES} files"
-        )));
-    }
+    check_room(db, result, &req, row.is_none(), max_bytes)?;
     if let Some(old) = &row {
         db.exec(
             "INSERT OR IGNORE INTO r2_garbage (key, upload_id) VALUES (?, ?)",
@@ -336,6 +349,37 @@ fn store_whole(
     ))
 }
 
+/// A part of a multipart file belongs to the upload under way.
+fn same_upload(req: &Commit, row: &FileRow) -> Result<(), ApiError> {
+    match (&row.upload_id, &req.upload_id) {
+        (Some(have), Some(got)) if have != got => Err(ApiError::Conflict(format!(
+            "{}: another upload of this file is under way: retry",
+            req.name
+        ))),
+        (_, None) => Err(ApiError::invalid("a multipart part needs its upload id")),
+        _ => Ok(()),
+    }
+}
+
+/// What the entry needs to complete a multipart upload in R2.
+fn assemble(r: &FileRow, parts: &[Part]) -> Assemble {
+    Assemble {
+        key: r.key.clone(),
+        upload_id: r.upload_id.clone().unwrap_or_default(),
+        parts: parts
+            .iter()
+            .map(|p| {
+                (
+                    u16::try_from(p.part).unwrap_or(u16::MAX),
+                    p.etag.clone(),
+                    p.crc32,
+                    p.len,
+                )
+            })
+            .collect(),
+    }
+}
+
 pub fn commit(db: &Db, ctx: &Ctx, agent: Id) -> Result<Reply, ApiError> {
     let req: Commit = ctx.json()?;
     let result = result_of(db, agent, req.job)?;
@@ -349,16 +393,7 @@ pub fn commit(db: &Db, ctx: &Ctx, agent: Id) -> Result<Reply, ApiError> {
         })?;
     let multipart = part_count(req.size) > 1;
     if multipart {
-        match (&row.upload_id, &req.upload_id) {
-            (Some(have), Some(got)) if have != got => {
-                return Err(ApiError::Conflict(format!(
-                    "{}: another upload of this file is under way: retry",
-                    req.name
-                )))
-            }
-            (_, None) => return Err(ApiError::invalid("a multipart part needs its upload id")),
-            _ => {}
-        }
+        same_upload(&req, &row)?;
     }
     let mut parts = parts_of(&row);
     parts.retain(|p| p.part != req.part);
@@ -392,21 +427,7 @@ pub fn commit(db: &Db, ctx: &Ctx, agent: Id) -> Result<Reply, ApiError> {
     }
     let row = find(db, result, &req.name)?;
     let assemble = match (all_in && multipart, &row) {
-        (true, Some(r)) => Some(Assemble {
-            key: r.key.clone(),
-            upload_id: r.upload_id.clone().unwrap_or_default(),
-            parts: parts
-                .iter()
-                .map(|p| {
-                    (
-                        u16::try_from(p.part).unwrap_or(u16::MAX),
-                        p.etag.clone(),
-                        p.crc32,
-                        p.len,
-                    )
-                })
-                .collect(),
-        }),
+        (true, Some(r)) => Some(assemble(r, &parts)),
         _ => None,
     };
     http::data(&CommitReply {

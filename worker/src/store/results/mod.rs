@@ -15,7 +15,7 @@
 //! | `GET results/{id}/tests/{seq}/captures/[{interface}/]` | captures |
 //! | `GET results/{id}/logdir/` | the result directory's files |
 
-mod files;
+pub mod files;
 pub mod lifecycle;
 mod rows;
 mod test_records;
@@ -32,7 +32,6 @@ use labrelay_api::Id;
 pub use rows::ResultRow;
 use rows::{TestRow, TEST_COLUMNS};
 use serde::Deserialize;
-use worker::Method;
 
 const TABLE: Table = Table {
     name: "results",
@@ -44,41 +43,26 @@ const TABLE: Table = Table {
 const MAX_NOTE: usize = 10_000;
 const MAX_TAGS: usize = 100;
 
-pub fn route(db: &Db, ctx: &Ctx, caller: &Caller, rest: &[&str]) -> Result<Reply, ApiError> {
-    let id = |s: &str| parse_id(s, "result");
-    let owned = |s: &str| -> Result<Id, ApiError> {
-        let id = parse_id(s, "result")?;
-        require_owner_of(db, caller, "results", id, "result")?;
-        Ok(id)
-    };
-    match (rest, &ctx.method) {
-        ([], Method::Get) => list(db, ctx),
-        ([r], Method::Get) => {
-            let row = lifecycle::find(db, id(r)?)?;
-            http::data(&row.to_wire(true, us(now()))?)
-        }
-        ([r], Method::Patch | Method::Put) => edit(db, ctx, owned(r)?),
-        ([r], Method::Delete) => {
-            lifecycle::delete(db, owned(r)?)?;
-            Ok(Reply::NoContent)
-        }
-        ([r, "tests"], Method::Get) => test_records::list(db, ctx, id(r)?),
-        ([r, "tests", seq], Method::Get) => test_records::get(db, id(r)?, seq),
-        ([r, "tests", seq, "captures"], Method::Get) => {
-            test_records::captures(db, id(r)?, seq, None)
-        }
-        ([r, "tests", seq, "captures", intf], Method::Get) => {
-            test_records::captures(db, id(r)?, seq, Some(intf))
-        }
-        ([r, "logdir"], Method::Get) => files::logdir(db, ctx, id(r)?),
-        ([], _) | ([_], _) | ([_, "tests", ..], _) | ([_, "logdir", ..], _) => {
-            Err(ApiError::MethodNotAllowed)
-        }
-        _ => Err(ApiError::NoRoute),
-    }
+/// A result of the caller's (any, for an admin), by the path's id.
+fn owned(db: &Db, caller: &Caller, id: &str) -> Result<Id, ApiError> {
+    let id = parse_id(id, "result")?;
+    require_owner_of(db, caller, "results", id, "result")?;
+    Ok(id)
 }
 
-fn list(db: &Db, ctx: &Ctx) -> Result<Reply, ApiError> {
+pub fn get(db: &Db, id: Id) -> Result<Reply, ApiError> {
+    http::data(&lifecycle::find(db, id)?.to_wire(true, us(now()))?)
+}
+
+pub fn delete(db: &Db, caller: &Caller, id: &str) -> Result<Reply, ApiError> {
+    lifecycle::delete(db, owned(db, caller, id)?)?;
+    Ok(Reply::NoContent)
+}
+
+pub use files::logdir;
+pub use test_records::{captures, get as test, list as tests};
+
+pub fn list(db: &Db, ctx: &Ctx) -> Result<Reply, ApiError> {
     let q = ListQuery::parse(&ctx.query, &RESULT_SCHEMA)?;
     let (rows, links) =
         list::page::<ResultRow>(db, &TABLE, &q.plan(), &q.order_by_sql("id ASC"), &q.page)?;
@@ -105,7 +89,8 @@ struct ResultEdit {
 }
 
 /// CDRouter lets users star, archive, lock, note and tag a result.
-fn edit(db: &Db, ctx: &Ctx, id: Id) -> Result<Reply, ApiError> {
+pub fn edit(db: &Db, ctx: &Ctx, caller: &Caller, id: &str) -> Result<Reply, ApiError> {
+    let id = owned(db, caller, id)?;
     let e: ResultEdit = ctx.json()?;
     let row = lifecycle::find(db, id)?;
     if e.note.as_ref().is_some_and(|n| n.len() > MAX_NOTE) {
@@ -173,28 +158,6 @@ pub fn updates_since(db: &Db, id: Id, after: i64) -> Result<Update, ApiError> {
         running: running.map(|r| r.to_wire()),
         updates,
     })
-}
-
-/// The store's internal calls for result files (see `crate::internal`); agents' with the
-/// agent's token, users' with the user's.
-pub fn internal_route(
-    db: &Db,
-    ctx: &Ctx,
-    agent: Option<Id>,
-    max_bytes: u64,
-) -> Result<Reply, ApiError> {
-    match (ctx.path.as_str(), agent) {
-        (crate::internal::BEGIN, Some(a)) => files::begin(db, ctx, a, max_bytes),
-        (crate::internal::WHOLE, Some(a)) => files::whole(db, ctx, a, max_bytes),
-        (crate::internal::WHOLE_BATCH, Some(a)) => files::whole_batch(db, ctx, a, max_bytes),
-        (crate::internal::HOLDS, Some(a)) => files::holds(db, ctx, a),
-        (crate::internal::COMMIT, Some(a)) => files::commit(db, ctx, a),
-        (crate::internal::COMPLETE, Some(a)) => files::complete(db, ctx, a),
-        (crate::internal::STATE, Some(a)) => files::state(db, ctx, a),
-        (crate::internal::LOCATE, None) => files::locate(db, ctx),
-        (crate::internal::ARCHIVE, None) => files::archive(db, ctx),
-        _ => Err(ApiError::NoRoute),
-    }
 }
 
 pub use test_records::upsert as upsert_tests;

@@ -14,8 +14,8 @@ use labrelay_api::cdrouter::{classify, FileKind};
 use labrelay_api::error::ApiError;
 use labrelay_api::query::{Bind, ListQuery, Plan};
 use labrelay_api::results::{
-    deceptive, valid_file_name, TestsAck, TestsUpload, MAX_RESULT_TESTS, MAX_TESTS_PER_UPLOAD,
-    TEST_RESULTS, TEST_SCHEMA,
+    deceptive, valid_file_name, TestRecord, TestsAck, TestsUpload, MAX_RESULT_TESTS,
+    MAX_TESTS_PER_UPLOAD, TEST_RESULTS, TEST_SCHEMA,
 };
 use labrelay_api::Id;
 
@@ -132,81 +132,12 @@ pub fn upsert(db: &Db, ctx: &Ctx, agent: Id, job: Id) -> Result<Reply, ApiError>
         )));
     }
     for (i, t) in body.tests.iter().enumerate() {
-        let bad = |why: &str| Err(ApiError::invalid(format!("tests[{i}]: {why}")));
-        if t.seq == 0 || t.seq > MAX_RESULT_TESTS {
-            return bad(&format!("seq must be 1 to {MAX_RESULT_TESTS}"));
-        }
-        if t.name.is_empty() || t.name.len() > MAX_NAME || t.name.chars().any(char::is_control) {
-            return bad("name must be 1 to 200 printable characters");
-        }
-        if let Some(c) = t.name.chars().find(|c| deceptive(*c).is_some()) {
-            return bad(&format!(
-                "name has U+{:04X} ({}), which shows it as another",
-                c as u32,
-                deceptive(c).unwrap_or_default()
-            ));
-        }
-        if t.description.len() > MAX_DESCRIPTION || t.skip_reason.len() > MAX_DESCRIPTION {
-            return bad("description and skip_reason are at most 2000 bytes");
-        }
-        if !TEST_RESULTS.contains(&t.result.as_str()) {
-            return bad(&format!(
-                "result must be one of {}",
-                TEST_RESULTS.join(", ")
-            ));
-        }
-        for f in [&t.log, &t.keylog].into_iter().filter(|f| !f.is_empty()) {
-            if let Some(c) = f.chars().find(|c| deceptive(*c).is_some()) {
-                return bad(&format!(
-                    "log \"{}\" has U+{:04X} ({}), which shows it as another name",
-                    f.escape_debug(),
-                    c as u32,
-                    deceptive(c).unwrap_or_default()
-                ));
-            }
-            if !valid_file_name(f) {
-                return bad("log and keylog must be plain file names");
-            }
-        }
+        check_test(t).map_err(|why| ApiError::invalid(format!("tests[{i}]: {why}")))?;
     }
     let t = us(now());
     let seq = lifecycle::bump(db, result, t)?;
     for r in &body.tests {
-        db.exec(
-            "INSERT INTO result_tests (result_id, seq, loop, name, description, result, started,
-             duration, log, keylog, skip_reason, update_seq)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-             ON CONFLICT (result_id, seq) DO UPDATE SET loop = excluded.loop,
-             name = excluded.name, description = excluded.description, result = excluded.result,
-             started = coalesce(excluded.started, result_tests.started),
-             duration = excluded.duration, log = excluded.log,
-             keylog = excluded.keylog, skip_reason = excluded.skip_reason,
-             update_seq = excluded.update_seq",
-            vec![
-                result.into(),
-                (r.seq as i64).into(),
-                (r.loop_.max(1) as i64).into(),
-                r.name.clone().into(),
-                r.description.clone().into(),
-                r.result.clone().into(),
-                r.started.map(us).into(),
-                (r.duration.min(i64::MAX as u64) as i64).into(),
-                r.log.clone().into(),
-                r.keylog.clone().into(),
-                r.skip_reason.clone().into(),
-                seq.into(),
-            ],
-        )?;
-        // A running test always has a start time (CDRouter's clients require one): one whose
-        // agent sent none (an older agent, a log with no timed line yet) gets the time it
-        // arrived here; a time the agent sends later replaces it (a `null` never wipes one).
-        if r.started.is_none() && r.result == "running" {
-            db.exec(
-                "UPDATE result_tests SET started = ?
-                 WHERE result_id = ? AND seq = ? AND started IS NULL",
-                vec![t.into(), result.into(), (r.seq as i64).into()],
-            )?;
-        }
+        store_test(db, result, seq, t, r)?;
     }
     let count = db.int(
         "SELECT count(*) FROM result_tests WHERE result_id = ?",
@@ -221,4 +152,82 @@ pub fn upsert(db: &Db, ctx: &Ctx, agent: Id, job: Id) -> Result<Reply, ApiError>
     http::data(&TestsAck {
         stored: body.tests.len() as u64,
     })
+}
+
+/// What an agent's test record must be: its seq, a printable name that shows as itself,
+/// sizes, a known verdict, plain log file names.
+fn check_test(t: &TestRecord) -> Result<(), String> {
+    if t.seq == 0 || t.seq > MAX_RESULT_TESTS {
+        return Err(format!("seq must be 1 to {MAX_RESULT_TESTS}"));
+    }
+    if t.name.is_empty() || t.name.len() > MAX_NAME || t.name.chars().any(char::is_control) {
+        return Err("name must be 1 to 200 printable characters".into());
+    }
+    if let Some(c) = t.name.chars().find(|c| deceptive(*c).is_some()) {
+        return Err(format!(
+            "name has U+{:04X} ({}), which shows it as another",
+            c as u32,
+            deceptive(c).unwrap_or_default()
+        ));
+    }
+    if t.description.len() > MAX_DESCRIPTION || t.skip_reason.len() > MAX_DESCRIPTION {
+        return Err("description and skip_reason are at most 2000 bytes".into());
+    }
+    if !TEST_RESULTS.contains(&t.result.as_str()) {
+        return Err(format!("result must be one of {}", TEST_RESULTS.join(", ")));
+    }
+    for f in [&t.log, &t.keylog].into_iter().filter(|f| !f.is_empty()) {
+        if let Some(c) = f.chars().find(|c| deceptive(*c).is_some()) {
+            return Err(format!(
+                "log \"{}\" has U+{:04X} ({}), which shows it as another name",
+                f.escape_debug(),
+                c as u32,
+                deceptive(c).unwrap_or_default()
+            ));
+        }
+        if !valid_file_name(f) {
+            return Err("log and keylog must be plain file names".into());
+        }
+    }
+    Ok(())
+}
+
+/// Upserts one test record by its seq (`seq` the result's update number, `t` now).
+fn store_test(db: &Db, result: i64, seq: i64, t: i64, r: &TestRecord) -> Result<(), ApiError> {
+    db.exec(
+        "INSERT INTO result_tests (result_id, seq, loop, name, description, result, started,
+         duration, log, keylog, skip_reason, update_seq)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (result_id, seq) DO UPDATE SET loop = excluded.loop,
+         name = excluded.name, description = excluded.description, result = excluded.result,
+         started = coalesce(excluded.started, result_tests.started),
+         duration = excluded.duration, log = excluded.log,
+         keylog = excluded.keylog, skip_reason = excluded.skip_reason,
+         update_seq = excluded.update_seq",
+        vec![
+            result.into(),
+            (r.seq as i64).into(),
+            (r.loop_.max(1) as i64).into(),
+            r.name.clone().into(),
+            r.description.clone().into(),
+            r.result.clone().into(),
+            r.started.map(us).into(),
+            (r.duration.min(i64::MAX as u64) as i64).into(),
+            r.log.clone().into(),
+            r.keylog.clone().into(),
+            r.skip_reason.clone().into(),
+            seq.into(),
+        ],
+    )?;
+    // A running test always has a start time (CDRouter's clients require one): one whose
+    // agent sent none (an older agent, a log with no timed line yet) gets the time it
+    // arrived here; a time the agent sends later replaces it (a `null` never wipes one).
+    if r.started.is_none() && r.result == "running" {
+        db.exec(
+            "UPDATE result_tests SET started = ?
+             WHERE result_id = ? AND seq = ? AND started IS NULL",
+            vec![t.into(), result.into(), (r.seq as i64).into()],
+        )?;
+    }
+    Ok(())
 }

@@ -4,7 +4,7 @@
 
 use super::auth::{require_admin, require_writer};
 use super::db::{us, Db};
-use super::http::{self, parse_id, Caller, Ctx, Reply};
+use super::http::{self, Caller, Ctx, Reply};
 use super::list;
 use super::signin;
 use crate::error::now;
@@ -13,37 +13,21 @@ use labrelay_api::error::ApiError;
 use labrelay_api::query::ListQuery;
 use labrelay_api::users::{User, UserInput, USER_SCHEMA};
 use labrelay_api::Id;
-use worker::Method;
 
 pub(super) mod row;
 
 use row::{find, UserRow, TABLE};
 
-pub fn route(db: &Db, ctx: &Ctx, caller: &Caller, rest: &[&str]) -> Result<Reply, ApiError> {
-    match (rest, &ctx.method) {
-        ([id], Method::Get) => {
-            let id = parse_id(id, "user")?;
-            if id != caller.user_id {
-                require_admin(caller)?;
-            }
-            http::data(&find(db, id)?.to_wire(None))
-        }
-        _ => {
-            require_admin(caller)?;
-            match (rest, &ctx.method) {
-                ([], Method::Get) => list(db, &ListQuery::parse(&ctx.query, &USER_SCHEMA)?),
-                // Creating a user, a password, a token: the entry's (`crate::signin`).
-                ([], Method::Post) => Err(ApiError::NoRoute),
-                ([id], Method::Patch | Method::Put) => edit(db, ctx, parse_id(id, "user")?),
-                ([id], Method::Delete) => delete(db, caller, parse_id(id, "user")?),
-                ([], _) | ([_], _) => Err(ApiError::MethodNotAllowed),
-                _ => Err(ApiError::NoRoute),
-            }
-        }
+/// A user as it reads itself (an admin reads anyone).
+pub fn get(db: &Db, caller: &Caller, id: Id) -> Result<Reply, ApiError> {
+    if id != caller.user_id {
+        require_admin(caller)?;
     }
+    http::data(&find(db, id)?.to_wire(None))
 }
 
-fn list(db: &Db, q: &ListQuery) -> Result<Reply, ApiError> {
+pub fn list(db: &Db, ctx: &Ctx) -> Result<Reply, ApiError> {
+    let q = &ListQuery::parse(&ctx.query, &USER_SCHEMA)?;
     let (rows, links) =
         list::page::<UserRow>(db, &TABLE, &q.plan(), &q.order_by_sql("id ASC"), &q.page)?;
     let items: Vec<User> = rows.iter().map(|r| r.to_wire(None)).collect();
@@ -168,7 +152,7 @@ pub fn token(db: &Db, ctx: &Ctx, caller: &Caller) -> Result<Reply, ApiError> {
     out(db, id, Some(req.api_sealed))
 }
 
-fn edit(db: &Db, ctx: &Ctx, id: Id) -> Result<Reply, ApiError> {
+pub fn edit(db: &Db, ctx: &Ctx, id: Id) -> Result<Reply, ApiError> {
     let input: UserInput = ctx.json()?;
     labrelay_api::limits::check_user(&input).map_err(ApiError::Invalid)?;
     let mut u = find(db, id)?;
@@ -210,7 +194,7 @@ fn edit(db: &Db, ctx: &Ctx, id: Id) -> Result<Reply, ApiError> {
     http::data(&find(db, id)?.to_wire(None))
 }
 
-fn delete(db: &Db, caller: &Caller, id: Id) -> Result<Reply, ApiError> {
+pub fn delete(db: &Db, caller: &Caller, id: Id) -> Result<Reply, ApiError> {
     find(db, id)?;
     if id.0 == 1 || id == caller.user_id {
         return Err(ApiError::Conflict(

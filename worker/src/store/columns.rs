@@ -1,0 +1,166 @@
+//! A CDRouter-shaped record's columns, declared once (`record!`): the row struct, its new
+//! (blank) row, what a create/edit body sets, and the column list and binds that `crud::store`
+//! writes with `INSERT` and `UPDATE`. Adding a column is one line here plus a migration
+//! (`schema.rs`); its wire form is the resource's `wire`.
+//!
+//! Every record has `id`, `name`, `description`, `tags`, `note`, `locked`, `user_id`,
+//! `created` and `updated`; a declaration lists the rest, each `name: type = default` and,
+//! when the body's key of the same name sets it as is, `=> how`:
+//! `text` (a string), `json` (stored as JSON text), `id` (an id), `int` (a number).
+
+use super::db::{json_string, Binds};
+
+/// What `record!` derives for a row type.
+pub trait Record: serde::de::DeserializeOwned + Sized {
+    /// A create/edit body: every key optional.
+    type Input: serde::de::DeserializeOwned + NamedInput;
+    /// The written columns (all but `id`), in the order of `binds`.
+    const COLUMNS: &'static [&'static str];
+    /// A new record named `name`, before the create body's keys apply.
+    fn blank(name: String, user_id: i64, now_us: i64) -> Self;
+    /// Sets the columns the body's keys set as they are (taken out of `input`).
+    fn apply_columns(&mut self, input: &mut Self::Input);
+    fn binds(&self) -> Binds;
+    fn id(&self) -> i64;
+    fn locked(&self) -> bool;
+    fn set_name(&mut self, name: String);
+    fn set_updated(&mut self, now_us: i64);
+}
+
+/// How a body's value becomes a column's.
+pub fn text(v: String) -> String {
+    v
+}
+pub fn json<T: serde::Serialize>(v: T) -> String {
+    json_string(&v)
+}
+pub fn id(v: labrelay_api::Id) -> i64 {
+    v.as_i64()
+}
+pub fn int<T: Into<i64>>(v: T) -> i64 {
+    v.into()
+}
+
+/// The two keys of a create/edit body the shared flows look at.
+pub trait NamedInput {
+    fn name(&self) -> Option<&str>;
+    fn locked(&self) -> Option<bool>;
+}
+
+macro_rules! named_input {
+    ($($t:ty),*) => {$(
+        impl NamedInput for $t {
+            fn name(&self) -> Option<&str> {
+                self.name.as_deref()
+            }
+            fn locked(&self) -> Option<bool> {
+                self.locked
+            }
+        }
+    )*};
+}
+named_input!(
+    labrelay_api::resources::PackageInput,
+    labrelay_api::resources::ConfigInput,
+    labrelay_api::resources::DeviceInput
+);
+
+macro_rules! record {
+    (
+        $(#[$meta:meta])*
+        pub struct $row:ident: $input:ty {
+            $( $(#[$attr:meta])* $field:ident: $ty:ty = $default:expr $(=> $how:ident)?; )*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(serde::Deserialize)]
+        pub struct $row {
+            pub id: i64,
+            pub name: String,
+            pub description: String,
+            pub tags: String,
+            pub note: String,
+            pub locked: i64,
+            pub user_id: i64,
+            pub created: i64,
+            pub updated: i64,
+            $( $(#[$attr])* pub $field: $ty, )*
+        }
+
+        impl $crate::store::columns::Record for $row {
+            type Input = $input;
+            const COLUMNS: &'static [&'static str] = &[
+                "name", "description", "tags", "note", "locked", "user_id", "created", "updated",
+                $( stringify!($field), )*
+            ];
+
+            fn blank(name: String, user_id: i64, now_us: i64) -> Self {
+                $row {
+                    id: 0,
+                    name,
+                    description: String::new(),
+                    tags: "[]".into(),
+                    note: String::new(),
+                    locked: 0,
+                    user_id,
+                    created: now_us,
+                    updated: now_us,
+                    $( $field: $default, )*
+                }
+            }
+
+            fn apply_columns(&mut self, input: &mut $input) {
+                use $crate::store::columns as how;
+                if let Some(v) = input.description.take() {
+                    self.description = v;
+                }
+                if let Some(v) = input.tags.take() {
+                    self.tags = how::json(v);
+                }
+                if let Some(v) = input.note.take() {
+                    self.note = v;
+                }
+                if let Some(v) = input.locked.take() {
+                    self.locked = i64::from(v);
+                }
+                $( $(
+                    if let Some(v) = input.$field.take() {
+                        self.$field = how::$how(v);
+                    }
+                )? )*
+            }
+
+            fn binds(&self) -> $crate::store::db::Binds {
+                vec![
+                    self.name.clone().into(),
+                    self.description.clone().into(),
+                    self.tags.clone().into(),
+                    self.note.clone().into(),
+                    self.locked.into(),
+                    self.user_id.into(),
+                    self.created.into(),
+                    self.updated.into(),
+                    $( self.$field.clone().into(), )*
+                ]
+            }
+
+            fn id(&self) -> i64 {
+                self.id
+            }
+
+            fn locked(&self) -> bool {
+                self.locked != 0
+            }
+
+            fn set_name(&mut self, name: String) {
+                self.name = name;
+            }
+
+            fn set_updated(&mut self, now_us: i64) {
+                self.updated = now_us;
+            }
+        }
+    };
+}
+
+pub(crate) use record;
