@@ -2,31 +2,10 @@
 //! of its own, its job claimed and started by a registered agent's token, files put part by
 //! part.
 
-use crate::{id, unique, Api};
-use serde_json::{json, Value};
+use crate::own::{launch, package_on};
+use crate::{unique, Api};
+use serde_json::json;
 use sha2::{Digest, Sha256};
-
-pub fn lab(api: &Api, tests: &[&str]) -> (Vec<String>, Value) {
-    let u = unique("rif");
-    let ifaces = vec![format!("{u}-lan"), format!("{u}-wan")];
-    let cfg = api.create(
-        "configs",
-        json!({"name": unique("cfg"), "contents": format!("testvar lanInterface {}\ntestvar wanInterface {}\n", ifaces[0], ifaces[1])}),
-    );
-    let pkg = api.create(
-        "packages",
-        json!({"name": unique("pkg"), "testlist": tests, "config_id": cfg["id"]}),
-    );
-    (ifaces, pkg)
-}
-
-pub fn launch(api: &Api, pkg: &Value) -> String {
-    id(&api
-        .post("/api/v1/jobs/", &json!({"package_id": pkg["id"]}))
-        .expect(200)
-        .data()
-        .clone())
-}
 
 pub fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
@@ -43,10 +22,10 @@ pub fn enc(name: &str) -> String {
 
 /// A job claimed and started by hand: (agent api, job id, result id).
 pub fn manual_run(api: &Api) -> (Api, String, String) {
-    let (ifaces, pkg) = lab(api, &["dns_45"]);
+    let (ifaces, pkg) = package_on(api, "rif", &["dns_45"]);
     let registered = api.create("agents", json!({"name": unique("uploader")}));
     let agent = Api::with_token(registered["token"].as_str().map(str::to_string));
-    let job_id = launch(api, &pkg);
+    let job_id = launch(api, &pkg, json!({}));
     agent
         .post(
             "/api/v1/agent/claim",

@@ -1,6 +1,7 @@
 //! A lab of its own per test (queue tests): its packages, jobs and agents over HTTP, claims
 //! and finishes spoken as an agent would.
 
+use crate::own::{at, lab_name};
 use crate::{id, unique, Api};
 use serde_json::{json, Value};
 
@@ -22,8 +23,7 @@ impl Lab {
 
     /// A lab these users (ids) may use besides the admins.
     pub fn with_members(members: &[&str]) -> Lab {
-        let u = unique("q").to_ascii_lowercase();
-        let name = format!("q{}", &u[u.len().saturating_sub(30)..]).replace(['_', '.'], "-");
+        let name = lab_name("q");
         Api::admin().create("labs", json!({"name": name, "members": members}));
         Lab {
             name,
@@ -32,7 +32,7 @@ impl Lab {
     }
 
     pub fn at(&self, p: &str) -> String {
-        format!("/labs/{}{p}", self.name)
+        at(&self.name, p)
     }
 
     pub fn create(&self, what: &str, body: Value) -> Value {
@@ -67,6 +67,27 @@ impl Lab {
             .expect(200)
             .data()
             .clone()
+    }
+
+    /// Why job `id` waits (its `waiting`), asserting the code and the reason.
+    #[track_caller]
+    pub fn waits(&self, id: &str, code: &str, reason: &str) -> Value {
+        let w = self.job(id)["waiting"].clone();
+        assert_eq!(w["code"], code, "{w}");
+        assert_eq!(w["reason"], reason, "{w}");
+        w
+    }
+
+    /// As [`Lab::waits`], for a reason that starts with `reason`.
+    #[track_caller]
+    pub fn waits_for(&self, id: &str, code: &str, reason: &str) -> Value {
+        let w = self.job(id)["waiting"].clone();
+        assert_eq!(w["code"], code, "{w}");
+        assert!(
+            w["reason"].as_str().unwrap_or("").starts_with(reason),
+            "{w}"
+        );
+        w
     }
 
     pub fn agent(&self, name: &str) -> (String, Api) {

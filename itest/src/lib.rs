@@ -5,6 +5,7 @@
 
 pub mod by_hand;
 pub mod lab;
+pub mod own;
 
 use serde_json::Value;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -221,6 +222,18 @@ impl Api {
         (Self::finish(resp), retry)
     }
 
+    /// A list's `links.total` (the list answering 200).
+    #[track_caller]
+    pub fn total(&self, path: &str) -> Value {
+        self.get(path).expect(200).body["links"]["total"].clone()
+    }
+
+    /// A GET answering a 4xx with exactly this error message.
+    #[track_caller]
+    pub fn get_refused(&self, path: &str, status: u16, message: &str) {
+        self.get(path).expect_error(status, message);
+    }
+
     /// Creates a record and returns its data.
     #[track_caller]
     pub fn create(&self, resource: &str, body: Value) -> Value {
@@ -234,6 +247,23 @@ impl Api {
 /// The string id of a record.
 pub fn id(v: &Value) -> String {
     v["id"].as_str().expect("ids are strings").to_string()
+}
+
+/// `key` of each record in the list `list`, those that are strings.
+pub fn strings<'a>(list: &'a Value, key: &str) -> Vec<&'a str> {
+    list.as_array()
+        .expect("a list")
+        .iter()
+        .filter_map(|v| v[key].as_str())
+        .collect()
+}
+
+/// Whether a job has ended (completed, stopped or error).
+pub fn finished(job: &Value) -> bool {
+    matches!(
+        job["status"].as_str(),
+        Some("completed" | "stopped" | "error")
+    )
 }
 
 /// A fresh directory in the system temp dir, removed with everything in it when dropped:
@@ -288,6 +318,26 @@ impl AgentProc {
             .expect("agent token")
             .to_string();
         Self::spawn_with(id(&registered), token, spec, flags)
+    }
+
+    /// An agent named `unique(prefix)` on `interfaces`, one job at a time, the simulator
+    /// taking `test_ms` a test.
+    pub fn simulating(prefix: &str, interfaces: &[String], test_ms: &str) -> AgentProc {
+        Self::simulating_with(prefix, interfaces, &[("CDROUTER_SIM_TEST_MS", test_ms)])
+    }
+
+    /// As [`AgentProc::simulating`], with this environment for the simulator.
+    pub fn simulating_with(
+        prefix: &str,
+        interfaces: &[String],
+        sim_env: &[(&str, &str)],
+    ) -> AgentProc {
+        Self::start(AgentSpec {
+            name: &unique(prefix),
+            interfaces,
+            concurrency: 1,
+            sim_env,
+        })
     }
 
     pub fn spawn(id: String, token: String, spec: AgentSpec) -> AgentProc {
@@ -386,6 +436,39 @@ impl Drop for AgentProc {
         }
         let _ = std::fs::remove_dir_all(&self.work);
     }
+}
+
+/// `labrelay-agent check` (the real binary, `LABRELAY_AGENT_BIN`) against `server` with
+/// `token`, a stand-in cdrouter-cli in `scratch`, `work` as its work directory and `flags`
+/// more; no config file or CA file from the environment: its exit code and what it printed.
+pub fn agent_check(
+    server: &str,
+    token: &str,
+    scratch: &Scratch,
+    work: &std::path::Path,
+    flags: &[&str],
+) -> (i32, String) {
+    use std::os::unix::fs::PermissionsExt;
+    let cli = scratch.path.join("cdrouter-cli");
+    std::fs::write(&cli, "#!/bin/sh\necho 'CDRouter 14 (stand-in)'\n").expect("script");
+    std::fs::set_permissions(&cli, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let bin = std::env::var("LABRELAY_AGENT_BIN")
+        .expect("LABRELAY_AGENT_BIN is set by `cargo xtask test`");
+    let out = std::process::Command::new(bin)
+        .arg("check")
+        .args(["--server", server, "--interfaces", "lo"])
+        .arg("--cdrouter-cli")
+        .arg(&cli)
+        .arg("--work-dir")
+        .arg(work)
+        .args(flags)
+        .env("LABRELAY_TOKEN", token)
+        .env_remove("LABRELAY_CONFIG")
+        .env_remove("LABRELAY_CA_FILE")
+        .output()
+        .expect("run labrelay-agent check");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    (out.status.code().unwrap_or(-1), text)
 }
 
 /// Whether process `pid` is gone: no such process, or a zombie (dead, only not yet collected

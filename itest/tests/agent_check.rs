@@ -1,10 +1,8 @@
 //! `GET /api/v1/agent/whoami` on the real worker, and `labrelay-agent check` (the real
 //! binary, `LABRELAY_AGENT_BIN`) against it.
 
-use labrelay_itest::{base_url, id, unique, Api, Scratch};
+use labrelay_itest::{agent_check, base_url, id, unique, Api, Scratch};
 use serde_json::{json, Value};
-use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
 
 /// Deletes a registered agent: the shared server is left as it was found.
 fn forget(agent: &Value) {
@@ -61,32 +59,11 @@ fn whoami_takes_only_an_agents_token_and_only_get() {
     forget(&made);
 }
 
-fn check(token: &str, scratch: &Path) -> (i32, String) {
-    let cli = scratch.join("cdrouter-cli");
-    std::fs::write(&cli, "#!/bin/sh\necho 'CDRouter 14 (stand-in)'\n").expect("script");
-    std::fs::set_permissions(&cli, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    let bin = std::env::var("LABRELAY_AGENT_BIN")
-        .expect("LABRELAY_AGENT_BIN is set by `cargo xtask test`");
-    let out = std::process::Command::new(bin)
-        .arg("check")
-        .args(["--server", &base_url(), "--interfaces", "lo"])
-        .arg("--cdrouter-cli")
-        .arg(&cli)
-        .arg("--work-dir")
-        .arg(scratch)
-        .env("LABRELAY_TOKEN", token)
-        .env_remove("LABRELAY_CONFIG")
-        .output()
-        .expect("run labrelay-agent check");
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    (out.status.code().unwrap_or(-1), text)
-}
-
 #[test]
 fn check_passes_against_the_worker_and_names_the_agent() {
     let (made, token) = register();
     let scratch = Scratch::new("labrelay-check");
-    let (code, out) = check(&token, &scratch.path);
+    let (code, out) = agent_check(&base_url(), &token, &scratch, &scratch.path, &[]);
     assert_eq!(code, 0, "{out}");
     let name = made["name"].as_str().unwrap_or_default();
     assert!(
@@ -104,7 +81,7 @@ fn check_fails_for_a_deleted_agents_token() {
         .delete(&format!("/api/v1/agents/{}/", id(&made)))
         .expect(204);
     let scratch = Scratch::new("labrelay-check");
-    let (code, out) = check(&token, &scratch.path);
+    let (code, out) = agent_check(&base_url(), &token, &scratch, &scratch.path, &[]);
     assert_eq!(code, 1, "{out}");
     assert!(
         out.contains("the server refused the token (invalid token)"),

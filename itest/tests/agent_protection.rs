@@ -4,7 +4,10 @@
 //! next heartbeat; cdrouter-cli's environment holds none of the agent's settings. Each test
 //! uses interfaces of its own, so only its own agent claims its jobs.
 
-use labrelay_itest::{id, is_gone, read_log, unique, wait_for_job, AgentProc, AgentSpec, Api};
+use labrelay_itest::own::{launch, package_on};
+use labrelay_itest::{
+    finished, is_gone, read_log, unique, wait_for_job, AgentProc, AgentSpec, Api,
+};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
@@ -13,33 +16,8 @@ const LONG: Duration = Duration::from_secs(90);
 /// Interfaces nobody else uses, and a package of `tests` tests whose config puts its jobs
 /// on them.
 fn lab(api: &Api, tests: usize) -> (Vec<String>, Value) {
-    let u = unique("prot");
-    let ifaces = vec![format!("{u}-lan"), format!("{u}-wan")];
-    let cfg = api.create(
-        "configs",
-        json!({"name": unique("cfg"), "contents": format!("testvar lanInterface {}\ntestvar wanInterface {}\n", ifaces[0], ifaces[1])}),
-    );
     let testlist: Vec<String> = (1..=tests).map(|i| format!("cdrouter_prot_{i}")).collect();
-    let pkg = api.create(
-        "packages",
-        json!({"name": unique("pkg"), "testlist": testlist, "config_id": cfg["id"]}),
-    );
-    (ifaces, pkg)
-}
-
-fn launch(api: &Api, pkg: &Value) -> String {
-    id(&api
-        .post("/api/v1/jobs/", &json!({"package_id": pkg["id"]}))
-        .expect(200)
-        .data()
-        .clone())
-}
-
-fn finished(j: &Value) -> bool {
-    matches!(
-        j["status"].as_str(),
-        Some("completed" | "stopped" | "error")
-    )
+    package_on(api, "prot", &testlist)
 }
 
 /// Polls `f` until it gives a value (or panics after `limit`): a wait, not a timing claim.
@@ -67,17 +45,16 @@ fn pid_after(log: &str, marker: &str) -> Option<i32> {
 fn a_killed_agent_takes_everything_cdrouter_cli_started_along() {
     let api = Api::admin();
     let (ifaces, pkg) = lab(&api, 100);
-    let mut agent = AgentProc::start(AgentSpec {
-        name: &unique("agent"),
-        interfaces: &ifaces,
-        concurrency: 1,
-        sim_env: &[
+    let mut agent = AgentProc::simulating_with(
+        "agent",
+        &ifaces,
+        &[
             ("CDROUTER_SIM_TEST_MS", "1000"),
             // The simulator starts a helper process of its own, as cdrouter-cli does.
             ("CDROUTER_SIM_SPAWN_CHILD", "1"),
         ],
-    });
-    let job_id = launch(&api, &pkg);
+    );
+    let job_id = launch(&api, &pkg, json!({}));
     wait_for_job(&api, &job_id, LONG, |j| j["status"] == "running");
     let (sim, helper) = eventually("the simulator and its helper running", LONG, || {
         let log = agent.job_log(&job_id);
@@ -116,7 +93,7 @@ fn a_stop_reaches_the_agent_at_once_not_at_its_next_heartbeat() {
         },
         &["--heartbeat-secs", "50"],
     );
-    let job_id = launch(&api, &pkg);
+    let job_id = launch(&api, &pkg, json!({}));
     wait_for_job(&api, &job_id, LONG, |j| j["status"] == "running");
     api.post(&format!("/api/v1/jobs/{job_id}/stop"), &json!({}))
         .expect(200);
@@ -139,17 +116,16 @@ fn a_stop_reaches_the_agent_at_once_not_at_its_next_heartbeat() {
 fn cdrouter_cli_gets_none_of_the_agents_settings() {
     let api = Api::admin();
     let (ifaces, pkg) = lab(&api, 1);
-    let agent = AgentProc::start(AgentSpec {
-        name: &unique("agent"),
-        interfaces: &ifaces,
-        concurrency: 1,
-        sim_env: &[
+    let agent = AgentProc::simulating_with(
+        "agent",
+        &ifaces,
+        &[
             ("CDROUTER_SIM_TEST_MS", "10"),
             ("CDROUTER_SIM_PRINT_ENV", "1"),
             ("LABRELAY_PROBE", "kept-from-cdrouter-cli"),
         ],
-    });
-    let job_id = launch(&api, &pkg);
+    );
+    let job_id = launch(&api, &pkg, json!({}));
     let job = wait_for_job(&api, &job_id, LONG, finished);
     assert_eq!(job["status"], "completed", "agent log:\n{}", agent.log());
     let log = read_log(&api, &job_id);

@@ -4,9 +4,8 @@
 //! trusted with it, for `check` and for a whole job. Admin calls go through curl, which is
 //! told the CA too.
 
-use labrelay_itest::{unique, Scratch};
+use labrelay_itest::{agent_check, unique, Scratch};
 use serde_json::{json, Value};
-use std::os::unix::fs::PermissionsExt;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -56,25 +55,12 @@ fn register() -> (String, String) {
 
 /// `labrelay-agent check` against the HTTPS worker, with `--ca-file` when given.
 fn check(token: &str, ca: Option<&str>, scratch: &Scratch) -> (i32, String) {
-    let cli = scratch.path.join("cdrouter-cli");
-    std::fs::write(&cli, "#!/bin/sh\necho 'CDRouter 14 (stand-in)'\n").expect("script");
-    std::fs::set_permissions(&cli, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    let mut cmd = Command::new(env("LABRELAY_AGENT_BIN"));
-    cmd.arg("check")
-        .args(["--server", &env("LABRELAY_TLS_URL"), "--interfaces", "lo"])
-        .arg("--cdrouter-cli")
-        .arg(&cli)
-        .arg("--work-dir")
-        .arg(scratch.path.join("work"))
-        .env("LABRELAY_TOKEN", token)
-        .env_remove("LABRELAY_CONFIG")
-        .env_remove("LABRELAY_CA_FILE");
-    if let Some(ca) = ca {
-        cmd.args(["--ca-file", ca]);
-    }
-    let out = cmd.output().expect("run labrelay-agent check");
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    (out.status.code().unwrap_or(-1), text)
+    let flags = match ca {
+        Some(ca) => vec!["--ca-file", ca],
+        None => vec![],
+    };
+    let work = scratch.path.join("work");
+    agent_check(&env("LABRELAY_TLS_URL"), token, scratch, &work, &flags)
 }
 
 #[test]

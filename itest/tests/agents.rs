@@ -2,49 +2,18 @@
 //! cdrouter-cli simulator. Each test uses interface names of its own, so its jobs can only
 //! be claimed by its own agents even though all tests share one server.
 
-use labrelay_itest::{id, read_log, unique, wait_for_job, AgentProc, AgentSpec, Api};
+use labrelay_itest::own::{launch, package_on};
+use labrelay_itest::{finished, id, read_log, unique, wait_for_job, AgentProc, AgentSpec, Api};
 use serde_json::{json, Value};
 use std::time::Duration;
 
 const LONG: Duration = Duration::from_secs(90);
-
-/// Interfaces nobody else uses, and a package whose config puts its jobs on them.
-fn lab(api: &Api, tests: &[&str]) -> (Vec<String>, Value) {
-    let u = unique("if");
-    let ifaces = vec![format!("{u}-lan"), format!("{u}-wan")];
-    let cfg = api.create(
-        "configs",
-        json!({"name": unique("cfg"), "contents": format!("testvar lanInterface {}\ntestvar wanInterface {}\n", ifaces[0], ifaces[1])}),
-    );
-    let pkg = api.create(
-        "packages",
-        json!({"name": unique("pkg"), "testlist": tests, "config_id": cfg["id"]}),
-    );
-    (ifaces, pkg)
-}
-
-fn launch(api: &Api, pkg: &Value, extra: Value) -> String {
-    let mut body = json!({"package_id": pkg["id"]});
-    if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
-        b.extend(e.clone());
-    }
-    id(&api.post("/api/v1/jobs/", &body).expect(200).data().clone())
-}
-
-fn finished(j: &Value) -> bool {
-    matches!(
-        j["status"].as_str(),
-        Some("completed" | "stopped" | "error")
-    )
-}
+const THREE: [&str; 3] = ["cdrouter_basic_1", "cdrouter_nat_1", "cdrouter_dhcp_1"];
 
 #[test]
 fn a_job_runs_to_completed_with_result_and_counts_and_log() {
     let api = Api::admin();
-    let (ifaces, pkg) = lab(
-        &api,
-        &["cdrouter_basic_1", "cdrouter_nat_1", "cdrouter_dhcp_1"],
-    );
+    let (ifaces, pkg) = package_on(&api, "if", &THREE);
     let name = unique("agent");
     let agent = AgentProc::start(AgentSpec {
         name: &name,
@@ -94,10 +63,7 @@ fn a_job_runs_to_completed_with_result_and_counts_and_log() {
 #[test]
 fn a_run_with_skipped_tests_counts_against_the_tests_it_runs() {
     let api = Api::admin();
-    let (ifaces, pkg) = lab(
-        &api,
-        &["cdrouter_basic_1", "cdrouter_nat_1", "cdrouter_dhcp_1"],
-    );
+    let (ifaces, pkg) = package_on(&api, "if", &THREE);
     // Launched before its agent starts: the claim alone must set the total, since a run
     // this short ends before its first heartbeat.
     let job_id = launch(
@@ -107,12 +73,7 @@ fn a_run_with_skipped_tests_counts_against_the_tests_it_runs() {
     );
     let pending = api.get(&format!("/api/v1/jobs/{job_id}/")).expect(200);
     assert_eq!(pending.data()["agent_name"], "", "no agent yet");
-    let agent = AgentProc::start(AgentSpec {
-        name: &unique("agent"),
-        interfaces: &ifaces,
-        concurrency: 1,
-        sim_env: &[("CDROUTER_SIM_TEST_MS", "10")],
-    });
+    let agent = AgentProc::simulating("agent", &ifaces, "10");
     let job = wait_for_job(&api, &job_id, LONG, finished);
     assert_eq!(job["status"], "completed", "agent log:\n{}", agent.log());
     assert_eq!(
@@ -130,14 +91,8 @@ fn a_run_with_skipped_tests_counts_against_the_tests_it_runs() {
 fn a_running_job_can_be_stopped() {
     let api = Api::admin();
     let tests: Vec<String> = (1..=40).map(|i| format!("cdrouter_slow_{i}")).collect();
-    let refs: Vec<&str> = tests.iter().map(String::as_str).collect();
-    let (ifaces, pkg) = lab(&api, &refs);
-    let _agent = AgentProc::start(AgentSpec {
-        name: &unique("agent"),
-        interfaces: &ifaces,
-        concurrency: 1,
-        sim_env: &[("CDROUTER_SIM_TEST_MS", "1000")],
-    });
+    let (ifaces, pkg) = package_on(&api, "if", &tests);
+    let _agent = AgentProc::simulating("agent", &ifaces, "1000");
     let job_id = launch(&api, &pkg, json!({}));
     wait_for_job(&api, &job_id, LONG, |j| j["status"] == "running");
     api.delete(&format!("/api/v1/jobs/{job_id}/"))
@@ -153,13 +108,8 @@ fn a_running_job_can_be_stopped() {
 #[test]
 fn a_future_run_at_is_dispatched_when_due_not_before() {
     let api = Api::admin();
-    let (ifaces, pkg) = lab(&api, &["cdrouter_basic_1"]);
-    let _agent = AgentProc::start(AgentSpec {
-        name: &unique("agent"),
-        interfaces: &ifaces,
-        concurrency: 1,
-        sim_env: &[("CDROUTER_SIM_TEST_MS", "10")],
-    });
+    let (ifaces, pkg) = package_on(&api, "if", &["cdrouter_basic_1"]);
+    let _agent = AgentProc::simulating("agent", &ifaces, "10");
     let hostname = api.get("/api/v1/system/hostname/").expect(200);
     let server_now = hostname.body["timestamp"]
         .as_str()
@@ -197,9 +147,8 @@ fn shift(t: &str, secs: u64) -> String {
 fn same_interfaces_run_one_after_the_other_disjoint_ones_at_once() {
     let api = Api::admin();
     let tests: Vec<String> = (1..=6).map(|i| format!("cdrouter_t_{i}")).collect();
-    let refs: Vec<&str> = tests.iter().map(String::as_str).collect();
-    let (a, pkg_a) = lab(&api, &refs);
-    let (b, pkg_b) = lab(&api, &refs);
+    let (a, pkg_a) = package_on(&api, "if", &tests);
+    let (b, pkg_b) = package_on(&api, "if", &tests);
     let all: Vec<String> = a.iter().chain(b.iter()).cloned().collect();
     let _agent = AgentProc::start(AgentSpec {
         name: &unique("agent"),
@@ -244,19 +193,9 @@ fn same_interfaces_run_one_after_the_other_disjoint_ones_at_once() {
 #[test]
 fn a_package_pinned_to_agent_b_never_runs_on_agent_a() {
     let api = Api::admin();
-    let (ifaces, pkg) = lab(&api, &["cdrouter_basic_1"]);
-    let a = AgentProc::start(AgentSpec {
-        name: &unique("agent-a"),
-        interfaces: &ifaces,
-        concurrency: 1,
-        sim_env: &[("CDROUTER_SIM_TEST_MS", "10")],
-    });
-    let b = AgentProc::start(AgentSpec {
-        name: &unique("agent-b"),
-        interfaces: &ifaces,
-        concurrency: 1,
-        sim_env: &[("CDROUTER_SIM_TEST_MS", "10")],
-    });
+    let (ifaces, pkg) = package_on(&api, "if", &["cdrouter_basic_1"]);
+    let a = AgentProc::simulating("agent-a", &ifaces, "10");
+    let b = AgentProc::simulating("agent-b", &ifaces, "10");
     api.patch(
         &format!("/api/v1/packages/{}/", id(&pkg)),
         &json!({"agent_id": b.id}),
@@ -279,14 +218,8 @@ fn a_package_pinned_to_agent_b_never_runs_on_agent_a() {
 fn a_killed_agent_ends_its_job_as_error_after_the_lease() {
     let api = Api::admin();
     let tests: Vec<String> = (1..=100).map(|i| format!("cdrouter_long_{i}")).collect();
-    let refs: Vec<&str> = tests.iter().map(String::as_str).collect();
-    let (ifaces, pkg) = lab(&api, &refs);
-    let mut agent = AgentProc::start(AgentSpec {
-        name: &unique("agent"),
-        interfaces: &ifaces,
-        concurrency: 1,
-        sim_env: &[("CDROUTER_SIM_TEST_MS", "1000")],
-    });
+    let (ifaces, pkg) = package_on(&api, "if", &tests);
+    let mut agent = AgentProc::simulating("agent", &ifaces, "1000");
     let job_id = launch(&api, &pkg, json!({}));
     wait_for_job(&api, &job_id, LONG, |j| j["status"] == "running");
     agent.kill_hard();
@@ -298,7 +231,7 @@ fn a_killed_agent_ends_its_job_as_error_after_the_lease() {
 #[test]
 fn many_agents_run_every_job_exactly_once() {
     let api = Api::admin();
-    let (ifaces, pkg) = lab(&api, &["cdrouter_quick_1"]);
+    let (ifaces, pkg) = package_on(&api, "if", &["cdrouter_quick_1"]);
     let agents: Vec<AgentProc> = (0..20)
         .map(|i| {
             AgentProc::start(AgentSpec {
@@ -367,12 +300,8 @@ fn token_scopes_are_enforced_both_ways() {
     let registered = api.create("agents", json!({"name": unique("scoped")}));
     let agent_token = registered["token"].as_str().expect("token").to_string();
     let as_agent = Api::with_token(Some(agent_token));
-    as_agent
-        .get("/api/v1/jobs/")
-        .expect_error(403, "insufficient privileges");
-    as_agent
-        .get("/api/v1/agents/")
-        .expect_error(403, "insufficient privileges");
+    as_agent.get_refused("/api/v1/jobs/", 403, "insufficient privileges");
+    as_agent.get_refused("/api/v1/agents/", 403, "insufficient privileges");
     api.post(
         "/api/v1/agent/claim",
         &json!({"interfaces": ["eth1"], "wait_secs": 0}),
@@ -417,7 +346,7 @@ fn token_scopes_are_enforced_both_ways() {
 #[test]
 fn log_appends_are_offset_based_and_idempotent() {
     let api = Api::admin();
-    let (ifaces, pkg) = lab(&api, &["cdrouter_basic_1"]);
+    let (ifaces, pkg) = package_on(&api, "if", &["cdrouter_basic_1"]);
     let registered = api.create("agents", json!({"name": unique("manual")}));
     let agent = Api::with_token(registered["token"].as_str().map(str::to_string));
     let job_id = launch(&api, &pkg, json!({}));

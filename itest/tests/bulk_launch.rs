@@ -1,6 +1,7 @@
 //! Bulk launch stores each job as a launch of the same input would, in the order given,
 //! however many statements the store splits it into.
 
+use labrelay_itest::own::basic_package;
 use labrelay_itest::{unique, Api};
 use serde_json::{json, Value};
 
@@ -45,13 +46,7 @@ fn a_bulk_launch_stores_each_job_as_a_single_launch_would() {
         json!({"package_id": wired["id"], "run_at": "2030-01-02T03:04:05Z",
                "config_id": "0", "device_id": "0", "options": {"tags": [tag]}}),
     ];
-    let bulk = api
-        .post("/api/v1/jobs/?bulk=launch", &json!({ "jobs": inputs }))
-        .expect(200)
-        .data()
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
+    let bulk = bulk_launch(&api, &inputs);
     assert_eq!(bulk.len(), 3);
     for (input, got) in inputs.iter().zip(&bulk) {
         let single = api.post("/api/v1/jobs/", input).expect(200).data().clone();
@@ -80,14 +75,26 @@ fn a_bulk_launch_stores_each_job_as_a_single_launch_would() {
     );
 }
 
+/// The jobs a bulk launch of `jobs` made.
+fn bulk_launch(api: &Api, jobs: &[Value]) -> Vec<Value> {
+    api.post("/api/v1/jobs/?bulk=launch", &json!({ "jobs": jobs }))
+        .expect(200)
+        .data()
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// The admin, a tag no other test uses, and a package of one test.
+fn tagged_package(prefix: &str) -> (Api, String, Value) {
+    let api = Api::admin();
+    let package = basic_package(&api);
+    (api, unique(prefix), package)
+}
+
 #[test]
 fn a_bulk_launch_too_big_for_one_statement_keeps_every_job_in_order() {
-    let api = Api::admin();
-    let tag = unique("big");
-    let package = api.create(
-        "packages",
-        json!({"name": unique("pkg"), "testlist": ["cdrouter_basic_1"]}),
-    );
+    let (api, tag, package) = tagged_package("big");
     // ~1 KB of options a job, 700 jobs: a request under the 1 MiB body cap, but rows for
     // more than one statement (the store's batches are 512 KB).
     let jobs: Vec<Value> = (0..700)
@@ -97,13 +104,7 @@ fn a_bulk_launch_too_big_for_one_statement_keeps_every_job_in_order() {
                                "extra_cli_args": format!("-testvar n={i} {}", "x".repeat(1000))}})
         })
         .collect();
-    let bulk = api
-        .post("/api/v1/jobs/?bulk=launch", &json!({ "jobs": jobs }))
-        .expect(200)
-        .data()
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
+    let bulk = bulk_launch(&api, &jobs);
     assert_eq!(bulk.len(), 700);
     for (i, job) in bulk.iter().enumerate() {
         assert_eq!(
@@ -112,22 +113,15 @@ fn a_bulk_launch_too_big_for_one_statement_keeps_every_job_in_order() {
             "job {i} out of order"
         );
     }
-    let total = api
-        .get(&format!("/api/v1/jobs/?filter=tags@>{{{tag}}}&limit=1"))
-        .expect(200)
-        .body["links"]["total"]
-        .as_u64();
-    assert_eq!(total, Some(700));
+    assert_eq!(
+        api.total(&format!("/api/v1/jobs/?filter=tags@>{{{tag}}}&limit=1")),
+        700
+    );
 }
 
 #[test]
 fn a_job_too_big_for_a_batch_is_stored_whole_between_the_others() {
-    let api = Api::admin();
-    let tag = unique("huge");
-    let package = api.create(
-        "packages",
-        json!({"name": unique("pkg"), "testlist": ["cdrouter_basic_1"]}),
-    );
+    let (api, tag, package) = tagged_package("huge");
     // 200 testvars of 2,000 quotes: its row is over the 512 KB batch once written as JSON.
     let testvars: Vec<Value> = (0..200)
         .map(|i| json!({"name": format!("v{i}"), "value": "\"".repeat(2000)}))

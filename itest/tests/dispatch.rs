@@ -1,7 +1,8 @@
 //! Dispatch never starves: however many jobs no agent can run wait ahead of a runnable one,
 //! the runnable one is claimed (today's queue answered only from the first 500 due jobs).
 
-use labrelay_itest::{id, unique, wait_for_job, AgentProc, AgentSpec, Api};
+use labrelay_itest::own::bulk_delete_tagged;
+use labrelay_itest::{id, unique, wait_for_job, AgentProc, Api};
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -39,12 +40,7 @@ fn a_runnable_job_behind_600_unrunnable_ones_is_claimed() {
         .expect(200)
         .data()
         .clone());
-    let _agent = AgentProc::start(AgentSpec {
-        name: &unique("agent"),
-        interfaces: &ifaces,
-        concurrency: 1,
-        sim_env: &[("CDROUTER_SIM_TEST_MS", "10")],
-    });
+    let _agent = AgentProc::simulating("agent", &ifaces, "10");
     let done = wait_for_job(&api, &job, Duration::from_secs(90), |j| {
         matches!(
             j["status"].as_str(),
@@ -53,15 +49,11 @@ fn a_runnable_job_behind_600_unrunnable_ones_is_claimed() {
     });
     assert_eq!(done["status"], "completed", "{done}");
     // The blocked ones are all still waiting; clear them.
-    let blocked = api
-        .get(&format!(
+    assert_eq!(
+        api.total(&format!(
             "/api/v1/jobs/?filter=tags@>{{{tag}}}&filter=status=pending&limit=1"
-        ))
-        .expect(200);
-    assert_eq!(blocked.body["links"]["total"], 600);
-    api.post(
-        &format!("/api/v1/jobs/?bulk=delete&filter=tags@>{{{tag}}}"),
-        &json!({}),
-    )
-    .expect(204);
+        )),
+        600
+    );
+    bulk_delete_tagged(&api, "jobs", &tag);
 }

@@ -1,6 +1,7 @@
 //! Jobs: launch, interfaces, edit, stop, delete, bulk launch (all-or-nothing), bulk delete.
 
-use labrelay_itest::{id, unique, Api};
+use labrelay_itest::own::bulk_delete_tagged;
+use labrelay_itest::{id, strings, unique, Api};
 use serde_json::{json, Value};
 
 struct Fixture {
@@ -136,13 +137,7 @@ fn testvars_and_cli_args_override_the_config_interfaces() {
         .api
         .post("/api/v1/jobs/?process=interfaces", &body)
         .expect(200);
-    let values: Vec<&str> = preview
-        .data()
-        .as_array()
-        .expect("a list")
-        .iter()
-        .filter_map(|i| i["value"].as_str())
-        .collect();
+    let values = strings(preview.data(), "value");
     assert_eq!(values, ["eth5", "wifi0", "eth7"]);
     let job = f.api.post("/api/v1/jobs/", &body).expect(200);
     assert_eq!(job.data()["uses_ics"], true);
@@ -168,42 +163,25 @@ fn process_interfaces_creates_no_job() {
 #[test]
 fn run_at_in_the_future_is_kept_and_the_past_means_now() {
     let f = fixture();
-    let later = f
-        .api
-        .post(
+    let launch_at = |run_at: &str| {
+        f.api.post(
             "/api/v1/jobs/",
-            &json!({"package_id": f.package["id"], "run_at": "2199-01-01T00:00:00Z"}),
+            &json!({"package_id": f.package["id"], "run_at": run_at}),
         )
-        .expect(200);
+    };
+    let later = launch_at("2199-01-01T00:00:00Z").expect(200);
     assert_eq!(later.data()["run_at"], "2199-01-01T00:00:00.000000000Z");
     // Any valid time, to the end of 9999 (past 2255 kept to the second).
-    let far = f
-        .api
-        .post(
-            "/api/v1/jobs/",
-            &json!({"package_id": f.package["id"], "run_at": "9999-12-31T23:59:59.5Z"}),
-        )
-        .expect(200);
+    let far = launch_at("9999-12-31T23:59:59.5Z").expect(200);
     assert_eq!(far.data()["run_at"], "9999-12-31T23:59:59.000000000Z");
     let id = far.data()["id"].as_str().unwrap_or("0").to_string();
     assert_eq!(
         f.api.get(&format!("/api/v1/jobs/{id}/")).expect(200).data()["run_at"],
         "9999-12-31T23:59:59.000000000Z"
     );
-    f.api
-        .post(
-            "/api/v1/jobs/",
-            &json!({"package_id": f.package["id"], "run_at": "10000-01-01T00:00:00Z"}),
-        )
-        .expect(400);
+    launch_at("10000-01-01T00:00:00Z").expect(400);
     assert_eq!(later.data()["status"], "pending");
-    let past = f
-        .api
-        .post(
-            "/api/v1/jobs/",
-            &json!({"package_id": f.package["id"], "run_at": "2001-01-01T00:00:00-05:00"}),
-        )
-        .expect(200);
+    let past = launch_at("2001-01-01T00:00:00-05:00").expect(200);
     let run_at = past.data()["run_at"].as_str().unwrap_or("");
     assert!(run_at > "2020", "a past run_at becomes now: {run_at}");
 }
@@ -236,7 +214,7 @@ fn edit_while_pending_recomputes_and_refuses_afterwards() {
         .post(&format!("{path}stop"), &json!({}))
         .expect_error(409, "job has already finished: stopped");
     f.api.delete(&path).expect(204);
-    f.api.get(&path).expect_error(404, "no such job");
+    f.api.get_refused(&path, 404, "no such job");
 }
 
 #[test]
@@ -376,9 +354,11 @@ fn changes_long_poll_wakes_on_a_change() {
         .expect(200);
     assert!(moved.data()["version"].as_u64().expect("a version") > v);
     let _ = launcher.join();
-    f.api
-        .get("/api/v1/changes?after=soon")
-        .expect_error(400, "invalid after \"soon\": must be a number");
+    f.api.get_refused(
+        "/api/v1/changes?after=soon",
+        400,
+        "invalid after \"soon\": must be a number",
+    );
     Api::anonymous()
         .get("/api/v1/changes")
         .expect_error(401, "invalid token");
@@ -399,11 +379,6 @@ fn a_list_total_counts_each_job_just_launched() {
             .expect(200);
         assert_eq!(count(&f.api, &f.tag), n);
     }
-    f.api
-        .post(
-            &format!("/api/v1/jobs/?bulk=delete&filter=tags@>{{{}}}", f.tag),
-            &json!({}),
-        )
-        .expect(204);
+    bulk_delete_tagged(&f.api, "jobs", &f.tag);
     assert_eq!(count(&f.api, &f.tag), 0);
 }

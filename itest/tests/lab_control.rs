@@ -178,15 +178,7 @@ fn a_reserved_device_or_agent_runs_only_its_holders_jobs() {
     assert_eq!(claim(&agent, &ifs), Some(mine.clone()));
     finish_with(&agent, &mine, "completed", 1, 0);
     assert_eq!(claim(&agent, &ifs), None);
-    let w = waiting(&lab, &theirs);
-    assert_eq!(w["code"], "reserved", "{w}");
-    assert!(
-        w["reason"]
-            .as_str()
-            .unwrap_or("")
-            .starts_with("device dut-r is reserved by "),
-        "{w}"
-    );
+    lab.waits_for(&theirs, "reserved", "device dut-r is reserved by ");
     // Renewed by its holder; given back, the queue carries on.
     let rid = id(&r);
     let renewed = bob
@@ -223,15 +215,7 @@ fn a_reserved_device_or_agent_runs_only_its_holders_jobs() {
     let plain = lab.package("r-lan", "r-wan", json!({}));
     let admins = lab.launch(json!({"package_id": plain["id"]}));
     assert_eq!(claim(&agent, &ifs), None);
-    let w = waiting(&lab, &admins);
-    assert_eq!(w["code"], "reserved", "{w}");
-    assert!(
-        w["reason"]
-            .as_str()
-            .unwrap_or("")
-            .starts_with("agent r-agent is reserved by "),
-        "{w}"
-    );
+    lab.waits_for(&admins, "reserved", "agent r-agent is reserved by ");
     let list = bob
         .get(&bob_at("/api/v1/reservations/"))
         .expect(200)

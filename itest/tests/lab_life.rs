@@ -4,17 +4,13 @@
 //! is kept for an admin to restore until it is purged.
 
 use labrelay_itest::lab::user;
+use labrelay_itest::own::{at, lab_name};
 use labrelay_itest::{id, unique, AgentProc, AgentSpec, Api};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
 fn name() -> String {
-    let u = unique("life").to_ascii_lowercase().replace(['_', '.'], "-");
-    format!("l{}", &u[u.len().saturating_sub(30)..])
-}
-
-fn at(lab: &str, path: &str) -> String {
-    format!("/labs/{lab}{path}")
+    lab_name("life")
 }
 
 fn create(lab: &str, members: &[&str]) -> Value {
@@ -38,8 +34,16 @@ fn deleted(lab: &str) -> Vec<Value> {
         .collect()
 }
 
-fn total(api: &Api, path: &str) -> Value {
-    api.get(path).expect(200).body["links"]["total"].clone()
+/// An agent of a closed lab: its token is refused, to ask who it is and to claim.
+#[track_caller]
+fn refused_agent(agent: &Api) {
+    agent.get_refused("/api/v1/agent/whoami", 401, "invalid token");
+    agent
+        .post(
+            "/api/v1/agent/claim",
+            &json!({"interfaces": ["a"], "wait_secs": 0}),
+        )
+        .expect_error(401, "invalid token");
 }
 
 #[test]
@@ -65,45 +69,21 @@ fn a_lab_created_again_starts_empty_and_the_old_ones_tokens_are_dead() {
 
     admin.delete(&format!("/api/v1/labs/{x}/")).expect(204);
     // At once: the old lab's agents and users are refused.
-    old_agent
-        .get("/api/v1/agent/whoami")
-        .expect_error(401, "invalid token");
-    old_agent
-        .post(
-            "/api/v1/agent/claim",
-            &json!({"interfaces": ["a"], "wait_secs": 0}),
-        )
-        .expect_error(401, "invalid token");
-    old_member
-        .get(&at(&x, "/api/v1/configs/"))
-        .expect_error(404, "no such lab");
-    admin
-        .get(&at(&x, "/api/v1/configs/"))
-        .expect_error(404, "no such lab");
+    refused_agent(&old_agent);
+    old_member.get_refused(&at(&x, "/api/v1/configs/"), 404, "no such lab");
+    admin.get_refused(&at(&x, "/api/v1/configs/"), 404, "no such lab");
     let kept = deleted(&x);
     assert_eq!(kept.len(), 1, "{kept:?}");
     assert_eq!(kept[0]["members"], json!([old_id]));
 
     // The same name again, another team: nothing of the old lab.
     create(&x, &[&new_id]);
-    assert_eq!(total(&new_member, &at(&x, "/api/v1/configs/")), 0);
-    assert_eq!(total(&new_member, &at(&x, "/api/v1/agents/")), 0);
-    assert_eq!(total(&new_member, &at(&x, "/api/v1/jobs/")), 0);
-    new_member
-        .get(&at(&x, "/api/v1/configs/1/"))
-        .expect_error(404, "no such config");
-    old_member
-        .get(&at(&x, "/api/v1/configs/"))
-        .expect_error(404, "no such lab");
-    old_agent
-        .get("/api/v1/agent/whoami")
-        .expect_error(401, "invalid token");
-    old_agent
-        .post(
-            "/api/v1/agent/claim",
-            &json!({"interfaces": ["a"], "wait_secs": 0}),
-        )
-        .expect_error(401, "invalid token");
+    assert_eq!(new_member.total(&at(&x, "/api/v1/configs/")), 0);
+    assert_eq!(new_member.total(&at(&x, "/api/v1/agents/")), 0);
+    assert_eq!(new_member.total(&at(&x, "/api/v1/jobs/")), 0);
+    new_member.get_refused(&at(&x, "/api/v1/configs/1/"), 404, "no such config");
+    old_member.get_refused(&at(&x, "/api/v1/configs/"), 404, "no such lab");
+    refused_agent(&old_agent);
     // New ids start at 1 again, in a store of its own.
     let cfg = admin
         .post(&at(&x, "/api/v1/configs/"), &json!({"name": "router"}))
@@ -139,9 +119,7 @@ fn a_lab_created_again_starts_empty_and_the_old_ones_tokens_are_dead() {
         "{config}"
     );
     old_agent.get("/api/v1/agent/whoami").expect(200);
-    new_member
-        .get(&at(&x, "/api/v1/configs/"))
-        .expect_error(404, "no such lab");
+    new_member.get_refused(&at(&x, "/api/v1/configs/"), 404, "no such lab");
     assert!(deleted(&x)
         .iter()
         .all(|d| d["incarnation"] != kept[0]["incarnation"]));
@@ -162,9 +140,7 @@ fn lifecycle_calls_refuse_bad_input_clearly() {
     member
         .delete(&format!("/api/v1/labs/{x}/"))
         .expect_error(403, "insufficient privileges");
-    member
-        .get("/api/v1/labs/?deleted=true")
-        .expect_error(403, "insufficient privileges");
+    member.get_refused("/api/v1/labs/?deleted=true", 403, "insufficient privileges");
     member
         .post(&format!("/api/v1/labs/{x}/restore"), &json!({}))
         .expect_error(403, "insufficient privileges");
@@ -213,9 +189,7 @@ fn lifecycle_calls_refuse_bad_input_clearly() {
     admin
         .post(&format!("/api/v1/labs/{x}/restore"), &json!({}))
         .expect_error(404, "no such deleted lab");
-    admin
-        .get(&format!("/labs/{x}/api/v1/jobs/"))
-        .expect_error(404, "no such lab");
+    admin.get_refused(&format!("/labs/{x}/api/v1/jobs/"), 404, "no such lab");
 }
 
 #[test]

@@ -55,9 +55,7 @@ fn requests_for_unknown_labs_make_no_objects() {
         Api::with_token(Some(format!("{lab}.0123456789abcdef0123456789abcdef")))
             .get("/api/v1/agent/whoami")
             .expect_error(401, "invalid token");
-        admin
-            .get(&format!("/labs/{lab}/api/v1/jobs/"))
-            .expect_error(404, "no such lab");
+        admin.get_refused(&format!("/labs/{lab}/api/v1/jobs/"), 404, "no such lab");
         admin
             .post(
                 &format!("/labs/{lab}/api/v1/configs/"),

@@ -3,55 +3,36 @@
 //! tokens are global, with membership per lab.
 
 use labrelay_itest::lab::user;
+use labrelay_itest::own::{at, lab_name};
 use labrelay_itest::{base_url, id, unique, AgentProc, AgentSpec, Api};
 use serde_json::{json, Value};
 use std::time::Duration;
 
 fn lab(members: &[&str]) -> String {
-    let name = unique("lab").to_ascii_lowercase().replace('_', "-");
-    // Lab names are at most 40 characters: keep the unique tail.
-    let name: String = name
-        .chars()
-        .rev()
-        .take(36)
-        .collect::<String>()
-        .chars()
-        .rev()
-        .collect();
-    let name = format!("l{}", name.trim_start_matches('-'));
+    let name = lab_name("lab");
     let members: Vec<Value> = members.iter().map(|m| json!(m)).collect();
     Api::admin().create("labs", json!({"name": name, "members": members}));
     name
-}
-
-fn at(lab: &str, path: &str) -> String {
-    format!("/labs/{lab}{path}")
 }
 
 #[test]
 fn labs_are_isolated_and_ids_and_names_are_per_lab() {
     let admin = Api::admin();
     let (a, b) = (lab(&[]), lab(&[]));
-    let pa = admin
-        .post(
-            &at(&a, "/api/v1/packages/"),
-            &json!({"name": "same-name", "testlist": ["cdrouter_basic_1"]}),
-        )
-        .expect(200)
-        .data()
-        .clone();
-    let pb = admin
-        .post(
-            &at(&b, "/api/v1/packages/"),
-            &json!({"name": "same-name", "testlist": ["cdrouter_basic_1"]}),
-        )
-        .expect(200)
-        .data()
-        .clone();
+    let same_name = |l: &str| {
+        admin
+            .post(
+                &at(l, "/api/v1/packages/"),
+                &json!({"name": "same-name", "testlist": ["cdrouter_basic_1"]}),
+            )
+            .expect(200)
+            .data()
+            .clone()
+    };
+    let (pa, pb) = (same_name(&a), same_name(&b));
     assert_eq!(id(&pa), "1", "a new lab numbers from 1");
     assert_eq!(id(&pb), "1");
-    let list =
-        |l: &str| admin.get(&at(l, "/api/v1/packages/")).expect(200).body["links"]["total"].clone();
+    let list = |l: &str| admin.total(&at(l, "/api/v1/packages/"));
     assert_eq!(list(&a), 1);
     assert_eq!(list(&b), 1);
     admin.delete(&at(&a, "/api/v1/packages/1/")).expect(204);
@@ -65,12 +46,8 @@ fn labs_are_isolated_and_ids_and_names_are_per_lab() {
         .body["links"]["total"]
         .clone();
     assert_eq!(bare, named);
-    admin
-        .get("/labs/no-such-lab/api/v1/jobs/")
-        .expect_error(404, "no such lab");
-    admin
-        .get("/labs/Bad_Name/api/v1/jobs/")
-        .expect_error(404, "no such lab");
+    admin.get_refused("/labs/no-such-lab/api/v1/jobs/", 404, "no such lab");
+    admin.get_refused("/labs/Bad_Name/api/v1/jobs/", 404, "no such lab");
 }
 
 #[test]
@@ -80,12 +57,8 @@ fn users_see_only_their_labs() {
     let mine = lab(&[&uid]);
     let other = lab(&[]);
     member.get(&at(&mine, "/api/v1/jobs/")).expect(200);
-    member
-        .get(&at(&other, "/api/v1/jobs/"))
-        .expect_error(404, "no such lab");
-    outsider
-        .get(&at(&mine, "/api/v1/jobs/"))
-        .expect_error(404, "no such lab");
+    member.get_refused(&at(&other, "/api/v1/jobs/"), 404, "no such lab");
+    outsider.get_refused(&at(&mine, "/api/v1/jobs/"), 404, "no such lab");
     // Everyone has the default lab.
     outsider.get("/api/v1/jobs/").expect(200);
     let names: Vec<String> = member
@@ -203,9 +176,7 @@ fn a_labs_agents_run_only_its_jobs() {
     let agent = Api::with_token(Some(token));
     agent.get("/api/v1/agent/whoami").expect(200);
     agent.get(&at(&a, "/api/v1/agent/whoami")).expect(200);
-    agent
-        .get(&at(&b, "/api/v1/agent/whoami"))
-        .expect_error(401, "invalid token");
+    agent.get_refused(&at(&b, "/api/v1/agent/whoami"), 401, "invalid token");
     // And never user endpoints.
     agent.get(&at(&a, "/api/v1/jobs/")).expect(403);
     admin

@@ -65,11 +65,10 @@ fn a_pending_job_says_why_it_waits() {
     let pkg = lab.package("w-lan", "w-wan", json!({}));
     // No agent at all.
     let first = lab.launch(json!({"package_id": pkg["id"]}));
-    let w = lab.job(&first)["waiting"].clone();
-    assert_eq!(w["code"], "no_agent", "{w}");
-    assert_eq!(
-        w["reason"],
-        "no online agent has all of its interfaces (w-lan, w-wan)"
+    let w = lab.waits(
+        &first,
+        "no_agent",
+        "no online agent has all of its interfaces (w-lan, w-wan)",
     );
     assert_eq!(w["position"], 1);
     // Later: scheduled.
@@ -79,21 +78,19 @@ fn a_pending_job_says_why_it_waits() {
     let (_, agent) = lab.agent("w-agent");
     assert_eq!(claim(&agent, &["w-lan", "w-wan"]), Some(first.clone()));
     let second = lab.launch(json!({"package_id": pkg["id"]}));
-    let w = lab.job(&second)["waiting"].clone();
-    assert_eq!(w["code"], "interfaces_busy", "{w}");
-    assert_eq!(
-        w["reason"],
-        format!("w-lan, w-wan in use by job {first} on agent w-agent")
+    lab.waits(
+        &second,
+        "interfaces_busy",
+        &format!("w-lan, w-wan in use by job {first} on agent w-agent"),
     );
     // A third is behind the second.
     let third = lab.launch(json!({"package_id": pkg["id"]}));
     assert_eq!(lab.job(&third)["waiting"]["position"], 2);
     finish(&agent, &first);
-    let w = lab.job(&third)["waiting"].clone();
-    assert_eq!(w["code"], "queued", "{w}");
-    assert_eq!(
-        w["reason"],
-        "behind 1 job of higher or equal priority for its interfaces"
+    lab.waits(
+        &third,
+        "queued",
+        "behind 1 job of higher or equal priority for its interfaces",
     );
     // In lists too, and only on pending jobs.
     let list = lab
@@ -111,11 +108,10 @@ fn a_pending_job_says_why_it_waits() {
     let (pinned, _) = lab.agent("never-seen");
     let pkg2 = lab.package("w-lan", "w-wan", json!({"agent_id": pinned}));
     let held = lab.launch(json!({"package_id": pkg2["id"]}));
-    let w = lab.job(&held)["waiting"].clone();
-    assert_eq!(w["code"], "agent_offline", "{w}");
-    assert_eq!(
-        w["reason"],
-        "its package runs only on agent never-seen, which is offline"
+    lab.waits(
+        &held,
+        "agent_offline",
+        "its package runs only on agent never-seen, which is offline",
     );
 }
 
@@ -259,14 +255,16 @@ fn a_device_that_is_not_ready_holds_its_jobs() {
         None,
         "a device in maintenance runs nothing"
     );
-    let w = lab.job(&job)["waiting"].clone();
-    assert_eq!(w["code"], "device_not_ready", "{w}");
-    assert_eq!(w["reason"], "device dut-1 is maintenance: firmware upgrade");
-    let filtered = lab
-        .admin
-        .get(&lab.at("/api/v1/devices/?filter=state=maintenance"))
-        .expect(200);
-    assert_eq!(filtered.body["links"]["total"], 1);
+    lab.waits(
+        &job,
+        "device_not_ready",
+        "device dut-1 is maintenance: firmware upgrade",
+    );
+    assert_eq!(
+        lab.admin
+            .total(&lab.at("/api/v1/devices/?filter=state=maintenance")),
+        1
+    );
     // The device's queue: its jobs, whether the device is the job's or (here) its package's.
     assert_eq!(lab.job(&job)["device_id"], "0");
     let queue = lab

@@ -3,21 +3,15 @@
 //! captures and files (in R2); every results endpoint answers as CDRouter's does, bad input
 //! included. Each test uses interfaces of its own, so only its own agents claim its jobs.
 
-use labrelay_itest::by_hand::{enc, hex, lab, launch, manual_run, put};
-use labrelay_itest::{unique, wait_for_job, AgentProc, AgentSpec, Api};
+use labrelay_itest::by_hand::{enc, hex, manual_run, put};
+use labrelay_itest::own::{launch, package_on};
+use labrelay_itest::{finished, strings, unique, wait_for_job, AgentProc, Api};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use std::path::Path;
 use std::time::Duration;
 
 const LONG: Duration = Duration::from_secs(180);
-
-fn finished(j: &Value) -> bool {
-    matches!(
-        j["status"].as_str(),
-        Some("completed" | "stopped" | "error")
-    )
-}
 
 /// (seq, name, result, log) of a result's tests.
 fn tests_of(api: &Api, result: &str) -> Vec<(u64, String, String, String)> {
@@ -72,14 +66,9 @@ fn assert_files_match(api: &Api, result: &str, dir: &Path) -> usize {
 #[test]
 fn a_run_of_real_tests_gives_a_cdrouter_result_with_tests_logs_and_captures() {
     let api = Api::admin();
-    let (ifaces, pkg) = lab(&api, &["cdrouter_app_14", "dns_45"]);
-    let agent = AgentProc::start(AgentSpec {
-        name: &unique("results-agent"),
-        interfaces: &ifaces,
-        concurrency: 1,
-        sim_env: &[("CDROUTER_SIM_TEST_MS", "100")],
-    });
-    let job_id = launch(&api, &pkg);
+    let (ifaces, pkg) = package_on(&api, "rif", &["cdrouter_app_14", "dns_45"]);
+    let agent = AgentProc::simulating("results-agent", &ifaces, "100");
+    let job_id = launch(&api, &pkg, json!({}));
     let job = wait_for_job(&api, &job_id, LONG, finished);
     assert_eq!(job["status"], "completed", "agent log:\n{}", agent.log());
     let rid = job["result_id"].as_str().expect("a result id").to_string();
@@ -163,13 +152,7 @@ fn a_run_of_real_tests_gives_a_cdrouter_result_with_tests_logs_and_captures() {
     let caps = api
         .get(&format!("/api/v1/results/{rid}/tests/3/captures/"))
         .expect(200);
-    let interfaces: Vec<&str> = caps
-        .data()
-        .as_array()
-        .expect("captures")
-        .iter()
-        .filter_map(|c| c["interface"].as_str())
-        .collect();
+    let interfaces = strings(caps.data(), "interface");
     assert_eq!(interfaces, ["ics", "lan-eth1", "wan-eth2"]);
     let one = api
         .get(&format!("/api/v1/results/{rid}/tests/3/captures/lan-eth1/"))
@@ -206,10 +189,12 @@ fn a_run_of_real_tests_gives_a_cdrouter_result_with_tests_logs_and_captures() {
 
     // Deleting the job deletes its result and files.
     api.delete(&format!("/api/v1/jobs/{job_id}/")).expect(204);
-    api.get(&format!("/api/v1/results/{rid}/"))
-        .expect_error(404, "no such result");
-    api.get(&format!("/api/v1/results/{rid}/?updates={uid}"))
-        .expect_error(404, "no such result");
+    api.get_refused(&format!("/api/v1/results/{rid}/"), 404, "no such result");
+    api.get_refused(
+        &format!("/api/v1/results/{rid}/?updates={uid}"),
+        404,
+        "no such result",
+    );
     let (status, _, _) = api.get_bytes(&format!("/api/v1/results/{rid}/logdir/final.txt"));
     assert_eq!(status, 404);
 }
@@ -217,8 +202,9 @@ fn a_run_of_real_tests_gives_a_cdrouter_result_with_tests_logs_and_captures() {
 #[test]
 fn the_unfinished_real_run_ends_as_error_with_the_verdicts_it_reached() {
     let api = Api::admin();
-    let (ifaces, pkg) = lab(
+    let (ifaces, pkg) = package_on(
         &api,
+        "rif",
         &[
             "perf_multi_2",
             "perf_multi_3",
@@ -227,16 +213,15 @@ fn the_unfinished_real_run_ends_as_error_with_the_verdicts_it_reached() {
             "perf_5",
         ],
     );
-    let agent = AgentProc::start(AgentSpec {
-        name: &unique("replay-agent"),
-        interfaces: &ifaces,
-        concurrency: 1,
-        sim_env: &[
+    let agent = AgentProc::simulating_with(
+        "replay-agent",
+        &ifaces,
+        &[
             ("CDROUTER_SIM_TEST_MS", "5"),
             ("CDROUTER_SIM_REPLAY", "20220721151446"),
         ],
-    });
-    let job_id = launch(&api, &pkg);
+    );
+    let job_id = launch(&api, &pkg, json!({}));
     let job = wait_for_job(&api, &job_id, LONG, finished);
     assert_eq!(job["status"], "error", "agent log:\n{}", agent.log());
     assert_eq!(
@@ -273,8 +258,9 @@ fn the_unfinished_real_run_ends_as_error_with_the_verdicts_it_reached() {
 #[test]
 fn a_stopped_run_keeps_what_it_reached() {
     let api = Api::admin();
-    let (ifaces, pkg) = lab(
+    let (ifaces, pkg) = package_on(
         &api,
+        "rif",
         &[
             "dns_45",
             "cdrouter_app_14",
@@ -284,13 +270,8 @@ fn a_stopped_run_keeps_what_it_reached() {
             "dns_45",
         ],
     );
-    let agent = AgentProc::start(AgentSpec {
-        name: &unique("stop-agent"),
-        interfaces: &ifaces,
-        concurrency: 1,
-        sim_env: &[("CDROUTER_SIM_TEST_MS", "4000")],
-    });
-    let job_id = launch(&api, &pkg);
+    let agent = AgentProc::simulating("stop-agent", &ifaces, "4000");
+    let job_id = launch(&api, &pkg, json!({}));
     let running = wait_for_job(&api, &job_id, LONG, |j| j["result_id"].is_string());
     let rid = running["result_id"].as_str().expect("result").to_string();
     // The first test's verdict is in the result as soon as its log is written.
@@ -326,8 +307,11 @@ fn a_stopped_run_keeps_what_it_reached() {
     );
     // Now the result may go on its own.
     api.delete(&format!("/api/v1/results/{rid}/")).expect(204);
-    api.get(&format!("/api/v1/results/{rid}/tests/"))
-        .expect_error(404, "no such result");
+    api.get_refused(
+        &format!("/api/v1/results/{rid}/tests/"),
+        404,
+        "no such result",
+    );
 }
 
 #[test]
@@ -511,32 +495,50 @@ fn test_records_are_checked() {
 fn results_endpoints_refuse_bad_input_clearly() {
     let api = Api::admin();
     let (agent, job, rid) = manual_run(&api);
-    api.get("/api/v1/results/abc/")
-        .expect_error(404, "no such result");
-    api.get("/api/v1/results/99999999999999/")
-        .expect_error(404, "no such result");
+    api.get_refused("/api/v1/results/abc/", 404, "no such result");
+    api.get_refused("/api/v1/results/99999999999999/", 404, "no such result");
     api.get("/api/v1/results/?filter=nope=1").expect(400);
     api.get("/api/v1/results/?sort=nope").expect(400);
-    api.get(&format!("/api/v1/results/{rid}/?updates=x"))
-        .expect_error(400, "invalid updates \"x\": must be a number");
-    api.get(&format!("/api/v1/results/{rid}/tests/99/"))
-        .expect_error(404, "no such test");
-    api.get(&format!("/api/v1/results/{rid}/tests/99/captures/"))
-        .expect_error(404, "no such test");
-    api.get(&format!("/api/v1/results/{rid}/logdir/none.txt"))
-        .expect_error(404, "no such file");
-    api.get(&format!("/api/v1/results/{rid}/logdir/?format=rar"))
-        .expect_error(400, "invalid format \"rar\": zip or tgz");
+    api.get_refused(
+        &format!("/api/v1/results/{rid}/?updates=x"),
+        400,
+        "invalid updates \"x\": must be a number",
+    );
+    api.get_refused(
+        &format!("/api/v1/results/{rid}/tests/99/"),
+        404,
+        "no such test",
+    );
+    api.get_refused(
+        &format!("/api/v1/results/{rid}/tests/99/captures/"),
+        404,
+        "no such test",
+    );
+    api.get_refused(
+        &format!("/api/v1/results/{rid}/logdir/none.txt"),
+        404,
+        "no such file",
+    );
+    api.get_refused(
+        &format!("/api/v1/results/{rid}/logdir/?format=rar"),
+        400,
+        "invalid format \"rar\": zip or tgz",
+    );
     api.get(&format!("/api/v1/results/{rid}/tests/1/log?limit=0"))
         .expect(400);
-    api.get(&format!("/api/v1/results/{rid}/tests/99/log"))
-        .expect_error(404, "no such test");
+    api.get_refused(
+        &format!("/api/v1/results/{rid}/tests/99/log"),
+        404,
+        "no such test",
+    );
     Api::anonymous()
         .get(&format!("/api/v1/results/{rid}/logdir/x"))
         .expect_error(401, "invalid token");
-    agent
-        .get(&format!("/api/v1/results/{rid}/"))
-        .expect_error(403, "insufficient privileges");
+    agent.get_refused(
+        &format!("/api/v1/results/{rid}/"),
+        403,
+        "insufficient privileges",
+    );
     // A test whose log has not arrived has an empty log, not an error.
     agent
         .post(&format!("/api/v1/agent/jobs/{job}/tests"), &json!({"tests": [{"seq": 1, "name": "start", "result": "running", "log": "start.txt"}]}))

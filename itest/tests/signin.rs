@@ -59,7 +59,7 @@ fn authenticate_gives_the_same_api_token_until_it_is_regenerated() {
         .expect("a new token")
         .to_string();
     assert_ne!(fresh, t1);
-    me.get("/api/v1/jobs/").expect_error(401, "invalid token");
+    me.get_refused("/api/v1/jobs/", 401, "invalid token");
     Api::with_token(Some(fresh.clone()))
         .get("/api/v1/jobs/")
         .expect(200);
@@ -97,7 +97,7 @@ fn sessions_end_with_sign_out_and_with_a_password_change() {
     let s1 = session("old-password-1");
     s1.get("/api/v1/jobs/").expect(200);
     s1.post("/api/v1/logout", &json!({})).expect(204);
-    s1.get("/api/v1/jobs/").expect_error(401, "invalid token");
+    s1.get_refused("/api/v1/jobs/", 401, "invalid token");
     s1.post("/api/v1/logout", &json!({}))
         .expect_error(401, "invalid token");
 
@@ -117,8 +117,8 @@ fn sessions_end_with_sign_out_and_with_a_password_change() {
         &json!({"old": "old-password-1", "new": "new-password-2", "new_confirm": "new-password-2"}),
     )
     .expect(200);
-    s2.get("/api/v1/jobs/").expect_error(401, "invalid token");
-    s3.get("/api/v1/jobs/").expect_error(401, "invalid token");
+    s2.get_refused("/api/v1/jobs/", 401, "invalid token");
+    s3.get_refused("/api/v1/jobs/", 401, "invalid token");
     // change_token=false kept the API token; the old password is gone.
     me.get("/api/v1/jobs/").expect(200);
     let (old, _) = Api::sign_in(&name, "old-password-1", &ip, false);
@@ -134,7 +134,7 @@ fn sessions_end_with_sign_out_and_with_a_password_change() {
         .expect(200);
     let t = changed.data()["token"].as_str().expect("a new token");
     assert_ne!(t, api_token);
-    me.get("/api/v1/jobs/").expect_error(401, "invalid token");
+    me.get_refused("/api/v1/jobs/", 401, "invalid token");
 }
 
 #[test]

@@ -5,6 +5,7 @@
 //! bundle and `/dev/null`: no C library, no `/etc/passwd`, no `/proc`, no `/sys`):
 //! `--version`, `check`, and a job claimed, run and reported to the real worker.
 
+use labrelay_itest::own::package_on;
 use labrelay_itest::{base_url, id, unique, wait_for_job, Api, Scratch};
 use serde_json::{json, Value};
 use std::os::unix::fs::PermissionsExt;
@@ -126,17 +127,7 @@ fn in_root(root: &Path, argv: &[&str]) -> Command {
 
 /// Interfaces of its own, and a package whose config puts its jobs on them.
 fn lab(api: &Api) -> (Vec<String>, Value) {
-    let u = unique("static");
-    let ifaces = vec![format!("{u}-lan"), format!("{u}-wan")];
-    let cfg = api.create(
-        "configs",
-        json!({"name": unique("cfg"), "contents": format!("testvar lanInterface {}\ntestvar wanInterface {}\n", ifaces[0], ifaces[1])}),
-    );
-    let pkg = api.create(
-        "packages",
-        json!({"name": unique("pkg"), "testlist": ["cdrouter_basic_1", "cdrouter_nat_1"], "config_id": cfg["id"]}),
-    );
-    (ifaces, pkg)
+    package_on(api, "static", &["cdrouter_basic_1", "cdrouter_nat_1"])
 }
 
 struct Running(Child);

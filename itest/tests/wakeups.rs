@@ -3,13 +3,13 @@
 //! (`/changes` lists kinds and ids), so a job page following its log does not re-fetch lists.
 //! Each test runs in a lab of its own, so nothing else wakes anything there.
 
-use labrelay_itest::{id, unique, Api};
+use labrelay_itest::own::lab_name;
+use labrelay_itest::{id, Api};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
 fn lab() -> String {
-    let u = unique("w").to_ascii_lowercase();
-    let name = format!("w{}", &u[u.len().saturating_sub(30)..]).replace(['_', '.'], "-");
+    let name = lab_name("w");
     Api::admin().create("labs", json!({"name": name}));
     name
 }
