@@ -83,7 +83,7 @@ pub fn run_schemathesis(root: &Path, python: &Path) -> Result {
 mod tests {
     use regex::Regex;
     use serde_json::Value;
-    use std::collections::{BTreeMap, BTreeSet};
+    use std::collections::BTreeSet;
     use std::path::PathBuf;
 
     fn root() -> PathBuf {
@@ -131,192 +131,23 @@ mod tests {
         }
     }
 
-    /// `"x"` → `x`, `"a" | "b"` → both, a binding → `{}`.
-    fn segment_choices(seg: &str) -> Vec<String> {
-        let seg = seg.trim();
-        if seg.starts_with('"') {
-            seg.split('|')
-                .map(|s| s.trim().trim_matches('"').to_string())
-                .collect()
-        } else {
-            vec!["{}".to_string()]
-        }
-    }
-
-    /// The concrete routes of one route table: every `([segments], Method::X) =>` arm (a
-    /// method of `_` or a `..` rest is a catch-all, not a route), under `prefix`.
-    fn table_routes(
-        src: &str,
-        prefix: &str,
-        expand: &BTreeMap<&str, Vec<String>>,
-    ) -> Vec<(String, String)> {
-        let arm = Regex::new(
-            r"\(\s*\[([^\]]*)\]\s*,\s*((?:Method::\w+)(?:\s*\|\s*Method::\w+)*)\s*\)\s*(?:if\b[^\n]*?)?=>",
-        )
-        .expect("regex");
-        let mut out = Vec::new();
-        for c in arm.captures_iter(src) {
-            let pattern = &c[1];
-            if pattern.contains("..") {
-                continue;
-            }
-            let mut paths: Vec<Vec<String>> = vec![Vec::new()];
-            for seg in pattern.split(',').filter(|s| !s.trim().is_empty()) {
-                let choices = match expand.get(seg.trim()) {
-                    Some(v) => v.clone(),
-                    None => segment_choices(seg),
-                };
-                paths = paths
-                    .into_iter()
-                    .flat_map(|p| {
-                        choices.iter().map(move |ch| {
-                            let mut p = p.clone();
-                            p.push(ch.clone());
-                            p
-                        })
-                    })
-                    .collect();
-            }
-            for method in c[2].split('|') {
-                let method = method.trim().trim_start_matches("Method::").to_uppercase();
-                for p in &paths {
-                    let mut segs = vec![prefix.to_string()];
-                    segs.extend(p.iter().cloned());
-                    let path = segs
-                        .into_iter()
-                        .filter(|s| !s.is_empty())
-                        .collect::<Vec<_>>()
-                        .join("/");
-                    out.push((method.clone(), format!("/api/v1/{path}")));
-                }
-            }
-        }
-        out
-    }
-
-    /// Asserts that `src` still holds `snippet` (a route the tables below cannot read).
-    fn holds(file: &str, snippet: &str) {
-        assert!(
-            read(file).contains(snippet),
-            "{file} no longer has `{snippet}`: update the route list in xtask/src/openapi.rs and docs/openapi.json"
-        );
-    }
-
-    /// Every route the worker serves, read from its route tables.
+    /// Every route the worker serves, read from its two route tables: the lab object's and
+    /// the entry's, a row per route, `METHOD "path[?switch]", ...` (rows for `ANY` method, the
+    /// entry's internal calls and refusals, are not operations of the API).
     fn served() -> BTreeSet<(String, String)> {
-        let store = read("worker/src/store/mod.rs");
-        let none = BTreeMap::new();
+        let row = Regex::new(r#"(?m)^\s*(GET|POST|PUT|PATCH|DELETE) "(/[^"?]*)(?:\?[^"]*)?","#)
+            .expect("regex");
         let mut out = BTreeSet::new();
-        // The store's table: `["jobs", rest @ ..] => jobs::route(...)`; packages, configs
-        // and devices hand their rest to the shared CRUD table.
-        let table = Regex::new(r#"\["(\w+)", rest @ \.\.\] => (\w+)::route\("#).expect("regex");
-        let mut prefixes = 0;
-        for c in table.captures_iter(&store) {
-            prefixes += 1;
-            let (prefix, module) = (&c[1], &c[2]);
-            let file = [
-                format!("worker/src/store/{module}.rs"),
-                format!("worker/src/store/{module}/mod.rs"),
-            ]
-            .into_iter()
-            .find(|f| root().join(f).exists())
-            .unwrap_or_else(|| panic!("no source for store module {module}"));
-            let mut src = read(&file);
-            if src.contains("crud::route::<") {
-                src = read("worker/src/store/crud.rs");
-            }
-            out.extend(table_routes(&src, prefix, &none));
-        }
-        assert!(prefixes >= 7, "the store's route table was not found");
-        // The agent's table (after `agent/`): `jobs/{id}/{action}` for each action it matches.
-        holds(
-            "worker/src/store/mod.rs",
-            "agent_api::route(&self.db, ctx, agent, rest)",
-        );
-        let agent = read("worker/src/store/agent_api.rs");
-        let actions_block = agent
-            .split("match *action {")
-            .nth(1)
-            .and_then(|s| s.split("_ =>").next())
-            .expect("agent_api.rs matches on the action");
-        let actions: Vec<String> = Regex::new(r#""(\w+)" =>"#)
-            .expect("regex")
-            .captures_iter(actions_block)
-            .map(|c| c[1].to_string())
-            .collect();
-        assert!(actions.len() >= 5, "agent actions: {actions:?}");
-        let expand = BTreeMap::from([("action", actions)]);
-        out.extend(table_routes(&agent, "agent", &expand));
-        // The entry's table of result files: segments after `/api/v1/`.
-        out.extend(table_routes(&read("worker/src/files/mod.rs"), "", &none));
-        // The entry's sign-in table: segments after `/api/v1/users/`.
-        holds(
-            "worker/src/signin/mod.rs",
-            r#".strip_prefix("/api/v1/users")"#,
-        );
-        out.extend(table_routes(
-            &read("worker/src/signin/mod.rs"),
-            "users",
-            &none,
-        ));
-        // Routes outside the tables, each checked to be where it was.
-        holds(
-            "worker/src/store/mod.rs",
-            r#"seg == ["changes"] && ctx.method == Method::Get"#,
-        );
-        holds(
-            "worker/src/store/mod.rs",
-            r#"rest == ["claim"] && ctx.method == Method::Post"#,
-        );
-        holds(
-            "worker/src/store/mod.rs",
-            r#"let (["jobs", id, "stop"], Method::Get) = (rest, &ctx.method)"#,
-        );
-        holds(
-            "worker/src/store/mod.rs",
-            r#"["system", "hostname"] => match ctx.method {"#,
-        );
-        holds(
-            "worker/src/store/mod.rs",
-            "Method::Get => http::data(&self.hostname())",
-        );
-        holds(
-            "worker/src/store/mod.rs",
-            r#"["system", "status"] => match ctx.method {"#,
-        );
-        holds(
-            "worker/src/store/mod.rs",
-            "http::data(&self.waiting.status())",
-        );
-        holds(
-            "worker/src/signin/mod.rs",
-            r#"if trimmed == "/authenticate" {"#,
-        );
-        holds(
-            "worker/src/signin/mod.rs",
-            "Method::Post => authenticate(req, env).await,",
-        );
-        holds("worker/src/store/mod.rs", r#"if seg == ["logout"] {"#);
-        holds(
-            "worker/src/store/mod.rs",
-            "Method::Post => signin::logout(&self.db, ctx.bearer.as_deref()),",
-        );
-        holds(
-            "worker/src/openapi.rs",
-            r#"pub const PATH: &str = "/api/v1/openapi.json";"#,
-        );
-        holds("worker/src/entry.rs", "crate::openapi::route(&req)");
-        for (m, p) in [
-            ("GET", "/api/v1/changes"),
-            ("POST", "/api/v1/agent/claim"),
-            ("GET", "/api/v1/agent/jobs/{}/stop"),
-            ("GET", "/api/v1/system/hostname"),
-            ("GET", "/api/v1/system/status"),
-            ("POST", "/authenticate"),
-            ("POST", "/api/v1/logout"),
-            ("GET", "/api/v1/openapi.json"),
+        for (table, at_least) in [
+            ("worker/src/store/route_table.rs", 60),
+            ("worker/src/entry/table.rs", 10),
         ] {
-            out.insert((m.to_string(), p.to_string()));
+            let src = read(table);
+            let rows: Vec<_> = row.captures_iter(&src).collect();
+            assert!(rows.len() >= at_least, "{table}: only {} rows", rows.len());
+            for c in rows {
+                out.insert((c[1].to_string(), normalize(&c[2])));
+            }
         }
         out
     }
@@ -668,9 +499,21 @@ mod tests {
     #[test]
     fn query_switches_are_documented() {
         let doc = document();
-        let enum_of = |path: &str, param: &str| -> BTreeSet<String> {
-            let op = &doc["paths"][path]["post"];
-            op["parameters"]
+        // Each row of the store's table a query switch selects (`POST "/api/v1/jobs?bulk=launch"`).
+        let row = Regex::new(r#"(?m)^\s*(GET|POST|PUT|PATCH|DELETE) "(/[^"?]*)\?(\w+)=(\w+)","#)
+            .expect("regex");
+        let table = read("worker/src/store/route_table.rs");
+        let mut switches = 0;
+        for c in row.captures_iter(&table) {
+            switches += 1;
+            let (method, path, param, value) = (c[1].to_lowercase(), &c[2], &c[3], &c[4]);
+            let (_, item) = doc["paths"]
+                .as_object()
+                .expect("paths")
+                .iter()
+                .find(|(p, _)| normalize(p) == normalize(path))
+                .unwrap_or_else(|| panic!("{path} is not in docs/openapi.json"));
+            let values: BTreeSet<String> = item[&method]["parameters"]
                 .as_array()
                 .expect("parameters")
                 .iter()
@@ -682,29 +525,12 @@ mod tests {
                         .filter_map(|v| v.as_str().map(String::from))
                         .collect()
                 })
-                .unwrap_or_default()
-        };
-        let jobs = read("worker/src/store/jobs/mod.rs");
-        for (param, value) in [
-            ("process", "interfaces"),
-            ("bulk", "launch"),
-            ("bulk", "delete"),
-        ] {
+                .unwrap_or_default();
             assert!(
-                jobs.contains(&format!("Some(\"{value}\")")),
-                "jobs.rs: {value}"
-            );
-            assert!(
-                enum_of("/api/v1/jobs/", param).contains(value),
-                "{param}={value}"
+                values.contains(value),
+                "{method} {path}: {param}={value} is not documented"
             );
         }
-        assert!(read("worker/src/store/crud.rs").contains("Some(\"delete\") => bulk_delete"));
-        for p in ["packages", "configs", "devices"] {
-            assert!(
-                enum_of(&format!("/api/v1/{p}/"), "bulk").contains("delete"),
-                "{p}"
-            );
-        }
+        assert!(switches >= 6, "only {switches} query switches found");
     }
 }
