@@ -62,8 +62,11 @@ fn own_dirs(base: &Path, pid: u32) -> Vec<PathBuf> {
 fn steps(root: &Path) -> Result {
     tools::ensure_all(root)?;
 
-    step("native unit tests (api, agent, xtask)");
+    step("native unit tests (api, agent, xtask; the worker's route tables)");
     sh(Command::new("cargo").arg("test").current_dir(root))?;
+    sh(Command::new("cargo")
+        .args(["test", "--package", "labrelay-worker", "--lib"])
+        .current_dir(root))?;
 
     step("build app, worker and agent");
     build::all(root)?;
