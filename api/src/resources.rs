@@ -1,9 +1,9 @@
 //! Packages, configs and devices: CDRouter-shaped, minimal. Each has a wire shape (summary
 //! fields always, detailed fields as `Option`s left out of lists), an input shape for create
-//! and edit (every key optional, `null` ignored) and a filter/sort schema.
+//! and edit (every key optional, `null` ignored); their columns and the fields lists may filter
+//! and sort by are declared once in the worker (`store/columns.rs`, `record!`).
 
 use crate::interfaces::Interface;
-use crate::query::{Field, FieldType as T, Schema};
 use crate::{Id, Timestamp};
 use serde::{Deserialize, Serialize};
 
@@ -173,55 +173,6 @@ pub struct DeviceInput {
     #[serde(default)]
     pub health_every_hours: Option<u32>,
 }
-
-/// Fields every CDRouter-shaped resource shares.
-macro_rules! common_fields {
-    ($($extra:expr),* $(,)?) => {
-        &[
-            Field { name: "id", ty: T::Id, sql: "id" },
-            Field { name: "name", ty: T::Str, sql: "name" },
-            Field { name: "description", ty: T::Str, sql: "description" },
-            Field { name: "tags", ty: T::StrArray, sql: "tags" },
-            Field { name: "note", ty: T::Str, sql: "note" },
-            Field { name: "locked", ty: T::Bool, sql: "locked" },
-            Field { name: "user_id", ty: T::Id, sql: "user_id" },
-            Field { name: "created", ty: T::Time, sql: "created" },
-            Field { name: "updated", ty: T::Time, sql: "updated" },
-            $($extra),*
-        ]
-    };
-}
-
-#[rustfmt::skip]
-pub static PACKAGE_SCHEMA: Schema = Schema {
-    fields: common_fields![
-        Field { name: "testlist", ty: T::StrArray, sql: "testlist" },
-        Field { name: "test_count", ty: T::Int, sql: "json_array_length(testlist)" },
-        Field { name: "priority", ty: T::Int, sql: "priority" },
-        Field { name: "extra_cli_args", ty: T::Str, sql: "extra_cli_args" },
-        Field { name: "config_id", ty: T::Id, sql: "config_id" },
-        Field { name: "device_id", ty: T::Id, sql: "device_id" },
-        Field { name: "agent_id", ty: T::Id, sql: "agent_id" },
-    ],
-};
-
-#[rustfmt::skip]
-pub static CONFIG_SCHEMA: Schema = Schema {
-    fields: common_fields![
-        Field { name: "contents", ty: T::Str, sql: "contents" },
-    ],
-};
-
-#[rustfmt::skip]
-pub static DEVICE_SCHEMA: Schema = Schema {
-    fields: common_fields![
-        Field { name: "manufacturer", ty: T::Str, sql: "manufacturer" },
-        Field { name: "state", ty: T::Str, sql: "state" },
-        Field { name: "model_name", ty: T::Str, sql: "model_name" },
-        Field { name: "serial_number", ty: T::Str, sql: "serial_number" },
-        Field { name: "software_version", ty: T::Str, sql: "software_version" },
-    ],
-};
 
 #[cfg(test)]
 mod tests {

@@ -4,9 +4,12 @@
 //! (`schema.rs`); its wire form is the resource's `wire`.
 //!
 //! Every record has `id`, `name`, `description`, `tags`, `note`, `locked`, `user_id`,
-//! `created` and `updated`; a declaration lists the rest, each `name: type = default` and,
-//! when the body's key of the same name sets it as is, `=> how`:
-//! `text` (a string), `json` (stored as JSON text), `id` (an id), `int` (a number).
+//! `created` and `updated` (each one a filter and sort field); a declaration lists the rest,
+//! each `name: type = default`, then when the body's key of the same name sets it as is
+//! `=> how` (`text`: a string, `json`: stored as JSON text, `id`: an id, `int`: a number), and
+//! when lists may filter and sort by it `, filter T` (the query language's field type); then
+//! the fields computed in SQL (`name: T = "sql"`). The declaration names the query language's
+//! schema too (`query NAME`).
 
 use super::db::{json_string, Binds};
 
@@ -68,10 +71,35 @@ named_input!(
 macro_rules! record {
     (
         $(#[$meta:meta])*
-        pub struct $row:ident: $input:ty {
-            $( $(#[$attr:meta])* $field:ident: $ty:ty = $default:expr $(=> $how:ident)?; )*
+        pub struct $row:ident: $input:ty, query $schema:ident {
+            $( $(#[$attr:meta])* $field:ident: $ty:ty = $default:expr
+                $(=> $how:ident)? $(, filter $fty:ident)?; )*
         }
+        computed { $( $cname:ident: $cty:ident = $csql:literal; )* }
     ) => {
+        /// What lists of this record may filter and sort by (see `labrelay_api::query`).
+        #[rustfmt::skip]
+        pub static $schema: labrelay_api::query::Schema = {
+            use labrelay_api::query::{Field, FieldType as T};
+            labrelay_api::query::Schema {
+                fields: &[
+                    Field { name: "id", ty: T::Id, sql: "id" },
+                    Field { name: "name", ty: T::Str, sql: "name" },
+                    Field { name: "description", ty: T::Str, sql: "description" },
+                    Field { name: "tags", ty: T::StrArray, sql: "tags" },
+                    Field { name: "note", ty: T::Str, sql: "note" },
+                    Field { name: "locked", ty: T::Bool, sql: "locked" },
+                    Field { name: "user_id", ty: T::Id, sql: "user_id" },
+                    Field { name: "created", ty: T::Time, sql: "created" },
+                    Field { name: "updated", ty: T::Time, sql: "updated" },
+                    $( $(
+                        Field { name: stringify!($field), ty: T::$fty, sql: stringify!($field) },
+                    )? )*
+                    $( Field { name: stringify!($cname), ty: T::$cty, sql: $csql }, )*
+                ],
+            }
+        };
+
         $(#[$meta])*
         #[derive(serde::Deserialize)]
         pub struct $row {

@@ -6,13 +6,14 @@ use super::db::{from_micros, parse_json, Db};
 use super::list::Table;
 use labrelay_api::error::ApiError;
 use labrelay_api::interfaces;
-use labrelay_api::resources::{Config, ConfigInput, CONFIG_SCHEMA};
+use labrelay_api::resources::{Config, ConfigInput};
 use labrelay_api::Id;
 
 record! {
-    pub struct ConfigRow: ConfigInput {
-        contents: String = String::new() => text;
+    pub struct ConfigRow: ConfigInput, query CONFIG_SCHEMA {
+        contents: String = String::new() => text, filter Str;
     }
+    computed {}
 }
 
 pub fn find(db: &Db, id: Id) -> Result<ConfigRow, ApiError> {

@@ -8,18 +8,18 @@ use super::db::{from_micros, parse_json, Db};
 use super::list::Table;
 use labrelay_api::device_state::{DeviceState, Health};
 use labrelay_api::error::ApiError;
-use labrelay_api::resources::{Device, DeviceInput, DEVICE_SCHEMA};
+use labrelay_api::resources::{Device, DeviceInput};
 use labrelay_api::Id;
 
 record! {
-    pub struct DeviceRow: DeviceInput {
-        manufacturer: String = String::new() => text;
-        model_name: String = String::new() => text;
-        serial_number: String = String::new() => text;
-        software_version: String = String::new() => text;
+    pub struct DeviceRow: DeviceInput, query DEVICE_SCHEMA {
+        manufacturer: String = String::new() => text, filter Str;
+        model_name: String = String::new() => text, filter Str;
+        serial_number: String = String::new() => text, filter Str;
+        software_version: String = String::new() => text, filter Str;
         /// Set by `apply` (a device back to ready is unchecked again).
         #[serde(default = "ready")]
-        state: String = ready();
+        state: String = ready(), filter Str;
         #[serde(default)]
         state_note: String = String::new() => text;
         /// Set by `apply` (another package: unchecked again).
@@ -32,6 +32,7 @@ record! {
         #[serde(default)]
         health_checked: i64 = 0;
     }
+    computed {}
 }
 
 fn ready() -> String {

@@ -7,7 +7,7 @@ use super::db::{from_micros, json_string, parse_json, Db};
 use super::list::Table;
 use labrelay_api::error::ApiError;
 use labrelay_api::interfaces;
-use labrelay_api::resources::{Package, PackageInput, PACKAGE_SCHEMA};
+use labrelay_api::resources::{Package, PackageInput};
 use labrelay_api::Id;
 
 fn default_priority() -> i64 {
@@ -15,20 +15,23 @@ fn default_priority() -> i64 {
 }
 
 record! {
-    pub struct PackageRow: PackageInput {
-        testlist: String = "[]".into() => json;
-        extra_cli_args: String = String::new() => text;
-        config_id: i64 = 0 => id;
-        device_id: i64 = 0 => id;
-        agent_id: i64 = 0 => id;
+    pub struct PackageRow: PackageInput, query PACKAGE_SCHEMA {
+        testlist: String = "[]".into() => json, filter StrArray;
         #[serde(default = "default_priority")]
-        priority: i64 = default_priority() => int;
+        priority: i64 = default_priority() => int, filter Int;
+        extra_cli_args: String = String::new() => text, filter Str;
+        config_id: i64 = 0 => id, filter Id;
+        device_id: i64 = 0 => id, filter Id;
+        agent_id: i64 = 0 => id, filter Id;
         /// The schedule as JSON ("" when never set); set by `apply`.
         #[serde(default)]
         schedule: String = String::new();
         /// When the schedule next fires (µs; 0: not enabled).
         #[serde(default)]
         schedule_next: i64 = 0;
+    }
+    computed {
+        test_count: Int = "json_array_length(testlist)";
     }
 }
 

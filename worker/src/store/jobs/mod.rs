@@ -10,7 +10,7 @@ use crate::error::now;
 use labrelay_api::error::ApiError;
 use labrelay_api::jobs::{BulkLaunch, JobInput, JobStatus, JOB_SCHEMA};
 use labrelay_api::query::{FilterSet, ListQuery};
-use labrelay_api::resources::PACKAGE_SCHEMA;
+use super::packages::PACKAGE_SCHEMA;
 use labrelay_api::Id;
 
 pub mod insert;
