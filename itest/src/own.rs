@@ -21,6 +21,14 @@ pub fn package_on<S: AsRef<str>>(api: &Api, prefix: &str, tests: &[S]) -> (Vec<S
     (ifaces, pkg)
 }
 
+/// A config of `contents`, named uniquely.
+pub fn config(api: &Api, contents: &str) -> Value {
+    api.create(
+        "configs",
+        json!({"name": unique("cfg"), "contents": contents}),
+    )
+}
+
 /// A package of one test and no config.
 pub fn basic_package(api: &Api) -> Value {
     api.create(

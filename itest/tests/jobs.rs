@@ -1,6 +1,6 @@
 //! Jobs: launch, interfaces, edit, stop, delete, bulk launch (all-or-nothing), bulk delete.
 
-use labrelay_itest::own::bulk_delete_tagged;
+use labrelay_itest::own::{bulk_delete_tagged, config};
 use labrelay_itest::{id, strings, unique, Api};
 use serde_json::{json, Value};
 
@@ -14,9 +14,9 @@ struct Fixture {
 
 fn fixture() -> Fixture {
     let api = Api::admin();
-    let config = api.create(
-        "configs",
-        json!({"name": unique("cfg"), "contents": "testvar lanInterface eth1\ntestvar wanInterface wifi0\n"}),
+    let config = config(
+        &api,
+        "testvar lanInterface eth1\ntestvar wanInterface wifi0\n",
     );
     let device = api.create("devices", json!({"name": unique("dev")}));
     let package = api.create(
@@ -189,10 +189,7 @@ fn run_at_in_the_future_is_kept_and_the_past_means_now() {
 #[test]
 fn edit_while_pending_recomputes_and_refuses_afterwards() {
     let f = fixture();
-    let other = f.api.create(
-        "configs",
-        json!({"name": unique("cfg"), "contents": "testvar lanInterface eth6\n"}),
-    );
+    let other = config(&f.api, "testvar lanInterface eth6\n");
     let job = f.api.create("jobs", json!({"package_id": f.package["id"]}));
     let path = format!("/api/v1/jobs/{}/", id(&job));
     let edited = f
@@ -220,9 +217,9 @@ fn edit_while_pending_recomputes_and_refuses_afterwards() {
 #[test]
 fn a_pending_job_on_its_packages_own_config_follows_a_new_package() {
     let f = fixture();
-    let cfg = f.api.create(
-        "configs",
-        json!({"name": unique("cfg"), "contents": "testvar lanInterface eth7\ntestvar wanInterface eth8\n"}),
+    let cfg = config(
+        &f.api,
+        "testvar lanInterface eth7\ntestvar wanInterface eth8\n",
     );
     let pkg = f.api.create(
         "packages",

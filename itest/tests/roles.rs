@@ -2,7 +2,7 @@
 //! (jobs, results, packages, configs, devices); a read-only user only reads. Refusals are 403
 //! with the reason.
 
-use labrelay_itest::own::bulk_delete_tagged;
+use labrelay_itest::own::{bulk_delete_tagged, config};
 use labrelay_itest::{id, unique, Api};
 use serde_json::json;
 
@@ -17,10 +17,7 @@ fn user(readonly: bool) -> Api {
 
 /// A config, a package and a pending job (held for the year 2199, so no agent takes it).
 fn records(api: &Api, tag: &str) -> (String, String, String) {
-    let cfg = api.create(
-        "configs",
-        json!({"name": unique("cfg"), "contents": "testvar lanInterface eth1\n"}),
-    );
+    let cfg = config(api, "testvar lanInterface eth1\n");
     let pkg = api.create(
         "packages",
         json!({"name": unique("pkg"), "testlist": ["cdrouter_basic_1"], "config_id": cfg["id"]}),
