@@ -16,7 +16,7 @@ mod verdict;
 mod tests;
 
 pub use files::{classify, FileKind};
-pub use line::{parse_line, LogLine, LogTime};
+pub use line::{civil_from_days, parse_line, LogLine, LogTime};
 pub use synopsis::{parse_synopsis, Synopsis, SynopsisRow};
 pub use testlog::{summarize, TestHeader, TestLogSummary};
 pub use verdict::{parse_verdict, Verdict, VerdictLine};

@@ -260,20 +260,7 @@ mod zip {
     fn dos_time(secs: i64) -> (u16, u16) {
         let days = secs.div_euclid(86_400);
         let t = secs.rem_euclid(86_400);
-        // Civil date from days since 1970 (Howard Hinnant's algorithm).
-        let z = days + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z - era * 146_097;
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let d = doy - (153 * mp + 2) / 5 + 1;
-        let m = if mp < 10 { mp + 3 } else { mp - 9 };
-        let y = if m <= 2 {
-            yoe + era * 400 + 1
-        } else {
-            yoe + era * 400
-        };
+        let (y, m, d) = labrelay_api::cdrouter::civil_from_days(days);
         let y = (y - 1980).clamp(0, 127);
         let time = ((t / 3600) << 11) | (((t / 60) % 60) << 5) | ((t % 60) / 2);
         let date = (y << 9) | (m << 5) | d;

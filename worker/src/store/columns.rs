@@ -9,12 +9,24 @@
 //! `=> how` (`text`: a string, `json`: stored as JSON text, `id`: an id, `int`: a number), and
 //! when lists may filter and sort by it `, filter T` (the query language's field type); then
 //! the fields computed in SQL (`name: T = "sql"`). The declaration names the query language's
-//! schema too (`query NAME`).
+//! schema too (`query NAME`), its table and its noun
+//! (`table "packages", noun "package"`).
 
 use super::db::{json_string, Binds};
+use super::list::Table;
+use labrelay_api::query::Schema;
+
+/// Which table a record lives in, how messages name it, and what its lists filter by.
+pub struct Kind {
+    pub table: Table,
+    /// The singular name used in messages: `no such package`.
+    pub noun: &'static str,
+    pub schema: &'static Schema,
+}
 
 /// What `record!` derives for a row type.
 pub trait Record: serde::de::DeserializeOwned + Sized {
+    const KIND: Kind;
     /// A create/edit body: every key optional.
     type Input: serde::de::DeserializeOwned + NamedInput;
     /// The written columns (all but `id`), in the order of `binds`.
@@ -71,7 +83,7 @@ named_input!(
 macro_rules! record {
     (
         $(#[$meta:meta])*
-        pub struct $row:ident: $input:ty, query $schema:ident {
+        pub struct $row:ident: $input:ty, table $table:literal, noun $noun:literal, query $schema:ident {
             $( $(#[$attr:meta])* $field:ident: $ty:ty = $default:expr
                 $(=> $how:ident)? $(, filter $fty:ident)?; )*
         }
@@ -116,6 +128,15 @@ macro_rules! record {
         }
 
         impl $crate::store::columns::Record for $row {
+            const KIND: $crate::store::columns::Kind = $crate::store::columns::Kind {
+                table: $crate::store::list::Table {
+                    name: $table,
+                    columns: "*",
+                    indexed: &["name"],
+                },
+                noun: $noun,
+                schema: &$schema,
+            };
             type Input = $input;
             const COLUMNS: &'static [&'static str] = &[
                 "name", "description", "tags", "note", "locked", "user_id", "created", "updated",

@@ -1,16 +1,15 @@
 //! Configs: CDRouter config text, from which a job's interfaces are computed.
 
-use super::columns::record;
-use super::crud::{get_row, Kind, Resource};
+use super::columns::{record, Record};
+use super::crud::{get_row, Resource};
 use super::db::{from_micros, parse_json, Db};
-use super::list::Table;
 use labrelay_api::error::ApiError;
 use labrelay_api::interfaces;
 use labrelay_api::resources::{Config, ConfigInput};
 use labrelay_api::Id;
 
 record! {
-    pub struct ConfigRow: ConfigInput, query CONFIG_SCHEMA {
+    pub struct ConfigRow: ConfigInput, table "configs", noun "config", query CONFIG_SCHEMA {
         contents: String = String::new() => text, filter Str;
     }
     computed {}
@@ -33,15 +32,6 @@ pub fn contents(db: &Db, id: Id) -> Result<String, ApiError> {
 }
 
 impl Resource for ConfigRow {
-    const KIND: Kind = Kind {
-        table: Table {
-            name: "configs",
-            columns: "*",
-            indexed: &["name"],
-        },
-        noun: "config",
-        schema: &CONFIG_SCHEMA,
-    };
     type Wire = Config;
 
     fn check(input: &Self::Input) -> Result<(), String> {

@@ -2,30 +2,22 @@
 //! (list, create, get, edit, delete, `?bulk=delete`), unique names, locking, deletes.
 
 use super::auth::{owned_only, require_owner_of};
-use super::columns::{NamedInput, Record};
+use super::columns::{Kind, NamedInput, Record};
 use super::db::{json_text, us, Db};
 use super::http::{self, parse_id, Caller, Ctx, Reply};
-use super::list::{self, Table};
+use super::list;
 use crate::error::now;
 use labrelay_api::error::ApiError;
 use labrelay_api::limits::MAX_BULK;
-use labrelay_api::query::{parse_bool, FilterSet, ListQuery, Schema};
+use labrelay_api::query::{parse_bool, FilterSet, ListQuery};
 use labrelay_api::Id;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-
-pub struct Kind {
-    pub table: Table,
-    /// The singular name used in messages: `no such package`.
-    pub noun: &'static str,
-    pub schema: &'static Schema,
-}
 
 /// A CDRouter-shaped record: its row and columns (`columns::record!`), what a create/edit
 /// body may hold, and its wire form. The flows (list, create, get, edit, delete) are the same
 /// for all of them, here.
 pub trait Resource: Record {
-    const KIND: Kind;
     type Wire: Serialize;
     /// Sizes and syntax of a create/edit body (`labrelay_api::limits`), before anything else.
     fn check(input: &Self::Input) -> Result<(), String>;

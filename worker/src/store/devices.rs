@@ -3,16 +3,15 @@
 //! check (see `health`).
 
 use super::columns::{record, Record};
-use super::crud::{get_row, Kind, Resource};
+use super::crud::{get_row, Resource};
 use super::db::{from_micros, parse_json, Db};
-use super::list::Table;
 use labrelay_api::device_state::{DeviceState, Health};
 use labrelay_api::error::ApiError;
 use labrelay_api::resources::{Device, DeviceInput};
 use labrelay_api::Id;
 
 record! {
-    pub struct DeviceRow: DeviceInput, query DEVICE_SCHEMA {
+    pub struct DeviceRow: DeviceInput, table "devices", noun "device", query DEVICE_SCHEMA {
         manufacturer: String = String::new() => text, filter Str;
         model_name: String = String::new() => text, filter Str;
         serial_number: String = String::new() => text, filter Str;
@@ -44,15 +43,6 @@ pub fn find(db: &Db, id: Id) -> Result<DeviceRow, ApiError> {
 }
 
 impl Resource for DeviceRow {
-    const KIND: Kind = Kind {
-        table: Table {
-            name: "devices",
-            columns: "*",
-            indexed: &["name"],
-        },
-        noun: "device",
-        schema: &DEVICE_SCHEMA,
-    };
     type Wire = Device;
 
     fn check(input: &Self::Input) -> Result<(), String> {

@@ -2,9 +2,8 @@
 //! its jobs, and CDRouter's schedule (fired by `schedule`).
 
 use super::columns::{record, Record};
-use super::crud::{exists, get_row, Kind, Resource};
+use super::crud::{exists, get_row, Resource};
 use super::db::{from_micros, json_string, parse_json, Db};
-use super::list::Table;
 use labrelay_api::error::ApiError;
 use labrelay_api::interfaces;
 use labrelay_api::resources::{Package, PackageInput};
@@ -15,7 +14,7 @@ fn default_priority() -> i64 {
 }
 
 record! {
-    pub struct PackageRow: PackageInput, query PACKAGE_SCHEMA {
+    pub struct PackageRow: PackageInput, table "packages", noun "package", query PACKAGE_SCHEMA {
         testlist: String = "[]".into() => json, filter StrArray;
         #[serde(default = "default_priority")]
         priority: i64 = default_priority() => int, filter Int;
@@ -51,15 +50,6 @@ impl PackageRow {
 }
 
 impl Resource for PackageRow {
-    const KIND: Kind = Kind {
-        table: Table {
-            name: "packages",
-            columns: "*",
-            indexed: &["name"],
-        },
-        noun: "package",
-        schema: &PACKAGE_SCHEMA,
-    };
     type Wire = Package;
 
     fn check(input: &Self::Input) -> Result<(), String> {

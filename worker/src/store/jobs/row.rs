@@ -1,7 +1,7 @@
 //! A job's row: its columns as stored, its wire form, and the finder. The bottom of the
 //! store's job code: everything that reads a job reads it through here.
 
-use crate::store::crud::Kind;
+use crate::store::columns::Kind;
 use crate::store::db::{from_micros, parse_json, Db};
 use crate::store::list::Table;
 use labrelay_api::agents::Progress;

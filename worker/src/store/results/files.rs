@@ -116,6 +116,18 @@ fn check_file(name: &str, size: u64, sha256: &str, max_bytes: u64) -> Result<(),
     Ok(())
 }
 
+/// A file's old version goes to R2's garbage (deleted, or its upload aborted, by the store's
+/// collector).
+fn condemn(db: &Db, old: &FileRow) -> Result<(), ApiError> {
+    db.exec(
+        "INSERT OR IGNORE INTO r2_garbage (key, upload_id) VALUES (?, ?)",
+        vec![
+            old.key.clone().into(),
+            old.upload_id.clone().unwrap_or_default().into(),
+        ],
+    )
+}
+
 /// Room for `req` in the result: its bytes with the others' within `max_bytes`, and (a new
 /// name) a file more within `MAX_RESULT_FILES`.
 fn check_room(
@@ -176,13 +188,7 @@ pub fn begin(db: &Db, ctx: &Ctx, agent: Id, max_bytes: u64) -> Result<Reply, Api
     // A new file or a new version of one: within the caps?
     check_room(db, result, &req, row.is_none(), max_bytes)?;
     if let Some(old) = &row {
-        db.exec(
-            "INSERT OR IGNORE INTO r2_garbage (key, upload_id) VALUES (?, ?)",
-            vec![
-                old.key.clone().into(),
-                old.upload_id.clone().unwrap_or_default().into(),
-            ],
-        )?;
+        condemn(db, old)?;
     }
     let key = file_key(&ctx.lab, result as u64, &req.sha256, &req.name);
     let t = us(now());
@@ -246,13 +252,7 @@ fn new_version(
     }
     let key = file_key(lab, result as u64, sha256, name);
     if let Some(old) = old.filter(|o| o.key != key || o.upload_id.is_some()) {
-        db.exec(
-            "INSERT OR IGNORE INTO r2_garbage (key, upload_id) VALUES (?, ?)",
-            vec![
-                old.key.clone().into(),
-                old.upload_id.clone().unwrap_or_default().into(),
-            ],
-        )?;
+        condemn(db, old)?;
     }
     Ok(key)
 }
