@@ -213,3 +213,43 @@ macro_rules! record {
 }
 
 pub(crate) use record;
+
+#[cfg(test)]
+mod tests {
+    use super::super::{configs::ConfigRow, devices::DeviceRow, packages::PackageRow};
+    use super::Record;
+
+    /// Every field lists filter on that is a plain column name is one the record declares.
+    fn filters_read_declared_columns<R: Record>() {
+        let kind = R::KIND;
+        for f in kind.schema.fields {
+            let plain = f.sql.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            assert!(
+                !plain || f.sql == "id" || R::COLUMNS.contains(&f.sql),
+                "{}: {} filters on {}, which is no column",
+                kind.table.name,
+                f.name,
+                f.sql
+            );
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        assert!(
+            R::COLUMNS.iter().all(|c| seen.insert(*c)),
+            "{}: a column twice",
+            kind.table.name
+        );
+    }
+
+    #[test]
+    fn each_record_filters_on_its_own_columns() {
+        filters_read_declared_columns::<PackageRow>();
+        filters_read_declared_columns::<ConfigRow>();
+        filters_read_declared_columns::<DeviceRow>();
+        assert!(PackageRow::KIND
+            .schema
+            .fields
+            .iter()
+            .any(|f| f.name == "test_count"));
+        assert_eq!(ConfigRow::COLUMNS.len(), 9);
+    }
+}
