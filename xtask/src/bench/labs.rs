@@ -109,7 +109,7 @@ pub mod streaming {
     use crate::bench::harness::TIMEOUT;
     use crate::http::Http;
     use crate::result::Result;
-    use serde_json::{json, Value};
+    use serde_json::json;
     use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
     use std::sync::Arc;
     use std::thread::JoinHandle;
@@ -156,32 +156,11 @@ pub mod streaming {
         }
     }
 
-    /// The lab's admin client (its paths under `/labs/<lab>`).
-    struct Lab {
-        admin: Http,
-        name: String,
-    }
-
-    impl Lab {
-        fn at(&self, p: &str) -> String {
-            format!("/labs/{}{p}", self.name)
-        }
-
-        fn post(&self, p: &str, body: Value) -> Result<Value> {
-            self.admin.post(&self.at(p), body)
-        }
-
-        fn status(&self) -> Result<Value> {
-            self.admin.get_data(&self.at("/api/v1/system/status"))
-        }
-    }
-
     pub fn run(base: &str, admin_token: &str, lab: &str) -> Result<Streamed> {
-        let lab = Lab {
-            admin: Http::new(base, admin_token, TIMEOUT),
-            name: lab.to_string(),
-        };
-        let agents = register(&lab)?;
+        // The admin's client of the lab (its paths under `/labs/<lab>`).
+        let in_lab = format!("{base}/labs/{lab}");
+        let lab = Http::new(&in_lab, admin_token, TIMEOUT);
+        let agents = register(&lab, base)?;
         let jobs = started_jobs(&lab, &agents)?;
         let stop = Arc::new(AtomicBool::new(false));
         let requests = Arc::new(AtomicU64::new(0));
@@ -191,7 +170,7 @@ pub mod streaming {
             .skip(AGENTS)
             .map(|agent| hold_claims(agent.fresh(), stop.clone()))
             .collect();
-        let before = lab.status()?;
+        let before = lab.get_data("/api/v1/system/status")?;
         let start = Instant::now();
         for (agent, job) in agents.iter().take(AGENTS).zip(&jobs) {
             threads.push(stream_log(
@@ -201,11 +180,11 @@ pub mod streaming {
                 requests.clone(),
             ));
         }
-        let browser = Http::new(base, admin_token, TIMEOUT);
+        let browser = Http::new(&in_lab, admin_token, TIMEOUT);
         let (answers, refetches) = browse(&lab, &browser, start)?;
         stop.store(true, Ordering::Relaxed);
         let seconds = start.elapsed().as_secs_f64();
-        let after = lab.status()?;
+        let after = lab.get_data("/api/v1/system/status")?;
         for t in threads {
             let _ = t.join();
         }
@@ -220,19 +199,20 @@ pub mod streaming {
         })
     }
 
-    /// The streaming agents, then the idle ones: each one's client.
-    fn register(lab: &Lab) -> Result<Vec<Http>> {
+    /// The streaming agents, then the idle ones: each one's client (of `base`: an agent's
+    /// token names its lab).
+    fn register(lab: &Http, base: &str) -> Result<Vec<Http>> {
         let mut agents = Vec::new();
         for i in 0..AGENTS + IDLE {
             let a = lab.post("/api/v1/agents/", json!({"name": format!("stream-{i}")}))?;
             let token = a["data"]["token"].as_str().ok_or("no agent token")?;
-            agents.push(lab.admin.with_token(token));
+            agents.push(Http::new(base, token, TIMEOUT));
         }
         Ok(agents)
     }
 
     /// One job per streaming agent, on interfaces of its own, claimed and started.
-    fn started_jobs(lab: &Lab, agents: &[Http]) -> Result<Vec<String>> {
+    fn started_jobs(lab: &Http, agents: &[Http]) -> Result<Vec<String>> {
         let mut jobs = Vec::new();
         for (i, agent) in agents.iter().take(AGENTS).enumerate() {
             let cfg = lab.post(
@@ -308,13 +288,13 @@ pub mod streaming {
 
     /// One browser on the jobs view for `SECONDS` from `start`: it re-fetches the list when
     /// jobs (not logs) changed. (answers, re-fetches).
-    fn browse(lab: &Lab, browser: &Http, start: Instant) -> Result<(u64, u64)> {
-        let mut version = lab.admin.get_data(&lab.at("/api/v1/changes?wait=0"))?["version"]
+    fn browse(lab: &Http, browser: &Http, start: Instant) -> Result<(u64, u64)> {
+        let mut version = lab.get_data("/api/v1/changes?wait=0")?["version"]
             .as_u64()
             .unwrap_or(0);
         let (mut answers, mut refetches) = (0u64, 0u64);
         while start.elapsed() < Duration::from_secs(SECONDS) {
-            let v = browser.get(&lab.at(&format!("/api/v1/changes?after={version}&wait=5")))?;
+            let v = browser.get(&format!("/api/v1/changes?after={version}&wait=5"))?;
             let data = &v["data"];
             let next = data["version"].as_u64().unwrap_or(version);
             if next == version {
@@ -328,7 +308,7 @@ pub mod streaming {
             };
             if lists {
                 refetches += 1;
-                let _ = browser.get(&lab.at("/api/v1/jobs/?limit=25"));
+                let _ = browser.get("/api/v1/jobs/?limit=25");
             }
         }
         Ok((answers, refetches))
