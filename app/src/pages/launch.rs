@@ -18,24 +18,8 @@ use crate::model::query;
 use crate::router;
 use form::FormSignals;
 use labrelay_api::interfaces::Interface;
-use labrelay_api::jobs::JobInput;
 use labrelay_api::Id;
 use leptos::prelude::*;
-
-/// Launches the job `input` describes and opens its page; busy until then, and a refusal is
-/// said in `error`.
-pub fn launch_and_open(input: JobInput, busy: RwSignal<bool>, error: RwSignal<Option<String>>) {
-    busy.set(true);
-    leptos::task::spawn_local(async move {
-        match api::launch(&input).await {
-            Ok(job) => router::navigate(&format!("/jobs/{}", job.id)),
-            Err(e) => {
-                error.try_set(Some(e.message));
-                busy.try_set(false);
-            }
-        }
-    });
-}
 
 #[component]
 pub fn LaunchPage() -> impl IntoView {
@@ -158,7 +142,16 @@ fn SingleLaunch(form: FormSignals, error: RwSignal<Option<String>>) -> impl Into
             Ok(i) => i,
             Err(e) => return error.set(Some(e)),
         };
-        launch_and_open(input, busy, error);
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            match api::launch(&input).await {
+                Ok(job) => router::navigate(&format!("/jobs/{}", job.id)),
+                Err(e) => {
+                    error.try_set(Some(e.message));
+                    busy.try_set(false);
+                }
+            }
+        });
     };
     view! {
         <form class="launch" on:submit=launch aria-label="Launch a job">

@@ -4,7 +4,7 @@
 use crate::api;
 use crate::components::{dyn_value, dyn_view, ErrorBanner};
 use crate::live;
-use crate::pages::launch::launch_and_open;
+use crate::router;
 use labrelay_api::jobs::JobInput;
 use labrelay_api::Id;
 use leptos::prelude::*;
@@ -18,11 +18,20 @@ pub fn FirstRun() -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     let launch = move |id: Id| {
+        busy.set(true);
         let input = JobInput {
             package_id: Some(id),
             ..JobInput::default()
         };
-        launch_and_open(input, busy, error);
+        leptos::task::spawn_local(async move {
+            match api::launch(&input).await {
+                Ok(job) => router::navigate(&format!("/jobs/{}", job.id)),
+                Err(e) => {
+                    error.try_set(Some(e.message));
+                    busy.try_set(false);
+                }
+            }
+        });
     };
     let list = dyn_view(move || {
         let packages = demos
