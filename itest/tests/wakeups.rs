@@ -3,20 +3,14 @@
 //! (`/changes` lists kinds and ids), so a job page following its log does not re-fetch lists.
 //! Each test runs in a lab of its own, so nothing else wakes anything there.
 
-use labrelay_itest::own::lab_name;
-use labrelay_itest::{id, Api};
+use labrelay_itest::id;
+use labrelay_itest::lab::Lab;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
-fn lab() -> String {
-    let name = lab_name("w");
-    Api::admin().create("labs", json!({"name": name}));
-    name
-}
-
-fn status(admin: &Api, lab: &str) -> Value {
-    admin
-        .get(&format!("/labs/{lab}/api/v1/system/status"))
+fn status(lab: &Lab) -> Value {
+    lab.admin
+        .get(&lab.at("/api/v1/system/status"))
         .expect(200)
         .data()
         .clone()
@@ -24,18 +18,8 @@ fn status(admin: &Api, lab: &str) -> Value {
 
 #[test]
 fn logs_and_heartbeats_wake_no_claim_and_tell_browsers_only_what_changed() {
-    let admin = Api::admin();
-    let lab = lab();
-    let at = |p: &str| format!("/labs/{lab}{p}");
-    let register = |name: &str| {
-        let a = admin
-            .post(&at("/api/v1/agents/"), &json!({"name": name}))
-            .expect(200)
-            .data()
-            .clone();
-        Api::with_token(Some(a["token"].as_str().expect("token").to_string()))
-    };
-    let (idle, busy) = (register("idle"), register("busy"));
+    let lab = Lab::new();
+    let ((_, idle), (_, busy)) = (lab.agent("idle"), lab.agent("busy"));
     // The idle agent holds a claim open, for interfaces no job here needs.
     let held = std::thread::spawn(move || {
         idle.post(
@@ -45,7 +29,7 @@ fn logs_and_heartbeats_wake_no_claim_and_tell_browsers_only_what_changed() {
         .status
     });
     let start = Instant::now();
-    while status(&admin, &lab)["held_claims"] != 1 {
+    while status(&lab)["held_claims"] != 1 {
         assert!(
             start.elapsed() < Duration::from_secs(20),
             "the claim is not held"
@@ -53,25 +37,10 @@ fn logs_and_heartbeats_wake_no_claim_and_tell_browsers_only_what_changed() {
         std::thread::sleep(Duration::from_millis(100));
     }
     // A job for the busy agent, claimed and started.
-    let cfg = admin
-        .post(&at("/api/v1/configs/"), &json!({"name": "c", "contents": "testvar lanInterface b-lan\ntestvar wanInterface b-wan\n"}))
-        .expect(200)
-        .data()
-        .clone();
-    let pkg = admin
-        .post(
-            &at("/api/v1/packages/"),
-            &json!({"name": "p", "testlist": ["cdrouter_basic_1"], "config_id": cfg["id"]}),
-        )
-        .expect(200)
-        .data()
-        .clone();
-    let launched = status(&admin, &lab)["claim_wakeups"].as_u64().unwrap_or(0);
-    let job = id(admin
-        .post(&at("/api/v1/jobs/"), &json!({"package_id": pkg["id"]}))
-        .expect(200)
-        .data());
-    let woken = status(&admin, &lab)["claim_wakeups"].as_u64().unwrap_or(0);
+    let pkg = lab.package("b-lan", "b-wan", json!({}));
+    let launched = status(&lab)["claim_wakeups"].as_u64().unwrap_or(0);
+    let job = lab.launch(json!({"package_id": pkg["id"]}));
+    let woken = status(&lab)["claim_wakeups"].as_u64().unwrap_or(0);
     assert_eq!(woken, launched + 1, "a launch wakes the held claim");
     let claim = busy
         .post(
@@ -82,7 +51,7 @@ fn logs_and_heartbeats_wake_no_claim_and_tell_browsers_only_what_changed() {
     assert_eq!(id(&claim.data()["job"]), job);
     busy.post(&format!("/api/v1/agent/jobs/{job}/start"), &json!({}))
         .expect(200);
-    let before = status(&admin, &lab);
+    let before = status(&lab);
     let version = before["version"].as_u64().unwrap_or(0);
     // Twenty log lines and a few heartbeats.
     let mut offset = 0u64;
@@ -102,15 +71,16 @@ fn logs_and_heartbeats_wake_no_claim_and_tell_browsers_only_what_changed() {
         )
         .expect(200);
     }
-    let after = status(&admin, &lab);
+    let after = status(&lab);
     assert_eq!(
         after["claim_wakeups"], before["claim_wakeups"],
         "log lines and heartbeats woke a held claim"
     );
     assert_eq!(after["held_claims"], 1);
     // A browser that saw `version` is told: this job's log, and this job (its progress).
-    let changes = admin
-        .get(&at(&format!("/api/v1/changes?after={version}&wait=0")))
+    let changes = lab
+        .admin
+        .get(&lab.at(&format!("/api/v1/changes?after={version}&wait=0")))
         .expect(200);
     let kinds: Vec<(String, String)> = changes.data()["changes"]
         .as_array()
@@ -133,7 +103,10 @@ fn logs_and_heartbeats_wake_no_claim_and_tell_browsers_only_what_changed() {
         changes.raw
     );
     // A version this object never gave (or too old): null, reload everything.
-    let unknown = admin.get(&at("/api/v1/changes?after=1&wait=0")).expect(200);
+    let unknown = lab
+        .admin
+        .get(&lab.at("/api/v1/changes?after=1&wait=0"))
+        .expect(200);
     assert!(unknown.data()["changes"].is_null(), "{}", unknown.raw);
     // The run ends: its interfaces are free, the held claim re-checks.
     busy.post(
@@ -141,7 +114,7 @@ fn logs_and_heartbeats_wake_no_claim_and_tell_browsers_only_what_changed() {
         &json!({"status": "completed", "exit_code": 0, "summary": {"tests": 1, "passed": 1, "failed": 0}}),
     )
     .expect(200);
-    let finished = status(&admin, &lab);
+    let finished = status(&lab);
     assert!(
         finished["claim_wakeups"].as_u64() > after["claim_wakeups"].as_u64(),
         "a finished run wakes held claims: {finished}"
