@@ -37,10 +37,7 @@ impl Lab {
 
     pub fn create(&self, what: &str, body: Value) -> Value {
         self.admin
-            .post(&self.at(&format!("/api/v1/{what}/")), &body)
-            .expect(200)
-            .data()
-            .clone()
+            .post_data(&self.at(&format!("/api/v1/{what}/")), &body)
     }
 
     /// A package whose jobs need `lan` and `wan`.
@@ -63,10 +60,7 @@ impl Lab {
 
     pub fn job(&self, id: &str) -> Value {
         self.admin
-            .get(&self.at(&format!("/api/v1/jobs/{id}/")))
-            .expect(200)
-            .data()
-            .clone()
+            .get_data(&self.at(&format!("/api/v1/jobs/{id}/")))
     }
 
     /// Why job `id` waits (its `waiting`), asserting the code and the reason.

@@ -222,6 +222,18 @@ impl Api {
         (Self::finish(resp), retry)
     }
 
+    /// A GET's `data` (the GET answering 200).
+    #[track_caller]
+    pub fn get_data(&self, path: &str) -> Value {
+        self.get(path).expect(200).data().clone()
+    }
+
+    /// A POST's `data` (the POST answering 200).
+    #[track_caller]
+    pub fn post_data(&self, path: &str, body: &Value) -> Value {
+        self.post(path, body).expect(200).data().clone()
+    }
+
     /// A list's `links.total` (the list answering 200).
     #[track_caller]
     pub fn total(&self, path: &str) -> Value {
@@ -237,10 +249,7 @@ impl Api {
     /// Creates a record and returns its data.
     #[track_caller]
     pub fn create(&self, resource: &str, body: Value) -> Value {
-        self.post(&format!("/api/v1/{resource}/"), &body)
-            .expect(200)
-            .data()
-            .clone()
+        self.post_data(&format!("/api/v1/{resource}/"), &body)
     }
 }
 

@@ -49,17 +49,13 @@ fn a_bulk_launch_stores_each_job_as_a_single_launch_would() {
     let bulk = bulk_launch(&api, &inputs);
     assert_eq!(bulk.len(), 3);
     for (input, got) in inputs.iter().zip(&bulk) {
-        let single = api.post("/api/v1/jobs/", input).expect(200).data().clone();
+        let single = api.post_data("/api/v1/jobs/", input);
         assert_eq!(launched_fields(got), launched_fields(&single), "{input}");
         // What the list answers later is what the bulk launch answered.
-        let stored = api
-            .get(&format!(
-                "/api/v1/jobs/{}/",
-                got["id"].as_str().unwrap_or("?")
-            ))
-            .expect(200)
-            .data()
-            .clone();
+        let stored = api.get_data(&format!(
+            "/api/v1/jobs/{}/",
+            got["id"].as_str().unwrap_or("?")
+        ));
         assert_eq!(launched_fields(&stored), launched_fields(got));
     }
     assert_eq!(bulk[0]["interface_names"], json!(["eth1", "eth2", "wlan0"]));
@@ -142,14 +138,10 @@ fn a_job_too_big_for_a_batch_is_stored_whole_between_the_others() {
         .filter_map(|j| j["options"]["tags"][1].as_str())
         .collect();
     assert_eq!(order, ["a", "b", "c"]);
-    let stored = api
-        .get(&format!(
-            "/api/v1/jobs/{}/",
-            bulk[1]["id"].as_str().unwrap_or("?")
-        ))
-        .expect(200)
-        .data()
-        .clone();
+    let stored = api.get_data(&format!(
+        "/api/v1/jobs/{}/",
+        bulk[1]["id"].as_str().unwrap_or("?")
+    ));
     let values = stored["options"]["testvars"]
         .as_array()
         .cloned()

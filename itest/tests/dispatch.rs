@@ -35,11 +35,7 @@ fn a_runnable_job_behind_600_unrunnable_ones_is_claimed() {
     // Then one this agent can run.
     let ifaces = vec![format!("{u}-lan"), format!("{u}-wan")];
     let runnable = package(&api, &ifaces[0], &ifaces[1]);
-    let job = id(&api
-        .post("/api/v1/jobs/", &json!({"package_id": runnable["id"]}))
-        .expect(200)
-        .data()
-        .clone());
+    let job = id(&api.post_data("/api/v1/jobs/", &json!({"package_id": runnable["id"]})));
     let _agent = AgentProc::simulating("agent", &ifaces, "10");
     let done = wait_for_job(&api, &job, Duration::from_secs(90), |j| {
         matches!(

@@ -44,17 +44,12 @@ fn count(api: &Api, tag: &str) -> u64 {
 #[test]
 fn launch_fills_names_interfaces_and_defaults() {
     let f = fixture();
-    let job = f
-        .api
-        .post(
-            "/api/v1/jobs/",
-            &json!({"package_id": f.package["id"], "options": {
+    let job = f.api.post_data(
+        "/api/v1/jobs/",
+        &json!({"package_id": f.package["id"], "options": {
                 "tags": [f.tag], "skip_tests": ["cdrouter_basic_1"],
                 "begin_at": "cdrouter_basic_1", "end_at": "cdrouter_nat_1", "extra_cli_args": ""}}),
-        )
-        .expect(200)
-        .data()
-        .clone();
+    );
     assert_eq!(job["status"], "pending");
     assert_eq!(job["active"], false);
     assert_eq!(job["package_name"], f.package["name"]);

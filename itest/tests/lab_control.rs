@@ -13,10 +13,7 @@ fn waiting(lab: &Lab, job: &str) -> Value {
 
 fn device(lab: &Lab, device: &str) -> Value {
     lab.admin
-        .get(&lab.at(&format!("/api/v1/devices/{device}/")))
-        .expect(200)
-        .data()
-        .clone()
+        .get_data(&lab.at(&format!("/api/v1/devices/{device}/")))
 }
 
 #[test]
@@ -148,14 +145,10 @@ fn a_reserved_device_or_agent_runs_only_its_holders_jobs() {
         bob.post(&bob_at("/api/v1/reservations/"), &body)
             .expect_error(status, says);
     }
-    let r = bob
-        .post(
-            &bob_at("/api/v1/reservations/"),
-            &json!({"device_id": dut["id"], "minutes": 30, "note": "bisecting"}),
-        )
-        .expect(200)
-        .data()
-        .clone();
+    let r = bob.post_data(
+        &bob_at("/api/v1/reservations/"),
+        &json!({"device_id": dut["id"], "minutes": 30, "note": "bisecting"}),
+    );
     assert_eq!(
         (&r["active"], &r["name"], &r["note"]),
         (&json!(true), &json!("dut-r"), &json!("bisecting"))
@@ -192,11 +185,7 @@ fn a_reserved_device_or_agent_runs_only_its_holders_jobs() {
     assert!(renewed["until"].as_str() > r["until"].as_str());
     bob.delete(&bob_at(&format!("/api/v1/reservations/{rid}/")))
         .expect(204);
-    let over = bob
-        .get(&bob_at(&format!("/api/v1/reservations/{rid}/")))
-        .expect(200)
-        .data()
-        .clone();
+    let over = bob.get_data(&bob_at(&format!("/api/v1/reservations/{rid}/")));
     assert_eq!(over["active"], false);
     bob.patch(
         &bob_at(&format!("/api/v1/reservations/{rid}/")),
@@ -216,11 +205,7 @@ fn a_reserved_device_or_agent_runs_only_its_holders_jobs() {
     let admins = lab.launch(json!({"package_id": plain["id"]}));
     assert_eq!(claim(&agent, &ifs), None);
     lab.waits_for(&admins, "reserved", "agent r-agent is reserved by ");
-    let list = bob
-        .get(&bob_at("/api/v1/reservations/"))
-        .expect(200)
-        .data()
-        .clone();
+    let list = bob.get_data(&bob_at("/api/v1/reservations/"));
     let rows = list.as_array().cloned().unwrap_or_default();
     assert_eq!(rows.len(), 2, "{list}");
     assert_eq!(rows[0]["active"], true, "live ones first");
@@ -288,10 +273,7 @@ fn a_package_schedule_launches_one_automatic_job_per_tick() {
     // The next tick is after the one that fired; turned off, none.
     let after = lab
         .admin
-        .get(&lab.at(&format!("/api/v1/packages/{pid}/")))
-        .expect(200)
-        .data()
-        .clone();
+        .get_data(&lab.at(&format!("/api/v1/packages/{pid}/")));
     assert!(
         after["schedule_next"].as_str() > Some(next.as_str()),
         "{after}"
@@ -311,14 +293,10 @@ fn a_reservation_ends_by_itself_and_the_queue_carries_on() {
     let lab = Lab::with_members(&[&bob_id]);
     let dut = lab.create("devices", json!({"name": "dut-e"}));
     let pkg = lab.package("e-lan", "e-wan", json!({"device_id": dut["id"]}));
-    let r = bob
-        .post(
-            &lab.at("/api/v1/reservations/"),
-            &json!({"device_id": dut["id"], "minutes": 1}),
-        )
-        .expect(200)
-        .data()
-        .clone();
+    let r = bob.post_data(
+        &lab.at("/api/v1/reservations/"),
+        &json!({"device_id": dut["id"], "minutes": 1}),
+    );
     let until = r["until"].as_str().expect("until").to_string();
     let job = lab.launch(json!({"package_id": pkg["id"]}));
     let (_, agent) = lab.agent("e-agent");
@@ -348,9 +326,6 @@ fn a_reservation_ends_by_itself_and_the_queue_carries_on() {
     );
     let over = lab
         .admin
-        .get(&lab.at(&format!("/api/v1/reservations/{}/", id(&r))))
-        .expect(200)
-        .data()
-        .clone();
+        .get_data(&lab.at(&format!("/api/v1/reservations/{}/", id(&r))));
     assert_eq!(over["active"], false);
 }

@@ -14,11 +14,7 @@ fn name() -> String {
 }
 
 fn create(lab: &str, members: &[&str]) -> Value {
-    Api::admin()
-        .post("/api/v1/labs/", &json!({"name": lab, "members": members}))
-        .expect(200)
-        .data()
-        .clone()
+    Api::admin().post_data("/api/v1/labs/", &json!({"name": lab, "members": members}))
 }
 
 fn deleted(lab: &str) -> Vec<Value> {
@@ -59,11 +55,7 @@ fn a_lab_created_again_starts_empty_and_the_old_ones_tokens_are_dead() {
             &json!({"name": "router", "contents": "testvar adminPassword old-team-secret\n"}),
         )
         .expect(200);
-    let registered = admin
-        .post(&at(&x, "/api/v1/agents/"), &json!({"name": "old-agent"}))
-        .expect(200)
-        .data()
-        .clone();
+    let registered = admin.post_data(&at(&x, "/api/v1/agents/"), &json!({"name": "old-agent"}));
     let old_agent = Api::with_token(registered["token"].as_str().map(str::to_string));
     old_agent.get("/api/v1/agent/whoami").expect(200);
 
@@ -85,11 +77,7 @@ fn a_lab_created_again_starts_empty_and_the_old_ones_tokens_are_dead() {
     old_member.get_refused(&at(&x, "/api/v1/configs/"), 404, "no such lab");
     refused_agent(&old_agent);
     // New ids start at 1 again, in a store of its own.
-    let cfg = admin
-        .post(&at(&x, "/api/v1/configs/"), &json!({"name": "router"}))
-        .expect(200)
-        .data()
-        .clone();
+    let cfg = admin.post_data(&at(&x, "/api/v1/configs/"), &json!({"name": "router"}));
     assert_eq!(id(&cfg), "1");
 
     // The old lab cannot come back over the new one...
@@ -100,20 +88,12 @@ fn a_lab_created_again_starts_empty_and_the_old_ones_tokens_are_dead() {
     admin
         .delete(&format!("/api/v1/labs/{x}/?purge=true"))
         .expect(204);
-    let restored = admin
-        .post(
-            &format!("/api/v1/labs/{x}/restore"),
-            &json!({"incarnation": kept[0]["incarnation"]}),
-        )
-        .expect(200)
-        .data()
-        .clone();
+    let restored = admin.post_data(
+        &format!("/api/v1/labs/{x}/restore"),
+        &json!({"incarnation": kept[0]["incarnation"]}),
+    );
     assert_eq!(restored["members"], json!([old_id]));
-    let config = old_member
-        .get(&at(&x, "/api/v1/configs/1/"))
-        .expect(200)
-        .data()
-        .clone();
+    let config = old_member.get_data(&at(&x, "/api/v1/configs/1/"));
     assert_eq!(
         config["contents"], "testvar adminPassword old-team-secret\n",
         "{config}"
@@ -200,26 +180,15 @@ fn a_deleted_labs_running_job_is_stopped_and_its_agent_told() {
     let u = unique("if");
     let ifaces = vec![format!("{u}-lan"), format!("{u}-wan")];
     let cfg = admin
-        .post(
+        .post_data(
             &at(&x, "/api/v1/configs/"),
             &json!({"name": "cfg", "contents": format!("testvar lanInterface {}\ntestvar wanInterface {}\n", ifaces[0], ifaces[1])}),
-        )
-        .expect(200)
-        .data()
-        .clone();
-    let pkg = admin
-        .post(
-            &at(&x, "/api/v1/packages/"),
-            &json!({"name": "pkg", "testlist": ["cdrouter_basic_1", "dns_45"], "config_id": cfg["id"]}),
-        )
-        .expect(200)
-        .data()
-        .clone();
-    let registered = admin
-        .post(&at(&x, "/api/v1/agents/"), &json!({"name": "agent"}))
-        .expect(200)
-        .data()
-        .clone();
+        );
+    let pkg = admin.post_data(
+        &at(&x, "/api/v1/packages/"),
+        &json!({"name": "pkg", "testlist": ["cdrouter_basic_1", "dns_45"], "config_id": cfg["id"]}),
+    );
+    let registered = admin.post_data(&at(&x, "/api/v1/agents/"), &json!({"name": "agent"}));
     let mut agent = AgentProc::spawn(
         id(&registered),
         registered["token"].as_str().expect("token").to_string(),
@@ -237,11 +206,7 @@ fn a_deleted_labs_running_job_is_stopped_and_its_agent_told() {
         .data());
     let start = Instant::now();
     loop {
-        let j = admin
-            .get(&at(&x, &format!("/api/v1/jobs/{job}/")))
-            .expect(200)
-            .data()
-            .clone();
+        let j = admin.get_data(&at(&x, &format!("/api/v1/jobs/{job}/")));
         if j["status"] == "running" && j["progress"]["done"].as_u64() >= Some(1) {
             break;
         }
@@ -278,24 +243,16 @@ fn a_deleted_labs_running_job_is_stopped_and_its_agent_told() {
             &json!({"incarnation": kept[0]["incarnation"]}),
         )
         .expect(200);
-    let j = admin
-        .get(&at(&x, &format!("/api/v1/jobs/{job}/")))
-        .expect(200)
-        .data()
-        .clone();
+    let j = admin.get_data(&at(&x, &format!("/api/v1/jobs/{job}/")));
     assert_eq!(j["status"], "stopped", "{j}");
     assert_eq!(j["reason"], "the lab was deleted", "{j}");
-    let result = admin
-        .get(&at(
-            &x,
-            &format!(
-                "/api/v1/results/{}/",
-                j["result_id"].as_str().expect("result")
-            ),
-        ))
-        .expect(200)
-        .data()
-        .clone();
+    let result = admin.get_data(&at(
+        &x,
+        &format!(
+            "/api/v1/results/{}/",
+            j["result_id"].as_str().expect("result")
+        ),
+    ));
     assert_eq!(result["status"], "stopped", "{result}");
     agent.kill_hard();
     admin

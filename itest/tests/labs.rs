@@ -20,14 +20,10 @@ fn labs_are_isolated_and_ids_and_names_are_per_lab() {
     let admin = Api::admin();
     let (a, b) = (lab(&[]), lab(&[]));
     let same_name = |l: &str| {
-        admin
-            .post(
-                &at(l, "/api/v1/packages/"),
-                &json!({"name": "same-name", "testlist": ["cdrouter_basic_1"]}),
-            )
-            .expect(200)
-            .data()
-            .clone()
+        admin.post_data(
+            &at(l, "/api/v1/packages/"),
+            &json!({"name": "same-name", "testlist": ["cdrouter_basic_1"]}),
+        )
     };
     let (pa, pb) = (same_name(&a), same_name(&b));
     assert_eq!(id(&pa), "1", "a new lab numbers from 1");
@@ -80,14 +76,10 @@ fn users_see_only_their_labs() {
         .get(&at(&mine, &format!("/api/v1/users/{uid}/")))
         .expect(200);
     // Ownership holds inside a lab as well.
-    let cfg = Api::admin()
-        .post(
-            &at(&mine, "/api/v1/configs/"),
-            &json!({"name": unique("cfg")}),
-        )
-        .expect(200)
-        .data()
-        .clone();
+    let cfg = Api::admin().post_data(
+        &at(&mine, "/api/v1/configs/"),
+        &json!({"name": unique("cfg")}),
+    );
     member
         .delete(&at(&mine, &format!("/api/v1/configs/{}/", id(&cfg))))
         .expect_error(
@@ -115,28 +107,17 @@ fn a_labs_agents_run_only_its_jobs() {
     let ifaces = vec![format!("{u}-lan"), format!("{u}-wan")];
     let package = |l: &str| {
         let cfg = admin
-            .post(
+            .post_data(
                 &at(l, "/api/v1/configs/"),
                 &json!({"name": "cfg", "contents": format!("testvar lanInterface {}\ntestvar wanInterface {}\n", ifaces[0], ifaces[1])}),
-            )
-            .expect(200)
-            .data()
-            .clone();
-        admin
-            .post(
-                &at(l, "/api/v1/packages/"),
-                &json!({"name": "pkg", "testlist": ["cdrouter_basic_1"], "config_id": cfg["id"]}),
-            )
-            .expect(200)
-            .data()
-            .clone()
+            );
+        admin.post_data(
+            &at(l, "/api/v1/packages/"),
+            &json!({"name": "pkg", "testlist": ["cdrouter_basic_1"], "config_id": cfg["id"]}),
+        )
     };
     let (pa, pb) = (package(&a), package(&b));
-    let registered = admin
-        .post(&at(&a, "/api/v1/agents/"), &json!({"name": "agent-a"}))
-        .expect(200)
-        .data()
-        .clone();
+    let registered = admin.post_data(&at(&a, "/api/v1/agents/"), &json!({"name": "agent-a"}));
     let token = registered["token"].as_str().expect("token").to_string();
     assert!(
         token.starts_with(&format!("{a}.")),
@@ -188,7 +169,7 @@ fn a_labs_agents_run_only_its_jobs() {
 fn wait_until(api: &Api, path: &str) -> Value {
     let start = std::time::Instant::now();
     loop {
-        let job = api.get(path).expect(200).data().clone();
+        let job = api.get_data(path);
         if matches!(
             job["status"].as_str(),
             Some("completed" | "error" | "stopped")

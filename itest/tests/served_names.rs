@@ -178,10 +178,6 @@ fn a_running_test_always_has_a_start_time() {
             &json!({"tests": [{"seq": 2, "name": "dns_46", "result": "pending"}]}),
         )
         .expect(200);
-    let t2 = api
-        .get(&format!("/api/v1/results/{rid}/tests/2/"))
-        .expect(200)
-        .data()
-        .clone();
+    let t2 = api.get_data(&format!("/api/v1/results/{rid}/tests/2/"));
     assert!(t2["started"].is_null(), "{t2}");
 }

@@ -9,11 +9,7 @@ use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
 fn status(lab: &Lab) -> Value {
-    lab.admin
-        .get(&lab.at("/api/v1/system/status"))
-        .expect(200)
-        .data()
-        .clone()
+    lab.admin.get_data(&lab.at("/api/v1/system/status"))
 }
 
 #[test]
