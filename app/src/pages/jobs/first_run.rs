@@ -17,6 +17,9 @@ pub fn FirstRun() -> impl IntoView {
     let demos = live::load_static(|| (), |()| api::packages(DEMOS));
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
+    // Written again in launch.rs on purpose: one helper called from both this part and the
+    // launch page made the jobs page fail once split (wasm "null function" after its module
+    // loaded; e2e first-run and a11y tests).
     let launch = move |id: Id| {
         busy.set(true);
         let input = JobInput {
