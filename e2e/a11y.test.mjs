@@ -3,11 +3,9 @@
 // scrolling of the page; a screenshot of each in target/e2e-artifacts/phone-*.png), and
 // the jobs table and the launch form work from the keyboard alone.
 
-import { test, before, after, afterEach } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  api, ARTIFACTS, axe, FAR, finished, jobRows, launchBrowser, newPage, PHONE, RUN, signIn, snapper, URL_,
-} from './lib.mjs';
+import { api, ARTIFACTS, axe, FAR, finished, jobRows, launchBrowser, newPage, PHONE, RUN, signIn, snapper, URL_, tidyAfter } from './lib.mjs';
 
 let browser;
 let page;
@@ -75,17 +73,7 @@ before(async () => {
   await signIn(page);
 });
 
-afterEach(async (t) => {
-  if (page) {
-    await page.setViewportSize({ width: 1280, height: 900 });
-    await snap(`end-${t.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, 40)}`);
-    await page.clean();
-  }
-});
-
-after(async () => {
-  await browser?.close();
-});
+tidyAfter(() => ({ page, snap, browser }), { width: 1280, height: 900 });
 
 test('no page has a serious or critical accessibility violation (axe-core)', async () => {
   const found = [];

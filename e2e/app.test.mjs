@@ -7,10 +7,10 @@
 // each other's data. Tests wait for conditions, never for time; a screenshot per step goes
 // to target/e2e-artifacts/. (Shared helpers: lib.mjs.)
 
-import { test, before, after, afterEach } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { api, FAR, JOB_MS, jobRows, launchBrowser, newPage, RUN, snapper, URL_, PASSWORD } from './lib.mjs';
+import { api, FAR, JOB_MS, jobRows, launchBrowser, newPage, RUN, snapper, URL_, PASSWORD, tidyAfter } from './lib.mjs';
 
 let browser;
 let page;
@@ -67,16 +67,7 @@ before(async () => {
 });
 
 // The page as each test left it (passed or failed): the first thing to look at.
-afterEach(async (t) => {
-  if (page) {
-    await snap(`end-${t.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, 40)}`);
-    await page.clean();
-  }
-});
-
-after(async () => {
-  await browser?.close();
-});
+tidyAfter(() => ({ page, snap, browser }));
 
 test('signs in (a wrong password is refused in plain words)', async () => {
   const resp = await page.goto(URL_ + '/');

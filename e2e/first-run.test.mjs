@@ -4,9 +4,9 @@
 // end on the local agent. This server has jobs already: its jobs list is answered empty
 // here, as a new store's would be; everything else is the real server.
 
-import { test, before, after } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { api, ARTIFACTS, JOB_MS, launchBrowser, newPage, signIn, snapper, URL_ } from './lib.mjs';
+import { api, ARTIFACTS, JOB_MS, launchBrowser, newPage, signIn, snapper, URL_, closeAfter } from './lib.mjs';
 
 let browser;
 let page;
@@ -24,10 +24,7 @@ before(async () => {
   await signIn(page);
 });
 
-after(async () => {
-  await page?.clean();
-  await browser?.close();
-});
+closeAfter(() => ({ page, browser }));
 
 test('with no jobs yet, a demo package is one click from a run that ends', { timeout: JOB_MS + 60_000 }, async () => {
   const empty = (route) => route.fulfill({

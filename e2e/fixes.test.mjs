@@ -6,9 +6,9 @@
 // cannot read, and each page's code fetched when first visited (a visit's first page as one
 // file).
 
-import { test, before, after, afterEach } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { api, ARTIFACTS, FAR, jobRows, launchBrowser, newPage, RUN, signIn, snapper, URL_ } from './lib.mjs';
+import { api, ARTIFACTS, FAR, jobRows, launchBrowser, newPage, RUN, signIn, snapper, URL_, tidyAfter } from './lib.mjs';
 
 let browser;
 let page;
@@ -32,16 +32,7 @@ before(async () => {
   await signIn(page);
 });
 
-afterEach(async (t) => {
-  if (page) {
-    await snap(`end-${t.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, 40)}`);
-    await page.clean();
-  }
-});
-
-after(async () => {
-  await browser?.close();
-});
+tidyAfter(() => ({ page, snap, browser }));
 
 test('a panic shows what went wrong and the way back, never a dead page', async () => {
   const logged = [];

@@ -2,9 +2,9 @@
 // queued jobs, agents online and last failures; choosing a lab there (or in the header) makes
 // the app work in it, and its jobs are the ones listed.
 
-import { test, before, after } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { api, FAR, jobRows, launchBrowser, newPage, RUN, signIn, snapper, URL_ } from './lib.mjs';
+import { api, FAR, jobRows, launchBrowser, newPage, RUN, signIn, snapper, URL_, closeAfter } from './lib.mjs';
 
 let browser;
 let page;
@@ -24,10 +24,7 @@ before(async () => {
   await signIn(page);
 });
 
-after(async () => {
-  await page?.clean();
-  await browser?.close();
-});
+closeAfter(() => ({ page, browser }));
 
 test('the overview shows every lab, and a lab chosen there is the one the app works in', async () => {
   await page.goto(`${URL_}/overview`);

@@ -6,6 +6,7 @@
 // LABRELAY_ADMIN_TOKEN (only to make fixtures over the API).
 
 import assert from 'node:assert/strict';
+import { after, afterEach } from 'node:test';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -112,3 +113,31 @@ export async function axe(page) {
 
 /// The rows the jobs table shows.
 export const jobRows = (page) => page.locator('table.jobs tbody tr:not(.spacer)');
+
+/**
+ * A test file's ending: after each test the page as the test left it (passed or failed: the
+ * first thing to look at), snapped at `viewport` when given, then cleaned; after the last
+ * test the browser closed. `now()` gives the file's current `{ page, snap, browser }`.
+ */
+export function tidyAfter(now, viewport) {
+  afterEach(async (t) => {
+    const { page, snap } = now();
+    if (page) {
+      if (viewport) await page.setViewportSize(viewport);
+      await snap(`end-${t.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, 40)}`);
+      await page.clean();
+    }
+  });
+  after(async () => {
+    await now().browser?.close();
+  });
+}
+
+/** After the last test: the page cleaned and the browser closed. */
+export function closeAfter(now) {
+  after(async () => {
+    const { page, browser } = now();
+    await page?.clean();
+    await browser?.close();
+  });
+}

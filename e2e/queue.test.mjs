@@ -3,9 +3,9 @@
 // taken and given back on the Reservations page; a package's schedule set in its editor; a
 // launch at a chosen priority.
 
-import { test, before, after, afterEach } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { api, jobRows, launchBrowser, newPage, RUN, signIn, snapper, URL_ } from './lib.mjs';
+import { api, jobRows, launchBrowser, newPage, RUN, signIn, snapper, URL_, tidyAfter } from './lib.mjs';
 
 let browser;
 let page;
@@ -30,16 +30,7 @@ before(async () => {
   await signIn(page);
 });
 
-afterEach(async (t) => {
-  if (page) {
-    await snap(`end-${t.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, 40)}`);
-    await page.clean();
-  }
-});
-
-after(async () => {
-  await browser?.close();
-});
+tidyAfter(() => ({ page, snap, browser }));
 
 test('a device in maintenance holds its jobs, and they say why', async () => {
   await page.goto(`${URL_}/devices?q=q-dut-${RUN}`);
