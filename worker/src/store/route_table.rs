@@ -1,5 +1,5 @@
 //! The lab object's route table: the one place a route of the object is named. A row is
-//! `METHOD "path" who place wakes => handler;` — the method (`ANY` for the entry's internal
+//! `METHOD "path", who place wakes => handler;` — the method (`ANY` for the entry's internal
 //! calls), the path pattern (`{x}` one segment; `?k` / `?k=v` the query switch that selects
 //! the row: the first row that matches wins), who may call it (`route::Who`, checked before
 //! the handler runs), which objects serve it (`Lab`: every lab; `Directory`: only the default
