@@ -6,11 +6,11 @@ use super::crud::bulk_selection;
 use super::db::{json_text, us, Db};
 use super::http::{self, parse_id, Caller, Ctx, Reply};
 use super::list;
+use super::packages::PACKAGE_SCHEMA;
 use crate::error::now;
 use labrelay_api::error::ApiError;
 use labrelay_api::jobs::{BulkLaunch, JobInput, JobStatus, JOB_SCHEMA};
 use labrelay_api::query::{FilterSet, ListQuery};
-use super::packages::PACKAGE_SCHEMA;
 use labrelay_api::Id;
 
 pub mod insert;
