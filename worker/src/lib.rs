@@ -9,6 +9,7 @@ mod files;
 mod internal;
 mod labs;
 mod openapi;
+mod path_pattern;
 mod routed;
 mod signin;
 mod store;

@@ -4,6 +4,7 @@
 //! switch that selects the row) and what it needs (nothing, or the lab the request is for).
 
 use crate::labs::Target;
+use crate::path_pattern::{captures, switched};
 use labrelay_api::error::ApiError;
 use std::future::Future;
 use std::pin::Pin;
@@ -80,48 +81,6 @@ impl<'a> Call<'a> {
     }
 }
 
-impl Route {
-    fn pattern(&self) -> (&'static str, Option<&'static str>) {
-        match self.path.split_once('?') {
-            Some((p, q)) => (p, Some(q)),
-            None => (self.path, None),
-        }
-    }
-
-    /// Which of `segs` are the `{x}` values, when `segs` fits the path pattern.
-    fn captures(&self, segs: &[&str]) -> Option<Vec<usize>> {
-        let mut out = Vec::new();
-        let mut n = 0;
-        for p in self.pattern().0.split('/').filter(|s| !s.is_empty()) {
-            let seg = segs.get(n)?;
-            if p.starts_with('{') {
-                out.push(n);
-            } else if p != *seg {
-                return None;
-            }
-            n += 1;
-        }
-        (n == segs.len()).then_some(out)
-    }
-
-    /// Whether the query has the row's switch (`?k`: present; `?k=v`: that value).
-    fn switched(&self, query: &[(String, String)]) -> bool {
-        let value = |k: &str| {
-            query
-                .iter()
-                .find(|(key, _)| key == k)
-                .map(|(_, v)| v.as_str())
-        };
-        match self.pattern().1 {
-            None => true,
-            Some(q) => match q.split_once('=') {
-                Some((k, v)) => value(k) == Some(v),
-                None => value(q).is_some(),
-            },
-        }
-    }
-}
-
 /// The request's query as (key, value) pairs, percent-decoded.
 pub fn query(req: &Request) -> Vec<(String, String)> {
     req.url()
@@ -147,6 +106,14 @@ pub fn find<'r>(
         .iter()
         .filter(|row| row.needs == needs)
         .filter(|row| row.method.is_none() || row.method.as_ref() == method)
-        .filter(|row| row.switched(query))
-        .find_map(|row| row.captures(segs).map(|at| (row, at)))
+        .filter(|row| {
+            let value = |k: &str| {
+                query
+                    .iter()
+                    .find(|(key, _)| key == k)
+                    .map(|(_, v)| v.as_str())
+            };
+            switched(row.path, value)
+        })
+        .find_map(|row| captures(row.path, segs).map(|at| (row, at)))
 }

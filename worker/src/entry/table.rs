@@ -20,18 +20,12 @@ use worker::{Env, Method, Request, Response, Result};
 macro_rules! routes {
     ($( $m:ident $path:expr, $needs:ident => $run:expr; )*) => {
         &[$( Route {
-            method: routes!(@method $m),
+            method: crate::path_pattern::method!($m),
             path: $path,
             needs: $needs,
             run: $run,
         } ),*]
     };
-    (@method ANY) => { None };
-    (@method GET) => { Some(Method::Get) };
-    (@method HEAD) => { Some(Method::Head) };
-    (@method POST) => { Some(Method::Post) };
-    (@method PUT) => { Some(Method::Put) };
-    (@method PATCH) => { Some(Method::Patch) };
 }
 
 /// An answer made here.

@@ -6,6 +6,7 @@
 use super::effects::Wakes;
 use super::http::{parse_id, Caller, Ctx, Reply};
 use super::object::Store;
+use crate::path_pattern::{captures, switched};
 use labrelay_api::error::ApiError;
 use labrelay_api::Id;
 use std::future::Future;
@@ -108,43 +109,6 @@ impl Call<'_> {
     }
 }
 
-impl Route {
-    fn pattern(&self) -> (&'static str, Option<&'static str>) {
-        match self.path.split_once('?') {
-            Some((p, q)) => (p, Some(q)),
-            None => (self.path, None),
-        }
-    }
-
-    /// The `{x}` values when `segs` fits the path pattern.
-    fn captures<'s>(&self, segs: &[&'s str]) -> Option<Vec<&'s str>> {
-        let pattern = self.pattern().0.split('/').filter(|s| !s.is_empty());
-        let mut out = Vec::new();
-        let mut n = 0;
-        for p in pattern {
-            let seg = segs.get(n)?;
-            if p.starts_with('{') {
-                out.push(*seg);
-            } else if p != *seg {
-                return None;
-            }
-            n += 1;
-        }
-        (n == segs.len()).then_some(out)
-    }
-
-    /// Whether the request has the row's query switch (`?k`: present; `?k=v`: that value).
-    fn switched(&self, ctx: &Ctx) -> bool {
-        match self.pattern().1 {
-            None => true,
-            Some(q) => match q.split_once('=') {
-                Some((k, v)) => ctx.param(k) == Some(v),
-                None => ctx.param(q).is_some(),
-            },
-        }
-    }
-}
-
 pub enum Found<'r, 's> {
     Row(&'r Route, Vec<&'s str>),
     /// The path is served, not with this method: the first such row (for who may know).
@@ -156,11 +120,12 @@ pub enum Found<'r, 's> {
 pub fn find<'r, 's>(table: &'r [Route], ctx: &Ctx, segs: &[&'s str]) -> Found<'r, 's> {
     let mut other = None;
     for row in table {
-        let Some(params) = row.captures(segs) else {
+        let Some(at) = captures(row.path, segs) else {
             continue;
         };
+        let params: Vec<&str> = at.iter().filter_map(|i| segs.get(*i).copied()).collect();
         let method_fits = row.method.as_ref().is_none_or(|m| *m == ctx.method);
-        if method_fits && row.switched(ctx) {
+        if method_fits && switched(row.path, |k| ctx.param(k)) {
             return Found::Row(row, params);
         }
         if !method_fits {

@@ -20,12 +20,11 @@ use super::route::{Call, Route};
 use super::{agent_api, agents, crud, http, jobs, labs, lease, logs, queue, reservations};
 use super::{results, signin, users};
 use crate::internal as i;
-use worker::Method;
 
 macro_rules! routes {
     ($( $m:ident $path:expr, $who:ident $place:ident $wakes:expr => $run:expr; )*) => {
         &[$( Route {
-            method: routes!(@method $m),
+            method: crate::path_pattern::method!($m),
             path: $path,
             who: $who,
             place: $place,
@@ -33,12 +32,6 @@ macro_rules! routes {
             run: $run,
         } ),*]
     };
-    (@method ANY) => { None };
-    (@method GET) => { Some(Method::Get) };
-    (@method POST) => { Some(Method::Post) };
-    (@method PUT) => { Some(Method::Put) };
-    (@method PATCH) => { Some(Method::Patch) };
-    (@method DELETE) => { Some(Method::Delete) };
 }
 
 /// A browser's or CDRouter client's held wait, and an agent's.
@@ -190,6 +183,7 @@ mod tests {
     use super::super::route::{find, Found, Who};
     use super::*;
     use labrelay_api::Id;
+    use worker::Method;
 
     fn ctx(method: Method, url: &str) -> Ctx {
         let (path, query) = url.split_once('?').unwrap_or((url, ""));
