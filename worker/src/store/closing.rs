@@ -79,8 +79,12 @@ pub fn is_purged(db: &Db) -> Result<bool, ApiError> {
 /// What a closed lab answers: its agents are no longer known (401), for everyone else the
 /// lab is gone (404).
 pub fn refusal(ctx: &super::http::Ctx) -> ApiError {
-    let agent = ctx.segments.first().is_some_and(|s| s == "agent")
-        || crate::internal::AGENT_CALLS.contains(&ctx.path.as_str());
+    let first = ctx
+        .path
+        .trim_start_matches("/api/v1")
+        .split('/')
+        .find(|s| !s.is_empty());
+    let agent = first == Some("agent") || crate::internal::AGENT_CALLS.contains(&ctx.path.as_str());
     if agent {
         ApiError::InvalidToken
     } else {

@@ -21,8 +21,6 @@ pub struct Caller {
 
 pub struct Ctx {
     pub method: Method,
-    /// Path segments after `/api/v1/`, without empty ones (so a trailing slash is optional).
-    pub segments: Vec<String>,
     pub query: Vec<(String, String)>,
     pub body: Vec<u8>,
     pub bearer: Option<String>,
@@ -41,12 +39,6 @@ impl Ctx {
             .url()
             .map_err(|e| ApiError::invalid(format!("bad URL: {e}")))?;
         let path = url.path().to_string();
-        let segments = path
-            .trim_start_matches("/api/v1")
-            .split('/')
-            .filter(|s| !s.is_empty())
-            .map(|s| s.to_string())
-            .collect();
         let query = url
             .query_pairs()
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
@@ -77,7 +69,6 @@ impl Ctx {
         }
         Ok(Ctx {
             method: req.method(),
-            segments,
             query,
             body,
             bearer,
@@ -85,6 +76,11 @@ impl Ctx {
             lab,
             trusted,
         })
+    }
+
+    /// The path's segments, without empty ones (so a trailing slash is optional).
+    pub fn segments(&self) -> Vec<&str> {
+        self.path.split('/').filter(|s| !s.is_empty()).collect()
     }
 
     /// Whether this object serves the default lab (and is the directory of users and labs).

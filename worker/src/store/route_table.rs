@@ -189,7 +189,6 @@ mod tests {
         let (path, query) = url.split_once('?').unwrap_or((url, ""));
         Ctx {
             method,
-            segments: Vec::new(),
             query: query
                 .split('&')
                 .filter(|q| !q.is_empty())
@@ -212,7 +211,7 @@ mod tests {
     /// The row for a request, and the effect of its success.
     fn row(method: Method, url: &str) -> (&'static Route, Effect) {
         let c = ctx(method, url);
-        let segs: Vec<&str> = c.path.split('/').filter(|s| !s.is_empty()).collect();
+        let segs = c.segments();
         match find(ROUTES, &c, &segs) {
             Found::Row(row, params) => (row, row.wakes.effect(params.first().copied())),
             _ => panic!("no route for {url}"),
@@ -291,10 +290,10 @@ mod tests {
     #[test]
     fn a_served_path_with_another_method_is_told_so() {
         let c = ctx(Method::Delete, "/api/v1/jobs/5/log");
-        let segs: Vec<&str> = c.path.split('/').filter(|s| !s.is_empty()).collect();
+        let segs = c.segments();
         assert!(matches!(find(ROUTES, &c, &segs), Found::WrongMethod(_)));
         let c = ctx(Method::Get, "/api/v1/jobs/5/nothing");
-        let segs: Vec<&str> = c.path.split('/').filter(|s| !s.is_empty()).collect();
+        let segs = c.segments();
         assert!(matches!(find(ROUTES, &c, &segs), Found::Nothing));
     }
 

@@ -25,7 +25,7 @@ impl Store {
             Ok(_) => self.after(queue_change()).await,
             Err(e) => worker::console_error!("schedules: {e}"),
         }
-        let segs: Vec<&str> = ctx.path.split('/').filter(|s| !s.is_empty()).collect();
+        let segs = ctx.segments();
         let (row, params) = match find(ROUTES, ctx, &segs) {
             Found::Row(row, params) => (row, params),
             Found::WrongMethod(row) => {
