@@ -53,10 +53,9 @@ pub struct Agent {
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct AgentInput {
-    #[serde(default)]
     pub name: Option<String>,
-    #[serde(default)]
     pub labels: Option<Vec<String>>,
 }
 
@@ -105,10 +104,10 @@ pub struct Lease {
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct StartRequest {
     /// The result id the run writes to (CDRouter's `YYYYMMDDHHMMSS`); the server picks one
     /// when absent.
-    #[serde(default)]
     pub result_id: Option<String>,
 }
 
@@ -121,8 +120,8 @@ pub struct Progress {
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Heartbeat {
-    #[serde(default)]
     pub progress: Option<Progress>,
 }
 

@@ -47,18 +47,13 @@ impl JobStatus {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct JobOptions {
-    #[serde(default)]
     pub tags: Vec<String>,
-    #[serde(default)]
     pub skip_tests: Vec<String>,
-    #[serde(default)]
     pub begin_at: String,
-    #[serde(default)]
     pub end_at: String,
-    #[serde(default)]
     pub extra_cli_args: String,
-    #[serde(default)]
     pub testvars: Vec<Testvar>,
 }
 
@@ -139,85 +134,62 @@ impl JobOptions {
 
 /// Options as a request sends them: every key optional, `null` the same as absent.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
 pub struct JobOptionsInput {
-    #[serde(default)]
     pub tags: Option<Vec<String>>,
-    #[serde(default)]
     pub skip_tests: Option<Vec<String>>,
-    #[serde(default)]
     pub begin_at: Option<String>,
-    #[serde(default)]
     pub end_at: Option<String>,
-    #[serde(default)]
     pub extra_cli_args: Option<String>,
-    #[serde(default)]
     pub testvars: Option<Vec<Testvar>>,
 }
 
-/// Options as an input that sets every key (a package schedule's options, launched as is).
-impl From<JobOptions> for JobOptionsInput {
-    fn from(o: JobOptions) -> JobOptionsInput {
-        JobOptionsInput {
-            tags: Some(o.tags),
-            skip_tests: Some(o.skip_tests),
-            begin_at: Some(o.begin_at),
-            end_at: Some(o.end_at),
-            extra_cli_args: Some(o.extra_cli_args),
-            testvars: Some(o.testvars),
+/// Both directions between the options and their input, written from one list of the keys
+/// (each is a `T` in `JobOptions` and an `Option<T>` in `JobOptionsInput`).
+macro_rules! option_keys {
+    ($($key:ident),* $(,)?) => {
+        /// Options as an input that sets every key (a package schedule's options, launched as is).
+        impl From<JobOptions> for JobOptionsInput {
+            fn from(o: JobOptions) -> JobOptionsInput {
+                JobOptionsInput {
+                    $($key: Some(o.$key),)*
+                }
+            }
         }
-    }
+
+        impl JobOptionsInput {
+            /// Applies the keys this input sets on top of `base`.
+            pub fn apply(self, base: &mut JobOptions) {
+                $(if let Some(v) = self.$key {
+                    base.$key = v;
+                })*
+            }
+        }
+    };
 }
 
-impl JobOptionsInput {
-    /// Applies the keys this input sets on top of `base`.
-    pub fn apply(self, base: &mut JobOptions) {
-        if let Some(v) = self.tags {
-            base.tags = v;
-        }
-        if let Some(v) = self.skip_tests {
-            base.skip_tests = v;
-        }
-        if let Some(v) = self.begin_at {
-            base.begin_at = v;
-        }
-        if let Some(v) = self.end_at {
-            base.end_at = v;
-        }
-        if let Some(v) = self.extra_cli_args {
-            base.extra_cli_args = v;
-        }
-        if let Some(v) = self.testvars {
-            base.testvars = v;
-        }
-    }
-}
+option_keys!(tags, skip_tests, begin_at, end_at, extra_cli_args, testvars);
 
 /// The body of a launch (`POST /jobs/`), an edit (`PATCH /jobs/{id}/`), a
 /// `?process=interfaces` request and each entry of a bulk launch. Read-only keys
 /// (`id`, `status`, `package_name`, ...) are ignored.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
 pub struct JobInput {
-    #[serde(default)]
     pub package_id: Option<Id>,
-    #[serde(default)]
     pub device_id: Option<Id>,
-    #[serde(default)]
     pub config_id: Option<Id>,
-    #[serde(default)]
     pub run_at: Option<Timestamp>,
-    #[serde(default)]
     pub options: Option<JobOptionsInput>,
     /// 0–100.
-    #[serde(default)]
     pub priority: Option<u8>,
 }
 
 /// `POST /jobs/?bulk=launch`: either explicit jobs or, with `filter`/`all`, shared fields.
 #[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct BulkLaunch {
-    #[serde(default)]
     pub jobs: Option<Vec<JobInput>>,
-    #[serde(default)]
     pub fields: Option<JobInput>,
 }
 

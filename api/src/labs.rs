@@ -34,13 +34,11 @@ pub struct Lab {
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct LabInput {
-    #[serde(default)]
     pub name: Option<String>,
-    #[serde(default)]
     pub description: Option<String>,
     /// The whole member list (replaces it).
-    #[serde(default)]
     pub members: Option<Vec<Id>>,
 }
 
@@ -143,8 +141,8 @@ pub struct DeletedLab {
 
 /// `POST /api/v1/labs/{name}/restore`: which deleted lab of that name (the newest by default).
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct RestoreInput {
-    #[serde(default)]
     pub incarnation: Option<i64>,
 }
 

@@ -27,13 +27,10 @@ pub struct Reservation {
 /// `POST /reservations/` (a device or an agent, for `minutes`) and `PATCH /reservations/{id}/`
 /// (renew: `minutes` from now; a new note).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ReservationInput {
-    #[serde(default)]
     pub device_id: Option<crate::Id>,
-    #[serde(default)]
     pub agent_id: Option<crate::Id>,
-    #[serde(default)]
     pub minutes: Option<u32>,
-    #[serde(default)]
     pub note: Option<String>,
 }

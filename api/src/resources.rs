@@ -50,30 +50,19 @@ pub struct Package {
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
 pub struct PackageInput {
-    #[serde(default)]
     pub name: Option<String>,
-    #[serde(default)]
     pub description: Option<String>,
-    #[serde(default)]
     pub testlist: Option<Vec<String>>,
-    #[serde(default)]
     pub extra_cli_args: Option<String>,
-    #[serde(default)]
     pub config_id: Option<Id>,
-    #[serde(default)]
     pub device_id: Option<Id>,
-    #[serde(default)]
     pub agent_id: Option<Id>,
-    #[serde(default)]
     pub priority: Option<u8>,
-    #[serde(default)]
     pub schedule: Option<crate::schedules::ScheduleInput>,
-    #[serde(default)]
     pub tags: Option<Vec<String>>,
-    #[serde(default)]
     pub note: Option<String>,
-    #[serde(default)]
     pub locked: Option<bool>,
 }
 
@@ -96,18 +85,13 @@ pub struct Config {
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
 pub struct ConfigInput {
-    #[serde(default)]
     pub name: Option<String>,
-    #[serde(default)]
     pub description: Option<String>,
-    #[serde(default)]
     pub contents: Option<String>,
-    #[serde(default)]
     pub tags: Option<Vec<String>>,
-    #[serde(default)]
     pub note: Option<String>,
-    #[serde(default)]
     pub locked: Option<bool>,
 }
 
@@ -145,32 +129,20 @@ pub struct Device {
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
 pub struct DeviceInput {
-    #[serde(default)]
     pub name: Option<String>,
-    #[serde(default)]
     pub description: Option<String>,
-    #[serde(default)]
     pub tags: Option<Vec<String>>,
-    #[serde(default)]
     pub note: Option<String>,
-    #[serde(default)]
     pub locked: Option<bool>,
-    #[serde(default)]
     pub manufacturer: Option<String>,
-    #[serde(default)]
     pub model_name: Option<String>,
-    #[serde(default)]
     pub serial_number: Option<String>,
-    #[serde(default)]
     pub software_version: Option<String>,
-    #[serde(default)]
     pub state: Option<crate::device_state::DeviceState>,
-    #[serde(default)]
     pub state_note: Option<String>,
-    #[serde(default)]
     pub health_package_id: Option<Id>,
-    #[serde(default)]
     pub health_every_hours: Option<u32>,
 }
 

@@ -6,12 +6,10 @@ use serde::{Deserialize, Serialize};
 /// A package's schedule, CDRouter-shaped: when `enabled`, a job of the package is launched
 /// (`automatic: true`, with these options) at each tick of `spec` (cron, UTC).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Schedule {
-    #[serde(default)]
     pub enabled: bool,
-    #[serde(default)]
     pub spec: String,
-    #[serde(default)]
     pub options: crate::jobs::JobOptions,
 }
 
@@ -31,12 +29,10 @@ impl Schedule {
 
 /// A schedule as a request sends it (every key optional, `null` the same as absent).
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ScheduleInput {
-    #[serde(default)]
     pub enabled: Option<bool>,
-    #[serde(default)]
     pub spec: Option<String>,
-    #[serde(default)]
     pub options: Option<crate::jobs::JobOptionsInput>,
 }
 

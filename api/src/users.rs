@@ -23,21 +23,15 @@ pub struct User {
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
 pub struct UserInput {
-    #[serde(default)]
     pub name: Option<String>,
-    #[serde(default)]
     pub description: Option<String>,
-    #[serde(default)]
     pub admin: Option<bool>,
-    #[serde(default)]
     pub disabled: Option<bool>,
-    #[serde(default)]
     pub readonly: Option<bool>,
-    #[serde(default)]
     pub password: Option<String>,
     /// The CDRouter client sends the new password twice; when present they must match.
-    #[serde(default)]
     pub password_confirm: Option<String>,
 }
 
