@@ -276,35 +276,40 @@ mod zip {
                 let (time, date) = dos_time(e.modified_secs);
                 let name = e.name.as_bytes();
                 let size = u32::try_from(e.size).unwrap_or(u32::MAX);
-                let mut h = Vec::with_capacity(30 + name.len());
-                h.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
-                h.extend_from_slice(&20u16.to_le_bytes()); // version needed
-                h.extend_from_slice(&0x0800u16.to_le_bytes()); // UTF-8 names
-                h.extend_from_slice(&0u16.to_le_bytes()); // stored
-                h.extend_from_slice(&time.to_le_bytes());
-                h.extend_from_slice(&date.to_le_bytes());
-                h.extend_from_slice(&e.crc32.to_le_bytes());
-                h.extend_from_slice(&size.to_le_bytes());
-                h.extend_from_slice(&size.to_le_bytes());
-                h.extend_from_slice(&(name.len() as u16).to_le_bytes());
-                h.extend_from_slice(&0u16.to_le_bytes());
-                h.extend_from_slice(name);
-                let c = &mut central;
-                c.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
-                c.extend_from_slice(&20u16.to_le_bytes()); // made by
-                c.extend_from_slice(&20u16.to_le_bytes()); // needed
-                c.extend_from_slice(&0x0800u16.to_le_bytes());
-                c.extend_from_slice(&0u16.to_le_bytes());
-                c.extend_from_slice(&time.to_le_bytes());
-                c.extend_from_slice(&date.to_le_bytes());
-                c.extend_from_slice(&e.crc32.to_le_bytes());
-                c.extend_from_slice(&size.to_le_bytes());
-                c.extend_from_slice(&size.to_le_bytes());
-                c.extend_from_slice(&(name.len() as u16).to_le_bytes());
-                c.extend_from_slice(&[0u8; 8]); // extra, comment, disk, internal attrs
-                c.extend_from_slice(&(0o100644u32 << 16).to_le_bytes()); // external attrs
-                c.extend_from_slice(&u32::try_from(offset).unwrap_or(u32::MAX).to_le_bytes());
-                c.extend_from_slice(name);
+                // What the local header and the central directory's record both say, in the
+                // same order: version needed, flags (UTF-8 names), method (stored), time,
+                // date, CRC-32, compressed and uncompressed size, name length.
+                let shared = [
+                    &20u16.to_le_bytes()[..],
+                    &0x0800u16.to_le_bytes(),
+                    &0u16.to_le_bytes(),
+                    &time.to_le_bytes(),
+                    &date.to_le_bytes(),
+                    &e.crc32.to_le_bytes(),
+                    &size.to_le_bytes(),
+                    &size.to_le_bytes(),
+                    &(name.len() as u16).to_le_bytes(),
+                ]
+                .concat();
+                let h = [
+                    &0x0403_4b50u32.to_le_bytes()[..],
+                    &shared,
+                    &0u16.to_le_bytes(), // extra
+                    name,
+                ]
+                .concat();
+                central.extend_from_slice(
+                    &[
+                        &0x0201_4b50u32.to_le_bytes()[..],
+                        &20u16.to_le_bytes(), // made by
+                        &shared,
+                        &[0u8; 8], // extra, comment, disk, internal attrs
+                        &(0o100644u32 << 16).to_le_bytes(), // external attrs
+                        &u32::try_from(offset).unwrap_or(u32::MAX).to_le_bytes(),
+                        name,
+                    ]
+                    .concat(),
+                );
                 offset += h.len() as u64 + e.size;
                 local_headers.push(h);
             }
@@ -322,6 +327,35 @@ mod zip {
                 local_headers,
                 central_directory: central,
             }
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        fn hex(bytes: &[u8]) -> String {
+            bytes.iter().map(|b| format!("{b:02x}")).collect()
+        }
+
+        #[test]
+        fn the_headers_of_one_file_byte_for_byte() {
+            // 2016-04-14T15:15:59Z, a 3-byte "a.txt".
+            let layout = Layout::new(&[Entry {
+                name: "a.txt".into(),
+                size: 3,
+                crc32: 0x3524_41c2,
+                modified_secs: 1_460_646_959,
+            }]);
+            assert_eq!(
+                hex(&layout.local_headers[0]),
+                "504b0304140000080000fd798e48c2412435030000000300000005000000612e747874"
+            );
+            assert_eq!(
+                hex(&layout.central_directory),
+                "504b01021400140000080000fd798e48c24124350300000003000000050000000000000000000000\
+                 a48100000000612e747874504b0506000000000100010033000000260000000000"
+            );
         }
     }
 }
