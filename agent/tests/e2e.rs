@@ -10,7 +10,8 @@ use agent_run::{
 };
 use fake_server::{claim, TOKEN};
 use labrelay_api::agents::FinishStatus;
-use pids::{is_gone, until_gone};
+use labrelay_itest::is_gone;
+use pids::until_gone;
 use serde_json::json;
 use std::path::PathBuf;
 use tokio::process::Command;

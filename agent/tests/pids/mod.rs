@@ -1,17 +1,8 @@
-//! For the tests that stop runs: whether a process is gone (a zombie counts: only its parent
-//! has yet to collect it), and waiting until it is.
+//! For the tests that stop runs: waiting until a process is gone (a zombie counts: only its
+//! parent has yet to collect it; `labrelay_itest::is_gone` says which).
 
+use labrelay_itest::is_gone;
 use std::time::Duration;
-
-pub fn is_gone(pid: i32) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Err(_) => true,
-        Ok(stat) => stat
-            .rsplit(')')
-            .next()
-            .is_some_and(|rest| rest.trim_start().starts_with('Z')),
-    }
-}
 
 /// Waits up to 30 s for each of `pids` to be gone.
 pub async fn until_gone(pids: &[i32]) {
