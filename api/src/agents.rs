@@ -18,7 +18,7 @@
 //! Readers: `GET /api/v1/jobs/{id}/log?offset=N` → `{data: LogChunk}`.
 
 use crate::jobs::Job;
-use crate::query::{Field, FieldType as T, Schema};
+use crate::query::Schema;
 use crate::resources::Device;
 use crate::{Id, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -198,16 +198,13 @@ pub struct Finish {
     pub reason: String,
 }
 
-#[rustfmt::skip]
-pub static AGENT_SCHEMA: Schema = Schema {
-    fields: &[
-        Field { name: "id", ty: T::Id, sql: "id" },
-        Field { name: "name", ty: T::Str, sql: "name" },
-        Field { name: "labels", ty: T::StrArray, sql: "labels" },
-        Field { name: "version", ty: T::Str, sql: "version" },
-        Field { name: "host", ty: T::Str, sql: "host" },
-        Field { name: "interfaces", ty: T::StrArray, sql: "interfaces" },
-        Field { name: "last_seen", ty: T::Time, sql: "last_seen" },
-        Field { name: "created", ty: T::Time, sql: "created" },
-    ],
+pub static AGENT_SCHEMA: Schema = crate::schema! {
+    "id": Id,
+    "name": Str,
+    "labels": StrArray,
+    "version": Str,
+    "host": Str,
+    "interfaces": StrArray,
+    "last_seen": Time,
+    "created": Time,
 };

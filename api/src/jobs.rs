@@ -2,7 +2,7 @@
 //! fields a job list can be filtered and sorted by.
 
 use crate::interfaces::{Interface, Testvar};
-use crate::query::{Field, FieldType as T, Schema};
+use crate::query::Schema;
 use crate::{Id, Timestamp};
 use serde::{Deserialize, Serialize};
 
@@ -200,44 +200,41 @@ pub struct IdRef {
 }
 
 /// What a job list can be filtered and sorted by (see `query`).
-#[rustfmt::skip]
-pub static JOB_SCHEMA: Schema = Schema {
-    fields: &[
-        Field { name: "id", ty: T::Id, sql: "id" },
-        Field { name: "status", ty: T::Str, sql: "status" },
-        Field { name: "active", ty: T::Bool, sql: "(status = 'running')" },
-        Field { name: "package_id", ty: T::Id, sql: "package_id" },
-        Field { name: "package_name", ty: T::Str, sql: "package_name" },
-        Field { name: "device_id", ty: T::Id, sql: "device_id" },
-        Field { name: "device_name", ty: T::Str, sql: "device_name" },
-        Field { name: "config_id", ty: T::Id, sql: "config_id" },
-        Field { name: "config_name", ty: T::Str, sql: "config_name" },
-        Field { name: "result_id", ty: T::Str, sql: "result_id" },
-        Field { name: "user_id", ty: T::Id, sql: "user_id" },
-        Field { name: "created", ty: T::Time, sql: "created" },
-        Field { name: "updated", ty: T::Time, sql: "updated" },
-        Field { name: "run_at", ty: T::Time, sql: "run_at" },
-        Field { name: "automatic", ty: T::Bool, sql: "automatic" },
-        Field { name: "priority", ty: T::Int, sql: "priority" },
-        // The device the job runs on: its own, else its package's (a device's queue).
-        Field { name: "run_device_id", ty: T::Id, sql: "CASE WHEN device_id != 0 THEN device_id ELSE coalesce((SELECT p.device_id FROM packages p WHERE p.id = package_id), 0) END" },
-        Field { name: "passed", ty: T::Int, sql: "passed" },
-        Field { name: "failed", ty: T::Int, sql: "failed" },
-        Field { name: "tags", ty: T::StrArray, sql: "json_extract(options, '$.tags')" },
-        Field { name: "options.tags", ty: T::StrArray, sql: "json_extract(options, '$.tags')" },
-        Field { name: "options.skip_tests", ty: T::StrArray, sql: "json_extract(options, '$.skip_tests')" },
-        Field { name: "options.begin_at", ty: T::Str, sql: "json_extract(options, '$.begin_at')" },
-        Field { name: "options.end_at", ty: T::Str, sql: "json_extract(options, '$.end_at')" },
-        Field { name: "options.extra_cli_args", ty: T::Str, sql: "json_extract(options, '$.extra_cli_args')" },
-        Field { name: "interface_names", ty: T::StrArray, sql: "interface_names" },
-        Field { name: "uses_wireless", ty: T::Bool, sql: "uses_wireless" },
-        Field { name: "uses_ics", ty: T::Bool, sql: "uses_ics" },
-        Field { name: "ics_interface_name", ty: T::Str, sql: "ics_interface_name" },
-        Field { name: "agent_id", ty: T::Id, sql: "agent_id" },
-        Field { name: "reason", ty: T::Str, sql: "reason" },
-        Field { name: "started", ty: T::Time, sql: "started" },
-        Field { name: "finished", ty: T::Time, sql: "finished" },
-    ],
+pub static JOB_SCHEMA: Schema = crate::schema! {
+    "id": Id,
+    "status": Str,
+    "active": Bool = "(status = 'running')",
+    "package_id": Id,
+    "package_name": Str,
+    "device_id": Id,
+    "device_name": Str,
+    "config_id": Id,
+    "config_name": Str,
+    "result_id": Str,
+    "user_id": Id,
+    "created": Time,
+    "updated": Time,
+    "run_at": Time,
+    "automatic": Bool,
+    "priority": Int,
+    // The device the job runs on: its own, else its package's (a device's queue).
+    "run_device_id": Id = "CASE WHEN device_id != 0 THEN device_id ELSE coalesce((SELECT p.device_id FROM packages p WHERE p.id = package_id), 0) END",
+    "passed": Int,
+    "failed": Int,
+    "tags": StrArray = "json_extract(options, '$.tags')",
+    "options.tags": StrArray = "json_extract(options, '$.tags')",
+    "options.skip_tests": StrArray = "json_extract(options, '$.skip_tests')",
+    "options.begin_at": Str = "json_extract(options, '$.begin_at')",
+    "options.end_at": Str = "json_extract(options, '$.end_at')",
+    "options.extra_cli_args": Str = "json_extract(options, '$.extra_cli_args')",
+    "interface_names": StrArray,
+    "uses_wireless": Bool,
+    "uses_ics": Bool,
+    "ics_interface_name": Str,
+    "agent_id": Id,
+    "reason": Str,
+    "started": Time,
+    "finished": Time,
 };
 
 #[cfg(test)]

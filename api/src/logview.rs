@@ -5,32 +5,27 @@
 //! the packet lines. `SECTION` lines carry the counts of the section they open.
 
 use crate::cdrouter::{parse_line, LogLine};
-use crate::query::{
-    parse_bool, Field, FieldType as T, FilterSet, QueryError, Scalar, ScanBudget, Schema,
-};
+use crate::query::{parse_bool, FilterSet, QueryError, Scalar, ScanBudget, Schema};
 use crate::results::{LineSummary, LogLineOut, TestLog};
 use std::collections::HashMap;
 
 /// CDRouter's default `limit` (lines).
 pub const DEFAULT_LINES: u64 = 700_000;
 
-#[rustfmt::skip]
-pub static LINE_SCHEMA: Schema = Schema {
-    fields: &[
-        Field { name: "line", ty: T::Int, sql: "line" },
-        Field { name: "raw", ty: T::Str, sql: "raw" },
-        Field { name: "prefix", ty: T::Str, sql: "prefix" },
-        Field { name: "name", ty: T::Str, sql: "name" },
-        Field { name: "message", ty: T::Str, sql: "message" },
-        Field { name: "timestamp", ty: T::Str, sql: "timestamp" },
-        Field { name: "interface", ty: T::Str, sql: "interface" },
-        Field { name: "src", ty: T::Str, sql: "src" },
-        Field { name: "dst", ty: T::Str, sql: "dst" },
-        Field { name: "proto", ty: T::Str, sql: "proto" },
-        Field { name: "info", ty: T::Str, sql: "info" },
-        Field { name: "section", ty: T::Bool, sql: "section" },
-        Field { name: "header", ty: T::Bool, sql: "header" },
-    ],
+pub static LINE_SCHEMA: Schema = crate::schema! {
+    "line": Int,
+    "raw": Str,
+    "prefix": Str,
+    "name": Str,
+    "message": Str,
+    "timestamp": Str,
+    "interface": Str,
+    "src": Str,
+    "dst": Str,
+    "proto": Str,
+    "info": Str,
+    "section": Bool,
+    "header": Bool,
 };
 
 fn out_line(l: &LogLine<'_>, number: u64, summary: LineSummary) -> LogLineOut {

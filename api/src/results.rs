@@ -23,7 +23,7 @@
 
 use crate::interfaces::Interface;
 use crate::jobs::JobOptions;
-use crate::query::{Field, FieldType as T, Schema};
+use crate::query::Schema;
 use crate::{Id, Timestamp};
 use serde::{Deserialize, Serialize};
 
@@ -417,62 +417,53 @@ pub struct LineSummary {
     pub alerts: u64,
 }
 
-#[rustfmt::skip]
-pub static RESULT_SCHEMA: Schema = Schema {
-    fields: &[
-        Field { name: "id", ty: T::Id, sql: "id" },
-        Field { name: "created", ty: T::Time, sql: "created" },
-        Field { name: "updated", ty: T::Time, sql: "updated" },
-        Field { name: "status", ty: T::Str, sql: "status" },
-        Field { name: "active", ty: T::Bool, sql: "(status = 'running')" },
-        Field { name: "result", ty: T::Str, sql: "result" },
-        Field { name: "tests", ty: T::Int, sql: "tests" },
-        Field { name: "pass", ty: T::Int, sql: "pass" },
-        Field { name: "fail", ty: T::Int, sql: "fail" },
-        Field { name: "duration", ty: T::Int, sql: "duration" },
-        Field { name: "size_on_disk", ty: T::Int, sql: "size_on_disk" },
-        Field { name: "starred", ty: T::Bool, sql: "starred" },
-        Field { name: "archived", ty: T::Bool, sql: "archived" },
-        Field { name: "locked", ty: T::Bool, sql: "locked" },
-        Field { name: "agent_name", ty: T::Str, sql: "agent_name" },
-        Field { name: "package_id", ty: T::Id, sql: "package_id" },
-        Field { name: "package_name", ty: T::Str, sql: "package_name" },
-        Field { name: "device_id", ty: T::Id, sql: "device_id" },
-        Field { name: "device_name", ty: T::Str, sql: "device_name" },
-        Field { name: "config_id", ty: T::Id, sql: "config_id" },
-        Field { name: "config_name", ty: T::Str, sql: "config_name" },
-        Field { name: "user_id", ty: T::Id, sql: "user_id" },
-        Field { name: "job_id", ty: T::Id, sql: "job_id" },
-        Field { name: "note", ty: T::Str, sql: "note" },
-        Field { name: "tags", ty: T::StrArray, sql: "tags" },
-        Field { name: "testcases", ty: T::StrArray, sql: "testcases" },
-    ],
+pub static RESULT_SCHEMA: Schema = crate::schema! {
+    "id": Id,
+    "created": Time,
+    "updated": Time,
+    "status": Str,
+    "active": Bool = "(status = 'running')",
+    "result": Str,
+    "tests": Int,
+    "pass": Int,
+    "fail": Int,
+    "duration": Int,
+    "size_on_disk": Int,
+    "starred": Bool,
+    "archived": Bool,
+    "locked": Bool,
+    "agent_name": Str,
+    "package_id": Id,
+    "package_name": Str,
+    "device_id": Id,
+    "device_name": Str,
+    "config_id": Id,
+    "config_name": Str,
+    "user_id": Id,
+    "job_id": Id,
+    "note": Str,
+    "tags": StrArray,
+    "testcases": StrArray,
 };
 
-#[rustfmt::skip]
-pub static TEST_SCHEMA: Schema = Schema {
-    fields: &[
-        Field { name: "seq", ty: T::Id, sql: "seq" },
-        Field { name: "loop", ty: T::Int, sql: "loop" },
-        Field { name: "result", ty: T::Str, sql: "result" },
-        Field { name: "active", ty: T::Bool, sql: "(result = 'running')" },
-        Field { name: "name", ty: T::Str, sql: "name" },
-        Field { name: "description", ty: T::Str, sql: "description" },
-        Field { name: "started", ty: T::Time, sql: "started" },
-        Field { name: "duration", ty: T::Int, sql: "duration" },
-        Field { name: "flagged", ty: T::Bool, sql: "flagged" },
-        Field { name: "log", ty: T::Str, sql: "log" },
-        Field { name: "note", ty: T::Str, sql: "note" },
-    ],
+pub static TEST_SCHEMA: Schema = crate::schema! {
+    "seq": Id,
+    "loop": Int,
+    "result": Str,
+    "active": Bool = "(result = 'running')",
+    "name": Str,
+    "description": Str,
+    "started": Time,
+    "duration": Int,
+    "flagged": Bool,
+    "log": Str,
+    "note": Str,
 };
 
-#[rustfmt::skip]
-pub static LOGDIR_SCHEMA: Schema = Schema {
-    fields: &[
-        Field { name: "name", ty: T::Str, sql: "name" },
-        Field { name: "size", ty: T::Int, sql: "size" },
-        Field { name: "modified", ty: T::Time, sql: "modified" },
-    ],
+pub static LOGDIR_SCHEMA: Schema = crate::schema! {
+    "name": Str,
+    "size": Int,
+    "modified": Time,
 };
 
 #[cfg(test)]

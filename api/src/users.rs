@@ -2,7 +2,7 @@
 //! `/authenticate` and when it is made (user creation, `/users/{id}/token/`, a password change
 //! with `change_token`), never by a read.
 
-use crate::query::{Field, FieldType as T, Schema};
+use crate::query::Schema;
 use crate::{Id, Timestamp};
 use serde::{Deserialize, Serialize};
 
@@ -35,18 +35,15 @@ pub struct UserInput {
     pub password_confirm: Option<String>,
 }
 
-#[rustfmt::skip]
-pub static USER_SCHEMA: Schema = Schema {
-    fields: &[
-        Field { name: "id", ty: T::Id, sql: "id" },
-        Field { name: "name", ty: T::Str, sql: "name" },
-        Field { name: "description", ty: T::Str, sql: "description" },
-        Field { name: "admin", ty: T::Bool, sql: "admin" },
-        Field { name: "disabled", ty: T::Bool, sql: "disabled" },
-        Field { name: "readonly", ty: T::Bool, sql: "readonly" },
-        Field { name: "created", ty: T::Time, sql: "created" },
-        Field { name: "updated", ty: T::Time, sql: "updated" },
-    ],
+pub static USER_SCHEMA: Schema = crate::schema! {
+    "id": Id,
+    "name": Str,
+    "description": Str,
+    "admin": Bool,
+    "disabled": Bool,
+    "readonly": Bool,
+    "created": Time,
+    "updated": Time,
 };
 
 /// The body of `POST /users/{id}/password/` (CDRouter's `change_password`).

@@ -47,6 +47,28 @@ pub struct Field {
     pub sql: &'static str,
 }
 
+/// A [`Schema`] written as its fields, one a line: `"name": Type` for a field read from the
+/// column of its name, `"name": Type = "sql"` for one read by another SQL expression (`Type`
+/// one of [`FieldType`]'s variants).
+#[macro_export]
+macro_rules! schema {
+    (@sql $name:literal) => {
+        $name
+    };
+    (@sql $name:literal $sql:literal) => {
+        $sql
+    };
+    ($($name:literal: $ty:ident $(= $sql:literal)?,)*) => {
+        $crate::query::Schema {
+            fields: &[$($crate::query::Field {
+                name: $name,
+                ty: $crate::query::FieldType::$ty,
+                sql: $crate::schema!(@sql $name $($sql)?),
+            }),*],
+        }
+    };
+}
+
 /// A resource's fields.
 #[derive(Debug)]
 pub struct Schema {
@@ -57,5 +79,33 @@ impl Schema {
     /// The field called `name` (exact, case-sensitive), if any.
     pub fn field(&self, name: &str) -> Option<&'static Field> {
         self.fields.iter().find(|f| f.name == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Field, FieldType, Schema};
+
+    #[test]
+    fn a_field_is_its_own_column_unless_it_names_another_expression() {
+        static S: Schema = crate::schema! {
+            "id": Id,
+            "active": Bool = "(status = 'running')",
+        };
+        assert_eq!(
+            S.fields,
+            [
+                Field {
+                    name: "id",
+                    ty: FieldType::Id,
+                    sql: "id"
+                },
+                Field {
+                    name: "active",
+                    ty: FieldType::Bool,
+                    sql: "(status = 'running')"
+                },
+            ]
+        );
     }
 }
