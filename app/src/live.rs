@@ -7,7 +7,7 @@ mod choices;
 mod loader;
 
 pub use choices::choices;
-pub use loader::{load, load_static, Loaded};
+pub use loader::{load, Loaded, Reload};
 
 use crate::api;
 use leptos::prelude::*;

@@ -1,7 +1,7 @@
 //! The (id, name) choices of a pick list (a package's config, a launch's device): one loader
 //! for every resource, reading only the two fields it shows.
 
-use super::{load_static, Loaded};
+use super::{load, Loaded, Reload};
 use crate::api;
 use crate::model::resource::Resource;
 use labrelay_api::Id;
@@ -22,12 +22,13 @@ struct Named {
 
 /// The choices of `resource`, loaded once per view.
 pub fn choices(resource: Resource) -> Loaded<Choices> {
-    load_static(
+    load(
         move || resource,
         |r| async move {
             api::list_of::<Named>(r, ALL)
                 .await
                 .map(|p| p.data.into_iter().map(|n| (n.id, n.name)).collect())
         },
+        Reload::OnKey,
     )
 }

@@ -55,40 +55,24 @@ struct Flags {
     alive: Rc<Cell<bool>>,
 }
 
-/// Loads `fetch(key())` while the calling view is mounted, again on every store change
-/// (see the module doc).
-pub fn load<K, T, Fut>(
-    key: impl Fn() -> K + 'static,
-    fetch: impl Fn(K) -> Fut + 'static,
-) -> Loaded<T>
-where
-    K: PartialEq + Clone + 'static,
-    T: Send + Sync + 'static,
-    Fut: Future<Output = api::Result<T>> + 'static,
-{
-    load_with(key, fetch, true)
-}
-
-/// Like `load`, but only when the key changes: for pick lists that need not be live.
-pub fn load_static<K, T, Fut>(
-    key: impl Fn() -> K + 'static,
-    fetch: impl Fn(K) -> Fut + 'static,
-) -> Loaded<T>
-where
-    K: PartialEq + Clone + 'static,
-    T: Send + Sync + 'static,
-    Fut: Future<Output = api::Result<T>> + 'static,
-{
-    load_with(key, fetch, false)
+/// What besides a change of its key loads a view's data again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reload {
+    /// Every store change too: a live view (see the module doc).
+    OnChange,
+    /// Nothing: pick lists and names that need not be live.
+    OnKey,
 }
 
 /// One load: fetch for the current key, and keep the answer if the key is still current.
 type Once = Rc<dyn Fn() -> Pin<Box<dyn Future<Output = ()>>>>;
 
-fn load_with<K, T, Fut>(
+/// Loads `fetch(key())` while the calling view is mounted, again when the key changes and,
+/// with [`Reload::OnChange`], on every store change.
+pub fn load<K, T, Fut>(
     key: impl Fn() -> K + 'static,
     fetch: impl Fn(K) -> Fut + 'static,
-    live: bool,
+    again: Reload,
 ) -> Loaded<T>
 where
     K: PartialEq + Clone + 'static,
@@ -145,7 +129,7 @@ where
         let _ = key();
         trigger();
     };
-    if live {
+    if again == Reload::OnChange {
         super::on_change(on_key);
     } else {
         Effect::new(move |_| on_key());

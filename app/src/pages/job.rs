@@ -19,7 +19,7 @@ use leptos::prelude::*;
 #[component]
 pub fn JobPage(id: Id) -> impl IntoView {
     set_title(&format!("Job {id}"));
-    let job = live::load(move || id, api::job);
+    let job = live::load(move || id, api::job, live::Reload::OnChange);
     let error = RwSignal::new(None::<String>);
     let notice = RwSignal::new(None::<String>);
     // Set while the job is being deleted: nothing asks for it or its log any more.

@@ -42,6 +42,7 @@ pub fn JobsPage() -> impl IntoView {
             mark("lr:jobs-data");
             page
         },
+        live::Reload::OnChange,
     );
     Effect::new(move |_| {
         if jobs.data.with(Option::is_some) {

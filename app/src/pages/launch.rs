@@ -85,7 +85,7 @@ fn SingleLaunch(form: FormSignals, error: RwSignal<Option<String>>) -> impl Into
         form.track();
         preview.set(None);
     });
-    let package = live::load_static(
+    let package = live::load(
         move || form.package_id.get(),
         |id| async move {
             if id.is_none() {
@@ -94,6 +94,7 @@ fn SingleLaunch(form: FormSignals, error: RwSignal<Option<String>>) -> impl Into
                 api::package(id).await.map(Some)
             }
         },
+        live::Reload::OnKey,
     );
     let picked = Signal::derive(move || package.data.get().flatten());
     let testlist = Signal::derive(move || {

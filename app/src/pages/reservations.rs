@@ -30,7 +30,7 @@ fn minutes(typed: &str) -> Result<u32, String> {
 #[component]
 pub fn ReservationsPage() -> impl IntoView {
     set_title("Reservations");
-    let list = live::load(|| (), |()| api::reservations());
+    let list = live::load(|| (), |()| api::reservations(), live::Reload::OnChange);
     let error = RwSignal::new(None::<String>);
     let notice = RwSignal::new(None::<String>);
     let done = move |r: api::Result<String>| match r {

@@ -143,7 +143,11 @@ pub fn ResourcePage(resource: Resource, spec: &'static Spec) -> impl IntoView {
     let admin = use_session().with_untracked(|s| s.as_ref().is_some_and(|s| s.admin));
     let may_change = !spec.admin_only || admin;
     let view = use_list_view();
-    let list = live::load(move || view.get().api_query(false).build(), spec.rows);
+    let list = live::load(
+        move || view.get().api_query(false).build(),
+        spec.rows,
+        live::Reload::OnChange,
+    );
     let editing = RwSignal::new(None::<Option<Id>>);
     let error = RwSignal::new(None::<String>);
     let notice = RwSignal::new(None::<String>);

@@ -21,7 +21,7 @@ pub fn ResultPage(id: Id) -> impl IntoView {
     let failed = router::query_param("failed");
     let failed_only = Memo::new(move |_| failed.with(|f| f.as_deref() == Some("1")));
     set_title(&format!("Result {id}"));
-    let result = live::load(move || id, api::result);
+    let result = live::load(move || id, api::result, live::Reload::OnChange);
     let error = RwSignal::new(None::<String>);
     let content = dyn_view(move || match result.data.get() {
         None if result.error.with(Option::is_some) => ().into_any(),

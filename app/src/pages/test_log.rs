@@ -27,7 +27,11 @@ pub fn TestLogPage(id: Id, seq: Id) -> impl IntoView {
                 .unwrap_or(0)
         })
     });
-    let test = live::load(move || (id, seq), |(id, seq)| api::result_test(id, seq));
+    let test = live::load(
+        move || (id, seq),
+        |(id, seq)| api::result_test(id, seq),
+        live::Reload::OnChange,
+    );
     Effect::new(move |_| {
         let name = test.data.with(|t| t.as_ref().map(|t| t.name.clone()));
         set_title(&name.unwrap_or_else(|| "Test".into()));
@@ -43,8 +47,13 @@ pub fn TestLogPage(id: Id, seq: Id) -> impl IntoView {
             )
             .await
         },
+        live::Reload::OnChange,
     );
-    let captures = live::load(move || (id, seq), |(id, seq)| api::captures(id, seq));
+    let captures = live::load(
+        move || (id, seq),
+        |(id, seq)| api::captures(id, seq),
+        live::Reload::OnChange,
+    );
     let error = RwSignal::new(None::<String>);
     let head = dyn_view(move || {
         match test.data.get() {

@@ -50,7 +50,11 @@ fn ProgressWords(job: Job) -> AnyView {
         return format::progress_text(&job.progress).into_any();
     }
     let options = job.options.clone();
-    let package = live::load_static(move || job.package_id, api::package_tests);
+    let package = live::load(
+        move || job.package_id,
+        api::package_tests,
+        live::Reload::OnKey,
+    );
     dyn_view(move || {
         package.data.with(|p| match p {
             Some(p) => {

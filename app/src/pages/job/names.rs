@@ -23,7 +23,7 @@ pub fn LaunchedBy(user: Id) -> impl IntoView {
     if user.is_none() || !admin {
         return view! { <span>{format!("user {user}")}</span> }.into_any();
     }
-    let found = live::load_static(move || user, api::user);
+    let found = live::load(move || user, api::user, live::Reload::OnKey);
     let name = move || match (found.data.get(), found.error.get()) {
         (Some(u), _) => u.name,
         (None, Some(_)) => format!("user {user}"),

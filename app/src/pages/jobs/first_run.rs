@@ -14,7 +14,7 @@ const DEMOS: &str = "filter=tags%40%3E%7Bdemo%7D&sort=name&limit=10";
 
 #[component]
 pub fn FirstRun() -> impl IntoView {
-    let demos = live::load_static(|| (), |()| api::packages(DEMOS));
+    let demos = live::load(|| (), |()| api::packages(DEMOS), live::Reload::OnKey);
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     // Written again in launch.rs on purpose: one helper called from both this part and the

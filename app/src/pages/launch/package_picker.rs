@@ -19,7 +19,7 @@ const ROWS: (usize, usize) = (2, 8);
 #[component]
 pub fn PackagePicker(form: FormSignals, picked: Signal<Option<Package>>) -> impl IntoView {
     let find = RwSignal::new(String::new());
-    let list = live::load_static(
+    let list = live::load(
         move || find.get().trim().to_string(),
         |text| async move {
             let mut q = Query::new().push("limit", SHOWN).push("sort", "name");
@@ -28,6 +28,7 @@ pub fn PackagePicker(form: FormSignals, picked: Signal<Option<Package>>) -> impl
             }
             api::packages(&q.build()).await
         },
+        live::Reload::OnKey,
     );
     let choose = move |ev: leptos::ev::Event| {
         if let Ok(id) = event_target_value(&ev).parse::<u64>() {

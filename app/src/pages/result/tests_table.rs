@@ -26,6 +26,7 @@ pub fn TestsTable(id: Id, failed_only: Memo<bool>) -> impl IntoView {
             };
             api::result_tests_all(id, query).await
         },
+        live::Reload::OnChange,
     );
     let rows = move || {
         tests
