@@ -6,6 +6,10 @@ use crate::query::Schema;
 use crate::{Id, Timestamp};
 use serde::{Deserialize, Serialize};
 
+/// The longest a `?wait=` on a job or a result holds before it answers with the record as
+/// it stands (a larger `wait` is cut to this; a CI script asks again).
+pub const MAX_RUN_WAIT_SECS: u64 = 25;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum JobStatus {

@@ -18,6 +18,7 @@ pub mod error;
 pub mod id;
 pub mod interfaces;
 pub mod jobs;
+pub mod junit;
 pub mod labs;
 pub mod limits;
 #[cfg(feature = "engine")]

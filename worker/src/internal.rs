@@ -17,6 +17,8 @@ pub const COMPLETE: &str = "/internal/files/complete";
 pub const STATE: &str = "/internal/files/state";
 pub const LOCATE: &str = "/internal/files/locate";
 pub const ARCHIVE: &str = "/internal/files/archive";
+/// What a run's JUnit is made of (`crate::files::junit`).
+pub const JUNIT: &str = "/internal/results/junit";
 
 /// The calls an agent makes (with its own token); the others are a user's.
 pub const AGENT_CALLS: &[&str] = &[BEGIN, COMMIT, COMPLETE, STATE, WHOLE, WHOLE_BATCH, HOLDS];
@@ -157,6 +159,21 @@ pub struct ArchiveRequest {
 pub struct ArchiveList {
     pub files: Vec<Located>,
 }
+
+/// A run's JUnit: the suite and its tests from the store, and where the logs of its failed
+/// tests are (the first [`JUNIT_LOGS`] of them; the entry reads their `FAIL` lines from R2).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct JunitSource {
+    pub suite: labrelay_api::junit::Suite,
+    pub cases: Vec<labrelay_api::junit::Case>,
+    /// By the case's `seq`.
+    pub logs: Vec<(u64, Located)>,
+}
+
+/// Failed tests whose logs one JUnit reads; past it, a failure says its log was not read.
+pub const JUNIT_LOGS: usize = 200;
+/// Tests one JUnit holds; a larger run is refused (its tests can be listed by pages).
+pub const JUNIT_CASES: usize = 20_000;
 
 // --- signing in (see `crate::signin` and `store::signin`) ---------------------------------
 

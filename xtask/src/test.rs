@@ -187,7 +187,7 @@ fn start_servers(root: &Path, tarball: &Path) -> Result<(Server, Server, Suite)>
 fn python_client(root: &Path, python: &Path, server: &Server, suite: &Suite) -> Result {
     let lab_url = create_lab(server, "python-lab")?;
     for url in [server.url.clone(), lab_url] {
-        for script in ["test_cdrouter_client.py", "test_ci_script.py"] {
+        for script in ["test_cdrouter_client.py", "test_ci_script.py", "test_ci_docs.py"] {
             let mut py = Command::new(python);
             py.arg(root.join("itest/python").join(script));
             suite.env(root, &mut py);

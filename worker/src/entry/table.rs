@@ -8,7 +8,7 @@
 //! xtask's OpenAPI test reads these rows to check `docs/openapi.json`.
 
 use crate::error::respond;
-use crate::files::{archive, batch, download, testlog, upload};
+use crate::files::{archive, batch, download, junit, testlog, upload};
 use crate::routed::Needs::{Lab, Nothing};
 use crate::routed::{Pending, Route, Routed};
 use crate::signin;
@@ -70,6 +70,7 @@ pub static ROUTES: &[Route] = routes! {
     GET "/api/v1/results/{id}/logdir/{name}", Lab => |req, c| answer(async move { download::file(&req, c.lab()?, &c.decoded(0), &c.decoded(1)).await });
     GET "/api/v1/results/{id}/logdir?format", Lab => |req, c| answer(async move { archive::download(&req, c.lab()?, &c.decoded(0)).await });
     GET "/api/v1/results/{id}/tests/{seq}/captures/{intf}?format=cap", Lab => |req, c| answer(async move { download::capture(&req, c.lab()?, &c.decoded(0), &c.decoded(1), &c.decoded(2)).await });
+    GET "/api/v1/results/{id}/junit", Lab => |req, c| answer(async move { junit::junit(&req, c.lab()?, &c.decoded(0)).await });
     GET "/api/v1/results/{id}/tests/{seq}/log", Lab => |req, c| answer(async move { testlog::list(&req, c.lab()?, &c.decoded(0), &c.decoded(1)).await });
 };
 

@@ -11,6 +11,7 @@
 //! | `GET /api/v1/results/{id}/logdir/?format=zip\|tgz` | the whole directory ([`archive`]) |
 //! | `GET /api/v1/results/{id}/tests/{seq}/captures/{intf}/?format=cap` | a capture as pcap |
 //! | `GET /api/v1/results/{id}/tests/{seq}/log` | a test's log, parsed ([`testlog`]) |
+//! | `GET /api/v1/results/{id}/junit` | the run's JUnit XML ([`junit`]) |
 //!
 //! Their rows are in the entry's route table (`entry/table.rs`), with the path's segments
 //! percent-decoded; everything else goes on to the store.
@@ -20,6 +21,7 @@ pub mod batch;
 mod digest;
 pub mod download;
 mod held;
+pub mod junit;
 pub mod testlog;
 pub mod upload;
 

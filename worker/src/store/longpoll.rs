@@ -1,14 +1,16 @@
 //! The held requests of a lab's object: an agent's claim (answered the moment a job is
-//! dispatchable to it), its stop long-poll, a browser's `/changes` and CDRouter's `?updates=`.
+//! dispatchable to it), its stop long-poll, a browser's `/changes`, CDRouter's `?updates=`
+//! and a CI job's `?wait=` on a job or a result.
 //! Each waits in its line of `wake::Waiting` and re-checks when woken.
 
 use super::effects::Change;
 use super::object::Store;
 use super::wake::Line;
-use super::{agent_api, agents, dispatch, http, lease, results};
+use super::{agent_api, agents, dispatch, http, jobs, lease, queue, results};
 use http::{Ctx, Reply};
 use labrelay_api::agents::MAX_WAIT_SECS;
 use labrelay_api::error::ApiError;
+use labrelay_api::jobs::MAX_RUN_WAIT_SECS;
 use labrelay_api::Id;
 use serde::Serialize;
 
@@ -141,4 +143,59 @@ impl Store {
             self.waiting.wait(Line::Watch, left).await;
         }
     }
+
+    /// `GET /api/v1/jobs/{id}?wait=S`: the job the moment it has ended (completed, stopped
+    /// or error), or as it stands after `S` seconds (at most [`MAX_RUN_WAIT_SECS`]).
+    pub(super) async fn job_wait(&self, ctx: &Ctx, id: &str) -> Result<Reply, ApiError> {
+        let id = http::parse_id(id, "job")?;
+        let deadline = run_wait_deadline(ctx)?;
+        loop {
+            if self.closed.get() {
+                return Err(ApiError::NotFound("lab"));
+            }
+            let ended = jobs::row::find(&self.db, id)?.status().is_finished();
+            let left = millis_until(deadline);
+            if ended || left == 0 {
+                let polling = |agent| self.polling(agent);
+                let look = queue::Look {
+                    polling: &polling,
+                    due: &self.due,
+                };
+                return jobs::answer(&self.db, &look, id);
+            }
+            self.waiting.wait(Line::Watch, left).await;
+        }
+    }
+
+    /// `GET /api/v1/results/{id}?wait=S`: the result the moment its run has ended, or as it
+    /// stands after `S` seconds (at most [`MAX_RUN_WAIT_SECS`]).
+    pub(super) async fn result_wait(&self, ctx: &Ctx, id: &str) -> Result<Reply, ApiError> {
+        let id = http::parse_id(id, "result")?;
+        let deadline = run_wait_deadline(ctx)?;
+        loop {
+            if self.closed.get() {
+                return Err(ApiError::NotFound("lab"));
+            }
+            let running = results::is_running(&self.db, id)?;
+            let left = millis_until(deadline);
+            if !running || left == 0 {
+                return results::get(&self.db, id);
+            }
+            self.waiting.wait(Line::Watch, left).await;
+        }
+    }
+}
+
+/// When a `?wait=S` on a job or a result answers at the latest.
+fn run_wait_deadline(ctx: &Ctx) -> Result<f64, ApiError> {
+    let raw = ctx.param("wait").unwrap_or_default();
+    let secs: u64 = match raw.trim() {
+        "" => MAX_RUN_WAIT_SECS,
+        v => v.parse().map_err(|_| {
+            ApiError::invalid(format!(
+                "invalid wait \"{raw}\": a number of seconds (at most {MAX_RUN_WAIT_SECS} are waited)"
+            ))
+        })?,
+    };
+    Ok(js_sys::Date::now() + secs.min(MAX_RUN_WAIT_SECS) as f64 * 1000.0)
 }

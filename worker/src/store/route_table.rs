@@ -60,6 +60,9 @@ pub static ROUTES: &[Route] = routes! {
     // Browsers' and CDRouter clients' held waits.
     GET "/api/v1/changes", Member Lab Nobody => held(|c| Box::pin(c.store.changes(c.ctx)));
     GET "/api/v1/results/{id}?updates", Member Lab Nobody => held(|c| Box::pin(c.store.updates(c.at(0), c.ctx.param("updates").unwrap_or_default())));
+    // A CI job's wait for the end of a run.
+    GET "/api/v1/jobs/{id}?wait", Member Lab Nobody => held(|c| Box::pin(c.store.job_wait(c.ctx, c.at(0))));
+    GET "/api/v1/results/{id}?wait", Member Lab Nobody => held(|c| Box::pin(c.store.result_wait(c.ctx, c.at(0))));
     // The system.
     GET "/api/v1/system/hostname", Member Lab Nobody => Now(|c| http::data(&c.store.hostname()));
     GET "/api/v1/system/status", Admin Lab Nobody => Now(|c| http::data(&c.store.waiting.status()));
@@ -174,6 +177,7 @@ pub static ROUTES: &[Route] = routes! {
     // ... and users' downloads.
     ANY i::LOCATE, Member Lab Nobody => Now(|c| results::files::locate(c.db(), c.ctx));
     ANY i::ARCHIVE, Member Lab Nobody => Now(|c| results::files::archive(c.db(), c.ctx));
+    ANY i::JUNIT, Member Lab Nobody => Now(|c| results::junit::source(c.db(), c.ctx));
 };
 
 #[cfg(test)]

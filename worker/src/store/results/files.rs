@@ -489,6 +489,13 @@ fn refresh_totals(db: &Db, result: i64, now_us: i64) -> Result<(), ApiError> {
     lifecycle::bump(db, result, now_us).map(drop)
 }
 
+/// Where a complete file of the result is, by name (a test's log), if it is there.
+pub(super) fn complete_file(db: &Db, result: i64, name: &str) -> Result<Option<Located>, ApiError> {
+    Ok(find(db, result, name)?
+        .filter(|r| r.complete != 0)
+        .map(|r| located(&r)))
+}
+
 fn located(r: &FileRow) -> Located {
     Located {
         key: r.key.clone(),

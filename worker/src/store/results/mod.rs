@@ -16,6 +16,7 @@
 //! | `GET results/{id}/logdir/` | the result directory's files |
 
 pub mod files;
+pub mod junit;
 pub mod lifecycle;
 mod rows;
 mod test_records;
@@ -52,6 +53,11 @@ fn owned(db: &Db, caller: &Caller, id: &str) -> Result<Id, ApiError> {
 
 pub fn get(db: &Db, id: Id) -> Result<Reply, ApiError> {
     http::data(&lifecycle::find(db, id)?.to_wire(true, us(now()))?)
+}
+
+/// Whether the result's run is still going (404 when there is no such result).
+pub fn is_running(db: &Db, id: Id) -> Result<bool, ApiError> {
+    Ok(lifecycle::find(db, id)?.status() == labrelay_api::results::ResultStatus::Running)
 }
 
 pub fn delete(db: &Db, caller: &Caller, id: &str) -> Result<Reply, ApiError> {
