@@ -29,6 +29,7 @@ pub mod reservations;
 pub mod resources;
 pub mod results;
 pub mod schedules;
+pub mod stats;
 pub mod time;
 pub mod users;
 

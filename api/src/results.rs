@@ -138,7 +138,7 @@ impl RunProgress {
 }
 
 /// A test of a run (`start` and `final` included, as in CDRouter).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct TestResult {
     /// The result's id.
     pub id: Id,

@@ -383,6 +383,9 @@ mod tests {
             ("api/src/queue.rs", "Waiting", ""),
             ("api/src/reservations.rs", "Reservation", "ReservationInput"),
             ("api/src/schedules.rs", "Schedule", "ScheduleInput"),
+            ("api/src/stats.rs", "TestCount TestDuration ResultBreakdown TimeBreakdown SetStats TestResultSummary \
+                TestResultDiff DiffStats TestResultBreakdown SingleStats SummaryStats PackageCount DeviceCount AllStats",
+                "ResultRef"),
             ("worker/src/store/results/mod.rs", "", "ResultEdit"),
         ];
         let table = table.iter().flat_map(|(file, answers, requests)| {

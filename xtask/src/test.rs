@@ -187,7 +187,12 @@ fn start_servers(root: &Path, tarball: &Path) -> Result<(Server, Server, Suite)>
 fn python_client(root: &Path, python: &Path, server: &Server, suite: &Suite) -> Result {
     let lab_url = create_lab(server, "python-lab")?;
     for url in [server.url.clone(), lab_url] {
-        for script in ["test_cdrouter_client.py", "test_ci_script.py", "test_ci_docs.py"] {
+        for script in [
+            "test_cdrouter_client.py",
+            "test_ci_script.py",
+            "test_ci_docs.py",
+            "test_stats.py",
+        ] {
             let mut py = Command::new(python);
             py.arg(root.join("itest/python").join(script));
             suite.env(root, &mut py);

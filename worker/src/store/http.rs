@@ -102,6 +102,19 @@ impl Ctx {
         serde_json::from_slice(body).map_err(|e| ApiError::BadJson(e.to_string()))
     }
 
+    /// The JSON body as a list of `T` (CDRouter's stats take `[{"id": ...}]`); empty reads as
+    /// `[]`, anything but an array is refused.
+    pub fn json_list<T: DeserializeOwned>(&self) -> Result<Vec<T>, ApiError> {
+        let text = self.body.trim_ascii();
+        if text.is_empty() || text == b"null" {
+            return Ok(Vec::new());
+        }
+        if !text.starts_with(b"[") {
+            return Err(ApiError::BadJson("expected a JSON array".into()));
+        }
+        serde_json::from_slice(text).map_err(|e| ApiError::BadJson(e.to_string()))
+    }
+
     pub fn param(&self, key: &str) -> Option<&str> {
         self.query
             .iter()

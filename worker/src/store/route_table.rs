@@ -60,6 +60,15 @@ pub static ROUTES: &[Route] = routes! {
     // Browsers' and CDRouter clients' held waits.
     GET "/api/v1/changes", Member Lab Nobody => held(|c| Box::pin(c.store.changes(c.ctx)));
     GET "/api/v1/results/{id}?updates", Member Lab Nobody => held(|c| Box::pin(c.store.updates(c.at(0), c.ctx.param("updates").unwrap_or_default())));
+    // CDRouter's result statistics (`results/stats.rs`).
+    GET "/api/v1/results/{id}?stats=all", Member Lab Nobody => Now(|c| results::stats::single(c.db(), c.id(0, "result")?));
+    GET "/api/v1/results/{id}?stats=summary", Member Lab Nobody => Now(|c| results::stats::summary(c.db(), c.id(0, "result")?));
+    GET "/api/v1/results/{id}?stats=progress", Member Lab Nobody => Now(|c| results::stats::progress(c.db(), c.id(0, "result")?));
+    GET "/api/v1/results/{id}?stats", Member Lab Nobody => Now(|c| results::stats::unsupported(c.ctx));
+    POST "/api/v1/results?stats=all", Member Lab Nobody => Now(|c| results::stats::all(c.db()));
+    POST "/api/v1/results?stats=set", Member Lab Nobody => Now(|c| results::stats::set(c.db(), c.ctx));
+    POST "/api/v1/results?stats=diff", Member Lab Nobody => Now(|c| results::stats::diff(c.db(), c.ctx));
+    POST "/api/v1/results?stats", Member Lab Nobody => Now(|c| results::stats::unsupported(c.ctx));
     // A CI job's wait for the end of a run.
     GET "/api/v1/jobs/{id}?wait", Member Lab Nobody => held(|c| Box::pin(c.store.job_wait(c.ctx, c.at(0))));
     GET "/api/v1/results/{id}?wait", Member Lab Nobody => held(|c| Box::pin(c.store.result_wait(c.ctx, c.at(0))));

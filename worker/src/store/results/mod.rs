@@ -19,6 +19,7 @@ pub mod files;
 pub mod junit;
 pub mod lifecycle;
 mod rows;
+pub mod stats;
 mod test_records;
 
 use crate::error::now;
