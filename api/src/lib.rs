@@ -11,6 +11,7 @@ pub mod cdrouter;
 #[cfg(feature = "engine")]
 pub mod claim_sql;
 pub mod cron;
+pub mod csv;
 pub mod device_state;
 pub mod envelope;
 #[cfg(feature = "engine")]

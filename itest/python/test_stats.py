@@ -9,6 +9,8 @@ Env (set by `cargo xtask test`): LABRELAY_URL, LABRELAY_ADMIN_TOKEN, LABRELAY_AG
 LABRELAY_SIM_BIN.
 """
 
+import csv
+import io
 import time
 import unittest
 
@@ -93,6 +95,19 @@ class StatsTest(AgentCase):
         self.assertEqual(a.frequent_packages, sorted(a.frequent_packages,
                                                      key=lambda x: (-x.count, x.package_name)))
 
+        # results.list_csv and tests.list_csv: the list's fields as columns, id first.
+        rows = list(csv.DictReader(io.StringIO(
+            self.c.results.list_csv(filter=["package_name=" + name]))))
+        self.assertEqual(sorted(r["id"] for r in rows), sorted([str(r1.id), str(r2.id)]))
+        self.assertEqual({r["package_name"] for r in rows}, {name})
+        self.assertEqual({(r["pass"], r["fail"], r["status"]) for r in rows},
+                         {("1", "1", "completed")})
+        text = self.c.tests.list_csv(r1.id)
+        self.assertTrue(text.startswith("id,seq,loop,result,"), text[:80])
+        rows = list(csv.DictReader(io.StringIO(text)))
+        self.assertEqual([(r["id"], r["seq"], r["name"], r["result"]) for r in rows],
+                         [(str(r1.id), str(t.seq), t.name, t.result) for t in tests])
+
 
 class StatsRefusals(unittest.TestCase):
     def post(self, stats, body):
@@ -115,6 +130,9 @@ class StatsRefusals(unittest.TestCase):
         c = self.post("median", [])
         self.assertEqual(c.status_code, 400, c.text)
         self.assertIn('unsupported stats "median"', c.json()["error"])
+        c = requests.get(URL + "/api/v1/results/?format=xml", headers=AUTH, timeout=60)
+        self.assertEqual((c.status_code, c.json()["error"]),
+                         (400, 'invalid format "xml": json or csv'))
         c = requests.get(URL + "/api/v1/results/987654321/?stats=summary", headers=AUTH,
                          timeout=60)
         self.assertEqual((c.status_code, c.json()["error"]), (404, "no such result"))

@@ -133,6 +133,8 @@ pub fn parse_id(segment: &str, what: &'static str) -> Result<Id, ApiError> {
 
 pub enum Reply {
     Json(Vec<u8>),
+    /// A list as CSV (`?format=csv`).
+    Csv(Vec<u8>),
     NoContent,
 }
 
@@ -170,10 +172,45 @@ pub fn list<T: Serialize>(items: &[T], links: &Links) -> Result<Reply, ApiError>
         .map_err(|e| ApiError::Internal(e.to_string()))
 }
 
+/// A list's `?format=`: JSON (none, `json`) or `csv`; anything else is a 400.
+pub fn wants_csv(ctx: &Ctx) -> Result<bool, ApiError> {
+    match ctx.param("format") {
+        None | Some("" | "json") => Ok(false),
+        Some("csv") => Ok(true),
+        Some(f) => Err(ApiError::invalid(format!(
+            "invalid format \"{f}\": json or csv"
+        ))),
+    }
+}
+
+/// A list as CSV: its schema's fields as columns (`labrelay_api::csv`).
+pub fn csv<T: Serialize>(
+    items: &[T],
+    schema: &labrelay_api::query::Schema,
+) -> Result<Reply, ApiError> {
+    let values = items
+        .iter()
+        .map(serde_json::to_value)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let columns = labrelay_api::csv::columns(schema);
+    Ok(Reply::Csv(
+        labrelay_api::csv::table(&columns, &values).into_bytes(),
+    ))
+}
+
 impl Reply {
     pub fn into_response(self) -> worker::Result<Response> {
         match self {
             Reply::Json(body) => json_response(200, body),
+            Reply::Csv(body) => {
+                let mut resp = Response::from_bytes(body)?;
+                resp.headers_mut()
+                    .set("content-type", "text/csv; charset=utf-8")?;
+                resp.headers_mut()
+                    .set("x-content-type-options", "nosniff")?;
+                Ok(resp)
+            }
             Reply::NoContent => Ok(Response::empty()?.with_status(204)),
         }
     }

@@ -70,6 +70,7 @@ pub use files::logdir;
 pub use test_records::{captures, get as test, list as tests};
 
 pub fn list(db: &Db, ctx: &Ctx) -> Result<Reply, ApiError> {
+    let csv = http::wants_csv(ctx)?;
     let q = ListQuery::parse(&ctx.query, &RESULT_SCHEMA)?;
     let (rows, links) =
         list::page::<ResultRow>(db, &TABLE, &q.plan(), &q.order_by_sql("id ASC"), &q.page)?;
@@ -78,6 +79,9 @@ pub fn list(db: &Db, ctx: &Ctx) -> Result<Reply, ApiError> {
         .iter()
         .map(|r| r.to_wire(q.detailed, t))
         .collect::<Result<Vec<_>, _>>()?;
+    if csv {
+        return http::csv(&items, &RESULT_SCHEMA);
+    }
     http::list(&items, &links)
 }
 

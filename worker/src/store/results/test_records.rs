@@ -51,6 +51,7 @@ pub fn find(db: &Db, result: Id, seq: Id) -> Result<TestRow, ApiError> {
 }
 
 pub fn list(db: &Db, ctx: &Ctx, result: Id) -> Result<Reply, ApiError> {
+    let csv = http::wants_csv(ctx)?;
     lifecycle::find(db, result)?;
     let q = ListQuery::parse(&ctx.query, &TEST_SCHEMA)?;
     let (rows, links) = list::page::<TestRow>(
@@ -61,6 +62,9 @@ pub fn list(db: &Db, ctx: &Ctx, result: Id) -> Result<Reply, ApiError> {
         &q.page,
     )?;
     let items: Vec<_> = rows.iter().map(TestRow::to_wire).collect();
+    if csv {
+        return http::csv(&items, &TEST_SCHEMA);
+    }
     http::list(&items, &links)
 }
 
