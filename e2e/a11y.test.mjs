@@ -3,13 +3,10 @@
 // scrolling of the page; a screenshot of each in target/e2e-artifacts/phone-*.png), and
 // the jobs table and the launch form work from the keyboard alone.
 
-import { test, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { api, ARTIFACTS, axe, FAR, finished, jobRows, launchBrowser, newPage, PHONE, RUN, signIn, snapper, URL_, tidyAfter } from './lib.mjs';
+import { api, ARTIFACTS, axe, browser, FAR, finished, jobRows, newPage, page, PHONE, RUN, session, snap, URL_ } from './lib.mjs';
 
-let browser;
-let page;
-let snap;
 const fx = {};
 
 /// Every page, as a user reaches it: the path, what shows it is ready, and what to open.
@@ -50,8 +47,7 @@ const PAGES = [
   { name: 'not-found', path: () => '/no-such-page', ready: (p) => p.getByRole('heading', { name: 'Not found' }).waitFor() },
 ];
 
-before(async () => {
-  browser = await launchBrowser();
+session('a11y-', async () => {
   const config = await api('POST', '/api/v1/configs/', {
     name: `a11y-cfg-${RUN}`,
     contents: 'testvar lanInterface eth1\ntestvar wanInterface eth2\n',
@@ -68,12 +64,7 @@ before(async () => {
     jobs: Array.from({ length: 3 }, () => ({ package_id: fx.pkg.id, run_at: FAR, options: { tags: [`a11y-${RUN}`] } })),
   });
   fx.done = await finished(job.id);
-  page = await newPage(browser);
-  snap = snapper(page, 'a11y-');
-  await signIn(page);
-});
-
-tidyAfter(() => ({ page, snap, browser }), { width: 1280, height: 900 });
+}, { viewport: { width: 1280, height: 900 } });
 
 test('no page has a serious or critical accessibility violation (axe-core)', async () => {
   const found = [];

@@ -7,14 +7,11 @@
 // each other's data. Tests wait for conditions, never for time; a screenshot per step goes
 // to target/e2e-artifacts/. (Shared helpers: lib.mjs.)
 
-import { test, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { api, FAR, JOB_MS, jobRows, launchBrowser, newPage, RUN, snapper, URL_, PASSWORD, tidyAfter } from './lib.mjs';
+import { api, FAR, JOB_MS, jobRows, page, PASSWORD, RUN, session, snap, URL_ } from './lib.mjs';
 
-let browser;
-let page;
-let snap;
 const fx = {};
 
 const rows = () => jobRows(page);
@@ -34,8 +31,7 @@ async function waitForRows(ids, ordered = false) {
   );
 }
 
-before(async () => {
-  browser = await launchBrowser();
+session('', async () => {
   fx.config = await api('POST', '/api/v1/configs/', {
     name: `e2e-cfg-${RUN}`,
     contents: 'testvar lanInterface eth1\ntestvar wanInterface eth2\n',
@@ -62,12 +58,7 @@ before(async () => {
     jobs: [...later(fx.beta, `sort-${RUN}`, 2), ...later(fx.alpha, `sort-${RUN}`, 2)],
   });
   fx.bulkJobs = await api('POST', '/api/v1/jobs/?bulk=launch', { jobs: later(fx.beta, `bulk-${RUN}`, 3) });
-  page = await newPage(browser);
-  snap = snapper(page);
-});
-
-// The page as each test left it (passed or failed): the first thing to look at.
-tidyAfter(() => ({ page, snap, browser }));
+}, { signedIn: false });
 
 test('signs in (a wrong password is refused in plain words)', async () => {
   const resp = await page.goto(URL_ + '/');

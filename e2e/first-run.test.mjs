@@ -4,27 +4,17 @@
 // end on the local agent. This server has jobs already: its jobs list is answered empty
 // here, as a new store's would be; everything else is the real server.
 
-import { test, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { api, ARTIFACTS, JOB_MS, launchBrowser, newPage, signIn, snapper, URL_, closeAfter } from './lib.mjs';
-
-let browser;
-let page;
-let snap;
+import { api, ARTIFACTS, JOB_MS, page, session, snap, URL_ } from './lib.mjs';
 
 /// The demo package the test launches: a real failing run (one test passes, one fails).
 const DEMO = 'Demo: Cisco E4200 DHCPv4 relay-nofatal';
 
-before(async () => {
-  browser = await launchBrowser();
+session('first-run-', async () => {
   const found = await api('GET', `/api/v1/packages/?filter=${encodeURIComponent(`name=${DEMO}`)}`);
   assert.equal(found.length, 1, `no "${DEMO}" package: run \`cargo xtask demo --url ${URL_}\` first`);
-  page = await newPage(browser);
-  snap = snapper(page, 'first-run-');
-  await signIn(page);
-});
-
-closeAfter(() => ({ page, browser }));
+}, { tidy: false });
 
 test('with no jobs yet, a demo package is one click from a run that ends', { timeout: JOB_MS + 60_000 }, async () => {
   const empty = (route) => route.fulfill({

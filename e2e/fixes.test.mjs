@@ -6,17 +6,13 @@
 // cannot read, and each page's code fetched when first visited (a visit's first page as one
 // file).
 
-import { test, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { api, ARTIFACTS, FAR, jobRows, launchBrowser, newPage, RUN, signIn, snapper, URL_, tidyAfter } from './lib.mjs';
+import { api, ARTIFACTS, browser, FAR, jobRows, newPage, page, RUN, session, signIn, snap, URL_ } from './lib.mjs';
 
-let browser;
-let page;
-let snap;
 const fx = {};
 
-before(async () => {
-  browser = await launchBrowser();
+session('fixes-', async () => {
   fx.one = await api('POST', '/api/v1/packages/', { name: `fix-one-${RUN}`, testlist: ['cdrouter_basic_1'] });
   fx.three = await api('POST', '/api/v1/packages/', {
     name: `fix-three-${RUN}`,
@@ -27,12 +23,7 @@ before(async () => {
   // Another user's job, for "launched by".
   fx.user = await api('POST', '/api/v1/users/', { name: `fix-user-${RUN}`, password: `fix-pass-${RUN}` });
   fx.theirs = await api('POST', '/api/v1/jobs/', { package_id: fx.one.id, run_at: FAR }, fx.user.token);
-  page = await newPage(browser);
-  snap = snapper(page, 'fixes-');
-  await signIn(page);
 });
-
-tidyAfter(() => ({ page, snap, browser }));
 
 test('a panic shows what went wrong and the way back, never a dead page', async () => {
   const logged = [];

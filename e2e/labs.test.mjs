@@ -2,29 +2,20 @@
 // queued jobs, agents online and last failures; choosing a lab there (or in the header) makes
 // the app work in it, and its jobs are the ones listed.
 
-import { test, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { api, FAR, jobRows, launchBrowser, newPage, RUN, signIn, snapper, URL_, closeAfter } from './lib.mjs';
+import { api, FAR, jobRows, page, RUN, session, snap, URL_ } from './lib.mjs';
 
-let browser;
-let page;
-let snap;
 const fx = {};
 const LAB = `e2e-${RUN}`;
 
-before(async () => {
-  browser = await launchBrowser();
+session('labs-', async () => {
   await api('POST', '/api/v1/labs/', { name: LAB, description: 'the browser tests\' lab' });
   const at = (p) => `/labs/${LAB}${p}`;
   const pkg = fx.pkg = await api('POST', at('/api/v1/packages/'), { name: `lab-pkg-${RUN}`, testlist: ['cdrouter_basic_1'] });
   await api('POST', at('/api/v1/jobs/'), { package_id: pkg.id, run_at: FAR, options: { tags: [`inlab-${RUN}`] } });
   await api('POST', at('/api/v1/jobs/'), { package_id: pkg.id, run_at: FAR, options: { tags: [`inlab-${RUN}`] } });
-  page = await newPage(browser);
-  snap = snapper(page, 'labs-');
-  await signIn(page);
-});
-
-closeAfter(() => ({ page, browser }));
+}, { tidy: false });
 
 test('the overview shows every lab, and a lab chosen there is the one the app works in', async () => {
   await page.goto(`${URL_}/overview`);

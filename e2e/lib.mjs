@@ -6,7 +6,7 @@
 // LABRELAY_ADMIN_TOKEN (only to make fixtures over the API).
 
 import assert from 'node:assert/strict';
-import { after, afterEach } from 'node:test';
+import { after, afterEach, before } from 'node:test';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -114,30 +114,39 @@ export async function axe(page) {
 /// The rows the jobs table shows.
 export const jobRows = (page) => page.locator('table.jobs tbody tr:not(.spacer)');
 
+/// The file's browser, its page and the page's snapper, set by `session` before the file's
+/// first test (`node --test` runs each test file in a process of its own: these are that
+/// file's).
+export let browser;
+export let page;
+export let snap;
+
 /**
- * A test file's ending: after each test the page as the test left it (passed or failed: the
- * first thing to look at), snapped at `viewport` when given, then cleaned; after the last
- * test the browser closed. `now()` gives the file's current `{ page, snap, browser }`.
+ * A test file's browser session. Before its first test: a browser, then the file's fixtures
+ * (`setup`), then a page whose screenshots are named `<prefix>NN-...`, signed in unless
+ * `signedIn: false`. After each test, unless `tidy: false`: the page as the test left it
+ * (passed or failed: the first thing to look at), snapped at `viewport` when given, then
+ * cleaned. After the last test: the page cleaned (when not after each test) and the browser
+ * closed.
  */
-export function tidyAfter(now, viewport) {
-  afterEach(async (t) => {
-    const { page, snap } = now();
-    if (page) {
+export function session(prefix, setup, { signedIn = true, tidy = true, viewport } = {}) {
+  before(async () => {
+    browser = await launchBrowser();
+    await setup();
+    page = await newPage(browser);
+    snap = snapper(page, prefix);
+    if (signedIn) await signIn(page);
+  });
+  if (tidy) {
+    afterEach(async (t) => {
+      if (!page) return;
       if (viewport) await page.setViewportSize(viewport);
       await snap(`end-${t.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, 40)}`);
       await page.clean();
-    }
-  });
+    });
+  }
   after(async () => {
-    await now().browser?.close();
-  });
-}
-
-/** After the last test: the page cleaned and the browser closed. */
-export function closeAfter(now) {
-  after(async () => {
-    const { page, browser } = now();
-    await page?.clean();
+    if (!tidy) await page?.clean();
     await browser?.close();
   });
 }

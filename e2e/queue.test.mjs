@@ -3,17 +3,13 @@
 // taken and given back on the Reservations page; a package's schedule set in its editor; a
 // launch at a chosen priority.
 
-import { test, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { api, jobRows, launchBrowser, newPage, RUN, signIn, snapper, URL_, tidyAfter } from './lib.mjs';
+import { api, jobRows, page, RUN, session, snap, URL_ } from './lib.mjs';
 
-let browser;
-let page;
-let snap;
 const fx = {};
 
-before(async () => {
-  browser = await launchBrowser();
+session('queue-', async () => {
   fx.device = await api('POST', '/api/v1/devices/', { name: `q-dut-${RUN}` });
   const config = await api('POST', '/api/v1/configs/', {
     name: `q-cfg-${RUN}`,
@@ -25,12 +21,7 @@ before(async () => {
     config_id: config.id,
     device_id: fx.device.id,
   });
-  page = await newPage(browser);
-  snap = snapper(page, 'queue-');
-  await signIn(page);
 });
-
-tidyAfter(() => ({ page, snap, browser }));
 
 test('a device in maintenance holds its jobs, and they say why', async () => {
   await page.goto(`${URL_}/devices?q=q-dut-${RUN}`);
