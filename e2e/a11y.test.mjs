@@ -5,7 +5,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { api, ARTIFACTS, axe, browser, FAR, finished, jobRows, newPage, page, PHONE, RUN, session, snap, URL_ } from './lib.mjs';
+import { api, ARTIFACTS, axe, FAR, finished, jobRows, page, PHONE, RUN, session, snap, URL_, withFreshPage } from './lib.mjs';
 
 const fx = {};
 
@@ -73,12 +73,11 @@ test('no page has a serious or critical accessibility violation (axe-core)', asy
     await p.ready(page);
     found.push(...(await axe(page)).map((v) => `${p.name}: ${v}`));
   }
-  const fresh = await newPage(browser);
-  await fresh.goto(URL_ + '/');
-  await fresh.getByRole('button', { name: 'Sign in' }).waitFor();
-  found.push(...(await axe(fresh)).map((v) => `sign-in: ${v}`));
-  await fresh.clean();
-  await fresh.close();
+  await withFreshPage(async (fresh) => {
+    await fresh.goto(URL_ + '/');
+    await fresh.getByRole('button', { name: 'Sign in' }).waitFor();
+    found.push(...(await axe(fresh)).map((v) => `sign-in: ${v}`));
+  });
   assert.deepEqual(found, []);
 });
 
@@ -96,12 +95,11 @@ test('every page is usable at a phone\'s width (390 px)', async () => {
     await p.ready(page);
     await shoot(page, p.name);
   }
-  const fresh = await newPage(browser, { viewport: PHONE });
-  await fresh.goto(URL_ + '/');
-  await fresh.getByRole('button', { name: 'Sign in' }).waitFor();
-  await shoot(fresh, 'sign-in');
-  await fresh.clean();
-  await fresh.close();
+  await withFreshPage(async (fresh) => {
+    await fresh.goto(URL_ + '/');
+    await fresh.getByRole('button', { name: 'Sign in' }).waitFor();
+    await shoot(fresh, 'sign-in');
+  }, { viewport: PHONE });
   assert.deepEqual(wide, []);
 });
 

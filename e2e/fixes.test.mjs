@@ -8,7 +8,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { api, ARTIFACTS, browser, FAR, jobRows, newPage, page, RUN, session, signIn, snap, URL_ } from './lib.mjs';
+import { api, ARTIFACTS, FAR, jobRows, page, RUN, session, signIn, snap, URL_, withFreshPage } from './lib.mjs';
 
 const fx = {};
 
@@ -173,48 +173,46 @@ test('an empty list says so, without an empty table', async () => {
 test('the sign-in error reads on one line', async () => {
   // A user that does not exist: failed sign-ins for the admin would count towards its
   // lock-out (5 in 15 minutes).
-  const fresh = await newPage(browser);
-  await fresh.goto(URL_ + '/');
-  await fresh.getByLabel('User name').fill(`nobody-${RUN}`);
-  await fresh.getByLabel('Password').fill(`wrong-${RUN}`);
-  await fresh.getByRole('button', { name: 'Sign in' }).click();
-  const alert = fresh.getByRole('alert').filter({ hasText: 'Wrong user name or password.' });
-  await alert.waitFor();
-  const banner = await alert.boundingBox();
-  const text = await alert.locator('span').boundingBox();
-  await fresh.screenshot({ path: `${ARTIFACTS}fixes-sign-in-error.png` });
-  assert.ok(text.width > banner.width / 2, `the message is ${text.width}px wide in a ${banner.width}px banner`);
-  await fresh.clean();
-  await fresh.close();
+  await withFreshPage(async (fresh) => {
+    await fresh.goto(URL_ + '/');
+    await fresh.getByLabel('User name').fill(`nobody-${RUN}`);
+    await fresh.getByLabel('Password').fill(`wrong-${RUN}`);
+    await fresh.getByRole('button', { name: 'Sign in' }).click();
+    const alert = fresh.getByRole('alert').filter({ hasText: 'Wrong user name or password.' });
+    await alert.waitFor();
+    const banner = await alert.boundingBox();
+    const text = await alert.locator('span').boundingBox();
+    await fresh.screenshot({ path: `${ARTIFACTS}fixes-sign-in-error.png` });
+    assert.ok(text.width > banner.width / 2, `the message is ${text.width}px wide in a ${banner.width}px banner`);
+  });
 });
 
 test('a page whose code cannot be fetched says so, and comes on "Try again"', async () => {
   // Every page is a wasm module of its own (app/src/split.rs), fetched on its first visit: a
   // fresh page has the jobs list's pack, and fetches the launch page's own module by itself.
-  const fresh = await newPage(browser);
-  await signIn(fresh);
-  let blocked = 0;
-  await fresh.route(/\/app-[0-9a-f]+\/split_page_launch[^/]*\.wasm$/, (route) => {
-    if (blocked >= 0) {
-      blocked += 1;
-      return route.abort('connectionrefused');
-    }
-    return route.continue();
+  await withFreshPage(async (fresh) => {
+    await signIn(fresh);
+    let blocked = 0;
+    await fresh.route(/\/app-[0-9a-f]+\/split_page_launch[^/]*\.wasm$/, (route) => {
+      if (blocked >= 0) {
+        blocked += 1;
+        return route.abort('connectionrefused');
+      }
+      return route.continue();
+    });
+    await fresh.getByRole('link', { name: 'Launch', exact: true }).click();
+    const alert = fresh.getByRole('alert').filter({ hasText: 'This page could not be loaded' });
+    await alert.waitFor();
+    assert.ok(blocked >= 1); // once when pointed at (fetched ahead), once when clicked
+    await fresh.screenshot({ path: `${ARTIFACTS}fixes-page-not-loaded.png` });
+    blocked = -1;
+    await fresh.getByRole('button', { name: 'Try again' }).click();
+    await fresh.getByRole('heading', { name: 'Launch', exact: true }).waitFor();
+    await fresh.getByRole('form', { name: 'Launch a job' }).waitFor();
+    assert.equal(await alert.count(), 0);
+    // No panic ("unreachable"), and no unhandled rejection of the refused fetch either
+    // (xtask gives wasm-split's loader a handler for each fetch: app_pack.rs).
   });
-  await fresh.getByRole('link', { name: 'Launch', exact: true }).click();
-  const alert = fresh.getByRole('alert').filter({ hasText: 'This page could not be loaded' });
-  await alert.waitFor();
-  assert.ok(blocked >= 1); // once when pointed at (fetched ahead), once when clicked
-  await fresh.screenshot({ path: `${ARTIFACTS}fixes-page-not-loaded.png` });
-  blocked = -1;
-  await fresh.getByRole('button', { name: 'Try again' }).click();
-  await fresh.getByRole('heading', { name: 'Launch', exact: true }).waitFor();
-  await fresh.getByRole('form', { name: 'Launch a job' }).waitFor();
-  assert.equal(await alert.count(), 0);
-  // No panic ("unreachable"), and no unhandled rejection of the refused fetch either
-  // (xtask gives wasm-split's loader a handler for each fetch: app_pack.rs).
-  await fresh.clean();
-  await fresh.close();
 });
 
 /// The app's wasm files a page fetches, by name, from the moment this is called.
@@ -236,83 +234,79 @@ async function packs(page) {
 }
 
 test('a visit\'s first page comes as one file; the next page brings only the modules it lacks', async () => {
-  const fresh = await newPage(browser);
-  const fetched = wasmFetches(fresh);
-  await signIn(fresh);
-  await jobRows(fresh).first().waitFor();
-  // The first module (shell and sign-in), then the jobs list's pack: nothing one by one.
-  assert.deepEqual([...new Set(fetched)], ['labrelay-app_bg', 'pack_page_jobs']);
-  const table = await packs(fresh);
-  const have = new Set(table.split_page_jobs);
-  assert.ok(have.has('split_page_jobs') && have.size > 10, [...have].join(' '));
-  fetched.splice(0);
-  await fresh.getByRole('link', { name: 'Launch', exact: true }).click();
-  await fresh.getByRole('form', { name: 'Launch a job' }).waitFor();
-  // Launch shares code with the jobs list: its own module and the chunks not in yet come one
-  // by one (no pack, which would bring the shared ones again), and none comes twice.
-  assert.ok(fetched.includes('split_page_launch'), fetched.join(' '));
-  assert.ok(!fetched.some((m) => m.startsWith('pack_')), fetched.join(' '));
-  assert.deepEqual(fetched.filter((m) => have.has(m)), []);
-  assert.equal(new Set(fetched).size, fetched.length, fetched.join(' '));
-  assert.deepEqual(new Set(fetched), new Set(table.split_page_launch.filter((m) => !have.has(m))));
-  await fresh.clean();
-  await fresh.close();
+  await withFreshPage(async (fresh) => {
+    const fetched = wasmFetches(fresh);
+    await signIn(fresh);
+    await jobRows(fresh).first().waitFor();
+    // The first module (shell and sign-in), then the jobs list's pack: nothing one by one.
+    assert.deepEqual([...new Set(fetched)], ['labrelay-app_bg', 'pack_page_jobs']);
+    const table = await packs(fresh);
+    const have = new Set(table.split_page_jobs);
+    assert.ok(have.has('split_page_jobs') && have.size > 10, [...have].join(' '));
+    fetched.splice(0);
+    await fresh.getByRole('link', { name: 'Launch', exact: true }).click();
+    await fresh.getByRole('form', { name: 'Launch a job' }).waitFor();
+    // Launch shares code with the jobs list: its own module and the chunks not in yet come one
+    // by one (no pack, which would bring the shared ones again), and none comes twice.
+    assert.ok(fetched.includes('split_page_launch'), fetched.join(' '));
+    assert.ok(!fetched.some((m) => m.startsWith('pack_')), fetched.join(' '));
+    assert.deepEqual(fetched.filter((m) => have.has(m)), []);
+    assert.equal(new Set(fetched).size, fetched.length, fetched.join(' '));
+    assert.deepEqual(new Set(fetched), new Set(table.split_page_launch.filter((m) => !have.has(m))));
+  });
 });
 
 test('a first page whose one file cannot be fetched says so, and comes one module at a time on "Try again"', async () => {
-  const fresh = await newPage(browser);
-  await signIn(fresh);
-  // A deep link, loaded anew (signed in): nothing of the app's pages is in this document yet.
-  let refused = 0;
-  await fresh.route(/\/app-[0-9a-f]+\/pack_page_reservations\.wasm$/, (route) => {
-    refused += 1;
-    return route.abort('connectionrefused');
+  await withFreshPage(async (fresh) => {
+    await signIn(fresh);
+    // A deep link, loaded anew (signed in): nothing of the app's pages is in this document yet.
+    let refused = 0;
+    await fresh.route(/\/app-[0-9a-f]+\/pack_page_reservations\.wasm$/, (route) => {
+      refused += 1;
+      return route.abort('connectionrefused');
+    });
+    const fetched = wasmFetches(fresh);
+    await fresh.goto(URL_ + '/reservations');
+    const alert = fresh.getByRole('alert').filter({ hasText: 'This page could not be loaded' });
+    await alert.waitFor();
+    assert.equal(refused, 1);
+    await fresh.getByRole('button', { name: 'Try again' }).click();
+    await fresh.getByRole('heading', { name: 'Reservations', exact: true }).waitFor();
+    assert.equal(await alert.count(), 0);
+    assert.equal(refused, 1);
+    assert.ok(fetched.includes('split_page_reservations'), fetched.join(' '));
+    // No unhandled rejection of the refused fetch, no panic (fresh.clean).
   });
-  const fetched = wasmFetches(fresh);
-  await fresh.goto(URL_ + '/reservations');
-  const alert = fresh.getByRole('alert').filter({ hasText: 'This page could not be loaded' });
-  await alert.waitFor();
-  assert.equal(refused, 1);
-  await fresh.getByRole('button', { name: 'Try again' }).click();
-  await fresh.getByRole('heading', { name: 'Reservations', exact: true }).waitFor();
-  assert.equal(await alert.count(), 0);
-  assert.equal(refused, 1);
-  assert.ok(fetched.includes('split_page_reservations'), fetched.join(' '));
-  // No unhandled rejection of the refused fetch, no panic (fresh.clean).
-  await fresh.clean();
-  await fresh.close();
 });
 
 test('a first page whose one file is not this build\'s (the app\'s page instead) says so', async () => {
   // What an old tab asks for after a new Labrelay is installed: the static files answer an
   // unknown path with the app's page (a single-page app), 200 and HTML.
-  const fresh = await newPage(browser);
-  await signIn(fresh);
-  await fresh.route(/\/app-[0-9a-f]+\/pack_page_overview\.wasm$/, (route) =>
-    route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>Labrelay</title>' }));
-  const logged = [];
-  fresh.on('console', (m) => m.type() === 'error' && logged.push(m.text()));
-  await fresh.goto(URL_ + '/overview');
-  const alert = fresh.getByRole('alert').filter({ hasText: 'This page could not be loaded' });
-  await alert.waitFor();
-  // The console says why, for whoever looks (not a wasm compile error on an HTML page).
-  assert.ok(logged.some((l) => /pack_page_overview\.wasm: not this build's pack \(HTTP 200\)/.test(l)), logged.join('\n'));
-  await fresh.unroute(/\/app-[0-9a-f]+\/pack_page_overview\.wasm$/);
-  await fresh.getByRole('button', { name: 'Try again' }).click();
-  await fresh.getByRole('heading', { name: 'All labs', exact: true }).waitFor();
-  await fresh.clean();
-  await fresh.close();
+  await withFreshPage(async (fresh) => {
+    await signIn(fresh);
+    await fresh.route(/\/app-[0-9a-f]+\/pack_page_overview\.wasm$/, (route) =>
+      route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>Labrelay</title>' }));
+    const logged = [];
+    fresh.on('console', (m) => m.type() === 'error' && logged.push(m.text()));
+    await fresh.goto(URL_ + '/overview');
+    const alert = fresh.getByRole('alert').filter({ hasText: 'This page could not be loaded' });
+    await alert.waitFor();
+    // The console says why, for whoever looks (not a wasm compile error on an HTML page).
+    assert.ok(logged.some((l) => /pack_page_overview\.wasm: not this build's pack \(HTTP 200\)/.test(l)), logged.join('\n'));
+    await fresh.unroute(/\/app-[0-9a-f]+\/pack_page_overview\.wasm$/);
+    await fresh.getByRole('button', { name: 'Try again' }).click();
+    await fresh.getByRole('heading', { name: 'All labs', exact: true }).waitFor();
+  });
 });
 
 test('pointing at a link fetches its page\'s code ahead, before the click', async () => {
-  const fresh = await newPage(browser);
-  await signIn(fresh);
-  const fetched = fresh.waitForRequest(/\/app-[0-9a-f]+\/split_page_reservations\.wasm$/);
-  await fresh.getByRole('link', { name: 'Reservations', exact: true }).hover();
-  await fetched;
-  assert.equal(new URL(fresh.url()).pathname, '/'); // still on the jobs list
-  await fresh.getByRole('link', { name: 'Reservations', exact: true }).click();
-  await fresh.getByRole('heading', { name: 'Reservations', exact: true }).waitFor();
-  await fresh.clean();
-  await fresh.close();
+  await withFreshPage(async (fresh) => {
+    await signIn(fresh);
+    const fetched = fresh.waitForRequest(/\/app-[0-9a-f]+\/split_page_reservations\.wasm$/);
+    await fresh.getByRole('link', { name: 'Reservations', exact: true }).hover();
+    await fetched;
+    assert.equal(new URL(fresh.url()).pathname, '/'); // still on the jobs list
+    await fresh.getByRole('link', { name: 'Reservations', exact: true }).click();
+    await fresh.getByRole('heading', { name: 'Reservations', exact: true }).waitFor();
+  });
 });

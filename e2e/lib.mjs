@@ -114,6 +114,16 @@ export async function axe(page) {
 /// The rows the jobs table shows.
 export const jobRows = (page) => page.locator('table.jobs tbody tr:not(.spacer)');
 
+/// `use(fresh)` with a page of its own in the file's browser (a new document: nothing of the
+/// app loaded yet; `options` as `newPage`'s), then that page checked clean (no page errors,
+/// no Content-Security-Policy violations) and closed.
+export async function withFreshPage(use, options = {}) {
+  const fresh = await newPage(browser, options);
+  await use(fresh);
+  await fresh.clean();
+  await fresh.close();
+}
+
 /// The file's browser, its page and the page's snapper, set by `session` before the file's
 /// first test (`node --test` runs each test file in a process of its own: these are that
 /// file's).
