@@ -34,6 +34,7 @@ pub mod stats;
 pub mod time;
 pub mod users;
 
+pub mod webhooks;
 pub use envelope::{Envelope, ErrorBody, ListEnvelope};
 pub use id::Id;
 pub use time::Timestamp;

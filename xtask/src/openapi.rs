@@ -383,6 +383,7 @@ mod tests {
             ("api/src/queue.rs", "Waiting", ""),
             ("api/src/reservations.rs", "Reservation", "ReservationInput"),
             ("api/src/schedules.rs", "Schedule", "ScheduleInput"),
+            ("api/src/webhooks.rs", "Webhook Delivery", "WebhookInput"),
             ("api/src/stats.rs", "TestCount TestDuration ResultBreakdown TimeBreakdown SetStats TestResultSummary \
                 TestResultDiff DiffStats TestResultBreakdown SingleStats SummaryStats PackageCount DeviceCount AllStats",
                 "ResultRef"),

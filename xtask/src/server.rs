@@ -71,6 +71,18 @@ impl Options {
     }
 }
 
+/// A development worker may be told to give a failing webhook up sooner than 24 h
+/// (`LABRELAY_WEBHOOK_GIVE_UP_SECS`, the test suite's: a dead receiver is turned off within
+/// the run).
+fn webhook_give_up(dev: bool) -> Vec<String> {
+    match std::env::var("LABRELAY_WEBHOOK_GIVE_UP_SECS") {
+        Ok(v) if dev && v.parse::<u32>().is_ok() => {
+            vec!["--var".into(), format!("WEBHOOK_GIVE_UP_SECS:{v}")]
+        }
+        _ => Vec::new(),
+    }
+}
+
 /// `cargo xtask bench` turns on the worker's benchmark-only endpoints (a plain R2 PUT, the
 /// baseline of the upload benchmark) with `LABRELAY_BENCH_ENDPOINTS=1`; never otherwise.
 fn bench_endpoints() -> Vec<String> {
@@ -126,6 +138,7 @@ impl Server {
             .arg("--var")
             .arg(format!("ADMIN_TOKEN:{}", opts.admin_token))
             .args(bench_endpoints())
+            .args(webhook_give_up(opts.dev))
             .args(match tls {
                 Some(t) => vec![
                     "--local-protocol".into(),

@@ -117,6 +117,9 @@ fn deploy_dry_run(root: &Path) -> Result {
         .current_dir(root))
 }
 
+/// How long the suites' worker lets a webhook fail before turning it off (seconds).
+const WEBHOOK_GIVE_UP_SECS: &str = "20";
+
 /// What the suites are told (`LABRELAY_*`): the worker, the HTTPS worker and its CA, the
 /// agent's binaries and package.
 struct Suite {
@@ -150,6 +153,7 @@ impl Suite {
             .env("LABRELAY_STATE", &self.state)
             .env("LABRELAY_TLS_URL", &self.tls_url)
             .env("LABRELAY_TLS_CA", &self.tls_ca)
+            .env("LABRELAY_WEBHOOK_GIVE_UP_SECS", WEBHOOK_GIVE_UP_SECS)
             .current_dir(root);
     }
 }
@@ -158,6 +162,8 @@ impl Suite {
 /// `--ca-file`), with the same secrets.
 fn start_servers(root: &Path, tarball: &Path) -> Result<(Server, Server, Suite)> {
     let token = format!("test-admin-token-{}", std::process::id());
+    // A dead webhook receiver is given up after 20 s, not 24 h (itest/python/test_webhooks.py).
+    std::env::set_var("LABRELAY_WEBHOOK_GIVE_UP_SECS", WEBHOOK_GIVE_UP_SECS);
     let server = Server::start(
         root,
         Options::fresh(root, "test-state", "test-admin-password", &token)?,
@@ -192,6 +198,7 @@ fn python_client(root: &Path, python: &Path, server: &Server, suite: &Suite) -> 
             "test_ci_script.py",
             "test_ci_docs.py",
             "test_stats.py",
+            "test_webhooks.py",
         ] {
             let mut py = Command::new(python);
             py.arg(root.join("itest/python").join(script));

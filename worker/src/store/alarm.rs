@@ -1,5 +1,5 @@
 //! When a lab's object next has something to do on its own, for its alarm: a queued job's
-//! `run_at`, a lease or a reservation running out, a schedule's tick.
+//! `run_at`, a lease or a reservation running out, a schedule's tick, a webhook delivery.
 
 use super::db::{us, Db};
 use crate::error::now;
@@ -22,7 +22,13 @@ pub fn next_wakeup(db: &Db) -> Result<Option<i64>, ApiError> {
     )?;
     let tick = super::schedule::next_due(db)?.unwrap_or(0);
     let reservation_end = super::reservations::next_end(db)?.unwrap_or(0);
-    Ok([run_at, lease, tick, reservation_end]
+    // A webhook delivery due (events not yet turned into deliveries are due now).
+    let delivery = if super::webhooks::events::pending(db)? {
+        t
+    } else {
+        super::webhooks::deliver::next_due(db)?.unwrap_or(0)
+    };
+    Ok([run_at, lease, tick, reservation_end, delivery]
         .into_iter()
         .filter(|&v| v > 0)
         .min())

@@ -22,6 +22,8 @@ pub enum Kind {
     Users,
     Labs,
     Reservations,
+    /// A hook or a delivery (a redelivery, a hook turned on again: the alarm moves).
+    Webhooks,
 }
 
 /// What changed: a kind of record, and which one when it is one.

@@ -25,6 +25,9 @@ pub struct Ctx {
     pub body: Vec<u8>,
     pub bearer: Option<String>,
     pub path: String,
+    /// The caller's view of the server: `https://host` (what links in webhook events start
+    /// with).
+    pub origin: String,
     /// The lab this object serves (`x-labrelay-lab` and `x-labrelay-incarnation`, set by the
     /// entry worker on every call).
     pub lab: labrelay_api::labs::LabRef,
@@ -39,6 +42,7 @@ impl Ctx {
             .url()
             .map_err(|e| ApiError::invalid(format!("bad URL: {e}")))?;
         let path = url.path().to_string();
+        let origin = url.origin().ascii_serialization();
         let query = url
             .query_pairs()
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
@@ -73,6 +77,7 @@ impl Ctx {
             body,
             bearer,
             path,
+            origin,
             lab,
             trusted,
         })
@@ -81,6 +86,15 @@ impl Ctx {
     /// The path's segments, without empty ones (so a trailing slash is optional).
     pub fn segments(&self) -> Vec<&str> {
         self.path.split('/').filter(|s| !s.is_empty()).collect()
+    }
+
+    /// The web address the lab's pages hang below: `https://host` or `https://host/labs/x`.
+    pub fn lab_base(&self) -> String {
+        if self.lab.is_default() {
+            self.origin.clone()
+        } else {
+            format!("{}/labs/{}", self.origin, self.lab.name)
+        }
     }
 
     /// Whether this object serves the default lab (and is the directory of users and labs).

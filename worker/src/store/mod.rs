@@ -43,6 +43,7 @@ mod serve;
 mod signin;
 mod users;
 mod wake;
+mod webhooks;
 
 use crate::error::respond;
 use db::Db;
@@ -109,6 +110,8 @@ impl DurableObject for Store {
         }
         // A run_at has come or a lease has run out: the queue may move.
         self.waiting.notify(effects::queue_change());
+        // Webhook deliveries that are due (events of what just happened among them).
+        self.deliver_webhooks().await;
         self.reschedule().await;
         Response::ok("")
     }

@@ -10,7 +10,7 @@
 use super::configs::ConfigRow;
 use super::devices::DeviceRow;
 use super::effects::Kind::{Agents, Configs, Devices, Jobs, Labs, Log, Packages};
-use super::effects::Kind::{Reservations, Results, Users};
+use super::effects::Kind::{Reservations, Results, Users, Webhooks};
 use super::effects::Wakes::{Nobody, Queue, View};
 use super::packages::PackageRow;
 use super::route::Place::{Directory, Lab};
@@ -18,7 +18,7 @@ use super::route::Run::{self, Held, Now};
 use super::route::Who::{Admin, Agent, AgentAtWork, Member, Open, Writer};
 use super::route::{Call, Route};
 use super::{agent_api, agents, crud, http, jobs, labs, lease, logs, queue, reservations};
-use super::{results, signin, users};
+use super::{results, signin, users, webhooks};
 use crate::internal as i;
 
 macro_rules! routes {
@@ -69,6 +69,16 @@ pub static ROUTES: &[Route] = routes! {
     POST "/api/v1/results?stats=set", Member Lab Nobody => Now(|c| results::stats::set(c.db(), c.ctx));
     POST "/api/v1/results?stats=diff", Member Lab Nobody => Now(|c| results::stats::diff(c.db(), c.ctx));
     POST "/api/v1/results?stats", Member Lab Nobody => Now(|c| results::stats::unsupported(c.ctx));
+    // Webhooks (`webhooks/`): an admin manages every hook, a user its own.
+    GET "/api/v1/webhooks", Member Lab Nobody => Now(|c| webhooks::hooks::list(c.db(), c.caller()?));
+    POST "/api/v1/webhooks", Writer Lab View(Webhooks) => Now(|c| webhooks::hooks::create(c.db(), c.ctx, c.caller()?, c.store.dev()));
+    GET "/api/v1/webhooks/{id}", Member Lab Nobody => Now(|c| webhooks::hooks::get(c.db(), c.caller()?, c.at(0)));
+    PATCH "/api/v1/webhooks/{id}", Writer Lab View(Webhooks) => Now(|c| webhooks::hooks::edit(c.db(), c.ctx, c.caller()?, c.at(0), c.store.dev()));
+    PUT "/api/v1/webhooks/{id}", Writer Lab View(Webhooks) => Now(|c| webhooks::hooks::edit(c.db(), c.ctx, c.caller()?, c.at(0), c.store.dev()));
+    DELETE "/api/v1/webhooks/{id}", Writer Lab View(Webhooks) => Now(|c| webhooks::hooks::delete(c.db(), c.caller()?, c.at(0)));
+    POST "/api/v1/webhooks/{id}/secret", Writer Lab View(Webhooks) => Now(|c| webhooks::hooks::rotate(c.db(), c.caller()?, c.at(0)));
+    GET "/api/v1/webhooks/{id}/deliveries", Member Lab Nobody => Now(|c| webhooks::hooks::deliveries(c.db(), c.caller()?, c.at(0)));
+    POST "/api/v1/webhooks/{id}/deliveries/{d}/redeliver", Writer Lab View(Webhooks) => Now(|c| webhooks::hooks::redeliver(c.db(), c.caller()?, c.at(0), c.at(1)));
     // A CI job's wait for the end of a run.
     GET "/api/v1/jobs/{id}?wait", Member Lab Nobody => held(|c| Box::pin(c.store.job_wait(c.ctx, c.at(0))));
     GET "/api/v1/results/{id}?wait", Member Lab Nobody => held(|c| Box::pin(c.store.result_wait(c.ctx, c.at(0))));
@@ -217,6 +227,7 @@ mod tests {
                 name: "default".into(),
                 incarnation: 0,
             },
+            origin: "http://127.0.0.1".into(),
             trusted: None,
         }
     }

@@ -336,6 +336,66 @@ const MIGRATIONS: &[&str] = &[
         last_error TEXT NOT NULL DEFAULT ''
     );
     CREATE INDEX lab_calls_due ON lab_calls(due);",
+    // 12: webhooks. A hook, the events that happened while any hook was on (written by
+    // triggers, so every path that launches, starts or ends a job or turns a device bad or
+    // ready is heard), and the deliveries each event makes, sent from the alarm.
+    "CREATE TABLE webhooks (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL DEFAULT '',
+        url TEXT NOT NULL,
+        base TEXT NOT NULL DEFAULT '',
+        events TEXT NOT NULL DEFAULT '[]',
+        format TEXT NOT NULL DEFAULT 'json',
+        secret TEXT NOT NULL,
+        own_jobs INTEGER NOT NULL DEFAULT 0,
+        enabled INTEGER NOT NULL DEFAULT 1,
+        disabled_reason TEXT NOT NULL DEFAULT '',
+        failing_since INTEGER NOT NULL DEFAULT 0,
+        dropped INTEGER NOT NULL DEFAULT 0,
+        user_id INTEGER NOT NULL,
+        created INTEGER NOT NULL,
+        updated INTEGER NOT NULL
+    );
+    CREATE TABLE webhook_events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL,
+        record_id INTEGER NOT NULL,
+        at INTEGER NOT NULL
+    );
+    CREATE TABLE webhook_deliveries (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        hook_id INTEGER NOT NULL,
+        event TEXT NOT NULL,
+        body TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'pending',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_at INTEGER NOT NULL,
+        status INTEGER NOT NULL DEFAULT 0,
+        ms INTEGER NOT NULL DEFAULT 0,
+        response TEXT NOT NULL DEFAULT '',
+        error TEXT NOT NULL DEFAULT '',
+        created INTEGER NOT NULL,
+        delivered INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_at) WHERE state = 'pending';
+    CREATE INDEX webhook_deliveries_hook ON webhook_deliveries(hook_id, id);
+    CREATE TRIGGER webhook_job_launched AFTER INSERT ON jobs
+        WHEN EXISTS (SELECT 1 FROM webhooks WHERE enabled = 1) BEGIN
+        INSERT INTO webhook_events (kind, record_id, at) VALUES ('job.launched', NEW.id, NEW.created);
+    END;
+    CREATE TRIGGER webhook_job_status AFTER UPDATE OF status ON jobs
+        WHEN OLD.status != NEW.status AND NEW.status != 'pending'
+         AND EXISTS (SELECT 1 FROM webhooks WHERE enabled = 1) BEGIN
+        INSERT INTO webhook_events (kind, record_id, at) VALUES (
+            CASE WHEN NEW.status = 'running' THEN 'job.started' ELSE 'job.finished' END,
+            NEW.id, NEW.updated);
+    END;
+    CREATE TRIGGER webhook_device_state AFTER UPDATE OF state ON devices
+        WHEN OLD.state != NEW.state AND NEW.state IN ('bad', 'ready')
+         AND EXISTS (SELECT 1 FROM webhooks WHERE enabled = 1) BEGIN
+        INSERT INTO webhook_events (kind, record_id, at)
+        VALUES ('device.' || NEW.state, NEW.id, NEW.updated);
+    END;",
 ];
 
 /// Brings the database up to the latest schema version (a purged lab's tombstone stays one:

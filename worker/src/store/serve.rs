@@ -96,10 +96,18 @@ impl Store {
             return;
         }
         self.waiting.notify(effect);
+        // What the call did that hooks hear: queued now, sent from the alarm.
+        if matches!(super::webhooks::events::pending(&self.db), Ok(true)) {
+            self.queue_webhooks();
+            self.reschedule().await;
+        }
         if let Effect::Queue(_) = effect {
             self.reschedule().await;
         }
         if let Effect::View(change) = effect {
+            if change.kind == Kind::Webhooks {
+                self.reschedule().await;
+            }
             if change.kind == Kind::Labs {
                 // A lab deleted or restored: its object hears it now (or, failing, from the
                 // alarm).
