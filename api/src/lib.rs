@@ -24,6 +24,7 @@ pub mod labs;
 pub mod limits;
 #[cfg(feature = "engine")]
 pub mod logview;
+pub mod metrics;
 pub mod query;
 pub mod queue;
 pub mod reservations;
@@ -33,8 +34,8 @@ pub mod schedules;
 pub mod stats;
 pub mod time;
 pub mod users;
-
 pub mod webhooks;
+
 pub use envelope::{Envelope, ErrorBody, ListEnvelope};
 pub use id::Id;
 pub use time::Timestamp;

@@ -19,6 +19,8 @@ pub const LOCATE: &str = "/internal/files/locate";
 pub const ARCHIVE: &str = "/internal/files/archive";
 /// What a run's JUnit is made of (`crate::files::junit`).
 pub const JUNIT: &str = "/internal/results/junit";
+/// Where a test's performance metric is (`crate::files::metrics`).
+pub const METRIC: &str = "/internal/results/metric";
 
 /// The calls an agent makes (with its own token); the others are a user's.
 pub const AGENT_CALLS: &[&str] = &[BEGIN, COMMIT, COMPLETE, STATE, WHOLE, WHOLE_BATCH, HOLDS];
@@ -168,6 +170,25 @@ pub struct JunitSource {
     pub cases: Vec<labrelay_api::junit::Case>,
     /// By the case's `seq`.
     pub logs: Vec<(u64, Located)>,
+}
+
+/// A test's metric: by the test's name (its graph) or its `seq` (its graph, else its run's
+/// details).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct MetricLocate {
+    pub result: u64,
+    #[serde(default)]
+    pub test: Option<String>,
+    #[serde(default)]
+    pub seq: Option<u64>,
+    pub metric: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct MetricLocated {
+    pub file: Located,
+    /// A run's `_details_graph.<n>.csv` (rates per second), not a `_graph.csv`.
+    pub details: bool,
 }
 
 /// Failed tests whose logs one JUnit reads; past it, a failure says its log was not read.

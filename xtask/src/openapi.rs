@@ -387,6 +387,7 @@ mod tests {
             ("api/src/stats.rs", "TestCount TestDuration ResultBreakdown TimeBreakdown SetStats TestResultSummary \
                 TestResultDiff DiffStats TestResultBreakdown SingleStats SummaryStats PackageCount DeviceCount AllStats",
                 "ResultRef"),
+            ("api/src/metrics/mod.rs", "Metric GraphMetric Bandwidth Latency ClientRates", ""),
             ("worker/src/store/results/mod.rs", "", "ResultEdit"),
         ];
         let table = table.iter().flat_map(|(file, answers, requests)| {

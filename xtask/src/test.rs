@@ -198,6 +198,7 @@ fn python_client(root: &Path, python: &Path, server: &Server, suite: &Suite) -> 
             "test_ci_script.py",
             "test_ci_docs.py",
             "test_stats.py",
+            "test_metrics.py",
             "test_webhooks.py",
         ] {
             let mut py = Command::new(python);

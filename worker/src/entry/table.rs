@@ -8,7 +8,7 @@
 //! xtask's OpenAPI test reads these rows to check `docs/openapi.json`.
 
 use crate::error::respond;
-use crate::files::{archive, batch, download, junit, testlog, upload};
+use crate::files::{archive, batch, download, junit, metrics, testlog, upload};
 use crate::routed::Needs::{Lab, Nothing};
 use crate::routed::{Pending, Route, Routed};
 use crate::signin;
@@ -72,6 +72,8 @@ pub static ROUTES: &[Route] = routes! {
     GET "/api/v1/results/{id}/tests/{seq}/captures/{intf}?format=cap", Lab => |req, c| answer(async move { download::capture(&req, c.lab()?, &c.decoded(0), &c.decoded(1), &c.decoded(2)).await });
     GET "/api/v1/results/{id}/junit", Lab => |req, c| answer(async move { junit::junit(&req, c.lab()?, &c.decoded(0)).await });
     GET "/api/v1/results/{id}/tests/{seq}/log", Lab => |req, c| answer(async move { testlog::list(&req, c.lab()?, &c.decoded(0), &c.decoded(1)).await });
+    GET "/api/v1/results/{id}/metrics/{name}/{metric}", Lab => |req, c| answer(async move { metrics::by_name(&req, c.lab()?, &c.decoded(0), &c.decoded(1), &c.decoded(2)).await });
+    GET "/api/v1/results/{id}/tests/{seq}/metrics/{metric}", Lab => |req, c| answer(async move { metrics::by_test(&req, c.lab()?, &c.decoded(0), &c.decoded(1), &c.decoded(2)).await });
 };
 
 /// `PUT /healthz/put/{name}`: the body straight into R2, nothing checked, no store: the
@@ -158,6 +160,21 @@ mod tests {
         assert_eq!(lab(Method::Get, &format!("{cap}?format=json")), None);
         // Another method on a served path goes on to the store.
         assert_eq!(lab(Method::Delete, "/api/v1/agent/jobs/7/files/x"), None);
+    }
+
+    #[test]
+    fn metric_rows_take_the_test_and_the_metric() {
+        let url = "/api/v1/results/3/metrics/perf_1/bandwidth/?format=csv";
+        let (r, at) = row(Needs::Lab, Some(Method::Get), url).unwrap();
+        assert_eq!(r.path, "/api/v1/results/{id}/metrics/{name}/{metric}");
+        assert_eq!(at, ["3", "perf_1", "bandwidth"]);
+        assert_eq!(
+            lab(Method::Get, "/api/v1/results/3/tests/2/metrics/latency"),
+            Some("/api/v1/results/{id}/tests/{seq}/metrics/{metric}")
+        );
+        // The lists are the store's.
+        assert_eq!(lab(Method::Get, "/api/v1/results/3/metrics/"), None);
+        assert_eq!(lab(Method::Get, "/api/v1/results/3/tests/2/metrics"), None);
     }
 
     #[test]

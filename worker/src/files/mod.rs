@@ -12,6 +12,8 @@
 //! | `GET /api/v1/results/{id}/tests/{seq}/captures/{intf}/?format=cap` | a capture as pcap |
 //! | `GET /api/v1/results/{id}/tests/{seq}/log` | a test's log, parsed ([`testlog`]) |
 //! | `GET /api/v1/results/{id}/junit` | the run's JUnit XML ([`junit`]) |
+//! | `GET /api/v1/results/{id}/metrics/{name}/{metric}` | a test's metric, parsed ([`metrics`]) |
+//! | `GET /api/v1/results/{id}/tests/{seq}/metrics/{metric}` | the same, by the test's `seq` |
 //!
 //! Their rows are in the entry's route table (`entry/table.rs`), with the path's segments
 //! percent-decoded; everything else goes on to the store.
@@ -22,6 +24,7 @@ mod digest;
 pub mod download;
 mod held;
 pub mod junit;
+pub mod metrics;
 pub mod testlog;
 pub mod upload;
 

@@ -137,6 +137,9 @@ pub static ROUTES: &[Route] = routes! {
     GET "/api/v1/results/{id}/tests/{seq}/captures", Member Lab Nobody => Now(|c| results::captures(c.db(), c.id(0, "result")?, c.at(1), None));
     GET "/api/v1/results/{id}/tests/{seq}/captures/{intf}", Member Lab Nobody => Now(|c| results::captures(c.db(), c.id(0, "result")?, c.at(1), Some(c.at(2))));
     GET "/api/v1/results/{id}/logdir", Member Lab Nobody => Now(|c| results::logdir(c.db(), c.ctx, c.id(0, "result")?));
+    // Performance metrics, known by their files' names (`results/metrics.rs`); one metric's rows are the entry's.
+    GET "/api/v1/results/{id}/metrics", Member Lab Nobody => Now(|c| results::metrics::list_result(c.db(), c.ctx, c.id(0, "result")?));
+    GET "/api/v1/results/{id}/tests/{seq}/metrics", Member Lab Nobody => Now(|c| results::metrics::list_test(c.db(), c.ctx, c.at(0), c.at(1)));
     // Agents, as users see them (an agent or its pin changes what may run).
     GET "/api/v1/agents", Member Lab Nobody => Now(|c| agents::list(c.db(), c.ctx, &|id| c.store.polling(id)));
     POST "/api/v1/agents", Admin Lab Queue(Agents) => Now(|c| agents::register(c.db(), c.ctx, &|id| c.store.polling(id)));
@@ -197,6 +200,7 @@ pub static ROUTES: &[Route] = routes! {
     ANY i::LOCATE, Member Lab Nobody => Now(|c| results::files::locate(c.db(), c.ctx));
     ANY i::ARCHIVE, Member Lab Nobody => Now(|c| results::files::archive(c.db(), c.ctx));
     ANY i::JUNIT, Member Lab Nobody => Now(|c| results::junit::source(c.db(), c.ctx));
+    ANY i::METRIC, Member Lab Nobody => Now(|c| results::metrics::locate(c.db(), c.ctx));
 };
 
 #[cfg(test)]

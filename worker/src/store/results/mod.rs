@@ -14,10 +14,12 @@
 //! | `GET results/{id}/tests/`, `tests/{seq}/` | tests |
 //! | `GET results/{id}/tests/{seq}/captures/[{interface}/]` | captures |
 //! | `GET results/{id}/logdir/` | the result directory's files |
+//! | `GET results/{id}/metrics/`, `tests/{seq}/metrics/` | performance metrics (`metrics.rs`) |
 
 pub mod files;
 pub mod junit;
 pub mod lifecycle;
+pub mod metrics;
 mod rows;
 pub mod stats;
 mod test_records;
