@@ -15,7 +15,7 @@ pub const EVENTS: &[&str] = &[
 ];
 
 /// Hooks one lab may have.
-pub const MAX_HOOKS: usize = 20;
+pub const MAX_HOOKS: usize = 100;
 /// Deliveries one hook may have waiting; past it, new events for it are dropped (counted in
 /// `dropped`).
 pub const MAX_QUEUED: i64 = 1_000;

@@ -148,18 +148,21 @@ pub fn expand(db: &Db) -> Result<usize, ApiError> {
     let t = us(now());
     let mut made = 0;
     for e in &events {
-        let hearing: Vec<&HookRow> = hooks
-            .iter()
-            .filter(|h| h.events().contains(&e.kind))
-            .collect();
-        for hook in hearing {
-            let Some((mut ev, owner)) = event(db, e, &hook.base)? else {
-                break;
+        // The event once per lab address the hooks were made at (links differ by it).
+        let mut built: std::collections::HashMap<&str, Option<(Event, i64)>> =
+            std::collections::HashMap::new();
+        for hook in hooks.iter().filter(|h| h.events().contains(&e.kind)) {
+            if !built.contains_key(hook.base.as_str()) {
+                built.insert(&hook.base, event(db, e, &hook.base)?);
+            }
+            let Some(Some((ev, owner))) = built.get(hook.base.as_str()) else {
+                continue;
             };
-            if hook.own_jobs != 0 && owner != hook.user_id {
+            if hook.own_jobs != 0 && *owner != hook.user_id {
                 continue;
             }
             if let Some(id) = enqueue(db, hook, &e.kind, "", t)? {
+                let mut ev = ev.clone();
                 ev.delivery = Id(id as u64);
                 db.exec(
                     "UPDATE webhook_deliveries SET body = ? WHERE id = ?",

@@ -59,9 +59,11 @@ impl Store {
             }
         };
         let give_up = self.give_up_secs();
-        for (d, hook) in due {
-            let attempt = deliver::send(&hook, &d).await;
-            if let Err(e) = deliver::record(&self.db, &hook, &d, &attempt, give_up) {
+        // At once: one receiver that never answers holds no other hook's delivery back.
+        let sends = due.iter().map(|(d, hook)| deliver::send(hook, d));
+        let attempts = futures::future::join_all(sends).await;
+        for ((d, hook), attempt) in due.iter().zip(&attempts) {
+            if let Err(e) = deliver::record(&self.db, hook, d, attempt, give_up) {
                 worker::console_error!("webhooks: {e}");
             }
         }
