@@ -9,6 +9,7 @@ mod hostile;
 mod labs;
 mod queue;
 mod results;
+mod webhooks;
 
 use crate::result::Result;
 use std::path::Path;
@@ -22,8 +23,9 @@ pub fn run(root: &Path, which: &str, jobs: u64) -> Result {
         "hostile" => hostile::run(root, jobs.max(100_000)),
         "labs" => labs::run(root, jobs),
         "queue" => queue::run(root),
+        "webhooks" => webhooks::run(root),
         other => Err(format!(
-            "unknown benchmark {other:?}: try `api`, `dispatch`, `app`, `results`, `hostile`, `labs` or `queue`"
+            "unknown benchmark {other:?}: try `api`, `dispatch`, `app`, `results`, `hostile`, `labs`, `queue` or `webhooks`"
         )),
     }
 }
