@@ -122,7 +122,8 @@ class AgentCase(unittest.TestCase):
                             headers={"Authorization": "Bearer " + TOKEN}, timeout=30)
         reg.raise_for_status()
         token = reg.json()["data"]["token"]
-        env = dict(os.environ, CDROUTER_SIM_TEST_MS="300", LABRELAY_TOKEN=token, **self.sim_env)
+        env = dict(os.environ, CDROUTER_SIM_TEST_MS="300", LABRELAY_TOKEN=token)
+        env.update(self.sim_env)
         self.agent_log = open(os.path.join(self.work, "agent.log"), "w")
         self.agent = subprocess.Popen(
             [AGENT, "--server", URL, "--interfaces", ",".join(self.ifaces), "--cdrouter-cli", SIM,

@@ -107,6 +107,29 @@ pub fn edit<R: Resource>(db: &Db, ctx: &Ctx, caller: &Caller, id: &str) -> Resul
     answer::<R>(db, id)
 }
 
+/// `POST {resource}/{id}/lock/` and `unlock/` (CDRouter's): a locked record cannot be edited
+/// or deleted until unlocked; its owner or an admin may do either.
+pub fn set_locked<R: Resource>(
+    db: &Db,
+    caller: &Caller,
+    id: &str,
+    locked: bool,
+) -> Result<Reply, ApiError> {
+    let id = owned::<R>(db, caller, id)?;
+    db.exec(
+        &format!(
+            "UPDATE {} SET locked = ?, updated = ? WHERE id = ?",
+            R::KIND.table.name
+        ),
+        vec![
+            i64::from(locked).into(),
+            us(now()).into(),
+            id.as_i64().into(),
+        ],
+    )?;
+    answer::<R>(db, id)
+}
+
 /// A row of the caller's (any, for an admin), by the path's id.
 fn owned<R: Resource>(db: &Db, caller: &Caller, id: &str) -> Result<Id, ApiError> {
     let kind = &R::KIND;

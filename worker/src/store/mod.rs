@@ -37,6 +37,7 @@ mod reservations;
 mod results;
 mod route;
 mod route_table;
+mod run_control;
 mod schedule;
 mod schema;
 mod serve;

@@ -18,7 +18,7 @@ use super::route::Run::{self, Held, Now};
 use super::route::Who::{Admin, Agent, AgentAtWork, Member, Open, Writer};
 use super::route::{Call, Route};
 use super::{agent_api, agents, crud, http, jobs, labs, lease, logs, queue, reservations};
-use super::{results, signin, users, webhooks};
+use super::{results, run_control, signin, users, webhooks};
 use crate::internal as i;
 
 macro_rules! routes {
@@ -109,6 +109,8 @@ pub static ROUTES: &[Route] = routes! {
     PATCH "/api/v1/packages/{id}", Writer Lab Queue(Packages) => Now(|c| crud::edit::<PackageRow>(c.db(), c.ctx, c.caller()?, c.at(0)));
     PUT "/api/v1/packages/{id}", Writer Lab Queue(Packages) => Now(|c| crud::edit::<PackageRow>(c.db(), c.ctx, c.caller()?, c.at(0)));
     DELETE "/api/v1/packages/{id}", Writer Lab Queue(Packages) => Now(|c| crud::delete::<PackageRow>(c.db(), c.caller()?, c.at(0)));
+    POST "/api/v1/packages/{id}/lock", Writer Lab Queue(Packages) => Now(|c| crud::set_locked::<PackageRow>(c.db(), c.caller()?, c.at(0), true));
+    POST "/api/v1/packages/{id}/unlock", Writer Lab Queue(Packages) => Now(|c| crud::set_locked::<PackageRow>(c.db(), c.caller()?, c.at(0), false));
     GET "/api/v1/configs", Member Lab Nobody => Now(|c| crud::list::<ConfigRow>(c.db(), c.ctx));
     POST "/api/v1/configs?bulk=delete", Writer Lab View(Configs) => Now(|c| crud::bulk_delete::<ConfigRow>(c.db(), c.ctx, c.caller()?));
     POST "/api/v1/configs?bulk", Writer Lab Nobody => Now(bulk_refused);
@@ -117,6 +119,8 @@ pub static ROUTES: &[Route] = routes! {
     PATCH "/api/v1/configs/{id}", Writer Lab View(Configs) => Now(|c| crud::edit::<ConfigRow>(c.db(), c.ctx, c.caller()?, c.at(0)));
     PUT "/api/v1/configs/{id}", Writer Lab View(Configs) => Now(|c| crud::edit::<ConfigRow>(c.db(), c.ctx, c.caller()?, c.at(0)));
     DELETE "/api/v1/configs/{id}", Writer Lab View(Configs) => Now(|c| crud::delete::<ConfigRow>(c.db(), c.caller()?, c.at(0)));
+    POST "/api/v1/configs/{id}/lock", Writer Lab View(Configs) => Now(|c| crud::set_locked::<ConfigRow>(c.db(), c.caller()?, c.at(0), true));
+    POST "/api/v1/configs/{id}/unlock", Writer Lab View(Configs) => Now(|c| crud::set_locked::<ConfigRow>(c.db(), c.caller()?, c.at(0), false));
     // A device's state or health check: jobs may run now, or may not.
     GET "/api/v1/devices", Member Lab Nobody => Now(|c| crud::list::<DeviceRow>(c.db(), c.ctx));
     POST "/api/v1/devices?bulk=delete", Writer Lab Queue(Devices) => Now(|c| crud::bulk_delete::<DeviceRow>(c.db(), c.ctx, c.caller()?));
@@ -126,12 +130,19 @@ pub static ROUTES: &[Route] = routes! {
     PATCH "/api/v1/devices/{id}", Writer Lab Queue(Devices) => Now(|c| crud::edit::<DeviceRow>(c.db(), c.ctx, c.caller()?, c.at(0)));
     PUT "/api/v1/devices/{id}", Writer Lab Queue(Devices) => Now(|c| crud::edit::<DeviceRow>(c.db(), c.ctx, c.caller()?, c.at(0)));
     DELETE "/api/v1/devices/{id}", Writer Lab Queue(Devices) => Now(|c| crud::delete::<DeviceRow>(c.db(), c.caller()?, c.at(0)));
+    POST "/api/v1/devices/{id}/lock", Writer Lab Queue(Devices) => Now(|c| crud::set_locked::<DeviceRow>(c.db(), c.caller()?, c.at(0), true));
+    POST "/api/v1/devices/{id}/unlock", Writer Lab Queue(Devices) => Now(|c| crud::set_locked::<DeviceRow>(c.db(), c.caller()?, c.at(0), false));
     // Results (owners change their own; `results.rs` checks).
     GET "/api/v1/results", Member Lab Nobody => Now(|c| results::list(c.db(), c.ctx));
     GET "/api/v1/results/{id}", Member Lab Nobody => Now(|c| results::get(c.db(), c.id(0, "result")?));
     PATCH "/api/v1/results/{id}", Member Lab View(Results) => Now(|c| results::edit(c.db(), c.ctx, c.caller()?, c.at(0)));
     PUT "/api/v1/results/{id}", Member Lab View(Results) => Now(|c| results::edit(c.db(), c.ctx, c.caller()?, c.at(0)));
     DELETE "/api/v1/results/{id}", Member Lab View(Results) => Now(|c| results::delete(c.db(), c.caller()?, c.at(0)));
+    POST "/api/v1/results/{id}/lock", Member Lab View(Results) => Now(|c| results::set_locked(c.db(), c.caller()?, c.at(0), true));
+    POST "/api/v1/results/{id}/unlock", Member Lab View(Results) => Now(|c| results::set_locked(c.db(), c.caller()?, c.at(0), false));
+    POST "/api/v1/results/{id}/stop", Writer Lab Queue(Jobs) => Now(|c| run_control::stop(c.db(), c.ctx, c.caller()?, c.at(0)));
+    POST "/api/v1/results/{id}/pause", Writer Lab Nobody => Now(|c| run_control::pause(c.db(), c.caller()?, c.at(0)));
+    POST "/api/v1/results/{id}/unpause", Writer Lab Nobody => Now(|c| run_control::pause(c.db(), c.caller()?, c.at(0)));
     GET "/api/v1/results/{id}/tests", Member Lab Nobody => Now(|c| results::tests(c.db(), c.ctx, c.id(0, "result")?));
     GET "/api/v1/results/{id}/tests/{seq}", Member Lab Nobody => Now(|c| results::test(c.db(), c.id(0, "result")?, c.at(1)));
     GET "/api/v1/results/{id}/tests/{seq}/captures", Member Lab Nobody => Now(|c| results::captures(c.db(), c.id(0, "result")?, c.at(1), None));

@@ -63,6 +63,26 @@ pub fn is_running(db: &Db, id: Id) -> Result<bool, ApiError> {
     Ok(lifecycle::find(db, id)?.status() == labrelay_api::results::ResultStatus::Running)
 }
 
+/// `POST results/{id}/lock/` and `unlock/`: as `PATCH {"locked": ...}`.
+pub fn set_locked(db: &Db, caller: &Caller, id: &str, locked: bool) -> Result<Reply, ApiError> {
+    let id = owned(db, caller, id)?;
+    db.exec(
+        "UPDATE results SET locked = ?, updated = ? WHERE id = ?",
+        vec![
+            i64::from(locked).into(),
+            us(now()).into(),
+            id.as_i64().into(),
+        ],
+    )?;
+    get(db, id)
+}
+
+/// The job a result of the caller's (any, for an admin) belongs to.
+pub fn job_of(db: &Db, caller: &Caller, id: &str) -> Result<Id, ApiError> {
+    let id = owned(db, caller, id)?;
+    Ok(Id(lifecycle::find(db, id)?.job_id.max(0) as u64))
+}
+
 pub fn delete(db: &Db, caller: &Caller, id: &str) -> Result<Reply, ApiError> {
     lifecycle::delete(db, owned(db, caller, id)?)?;
     Ok(Reply::NoContent)
