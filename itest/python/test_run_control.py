@@ -76,6 +76,41 @@ class RunControlTest(AgentCase):
         self.c.devices.delete(dev.id)
 
 
+class BulkTest(unittest.TestCase):
+    """packages.bulk_copy and bulk_edit (configs and devices share the code)."""
+
+    def test_bulk_copy_and_edit(self):
+        from cdrouter import CDRouter
+        c = CDRouter(URL, token=TOKEN)
+        a = c.packages.create(Package(name=unique("bulk-a"), testlist=["dns_45"]))
+        b = c.packages.create(Package(name=unique("bulk-b"), testlist=["dns_45"]))
+        copies = c.packages.bulk_copy([a.id, b.id])
+        self.assertEqual([p.name for p in copies], [a.name + " copy", b.name + " copy"])
+        self.assertEqual([p.test_count for p in copies], [1, 1])
+        again = c.packages.bulk_copy([a.id])
+        self.assertEqual(again[0].name, a.name + " copy 2")
+        c.packages.bulk_edit(Package(description="edited in bulk"), ids=[a.id, b.id])
+        self.assertEqual([c.packages.get(i).description for i in (a.id, b.id)],
+                         ["edited in bulk", "edited in bulk"])
+        # One locked record: nothing changes.
+        c.packages.lock(b.id)
+        with self.assertRaisesRegex(CDRouterError, "cannot edit locked package"):
+            c.packages.bulk_edit(Package(description="again"), ids=[a.id, b.id])
+        self.assertEqual(c.packages.get(a.id).description, "edited in bulk")
+        c.packages.unlock(b.id)
+        r = requests.post(URL + "/api/v1/packages/?bulk=edit", headers=AUTH, timeout=60,
+                          json={"fields": {"name": "same"}, "packages": [{"id": str(a.id)}]})
+        self.assertEqual((r.status_code, r.json()["error"]),
+                         (400, "bulk edit cannot set name: names are unique"))
+        r = requests.post(URL + "/api/v1/packages/?bulk=edit", headers=AUTH, timeout=60,
+                          json={"packages": [{"id": str(a.id)}]})
+        self.assertEqual(r.status_code, 400)
+        r = requests.post(URL + "/api/v1/configs/?bulk=copy", headers=AUTH, timeout=60,
+                          json={"configs": [{"id": "987654"}]})
+        self.assertEqual((r.status_code, r.json()["error"]), (404, "no such config"))
+        c.packages.bulk_delete(ids=[a.id, b.id] + [p.id for p in copies + again])
+
+
 class RunControlRefusals(unittest.TestCase):
     def test_unknown_records_and_bad_when(self):
         for path in ["/packages/987654/lock/", "/configs/987654/unlock/", "/devices/987654/lock/",

@@ -40,6 +40,8 @@ pub trait Record: serde::de::DeserializeOwned + Sized {
     fn locked(&self) -> bool;
     fn set_name(&mut self, name: String);
     fn set_updated(&mut self, now_us: i64);
+    /// A copy's: `user_id`'s, made now, unlocked.
+    fn set_new_owner(&mut self, user_id: i64, now_us: i64);
 }
 
 /// How a body's value becomes a column's.
@@ -207,6 +209,13 @@ macro_rules! record {
 
             fn set_updated(&mut self, now_us: i64) {
                 self.updated = now_us;
+            }
+
+            fn set_new_owner(&mut self, user_id: i64, now_us: i64) {
+                self.user_id = user_id;
+                self.created = now_us;
+                self.updated = now_us;
+                self.locked = 0;
             }
         }
     };

@@ -33,7 +33,12 @@ pub trait Resource: Record {
 }
 
 /// Inserts a record (answering its new id) or updates it: its declared columns.
-fn store<R: Record>(db: &Db, table: &str, row: &R, insert: bool) -> Result<i64, ApiError> {
+pub(super) fn store<R: Record>(
+    db: &Db,
+    table: &str,
+    row: &R,
+    insert: bool,
+) -> Result<i64, ApiError> {
     let columns = R::COLUMNS;
     let mut binds = row.binds();
     if insert {
@@ -87,7 +92,7 @@ pub fn get<R: Resource>(db: &Db, id: &str) -> Result<Reply, ApiError> {
     answer::<R>(db, parse_id(id, R::KIND.noun)?)
 }
 
-fn answer<R: Resource>(db: &Db, id: Id) -> Result<Reply, ApiError> {
+pub(super) fn answer<R: Resource>(db: &Db, id: Id) -> Result<Reply, ApiError> {
     http::data(&get_row::<R>(db, &R::KIND, id)?.wire(db, true)?)
 }
 
@@ -137,6 +142,9 @@ fn owned<R: Resource>(db: &Db, caller: &Caller, id: &str) -> Result<Id, ApiError
     require_owner_of(db, caller, kind.table.name, id, kind.noun)?;
     Ok(id)
 }
+
+/// How many `name copy N` a bulk copy tries before it gives up.
+pub const MAX_COPY_NAMES: usize = 100;
 
 pub fn unsupported_bulk(op: &str) -> ApiError {
     ApiError::invalid(format!("unsupported bulk operation \"{op}\""))

@@ -11,6 +11,7 @@
 mod agent_api;
 mod agents;
 mod alarm;
+mod bulk;
 pub(crate) mod auth;
 mod closing;
 mod columns;

@@ -17,7 +17,7 @@ use super::route::Place::{Directory, Lab};
 use super::route::Run::{self, Held, Now};
 use super::route::Who::{Admin, Agent, AgentAtWork, Member, Open, Writer};
 use super::route::{Call, Route};
-use super::{agent_api, agents, crud, http, jobs, labs, lease, logs, queue, reservations};
+use super::{agent_api, agents, bulk, crud, http, jobs, labs, lease, logs, queue, reservations};
 use super::{results, run_control, signin, users, webhooks};
 use crate::internal as i;
 
@@ -103,6 +103,8 @@ pub static ROUTES: &[Route] = routes! {
     // Packages, configs and devices: the shared CRUD handlers (`crud.rs`).
     GET "/api/v1/packages", Member Lab Nobody => Now(|c| crud::list::<PackageRow>(c.db(), c.ctx));
     POST "/api/v1/packages?bulk=delete", Writer Lab Queue(Packages) => Now(|c| crud::bulk_delete::<PackageRow>(c.db(), c.ctx, c.caller()?));
+    POST "/api/v1/packages?bulk=copy", Writer Lab Queue(Packages) => Now(|c| bulk::copy::<PackageRow>(c.db(), c.ctx, c.caller()?));
+    POST "/api/v1/packages?bulk=edit", Writer Lab Queue(Packages) => Now(|c| bulk::edit::<PackageRow>(c.db(), c.ctx, c.caller()?));
     POST "/api/v1/packages?bulk", Writer Lab Nobody => Now(bulk_refused);
     POST "/api/v1/packages", Writer Lab Queue(Packages) => Now(|c| crud::create::<PackageRow>(c.db(), c.ctx, c.caller()?));
     GET "/api/v1/packages/{id}", Member Lab Nobody => Now(|c| crud::get::<PackageRow>(c.db(), c.at(0)));
@@ -113,6 +115,8 @@ pub static ROUTES: &[Route] = routes! {
     POST "/api/v1/packages/{id}/unlock", Writer Lab Queue(Packages) => Now(|c| crud::set_locked::<PackageRow>(c.db(), c.caller()?, c.at(0), false));
     GET "/api/v1/configs", Member Lab Nobody => Now(|c| crud::list::<ConfigRow>(c.db(), c.ctx));
     POST "/api/v1/configs?bulk=delete", Writer Lab View(Configs) => Now(|c| crud::bulk_delete::<ConfigRow>(c.db(), c.ctx, c.caller()?));
+    POST "/api/v1/configs?bulk=copy", Writer Lab View(Configs) => Now(|c| bulk::copy::<ConfigRow>(c.db(), c.ctx, c.caller()?));
+    POST "/api/v1/configs?bulk=edit", Writer Lab View(Configs) => Now(|c| bulk::edit::<ConfigRow>(c.db(), c.ctx, c.caller()?));
     POST "/api/v1/configs?bulk", Writer Lab Nobody => Now(bulk_refused);
     POST "/api/v1/configs", Writer Lab View(Configs) => Now(|c| crud::create::<ConfigRow>(c.db(), c.ctx, c.caller()?));
     GET "/api/v1/configs/{id}", Member Lab Nobody => Now(|c| crud::get::<ConfigRow>(c.db(), c.at(0)));
@@ -124,6 +128,8 @@ pub static ROUTES: &[Route] = routes! {
     // A device's state or health check: jobs may run now, or may not.
     GET "/api/v1/devices", Member Lab Nobody => Now(|c| crud::list::<DeviceRow>(c.db(), c.ctx));
     POST "/api/v1/devices?bulk=delete", Writer Lab Queue(Devices) => Now(|c| crud::bulk_delete::<DeviceRow>(c.db(), c.ctx, c.caller()?));
+    POST "/api/v1/devices?bulk=copy", Writer Lab Queue(Devices) => Now(|c| bulk::copy::<DeviceRow>(c.db(), c.ctx, c.caller()?));
+    POST "/api/v1/devices?bulk=edit", Writer Lab Queue(Devices) => Now(|c| bulk::edit::<DeviceRow>(c.db(), c.ctx, c.caller()?));
     POST "/api/v1/devices?bulk", Writer Lab Nobody => Now(bulk_refused);
     POST "/api/v1/devices", Writer Lab Queue(Devices) => Now(|c| crud::create::<DeviceRow>(c.db(), c.ctx, c.caller()?));
     GET "/api/v1/devices/{id}", Member Lab Nobody => Now(|c| crud::get::<DeviceRow>(c.db(), c.at(0)));
