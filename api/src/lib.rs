@@ -32,6 +32,7 @@ pub mod resources;
 pub mod results;
 pub mod schedules;
 pub mod stats;
+pub mod system;
 pub mod time;
 pub mod users;
 pub mod webhooks;

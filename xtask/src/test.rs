@@ -201,6 +201,7 @@ fn python_client(root: &Path, python: &Path, server: &Server, suite: &Suite) -> 
             "test_metrics.py",
             "test_webhooks.py",
             "test_run_control.py",
+            "test_system.py",
         ] {
             let mut py = Command::new(python);
             py.arg(root.join("itest/python").join(script));

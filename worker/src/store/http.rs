@@ -147,8 +147,8 @@ pub fn parse_id(segment: &str, what: &'static str) -> Result<Id, ApiError> {
 
 pub enum Reply {
     Json(Vec<u8>),
-    /// A list as CSV (`?format=csv`).
-    Csv(Vec<u8>),
+    /// Not JSON: its content type and bytes (a list as CSV, `system/info`'s text).
+    Bytes(&'static str, Vec<u8>),
     NoContent,
 }
 
@@ -208,7 +208,8 @@ pub fn csv<T: Serialize>(
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     let columns = labrelay_api::csv::columns(schema);
-    Ok(Reply::Csv(
+    Ok(Reply::Bytes(
+        "text/csv; charset=utf-8",
         labrelay_api::csv::table(&columns, &values).into_bytes(),
     ))
 }
@@ -217,10 +218,9 @@ impl Reply {
     pub fn into_response(self) -> worker::Result<Response> {
         match self {
             Reply::Json(body) => json_response(200, body),
-            Reply::Csv(body) => {
+            Reply::Bytes(content_type, body) => {
                 let mut resp = Response::from_bytes(body)?;
-                resp.headers_mut()
-                    .set("content-type", "text/csv; charset=utf-8")?;
+                resp.headers_mut().set("content-type", content_type)?;
                 resp.headers_mut()
                     .set("x-content-type-options", "nosniff")?;
                 Ok(resp)

@@ -43,6 +43,7 @@ mod schedule;
 mod schema;
 mod serve;
 mod signin;
+mod system;
 mod users;
 mod wake;
 mod webhooks;

@@ -33,6 +33,11 @@ pub fn secret(env: &Env, name: &str) -> String {
 
 impl Store {
     /// What `GET /api/v1/system/hostname` answers (`HOSTNAME`, else "labrelay").
+    /// The lab's storage quota (`LAB_QUOTA_BYTES`; 0: none), for `system/space`.
+    pub(super) fn quota_bytes(&self) -> u64 {
+        secret(&self.env, "LAB_QUOTA_BYTES").parse().unwrap_or(0)
+    }
+
     pub(super) fn hostname(&self) -> String {
         let name = secret(&self.env, "HOSTNAME");
         if name.is_empty() {

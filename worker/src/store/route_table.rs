@@ -18,7 +18,7 @@ use super::route::Run::{self, Held, Now};
 use super::route::Who::{Admin, Agent, AgentAtWork, Member, Open, Writer};
 use super::route::{Call, Route};
 use super::{agent_api, agents, bulk, crud, http, jobs, labs, lease, logs, queue, reservations};
-use super::{results, run_control, signin, users, webhooks};
+use super::{results, run_control, signin, system, users, webhooks};
 use crate::internal as i;
 
 macro_rules! routes {
@@ -85,6 +85,22 @@ pub static ROUTES: &[Route] = routes! {
     // The system.
     GET "/api/v1/system/hostname", Member Lab Nobody => Now(|c| http::data(&c.store.hostname()));
     GET "/api/v1/system/status", Admin Lab Nobody => Now(|c| http::data(&c.store.waiting.status()));
+    GET "/api/v1/system/time", Member Lab Nobody => Now(|_| system::time());
+    GET "/api/v1/system/info", Member Lab Nobody => Now(|c| system::info(c.db(), c.ctx, &c.store.hostname()));
+    GET "/api/v1/system/space", Member Lab Nobody => Now(|c| system::space(c.db(), c.ctx, c.store.quota_bytes()));
+    GET "/api/v1/system/interfaces", Member Lab Nobody => Now(|c| system::interfaces(c.db(), c.ctx));
+    GET "/api/v1/system/preferences", Member Lab Nobody => Now(|c| system::preferences(c.db()));
+    PATCH "/api/v1/system/preferences", Admin Lab Nobody => Now(|c| system::edit_preferences(c.db(), c.ctx));
+    POST "/api/v1/system/license", Member Lab Nobody => Now(|_| system::not_applicable("license"));
+    POST "/api/v1/system/upgrade", Member Lab Nobody => Now(|_| system::not_applicable("upgrade"));
+    GET "/api/v1/system/lounge/latest", Member Lab Nobody => Now(|_| system::not_applicable("lounge"));
+    POST "/api/v1/system/lounge/check", Member Lab Nobody => Now(|_| system::not_applicable("lounge"));
+    POST "/api/v1/system/lounge/upgrade", Member Lab Nobody => Now(|_| system::not_applicable("lounge"));
+    POST "/api/v1/system/shutdown", Member Lab Nobody => Now(|_| system::not_applicable("shutdown"));
+    POST "/api/v1/system/poweroff", Member Lab Nobody => Now(|_| system::not_applicable("poweroff"));
+    POST "/api/v1/system/restart", Member Lab Nobody => Now(|_| system::not_applicable("restart"));
+    POST "/api/v1/system/reboot", Member Lab Nobody => Now(|_| system::not_applicable("reboot"));
+    GET "/api/v1/system/diag", Member Lab Nobody => Now(|_| system::not_applicable("diag"));
     POST "/api/v1/logout", Open Directory Nobody => Now(|c| signin::logout(c.db(), c.ctx.bearer.as_deref()));
     // Jobs (a `?process=` preview changes nothing, so a reader may ask it).
     GET "/api/v1/jobs", Member Lab Nobody => Now(|c| look(c, |l| jobs::list(c.db(), c.ctx, l)));
