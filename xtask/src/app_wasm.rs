@@ -5,6 +5,7 @@
 //! The first module holds the shell and sign-in; each page is fetched when first visited, the
 //! first page of a visit as one file (app_pack.rs).
 
+use crate::build::AppBuild;
 use crate::result::Result;
 use crate::tools::{cargo_bin, node_bin, run};
 use sha2::{Digest, Sha256};
@@ -30,25 +31,31 @@ const WASM_OPT: &[&str] = &[
     "--enable-multivalue",
 ];
 
-pub fn split(root: &Path) -> Result {
-    let dist = root.join("dist");
+/// Into `how`'s folder; its modules optimized when it is the shipped build.
+pub fn split(root: &Path, how: AppBuild) -> Result {
+    let dist = root.join(how.dist());
     let input = root.join(format!("target/wasm32-unknown-unknown/release/{NAME}.wasm"));
-    let work = root.join("target/app-split");
+    let work = root.join(match how {
+        AppBuild::Shipped => "target/app-split",
+        AppBuild::Dev => "target/app-split-dev",
+    });
     let _ = std::fs::remove_dir_all(&work);
     let (split, pkg) = (work.join("split"), work.join("pkg"));
     println!("xtask: splitting the app's wasm into modules");
-    split_modules(&input, &split)?;
-    run(Command::new(cargo_bin("wasm-bindgen"))
-        .args([
-            "--target",
-            "web",
-            "--keep-lld-exports",
-            "--no-demangle",
-            "--no-typescript",
-        ])
-        .args(["--out-name", NAME, "--out-dir"])
-        .arg(&pkg)
-        .arg(split.join(format!("{NAME}.wasm"))))?;
+    timed("wasm-split", || split_modules(&input, &split))?;
+    timed("wasm-bindgen", || {
+        run(Command::new(cargo_bin("wasm-bindgen"))
+            .args([
+                "--target",
+                "web",
+                "--keep-lld-exports",
+                "--no-demangle",
+                "--no-typescript",
+            ])
+            .args(["--out-name", NAME, "--out-dir"])
+            .arg(&pkg)
+            .arg(split.join(format!("{NAME}.wasm"))))
+    })?;
 
     // Everything the page loads: the glue, the first module, the split loader, the others.
     let mut files: Vec<(String, PathBuf)> = vec![
@@ -70,12 +77,25 @@ pub fn split(root: &Path) -> Result {
         .filter(|(name, _)| name.ends_with(".wasm"))
         .map(|(_, path)| path.clone())
         .collect();
-    optimize_all(root, &modules)?;
+    match how {
+        AppBuild::Shipped => timed("wasm-opt", || optimize_all(root, &modules))?,
+        AppBuild::Dev => {
+            println!("xtask: app: a dev build, in dist-dev/: its modules are not optimized");
+        }
+    }
     // Each page's modules in one file too, for a visit's first page (app_pack.rs).
-    for name in crate::app_pack::pack(&split)? {
+    for name in timed("pack", || crate::app_pack::pack(&split))? {
         files.push((name.clone(), split.join(&name)));
     }
-    install(&dist, files)
+    timed("install", || install(&dist, files))
+}
+
+/// Runs one step of the app's build and says how long it took.
+pub fn timed<T>(step: &str, f: impl FnOnce() -> T) -> T {
+    let start = std::time::Instant::now();
+    let out = f();
+    eprintln!("xtask: app: {step}: {:.1} s", start.elapsed().as_secs_f64());
+    out
 }
 
 /// wasm-split-cli: `input` into modules in `split`.
@@ -135,9 +155,11 @@ fn install(dist: &Path, mut files: Vec<(String, PathBuf)>) -> Result {
 }
 
 /// wasm-opt on every module, in place, on every core; a module optimized before (the same
-/// bytes, the same flags and binaryen) is taken from `target/app-opt-cache/`, so a change to
-/// one page re-optimizes only the modules that changed. The cache keeps this build's modules
-/// only.
+/// bytes, the same flags and binaryen) is taken from `target/app-opt-cache/`. The cache keeps
+/// this build's modules only. A change that keeps every page's data the same length (most
+/// code changes) re-optimizes only the modules that changed; one that lengthens or shortens
+/// a text moves the data of every module after its own (wasm-split lays them out one after
+/// another), and nearly every module is new.
 fn optimize_all(root: &Path, modules: &[PathBuf]) -> Result {
     let wasm_opt = node_bin(root, "wasm-opt");
     let cache = root.join("target/app-opt-cache");
@@ -153,14 +175,22 @@ fn optimize_all(root: &Path, modules: &[PathBuf]) -> Result {
         let full: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
         Ok(format!("{full}.wasm"))
     };
-    let queue = std::sync::Mutex::new(modules.iter().collect::<Vec<_>>());
+    // The largest first (taken from the end), so no big module starts last on one core.
+    let mut queue: Vec<(u64, &PathBuf)> = modules
+        .iter()
+        .map(|m| (std::fs::metadata(m).map_or(0, |md| md.len()), m))
+        .collect();
+    queue.sort();
+    let queue = std::sync::Mutex::new(queue.into_iter().map(|(_, m)| m).collect::<Vec<_>>());
     let kept = std::sync::Mutex::new(std::collections::HashSet::new());
+    let hits = std::sync::atomic::AtomicUsize::new(0);
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get().min(8));
     let one = |path: &Path| -> Result {
         let name = key(path)?;
         let cached = cache.join(&name);
         if cached.exists() {
             std::fs::copy(&cached, path).map_err(|e| format!("{}: {e}", path.display()))?;
+            hits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         } else {
             optimize(&wasm_opt, path)?;
             std::fs::copy(path, &cached).map_err(|e| format!("{}: {e}", cached.display()))?;
@@ -188,6 +218,11 @@ fn optimize_all(root: &Path, modules: &[PathBuf]) -> Result {
         }
         Ok(())
     })?;
+    eprintln!(
+        "xtask: app: {} of {} modules from the opt cache",
+        hits.into_inner(),
+        modules.len()
+    );
     let kept = kept.into_inner().map_err(|e| e.to_string())?;
     for entry in read_dir(&cache)? {
         if !kept.contains(&file_name(&entry)) {
@@ -199,8 +234,15 @@ fn optimize_all(root: &Path, modules: &[PathBuf]) -> Result {
 
 /// wasm-opt on one module, in place. Its warnings about the name section wasm-split-cli
 /// writes (a subsection binaryen does not know) say nothing; any other output is shown.
+///
+/// npm's wasm-opt is binaryen compiled to a 10 MB wasm run by node, and node's optimizing
+/// tier (TurboFan) compiling it again in each process cost more than the optimizing itself:
+/// with `--liftoff-only` (node's baseline compiler only) a small module takes ~0.5 s instead
+/// of ~3 s and the first module ~5 s instead of ~8, on 2 cores. Its output is the same bytes.
 fn optimize(wasm_opt: &Path, path: &Path) -> Result {
-    let out = Command::new(wasm_opt)
+    let out = Command::new("node")
+        .arg("--liftoff-only")
+        .arg(wasm_opt)
         .args(WASM_OPT)
         .arg(path)
         .arg("-o")

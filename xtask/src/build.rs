@@ -9,23 +9,37 @@ use std::path::Path;
 use std::process::Command;
 
 /// What the app's build reads. `api/` is shared; the tools' versions are in tools.rs.
+const APP_INPUTS: &[&str] = &[
+    "app",
+    "api",
+    "Cargo.toml",
+    "Cargo.lock",
+    "index.html",
+    "Trunk.toml",
+    "package-lock.json",
+    "xtask/src/build.rs",
+    "xtask/src/app_wasm.rs",
+    "xtask/src/app_pack.rs",
+    "xtask/src/tools.rs",
+];
+
+/// The app as shipped, in dist/ (wrangler.toml's assets).
 const APP: Step = Step {
     name: "app",
-    inputs: &[
-        "app",
-        "api",
-        "Cargo.toml",
-        "Cargo.lock",
-        "index.html",
-        "Trunk.toml",
-        "package-lock.json",
-        "xtask/src/build.rs",
-        "xtask/src/app_wasm.rs",
-        "xtask/src/app_pack.rs",
-        "xtask/src/tools.rs",
-    ],
+    inputs: APP_INPUTS,
     outputs: &[
         "dist/index.html",
+        "target/wasm32-unknown-unknown/release/labrelay-app.wasm",
+    ],
+};
+
+/// The app as `dev` and `serve` build it, in dist-dev/, which they serve instead of dist/:
+/// the tests, which serve dist/, never get it.
+const APP_DEV: Step = Step {
+    name: "app-dev",
+    inputs: APP_INPUTS,
+    outputs: &[
+        "dist-dev/index.html",
         "target/wasm32-unknown-unknown/release/labrelay-app.wasm",
     ],
 };
@@ -46,19 +60,54 @@ const WORKER: Step = Step {
     outputs: &["worker/build/index.js"],
 };
 
+/// How the app's wasm modules are built.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum AppBuild {
+    /// wasm-opt -Oz on every module, in dist/: what `build`, `test`, `bench` and deployments
+    /// use.
+    Shipped,
+    /// No wasm-opt, in dist-dev/: `cargo xtask dev` and `serve`, where after a change to a
+    /// page nearly every module is new to the opt cache (the data of the modules after it
+    /// moved), and optimizing them all took longer than the cargo build. The same code, ~2x
+    /// the bytes.
+    Dev,
+}
+
+impl AppBuild {
+    /// The folder it is built into, relative to the repo.
+    pub fn dist(self) -> &'static str {
+        match self {
+            AppBuild::Shipped => "dist",
+            AppBuild::Dev => "dist-dev",
+        }
+    }
+}
+
+/// The app as shipped, and the worker.
 pub fn all(root: &Path) -> Result {
-    app(root)?;
+    all_as(root, AppBuild::Shipped)
+}
+
+pub fn all_as(root: &Path, how: AppBuild) -> Result {
+    app(root, how)?;
     worker(root)
 }
 
-pub fn app(root: &Path) -> Result {
-    stamp::run(root, &APP, || {
+pub fn app(root: &Path, how: AppBuild) -> Result {
+    let step = match how {
+        AppBuild::Shipped => &APP,
+        AppBuild::Dev => &APP_DEV,
+    };
+    stamp::run(root, step, || {
         println!("xtask: building the browser app (trunk)");
-        run(Command::new(cargo_bin("trunk"))
-            .args(["--skip-version-check", "build", "--release"])
-            .env("PATH", path_env(root))
-            .current_dir(root))?;
-        crate::app_wasm::split(root)
+        crate::app_wasm::timed("trunk", || {
+            run(Command::new(cargo_bin("trunk"))
+                .args(["--skip-version-check", "build", "--release", "--dist"])
+                .arg(how.dist())
+                .env("PATH", path_env(root))
+                .current_dir(root))
+        })?;
+        crate::app_wasm::split(root, how)
     })
 }
 

@@ -1,6 +1,7 @@
 //! `cargo xtask dev` and `serve`: build (skipped when nothing changed), then the real worker
 //! under `wrangler dev` on local storage; with `dev`, the default lab and a demo lab, each with
-//! demo data and a local agent on the cdrouter-cli simulator.
+//! demo data and a local agent on the cdrouter-cli simulator. The app they serve is its dev
+//! build, in dist-dev/ (not optimized: build.rs), unless `--shipped-app`.
 
 use crate::result::Result;
 use crate::server::{Options, Server, DEV_ADMIN_PASSWORD, DEV_ADMIN_TOKEN};
@@ -68,17 +69,23 @@ fn first_run(root: &Path, server: &Server, lab: Option<&str>) {
     }
 }
 
-pub fn serve(root: &Path, port: u16, state: Option<PathBuf>) -> Result {
-    run(root, port, state, false)
+pub fn serve(root: &Path, port: u16, state: Option<PathBuf>, app: build::AppBuild) -> Result {
+    run(root, port, state, false, app)
 }
 
-pub fn dev(root: &Path) -> Result {
-    run(root, 8787, None, true)
+pub fn dev(root: &Path, app: build::AppBuild) -> Result {
+    run(root, 8787, None, true, app)
 }
 
-fn run(root: &Path, port: u16, state: Option<PathBuf>, with_agent: bool) -> Result {
+fn run(
+    root: &Path,
+    port: u16,
+    state: Option<PathBuf>,
+    with_agent: bool,
+    app: build::AppBuild,
+) -> Result {
     tools::ensure_all(root)?;
-    build::all(root)?;
+    build::all_as(root, app)?;
     ensure_dev_vars(root)?;
     let state = state.unwrap_or_else(|| root.join(".state"));
     std::fs::create_dir_all(&state).map_err(|e| e.to_string())?;
@@ -86,7 +93,7 @@ fn run(root: &Path, port: u16, state: Option<PathBuf>, with_agent: bool) -> Resu
     let token = read_dev_var(root, "ADMIN_TOKEN", DEV_ADMIN_TOKEN);
     // Ctrl-C reaches wrangler directly (same process group); xtask just waits for it.
     let _ = ctrlc::set_handler(|| {});
-    let server = Server::start(
+    let server = Server::start_assets(
         root,
         Options {
             port,
@@ -96,6 +103,7 @@ fn run(root: &Path, port: u16, state: Option<PathBuf>, with_agent: bool) -> Resu
             background: false,
             dev: true,
         },
+        app.dist(),
     )?;
     // With `dev`: the default lab and a demo lab, each with demo data and a local agent.
     let mut agents = Vec::new();

@@ -40,7 +40,11 @@ struct Cli {
 enum Cmd {
     /// Install what is missing, build, and serve API + UI on http://127.0.0.1:8787, with a
     /// local lab agent on the cdrouter-cli simulator.
-    Dev,
+    Dev {
+        /// The app's modules optimized as shipped (slower to build after a change).
+        #[arg(long)]
+        shipped_app: bool,
+    },
     /// Build and serve API + UI only.
     Serve {
         #[arg(long, default_value_t = 8787)]
@@ -48,6 +52,9 @@ enum Cmd {
         /// Where the Durable Object keeps its data (default: .state/ in the repo).
         #[arg(long)]
         state: Option<PathBuf>,
+        /// The app's modules optimized as shipped (slower to build after a change).
+        #[arg(long)]
+        shipped_app: bool,
     },
     /// Unit tests, then integration tests against the real worker under wrangler dev.
     Test,
@@ -80,12 +87,25 @@ enum Cmd {
     },
 }
 
+/// `dev` and `serve` build the app without wasm-opt unless asked for the shipped build.
+fn app_build(shipped: bool) -> build::AppBuild {
+    if shipped {
+        build::AppBuild::Shipped
+    } else {
+        build::AppBuild::Dev
+    }
+}
+
 fn main() {
     let cli = Cli::parse();
     let root = tools::repo_root();
     let result = match cli.cmd {
-        Cmd::Dev => dev::dev(&root),
-        Cmd::Serve { port, state } => dev::serve(&root, port, state),
+        Cmd::Dev { shipped_app } => dev::dev(&root, app_build(shipped_app)),
+        Cmd::Serve {
+            port,
+            state,
+            shipped_app,
+        } => dev::serve(&root, port, state, app_build(shipped_app)),
         Cmd::Test => test::run(&root),
         Cmd::Bench { which, jobs } => bench::run(&root, &which, jobs),
         Cmd::Setup => tools::ensure_all(&root),

@@ -114,15 +114,26 @@ pub fn fresh_dir(root: &Path, name: &str) -> Result<PathBuf> {
 
 impl Server {
     pub fn start(root: &Path, opts: Options) -> Result<Server> {
-        Server::start_with(root, opts, None)
+        Server::start_with(root, opts, None, None)
     }
 
     /// As [`Server::start`], served over HTTPS with `tls`'s certificate (a private CA's).
     pub fn start_tls(root: &Path, opts: Options, tls: &crate::tls::Tls) -> Result<Server> {
-        Server::start_with(root, opts, Some(tls))
+        Server::start_with(root, opts, Some(tls), None)
     }
 
-    fn start_with(root: &Path, opts: Options, tls: Option<&crate::tls::Tls>) -> Result<Server> {
+    /// As [`Server::start`], serving the app from `assets` (a folder of the repo) instead of
+    /// wrangler.toml's dist/: `dev` and `serve` serve their dev build (build.rs).
+    pub fn start_assets(root: &Path, opts: Options, assets: &str) -> Result<Server> {
+        Server::start_with(root, opts, None, Some(assets))
+    }
+
+    fn start_with(
+        root: &Path,
+        opts: Options,
+        tls: Option<&crate::tls::Tls>,
+        assets: Option<&str>,
+    ) -> Result<Server> {
         let inspector = free_port()?;
         let log = opts.state.join("wrangler.log");
         let mut cmd = Command::new(node_bin(root, "wrangler"));
@@ -155,6 +166,7 @@ impl Server {
             } else {
                 vec![]
             })
+            .args(assets.map(|a| ["--assets", a]).into_iter().flatten())
             .env("PATH", path_env(root))
             .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
             .env("WRANGLER_SEND_METRICS", "false")
