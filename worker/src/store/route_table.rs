@@ -69,6 +69,7 @@ pub static ROUTES: &[Route] = routes! {
     POST "/api/v1/results?stats=set", Member Lab Nobody => Now(|c| results::stats::set(c.db(), c.ctx));
     POST "/api/v1/results?stats=diff", Member Lab Nobody => Now(|c| results::stats::diff(c.db(), c.ctx));
     POST "/api/v1/results?stats", Member Lab Nobody => Now(|c| results::stats::unsupported(c.ctx));
+    POST "/api/v1/results", Member Lab Nobody => Now(|c| results::stats::unsupported(c.ctx));
     // Webhooks (`webhooks/`): an admin manages every hook, a user its own.
     GET "/api/v1/webhooks", Member Lab Nobody => Now(|c| webhooks::hooks::list(c.db(), c.caller()?));
     POST "/api/v1/webhooks", Writer Lab View(Webhooks) => Now(|c| webhooks::hooks::create(c.db(), c.ctx, c.caller()?, c.store.dev()));

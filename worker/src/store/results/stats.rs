@@ -86,9 +86,16 @@ pub fn progress(db: &Db, id: Id) -> Result<Reply, ApiError> {
 
 pub fn unsupported(ctx: &Ctx) -> Result<Reply, ApiError> {
     let v = ctx.param("stats").unwrap_or_default();
+    if v.is_empty() {
+        return Err(ApiError::invalid(
+            "stats is required: all, set or diff (on results/), all, summary or progress \
+             (on results/{id}/)",
+        ));
+    }
     Err(ApiError::invalid(format!(
-        "unsupported stats \"{v}\": all, set or diff (on results/), all, summary or progress \
-         (on results/{{id}}/)"
+        "unsupported stats \"{}\": all, set or diff (on results/), all, summary or progress \
+         (on results/{{id}}/)",
+        v.chars().take(64).collect::<String>()
     )))
 }
 
