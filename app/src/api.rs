@@ -2,6 +2,7 @@
 //! token, returns `labrelay_api` types, and turns failures into words a person can act on.
 //! A 401 on a signed-in call ends the session (the app shows the sign-in form again).
 
+mod compare;
 mod js_reader;
 mod json;
 pub mod lab;
@@ -10,6 +11,7 @@ mod reservations;
 mod session;
 mod words;
 
+pub use compare::result_diff;
 pub use overview::{lab_summary, labs, LabSummary};
 pub use reservations::{release, renew, reservations, reserve};
 pub use session::{on_signed_out, session, sign_out, Session};

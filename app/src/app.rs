@@ -63,6 +63,7 @@ fn route_view(route: Route) -> AnyView {
         Route::Job(id) => later(move || split::job(id)),
         Route::Result(id) => later(move || split::result(id)),
         Route::TestLog(id, seq) => later(move || split::test_log(id, seq)),
+        Route::Compare => later(split::compare),
         Route::Launch => later(split::launch),
         Route::List(resource) => later(move || split::resource(resource)),
         Route::Reservations => later(split::reservations),

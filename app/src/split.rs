@@ -124,6 +124,7 @@ fn preload(route: &Route) {
         Route::Job(_) => Box::pin(__wasm_split_preload_job()),
         Route::Result(_) => Box::pin(__wasm_split_preload_result()),
         Route::TestLog(..) => Box::pin(__wasm_split_preload_test_log()),
+        Route::Compare => Box::pin(__wasm_split_preload_compare()),
         Route::Launch => Box::pin(__wasm_split_preload_launch()),
         Route::List(Resource::Packages) => Box::pin(__wasm_split_preload_packages()),
         Route::List(Resource::Configs) => Box::pin(__wasm_split_preload_configs()),
@@ -163,6 +164,11 @@ pub fn result(id: Id) -> Part {
 #[wasm_split(page_test_log, wasm_split_path = ::leptos::wasm_split, fallible)]
 pub fn test_log(id: Id, seq: Id) -> Part {
     Ok(view! { <TestLogPage id seq/> }.into_any())
+}
+
+#[wasm_split(page_compare, wasm_split_path = ::leptos::wasm_split, fallible)]
+pub fn compare() -> Part {
+    Ok(view! { <ComparePage/> }.into_any())
 }
 
 #[wasm_split(page_launch, wasm_split_path = ::leptos::wasm_split, fallible)]

@@ -10,6 +10,8 @@ pub enum Route {
     Job(Id),
     Result(Id),
     TestLog(Id, Id),
+    /// Results side by side (`?ids=1,2,3`: the page's own state).
+    Compare,
     Launch,
     List(Resource),
     Reservations,
@@ -36,6 +38,7 @@ impl Route {
             ["jobs", j] => id(j).map(Route::Job),
             ["results", r] => id(r).map(Route::Result),
             ["results", r, "tests", s] => id(r).zip(id(s)).map(|(r, s)| Route::TestLog(r, s)),
+            ["compare"] => Some(Route::Compare),
             ["launch"] => Some(Route::Launch),
             ["reservations"] => Some(Route::Reservations),
             ["overview"] => Some(Route::Overview),
@@ -66,6 +69,7 @@ mod tests {
             Route::parse("/results/7/tests/2"),
             Route::TestLog(Id(7), Id(2))
         );
+        assert_eq!(Route::parse("/compare"), Route::Compare);
         assert_eq!(Route::parse("/launch"), Route::Launch);
         assert_eq!(Route::parse("/agents"), Route::List(Resource::Agents));
         assert_eq!(Route::parse("/debug/panic"), Route::Panic);

@@ -1,5 +1,6 @@
 //! One page per file; private sub-components stay with the page that uses them.
 
+mod compare;
 mod job;
 mod jobs;
 mod launch;
@@ -10,6 +11,7 @@ mod resources;
 mod result;
 mod test_log;
 
+pub use compare::ComparePage;
 pub use job::JobPage;
 pub use jobs::{FirstRun, JobsPage};
 pub use launch::LaunchPage;

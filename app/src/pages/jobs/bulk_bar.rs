@@ -1,4 +1,5 @@
-//! Actions on the selected jobs: delete them (running jobs are kept: stop those first).
+//! Actions on the selected jobs: compare their results side by side, delete them (running
+//! jobs are kept: stop those first).
 
 use crate::api;
 use crate::components::{dyn_value, ConfirmButton, ErrorBanner, Notice};
@@ -59,6 +60,22 @@ pub fn BulkBar(selected: RwSignal<Vec<Id>>, jobs: Loaded<ListEnvelope<Job>>) -> 
             }
         });
     });
+    // Their results, oldest first (result ids are their start times), when two or more.
+    let compare_href = move || {
+        let mut ids: Vec<u64> = jobs.data.with(|d| {
+            d.as_ref().map_or(Vec::new(), |p| {
+                p.data
+                    .iter()
+                    .filter(|j| selected.with(|s| s.contains(&j.id)))
+                    .filter_map(|j| j.result_id.as_deref()?.parse().ok())
+                    .collect()
+            })
+        });
+        ids.sort_unstable();
+        ids.dedup();
+        let list: Vec<String> = ids.iter().map(u64::to_string).collect();
+        (list.len() >= 2).then(|| format!("/compare?ids={}", list.join(",")))
+    };
     let question = Signal::derive(move || format!("Delete {}?", plural(count(), "selected job")));
     view! {
         <ErrorBanner error/>
@@ -66,6 +83,7 @@ pub fn BulkBar(selected: RwSignal<Vec<Id>>, jobs: Loaded<ListEnvelope<Job>>) -> 
         <Show when=move || { count() > 0 }>
             <div class="bulk" role="region" aria-label="Selected jobs">
                 <span>{dyn_value(move || format!("{} selected", count()))}</span>
+                {move || compare_href().map(|href| view! { <a class="button" href=href>"Compare results"</a> })}
                 <ConfirmButton label="Delete selected" question on_confirm=delete/>
                 <button type="button" class="link" on:click=move |_| selected.set(Vec::new())>
                     "Clear selection"
