@@ -5,12 +5,34 @@
 //! The first module holds the shell and sign-in; each page is fetched when first visited, the
 //! first page of a visit as one file (app_pack.rs).
 
-use crate::build::AppBuild;
 use crate::result::Result;
 use crate::tools::{cargo_bin, node_bin, run};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+/// How the app's wasm modules are built.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum AppBuild {
+    /// wasm-opt -Oz on every module, in dist/: what `build`, `test`, `bench` and deployments
+    /// use.
+    Shipped,
+    /// No wasm-opt, in dist-dev/: `cargo xtask dev` and `serve`, where after a change to a
+    /// page nearly every module is new to the opt cache (the data of the modules after it
+    /// moved), and optimizing them all took longer than the cargo build. The same code, ~2x
+    /// the bytes.
+    Dev,
+}
+
+impl AppBuild {
+    /// The folder it is built into, relative to the repo.
+    pub fn dist(self) -> &'static str {
+        match self {
+            AppBuild::Shipped => "dist",
+            AppBuild::Dev => "dist-dev",
+        }
+    }
+}
 
 /// The name wasm-bindgen gives the glue and the first module (`<NAME>.js`, `<NAME>_bg.wasm`).
 const NAME: &str = "labrelay-app";

@@ -60,28 +60,7 @@ const WORKER: Step = Step {
     outputs: &["worker/build/index.js"],
 };
 
-/// How the app's wasm modules are built.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum AppBuild {
-    /// wasm-opt -Oz on every module, in dist/: what `build`, `test`, `bench` and deployments
-    /// use.
-    Shipped,
-    /// No wasm-opt, in dist-dev/: `cargo xtask dev` and `serve`, where after a change to a
-    /// page nearly every module is new to the opt cache (the data of the modules after it
-    /// moved), and optimizing them all took longer than the cargo build. The same code, ~2x
-    /// the bytes.
-    Dev,
-}
-
-impl AppBuild {
-    /// The folder it is built into, relative to the repo.
-    pub fn dist(self) -> &'static str {
-        match self {
-            AppBuild::Shipped => "dist",
-            AppBuild::Dev => "dist-dev",
-        }
-    }
-}
+pub use crate::app_wasm::AppBuild;
 
 /// The app as shipped, and the worker.
 pub fn all(root: &Path) -> Result {
