@@ -3,6 +3,7 @@
 //! and a CI job's `?wait=` on a job or a result.
 //! Each waits in its line of `wake::Waiting` and re-checks when woken.
 
+use super::db::Db;
 use super::effects::Change;
 use super::object::Store;
 use super::wake::Line;
@@ -148,38 +149,42 @@ impl Store {
     /// or error), or as it stands after `S` seconds (at most [`MAX_RUN_WAIT_SECS`]).
     pub(super) async fn job_wait(&self, ctx: &Ctx, id: &str) -> Result<Reply, ApiError> {
         let id = http::parse_id(id, "job")?;
-        let deadline = run_wait_deadline(ctx)?;
-        loop {
-            if self.closed.get() {
-                return Err(ApiError::NotFound("lab"));
-            }
-            let ended = jobs::row::find(&self.db, id)?.status().is_finished();
-            let left = millis_until(deadline);
-            if ended || left == 0 {
-                let polling = |agent| self.polling(agent);
-                let look = queue::Look {
-                    polling: &polling,
-                    due: &self.due,
-                };
-                return jobs::answer(&self.db, &look, id);
-            }
-            self.waiting.wait(Line::Watch, left).await;
-        }
+        let ended = |db: &Db| Ok(jobs::row::find(db, id)?.status().is_finished());
+        let answer = |db: &Db| {
+            let polling = |agent| self.polling(agent);
+            let look = queue::Look {
+                polling: &polling,
+                due: &self.due,
+            };
+            jobs::answer(db, &look, id)
+        };
+        self.until_ended(ctx, ended, answer).await
     }
 
     /// `GET /api/v1/results/{id}?wait=S`: the result the moment its run has ended, or as it
     /// stands after `S` seconds (at most [`MAX_RUN_WAIT_SECS`]).
     pub(super) async fn result_wait(&self, ctx: &Ctx, id: &str) -> Result<Reply, ApiError> {
         let id = http::parse_id(id, "result")?;
+        let ended = |db: &Db| Ok(!results::is_running(db, id)?);
+        self.until_ended(ctx, ended, |db: &Db| results::get(db, id))
+            .await
+    }
+
+    /// Holds until `ended` or the `?wait=` runs out (woken by every change), then answers.
+    async fn until_ended(
+        &self,
+        ctx: &Ctx,
+        ended: impl Fn(&Db) -> Result<bool, ApiError>,
+        answer: impl Fn(&Db) -> Result<Reply, ApiError>,
+    ) -> Result<Reply, ApiError> {
         let deadline = run_wait_deadline(ctx)?;
         loop {
             if self.closed.get() {
                 return Err(ApiError::NotFound("lab"));
             }
-            let running = results::is_running(&self.db, id)?;
             let left = millis_until(deadline);
-            if !running || left == 0 {
-                return results::get(&self.db, id);
+            if ended(&self.db)? || left == 0 {
+                return answer(&self.db);
             }
             self.waiting.wait(Line::Watch, left).await;
         }

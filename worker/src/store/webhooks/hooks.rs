@@ -136,24 +136,22 @@ pub fn create(db: &Db, ctx: &Ctx, caller: &Caller, dev: bool) -> Result<Reply, A
         updated: t,
     };
     apply(&mut hook, input, caller, dev)?;
+    // The row, then its columns as an edit writes them.
     db.exec(
-        "INSERT INTO webhooks (name, url, base, events, format, secret, own_jobs, enabled,
-         user_id, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO webhooks (url, base, secret, user_id, created, updated)
+         VALUES (?, ?, ?, ?, ?, ?)",
         vec![
-            hook.name.clone().into(),
             hook.url.clone().into(),
             hook.base.clone().into(),
-            hook.events.clone().into(),
-            hook.format.clone().into(),
             hook.secret.clone().into(),
-            hook.own_jobs.into(),
-            hook.enabled.into(),
             hook.user_id.into(),
             t.into(),
             t.into(),
         ],
     )?;
-    http::data(&find(db, Id(db.last_id()? as u64))?.to_wire(true))
+    hook.id = db.last_id()?;
+    store(db, &hook)?;
+    http::data(&find(db, Id(hook.id as u64))?.to_wire(true))
 }
 
 pub fn edit(db: &Db, ctx: &Ctx, caller: &Caller, id: &str, dev: bool) -> Result<Reply, ApiError> {
