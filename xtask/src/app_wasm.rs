@@ -182,28 +182,39 @@ fn install(dist: &Path, mut files: Vec<(String, PathBuf)>) -> Result {
 /// code changes) re-optimizes only the modules that changed; one that lengthens or shortens
 /// a text moves the data of every module after its own (wasm-split lays them out one after
 /// another), and nearly every module is new.
-fn optimize_all(root: &Path, modules: &[PathBuf]) -> Result {
-    let wasm_opt = node_bin(root, "wasm-opt");
-    let cache = root.join("target/app-opt-cache");
-    std::fs::create_dir_all(&cache).map_err(|e| format!("{}: {e}", cache.display()))?;
+/// A module's name in the opt cache: the hash of its bytes, wasm-opt's flags and binaryen's
+/// version (package-lock.json).
+fn cache_key(root: &Path) -> impl Fn(&Path) -> Result<String> {
     let mut salt = Sha256::new();
     salt.update(WASM_OPT.join(" "));
     salt.update(std::fs::read(root.join("package-lock.json")).unwrap_or_default());
     let salt = salt.finalize();
-    let key = |path: &Path| -> Result<String> {
+    move |path: &Path| -> Result<String> {
         let mut h = Sha256::new();
         h.update(salt);
         h.update(read(path)?);
         let full: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
         Ok(format!("{full}.wasm"))
-    };
-    // The largest first (taken from the end), so no big module starts last on one core.
+    }
+}
+
+/// The modules, the largest last (taken from the end first), so no big module starts last
+/// on one core.
+fn largest_last(modules: &[PathBuf]) -> Vec<&PathBuf> {
     let mut queue: Vec<(u64, &PathBuf)> = modules
         .iter()
         .map(|m| (std::fs::metadata(m).map_or(0, |md| md.len()), m))
         .collect();
     queue.sort();
-    let queue = std::sync::Mutex::new(queue.into_iter().map(|(_, m)| m).collect::<Vec<_>>());
+    queue.into_iter().map(|(_, m)| m).collect()
+}
+
+fn optimize_all(root: &Path, modules: &[PathBuf]) -> Result {
+    let wasm_opt = node_bin(root, "wasm-opt");
+    let cache = root.join("target/app-opt-cache");
+    std::fs::create_dir_all(&cache).map_err(|e| format!("{}: {e}", cache.display()))?;
+    let key = cache_key(root);
+    let queue = std::sync::Mutex::new(largest_last(modules));
     let kept = std::sync::Mutex::new(std::collections::HashSet::new());
     let hits = std::sync::atomic::AtomicUsize::new(0);
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get().min(8));

@@ -83,6 +83,21 @@ fn webhook_give_up(dev: bool) -> Vec<String> {
     }
 }
 
+/// wrangler's arguments to serve over HTTPS with `tls`'s certificate.
+fn tls_args(tls: Option<&crate::tls::Tls>) -> Vec<String> {
+    match tls {
+        Some(t) => vec![
+            "--local-protocol".into(),
+            "https".into(),
+            "--https-key-path".into(),
+            t.key.display().to_string(),
+            "--https-cert-path".into(),
+            t.cert.display().to_string(),
+        ],
+        None => Vec::new(),
+    }
+}
+
 /// `cargo xtask bench` turns on the worker's benchmark-only endpoints (a plain R2 PUT, the
 /// baseline of the upload benchmark) with `LABRELAY_BENCH_ENDPOINTS=1`; never otherwise.
 fn bench_endpoints() -> Vec<String> {
@@ -150,17 +165,7 @@ impl Server {
             .arg(format!("ADMIN_TOKEN:{}", opts.admin_token))
             .args(bench_endpoints())
             .args(webhook_give_up(opts.dev))
-            .args(match tls {
-                Some(t) => vec![
-                    "--local-protocol".into(),
-                    "https".into(),
-                    "--https-key-path".into(),
-                    t.key.display().to_string(),
-                    "--https-cert-path".into(),
-                    t.cert.display().to_string(),
-                ],
-                None => Vec::<String>::new(),
-            })
+            .args(tls_args(tls))
             .args(if opts.dev {
                 vec!["--var", "LABRELAY_DEV:1"]
             } else {

@@ -72,16 +72,8 @@ pub fn next_due(db: &Db) -> Result<Option<i64>, ApiError> {
     Ok((at > 0).then_some(at))
 }
 
-/// One attempt: the POST, signed, answered within `TIMEOUT_SECS` or given up.
-pub async fn send(hook: &HookRow, d: &DeliveryRow) -> Attempt {
-    let started = js_sys::Date::now();
-    let t = (started / 1000.0) as i64;
-    let fail = |error: String| Attempt {
-        status: 0,
-        ms: (js_sys::Date::now() - started).max(0.0) as u64,
-        answer: String::new(),
-        error,
-    };
+/// The signed POST of delivery `d` to its hook, at `t` (Unix seconds).
+fn request(hook: &HookRow, d: &DeliveryRow, t: i64) -> Result<Request, String> {
     let headers = Headers::new();
     let set = [
         ("content-type", "application/json".to_string()),
@@ -94,19 +86,18 @@ pub async fn send(hook: &HookRow, d: &DeliveryRow) -> Attempt {
         ),
     ];
     for (k, v) in set {
-        if let Err(e) = headers.set(k, &v) {
-            return fail(format!("header {k}: {e}"));
-        }
+        headers.set(k, &v).map_err(|e| format!("header {k}: {e}"))?;
     }
     let mut init = RequestInit::new();
     init.with_method(Method::Post)
         .with_headers(headers)
         .with_body(Some(d.body.clone().into()))
         .with_redirect(worker::RequestRedirect::Manual);
-    let req = match Request::new_with_init(&hook.url, &init) {
-        Ok(r) => r,
-        Err(e) => return fail(format!("bad request: {e}")),
-    };
+    Request::new_with_init(&hook.url, &init).map_err(|e| format!("bad request: {e}"))
+}
+
+/// The receiver's answer within `TIMEOUT_SECS` (the call is aborted past it).
+async fn answer_of(req: Request) -> Result<worker::Response, String> {
     let abort = AbortController::default();
     let signal = abort.signal();
     let fetch = Fetch::Request(req);
@@ -114,26 +105,46 @@ pub async fn send(hook: &HookRow, d: &DeliveryRow) -> Attempt {
     let timeout = Delay::from(std::time::Duration::from_secs(TIMEOUT_SECS));
     futures::pin_mut!(call);
     futures::pin_mut!(timeout);
-    let mut resp = match futures::future::select(call, timeout).await {
-        futures::future::Either::Left((Ok(resp), _)) => resp,
-        futures::future::Either::Left((Err(e), _)) => return fail(format!("no answer: {e}")),
+    match futures::future::select(call, timeout).await {
+        futures::future::Either::Left((Ok(resp), _)) => Ok(resp),
+        futures::future::Either::Left((Err(e), _)) => Err(format!("no answer: {e}")),
         futures::future::Either::Right(_) => {
             abort.abort();
-            return fail(format!("no answer within {TIMEOUT_SECS} s"));
+            Err(format!("no answer within {TIMEOUT_SECS} s"))
+        }
+    }
+}
+
+/// One attempt: the POST, signed, answered within `TIMEOUT_SECS` or given up.
+pub async fn send(hook: &HookRow, d: &DeliveryRow) -> Attempt {
+    let started = js_sys::Date::now();
+    let ms = || (js_sys::Date::now() - started).max(0.0) as u64;
+    let answered = match request(hook, d, (started / 1000.0) as i64) {
+        Ok(req) => answer_of(req).await,
+        Err(e) => Err(e),
+    };
+    let mut resp = match answered {
+        Ok(resp) => resp,
+        Err(error) => {
+            return Attempt {
+                status: 0,
+                ms: ms(),
+                answer: String::new(),
+                error,
+            }
         }
     };
     let status = resp.status_code();
     let text = resp.text().await.unwrap_or_default();
-    let answer: String = text.chars().take(KEEP_ANSWER).collect();
     Attempt {
         status,
-        ms: (js_sys::Date::now() - started).max(0.0) as u64,
+        ms: ms(),
         error: match status {
             200..=299 => String::new(),
             300..=399 => format!("answered {status}: redirects are not followed"),
             _ => format!("answered {status}"),
         },
-        answer,
+        answer: text.chars().take(KEEP_ANSWER).collect(),
     }
 }
 
@@ -155,13 +166,12 @@ pub fn record(
     give_up_secs: i64,
 ) -> Result<(), ApiError> {
     let t = us(now());
-    let attempts = d.attempts + 1;
     if a.ok() {
         db.exec(
             "UPDATE webhook_deliveries SET state = 'delivered', attempts = ?, status = ?, ms = ?,
              response = ?, error = '', delivered = ? WHERE id = ?",
             vec![
-                attempts.into(),
+                (d.attempts + 1).into(),
                 i64::from(a.status).into(),
                 (a.ms as i64).into(),
                 a.answer.clone().into(),
@@ -174,46 +184,7 @@ pub fn record(
             vec![hook.id.into()],
         )?;
     } else {
-        let failing_since = if hook.failing_since > 0 {
-            hook.failing_since
-        } else {
-            t
-        };
-        let give_up = t - d.created >= give_up_secs * 1_000_000;
-        let wait = backoff_secs(attempts as u64, js_sys::Math::random()) as i64 * 1_000_000;
-        db.exec(
-            "UPDATE webhook_deliveries SET state = ?, attempts = ?, status = ?, ms = ?,
-             response = ?, error = ?, next_at = ? WHERE id = ?",
-            vec![
-                (if give_up { "failed" } else { "pending" }).into(),
-                attempts.into(),
-                i64::from(a.status).into(),
-                (a.ms as i64).into(),
-                a.answer.clone().into(),
-                a.error.clone().into(),
-                (t + wait.min(give_up_secs * 1_000_000)).into(),
-                d.id.into(),
-            ],
-        )?;
-        db.exec(
-            "UPDATE webhooks SET failing_since = ? WHERE id = ?",
-            vec![failing_since.into(), hook.id.into()],
-        )?;
-        if t - failing_since >= give_up_secs * 1_000_000 {
-            let reason = format!(
-                "turned off: every delivery failed for {} (last: {})",
-                span(give_up_secs),
-                a.error
-            );
-            db.exec(
-                "UPDATE webhooks SET enabled = 0, disabled_reason = ?, updated = ? WHERE id = ?",
-                vec![reason.into(), t.into(), hook.id.into()],
-            )?;
-            db.exec(
-                "UPDATE webhook_deliveries SET state = 'failed' WHERE hook_id = ? AND state = 'pending'",
-                vec![hook.id.into()],
-            )?;
-        }
+        failed(db, hook, d, a, give_up_secs, t)?;
     }
     // The newest deliveries are kept, and every one still waiting.
     db.exec(
@@ -221,6 +192,60 @@ pub fn record(
          (SELECT coalesce(min(id), 0) FROM (SELECT id FROM webhook_deliveries WHERE hook_id = ?
           ORDER BY id DESC LIMIT ?))",
         vec![hook.id.into(), hook.id.into(), KEEP_DELIVERIES.into()],
+    )
+}
+
+/// A failed attempt: tried again after the backoff, or given up once older than the
+/// window; the hook turned off once it has failed for all of it.
+fn failed(
+    db: &Db,
+    hook: &HookRow,
+    d: &DeliveryRow,
+    a: &Attempt,
+    give_up_secs: i64,
+    t: i64,
+) -> Result<(), ApiError> {
+    let window = give_up_secs * 1_000_000;
+    let attempts = d.attempts + 1;
+    let failing_since = if hook.failing_since > 0 {
+        hook.failing_since
+    } else {
+        t
+    };
+    let give_up = t - d.created >= window;
+    let wait = backoff_secs(attempts as u64, js_sys::Math::random()) as i64 * 1_000_000;
+    db.exec(
+        "UPDATE webhook_deliveries SET state = ?, attempts = ?, status = ?, ms = ?,
+         response = ?, error = ?, next_at = ? WHERE id = ?",
+        vec![
+            (if give_up { "failed" } else { "pending" }).into(),
+            attempts.into(),
+            i64::from(a.status).into(),
+            (a.ms as i64).into(),
+            a.answer.clone().into(),
+            a.error.clone().into(),
+            (t + wait.min(window)).into(),
+            d.id.into(),
+        ],
     )?;
-    Ok(())
+    db.exec(
+        "UPDATE webhooks SET failing_since = ? WHERE id = ?",
+        vec![failing_since.into(), hook.id.into()],
+    )?;
+    if t - failing_since < window {
+        return Ok(());
+    }
+    let reason = format!(
+        "turned off: every delivery failed for {} (last: {})",
+        span(give_up_secs),
+        a.error
+    );
+    db.exec(
+        "UPDATE webhooks SET enabled = 0, disabled_reason = ?, updated = ? WHERE id = ?",
+        vec![reason.into(), t.into(), hook.id.into()],
+    )?;
+    db.exec(
+        "UPDATE webhook_deliveries SET state = 'failed' WHERE hook_id = ? AND state = 'pending'",
+        vec![hook.id.into()],
+    )
 }
