@@ -24,6 +24,7 @@ use gloo_net::http::{Method, RequestBuilder};
 use labrelay_api::agents::LogChunk;
 use labrelay_api::interfaces::Interface;
 use labrelay_api::jobs::{Job, JobInput};
+use labrelay_api::metrics::{GraphMetric, Metric};
 use labrelay_api::resources::{Package, PackageTests};
 use labrelay_api::results::{Capture, RunResult, TestLog, TestResult};
 use labrelay_api::users::User;
@@ -309,6 +310,30 @@ pub async fn result_tests_all(id: Id, query: &str) -> Result<ListEnvelope<TestRe
         next = more.links.next;
     }
     Ok(first)
+}
+
+/// Graphs a result's performance charts show at most.
+const MAX_GRAPHS: usize = 24;
+
+/// A result's performance graphs: each `<test>_<metric>_graph.csv` its metrics name (the
+/// first [`MAX_GRAPHS`]), with its rows.
+pub async fn result_graphs(id: Id) -> Result<Vec<(Metric, Vec<GraphMetric>)>> {
+    let metrics: ListEnvelope<Metric> =
+        list(&format!("/api/v1/results/{id}/metrics/"), "limit=1000").await?;
+    let mut out: Vec<(Metric, Vec<GraphMetric>)> = Vec::new();
+    for m in metrics.data {
+        let seen = out.iter().any(|(o, _)| o.filename == m.filename);
+        if seen || m.filename.contains("_details_graph.") || out.len() == MAX_GRAPHS {
+            continue;
+        }
+        let path = format!(
+            "/api/v1/results/{id}/metrics/{}/{}/",
+            crate::model::query::encode(&m.test_name),
+            crate::model::query::encode(&m.metric)
+        );
+        out.push((m, get(&path).await?));
+    }
+    Ok(out)
 }
 
 pub async fn result_test(id: Id, seq: Id) -> Result<TestResult> {

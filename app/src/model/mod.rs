@@ -7,6 +7,7 @@ pub mod format;
 pub mod jobs_view;
 pub mod launch_form;
 pub mod list_view;
+pub mod metric_chart;
 pub mod query;
 pub mod resource;
 pub mod route;

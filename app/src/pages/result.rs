@@ -2,6 +2,7 @@
 //! only: `?failed=1`), the whole result directory to download; live while the run goes on.
 //! Each test's name leads to its log (`test_log.rs`).
 
+mod metrics_chart;
 mod tests_table;
 
 use crate::api;
@@ -105,6 +106,7 @@ fn ResultView(
                 <dt>"Files"</dt><dd>{size_words(result.size_on_disk)}</dd>
             </dl>
         </section>
+        <metrics_chart::MetricsCharts id/>
         <tests_table::TestsTable id failed_only/>
     }
 }
