@@ -7,14 +7,38 @@ use serde::{Deserialize, Serialize};
 
 /// The `system/` calls that do not apply, and why.
 pub const NOT_HERE: &[(&str, &str)] = &[
-    ("license", "licences belong to each lab machine's CDRouter install"),
-    ("upgrade", "CDRouter is upgraded on each lab machine; Labrelay is upgraded by deploying it"),
-    ("lounge", "the CDRouter lounge serves each lab machine's install"),
-    ("shutdown", "Labrelay runs on Cloudflare or workerd, not on a CDRouter box"),
-    ("poweroff", "Labrelay runs on Cloudflare or workerd, not on a CDRouter box"),
-    ("restart", "Labrelay runs on Cloudflare or workerd, not on a CDRouter box"),
-    ("reboot", "Labrelay runs on Cloudflare or workerd, not on a CDRouter box"),
-    ("diag", "diagnostics of a CDRouter box are taken on that box"),
+    (
+        "license",
+        "licences belong to each lab machine's CDRouter install",
+    ),
+    (
+        "upgrade",
+        "CDRouter is upgraded on each lab machine; Labrelay is upgraded by deploying it",
+    ),
+    (
+        "lounge",
+        "the CDRouter lounge serves each lab machine's install",
+    ),
+    (
+        "shutdown",
+        "Labrelay runs on Cloudflare or workerd, not on a CDRouter box",
+    ),
+    (
+        "poweroff",
+        "Labrelay runs on Cloudflare or workerd, not on a CDRouter box",
+    ),
+    (
+        "restart",
+        "Labrelay runs on Cloudflare or workerd, not on a CDRouter box",
+    ),
+    (
+        "reboot",
+        "Labrelay runs on Cloudflare or workerd, not on a CDRouter box",
+    ),
+    (
+        "diag",
+        "diagnostics of a CDRouter box are taken on that box",
+    ),
 ];
 
 /// The message for one of [`NOT_HERE`].

@@ -11,8 +11,8 @@
 mod agent_api;
 mod agents;
 mod alarm;
-mod bulk;
 pub(crate) mod auth;
+mod bulk;
 mod closing;
 mod columns;
 mod configs;
